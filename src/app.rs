@@ -1,0 +1,145 @@
+//! The composition root: everything is wired here, once, for `main` and
+//! for the tests alike.
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::bus::Bus;
+use crate::config::Config;
+use crate::http;
+use crate::secret::{Secret, random_hex};
+use crate::storage::Storage;
+use crate::tenants::{TenantDirectory, TenantService};
+
+/// The long-lived services every request, actor and command shares.
+pub struct Services {
+    pub config: Config,
+    pub storage: Storage,
+    pub bus: Bus,
+    pub tenants: TenantService,
+    pub platform_token: Secret,
+    /// True when no token was configured and one was made up at start.
+    pub platform_token_generated: bool,
+}
+
+impl Services {
+    /// Connects storage (migrating the control plane) and the bus.
+    pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        let storage = Storage::connect(&config)
+            .await
+            .context("failed to open storage")?;
+        let bus = match &config.redis_url {
+            Some(url) => Bus::redis(url.expose())
+                .await
+                .context("failed to connect to Redis (REDIS_URL)")?,
+            None => Bus::in_process(),
+        };
+        let directory = TenantDirectory::new(storage.control().clone());
+        directory.follow(&bus);
+        let tenants = TenantService::new(storage.clone(), bus.clone(), directory);
+        let (platform_token, platform_token_generated) = match &config.platform_token {
+            Some(t) => (t.clone(), false),
+            None => (Secret::new(random_hex(24)), true),
+        };
+        Ok(Self {
+            config,
+            storage,
+            bus,
+            tenants,
+            platform_token,
+            platform_token_generated,
+        })
+    }
+
+    /// Start-up duties before serving: finish interrupted tenant operations,
+    /// then bring every tenant to the current schema version.
+    pub async fn prepare(&self) -> anyhow::Result<()> {
+        self.tenants.recover().await?;
+        let report = self.tenants.migrate_all().await?;
+        tracing::info!(
+            tenants = report.migrated,
+            failed = report.failed.len(),
+            ms = report.elapsed.as_millis() as u64,
+            "tenant schemas are current"
+        );
+        if !report.failed.is_empty() {
+            anyhow::bail!(
+                "{} tenant(s) failed to migrate: {:?}",
+                report.failed.len(),
+                report.failed
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A bound, not yet running, HTTP server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    services: web::Data<Services>,
+}
+
+impl Application {
+    /// Connects, prepares and binds `config.listen` (port 0: any free port).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let services = Services::connect(config).await?;
+        services.prepare().await?;
+        Self::bind(services)
+    }
+
+    pub fn bind(services: Services) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(services.config.listen)
+            .with_context(|| format!("failed to bind {}", services.config.listen))?;
+        let port = listener.local_addr()?.port();
+        let max_body = services.config.max_body_bytes;
+        let workers = match services.config.http_workers {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        let shutdown = services.config.shutdown_timeout_secs;
+        let services = web::Data::new(services);
+        let data = services.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(http::problem_for_bare_errors())
+                .wrap(from_fn(http::request_context::request_context))
+                .configure(|cfg| http::configure(cfg, max_body))
+        })
+        .workers(workers)
+        .shutdown_timeout(shutdown)
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            services,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn services(&self) -> web::Data<Services> {
+        self.services.clone()
+    }
+
+    /// Stops the server gracefully when called (tests; SIGTERM does the same).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM or [`ServerHandle::stop`], then lets
+    /// in-flight requests finish and closes storage.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.services.storage.close().await;
+        result
+    }
+}

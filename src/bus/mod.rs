@@ -1,0 +1,108 @@
+//! The bus between nodes: what one node changes, the others hear.
+//!
+//! In-process by default (one node); Redis pub/sub when `REDIS_URL` is set,
+//! so several identical nodes can share PostgreSQL. Messages published on
+//! this node are delivered to local subscribers at once and to other nodes
+//! through Redis; a node ignores its own messages coming back.
+
+mod redis_link;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::domain::tenant::TenantId;
+
+/// Bounded on purpose: a subscriber that falls this far behind gets
+/// `Lagged` and must treat it like [`BusMessage::Reset`].
+const LOCAL_CAPACITY: usize = 1024;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BusMessage {
+    /// A tenant's directory entry changed (name, plan) or it was deleted:
+    /// drop anything cached about it.
+    TenantChanged { tenant_id: TenantId, slug: String },
+    /// Local only: messages may have been missed (Redis reconnected);
+    /// drop every cache that the bus keeps fresh.
+    Reset,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    origin: Uuid,
+    message: BusMessage,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+}
+
+#[derive(Clone)]
+pub struct Bus {
+    node_id: Uuid,
+    local: broadcast::Sender<Arc<BusMessage>>,
+    redis: Option<redis_link::RedisLink>,
+}
+
+impl Bus {
+    pub fn in_process() -> Self {
+        let (local, _) = broadcast::channel(LOCAL_CAPACITY);
+        Self {
+            node_id: Uuid::now_v7(),
+            local,
+            redis: None,
+        }
+    }
+
+    /// Connects to Redis and starts relaying its messages to local subscribers.
+    pub async fn redis(url: &str) -> Result<Self, BusError> {
+        let (local, _) = broadcast::channel(LOCAL_CAPACITY);
+        let node_id = Uuid::now_v7();
+        let link = redis_link::RedisLink::connect(url, node_id, local.clone()).await?;
+        Ok(Self {
+            node_id,
+            local,
+            redis: Some(link),
+        })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        if self.redis.is_some() { "redis" } else { "in-process" }
+    }
+
+    pub fn node_id(&self) -> Uuid {
+        self.node_id
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<BusMessage>> {
+        self.local.subscribe()
+    }
+
+    /// Delivers locally, then to the other nodes. A Redis failure is
+    /// returned after local delivery happened: this node stays consistent,
+    /// and the caller decides whether the other nodes' staleness matters.
+    pub async fn publish(&self, message: BusMessage) -> Result<(), BusError> {
+        // No local subscriber is not an error.
+        let _ = self.local.send(Arc::new(message.clone()));
+        if let Some(link) = &self.redis {
+            link.publish(&Envelope {
+                origin: self.node_id,
+                message,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> Result<(), BusError> {
+        match &self.redis {
+            Some(link) => link.ping().await,
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The `mandant` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{Application, Services};
+use crate::config::Config;
+use crate::secret::{Secret, random_hex};
+use crate::telemetry;
+use crate::tenants::{AdminInput, CreateTenant, TenantError};
+
+#[derive(Debug, Parser)]
+#[command(name = "mandant", version, about = "Multi-tenant real-time CRM server")]
+pub struct Cli {
+    /// Config file (default: ./mandant.toml if present). Environment
+    /// variables override it.
+    #[arg(long, global = true, env = "MANDANT_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve HTTP and WebSockets.
+    Serve {
+        /// Also provision the demo tenant and print its login.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Same as `serve --demo`.
+    Demo,
+    /// Bring the control plane and every tenant to the current schema.
+    Migrate {
+        /// Change nothing; exit non-zero unless every tenant is current.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Create a tenant with its first admin (role owner).
+    Create(CreateArgs),
+    /// List active tenants.
+    List,
+    /// Show one tenant with its schema version.
+    Show { slug: String },
+    /// Delete a tenant and all of its data.
+    Delete {
+        slug: String,
+        /// Confirm; without it nothing is deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct CreateArgs {
+    #[arg(long)]
+    slug: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long, default_value = "standard")]
+    plan: String,
+    #[arg(long, default_value = "default")]
+    shard: String,
+    #[arg(long)]
+    admin_email: String,
+    #[arg(long)]
+    admin_name: Option<String>,
+    /// Default: a random password, printed once.
+    #[arg(long, env = "MANDANT_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: Option<String>,
+}
+
+/// Parses the command line and runs it; the process exit code is the result.
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config);
+    match execute(cli.command, config).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { demo } => serve(config, demo).await,
+        Command::Demo => serve(config, true).await,
+        Command::Migrate { check } => migrate(config, check).await,
+        Command::Tenant(t) => tenant(config, t).await,
+    }
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
+    let services = Services::connect(config).await?;
+    services.prepare().await?;
+    let demo_login = if demo {
+        let password = std::env::var("MANDANT_DEMO_PASSWORD").ok().map(Secret::new);
+        Some(services.tenants.ensure_demo(password).await?)
+    } else {
+        None
+    };
+    let app = Application::bind(services)?;
+    let s = app.services();
+    let base = format!("http://{}:{}", s.config.listen.ip(), app.port());
+    println!("Mandant listening on {base}");
+    println!(
+        "  storage: {}, bus: {}",
+        if s.config.database_url.is_some() { "postgresql" } else { "sqlite (embedded)" },
+        s.bus.backend()
+    );
+    if s.platform_token_generated {
+        println!(
+            "  platform token (control plane, this run only; set MANDANT_PLATFORM_TOKEN to keep one): {}",
+            s.platform_token.expose()
+        );
+    }
+    if let Some(d) = demo_login {
+        println!(
+            "  demo tenant: {base}/t/{}  login: {}  password: {}",
+            d.slug,
+            d.email,
+            d.password.expose()
+        );
+    }
+    app.run_until_stopped().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(config: Config, check: bool) -> anyhow::Result<ExitCode> {
+    // Connecting migrates the control plane; with --check we still need it
+    // readable, and an out-of-date control plane would fail right there.
+    let services = Services::connect(config).await?;
+    if check {
+        let rows = services.tenants.check_all().await?;
+        let mut behind = 0;
+        for (t, status) in &rows {
+            match status {
+                Ok(s) if s.is_current() => {}
+                Ok(s) => {
+                    behind += 1;
+                    println!(
+                        "{}: version {} of {}, {} pending{}",
+                        t.slug,
+                        s.version,
+                        s.latest,
+                        s.pending,
+                        s.problem.as_ref().map(|p| format!(", {p}")).unwrap_or_default()
+                    );
+                }
+                Err(e) => {
+                    behind += 1;
+                    println!("{}: cannot read schema: {e}", t.slug);
+                }
+            }
+        }
+        println!("{} tenant(s), {} not current", rows.len(), behind);
+        return Ok(if behind == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    services.tenants.recover().await?;
+    let report = services.tenants.migrate_all().await?;
+    println!(
+        "migrated {} tenant(s) in {} ms, {} failed",
+        report.migrated,
+        report.elapsed.as_millis(),
+        report.failed.len()
+    );
+    for (slug, e) in &report.failed {
+        println!("  {slug}: {e}");
+    }
+    Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+async fn tenant(config: Config, cmd: TenantCommand) -> anyhow::Result<ExitCode> {
+    let services = Services::connect(config).await?;
+    let t = &services.tenants;
+    match cmd {
+        TenantCommand::Create(a) => {
+            let (password, generated) = match a.admin_password {
+                Some(p) => (p, false),
+                None => (random_hex(9), true),
+            };
+            let req = CreateTenant {
+                slug: Some(a.slug),
+                name: Some(a.name),
+                plan: Some(a.plan),
+                shard: Some(a.shard),
+                admin: Some(AdminInput {
+                    email: Some(a.admin_email.clone()),
+                    password: Some(password.clone()),
+                    name: a.admin_name,
+                }),
+            };
+            match t.create(&req).await {
+                Ok(tenant) => {
+                    println!("created tenant {} ({}) on shard {}", tenant.slug, tenant.id, tenant.shard);
+                    if generated {
+                        println!("admin login: {}  password: {password}", a.admin_email);
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(TenantError::Validation(errors)) => {
+                    for e in errors {
+                        eprintln!("{}: {}", e.field, e.message);
+                    }
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        TenantCommand::List => {
+            for tenant in t.list().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    tenant.slug,
+                    tenant.name.as_str(),
+                    tenant.plan.as_str(),
+                    tenant.shard,
+                    tenant.created_at.to_rfc3339()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TenantCommand::Show { slug } => {
+            let tenant = t.get(&slug).await?;
+            let status = t.status(&tenant).await?;
+            println!("slug:     {}", tenant.slug);
+            println!("id:       {}", tenant.id);
+            println!("name:     {}", tenant.name.as_str());
+            println!("plan:     {}", tenant.plan.as_str());
+            println!("shard:    {}", tenant.shard);
+            println!("created:  {}", tenant.created_at.to_rfc3339());
+            println!(
+                "schema:   version {} of {}{}",
+                status.version,
+                status.latest,
+                if status.is_current() { " (current)" } else { " (NOT current)" }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        TenantCommand::Delete { slug, yes } => {
+            if !yes {
+                eprintln!("refusing to delete {slug} and all its data without --yes");
+                return Ok(ExitCode::from(2));
+            }
+            t.delete(&slug).await?;
+            println!("deleted tenant {slug}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

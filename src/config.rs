@@ -1,0 +1,355 @@
+//! Configuration: defaults that work with nothing set, then an optional
+//! `mandant.toml`, then environment variables (highest precedence).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+/// The default shard's name; every deployment has it.
+pub const DEFAULT_SHARD: &str = "default";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Unset: embedded SQLite under `data_dir`. Otherwise a `postgres://` URL
+    /// holding the control plane and the `default` shard.
+    pub database_url: Option<Secret>,
+    /// Unset: in-process bus (single node).
+    pub redis_url: Option<Secret>,
+    /// Unset: a random token is generated at start and printed once.
+    pub platform_token: Option<Secret>,
+    /// Shards besides `default`: name → `postgres://…` or `sqlite:<directory>`.
+    pub shards: BTreeMap<String, Secret>,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub max_body_bytes: usize,
+    /// Connections per PostgreSQL shard pool.
+    pub pg_max_connections: u32,
+    pub shutdown_timeout_secs: u64,
+    /// HTTP worker threads; 0 means one per core.
+    pub http_workers: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            redis_url: None,
+            platform_token: None,
+            shards: BTreeMap::new(),
+            log_filter: "info".to_owned(),
+            log_format: LogFormat::Text,
+            max_body_bytes: 1024 * 1024,
+            pg_max_connections: 16,
+            shutdown_timeout_secs: 10,
+            http_workers: 0,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is invalid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("{name}: {message}")]
+    Invalid { name: String, message: String },
+}
+
+fn invalid(name: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name: name.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The file's shape: every key optional, unknown keys rejected (a typo must
+/// not silently fall back to a default).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<Secret>,
+    redis_url: Option<Secret>,
+    platform_token: Option<Secret>,
+    #[serde(default)]
+    shards: BTreeMap<String, Secret>,
+    log: Option<String>,
+    log_format: Option<String>,
+    max_body_bytes: Option<usize>,
+    pg_max_connections: Option<u32>,
+    shutdown_timeout_secs: Option<u64>,
+    http_workers: Option<usize>,
+}
+
+impl Config {
+    /// Loads from `path` (must exist) or, without one, from `./mandant.toml`
+    /// if present; then applies the process environment.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = match path {
+            Some(p) => Some(read_file(p)?),
+            None => {
+                let p = Path::new("mandant.toml");
+                if p.exists() { Some(read_file(p)?) } else { None }
+            }
+        };
+        Self::from_sources(file, |k| std::env::var(k).ok())
+    }
+
+    /// Parses a config file's text on top of the defaults (no environment).
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let file = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: PathBuf::from("<inline>"),
+            source: Box::new(e),
+        })?;
+        Self::from_sources(Some(file), |_| None)
+    }
+
+    fn from_sources(
+        file: Option<FileConfig>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut c = Config::default();
+        let f = file.unwrap_or_default();
+        let listen = env("MANDANT_LISTEN").or(f.listen);
+        if let Some(l) = listen {
+            c.listen = l
+                .parse()
+                .map_err(|_| invalid("MANDANT_LISTEN", format!("not a socket address: {l:?}")))?;
+        }
+        if let Some(d) = env("MANDANT_DATA_DIR").map(PathBuf::from).or(f.data_dir) {
+            c.data_dir = d;
+        }
+        c.database_url = env("DATABASE_URL").map(Secret::new).or(f.database_url);
+        c.redis_url = env("REDIS_URL").map(Secret::new).or(f.redis_url);
+        c.platform_token = env("MANDANT_PLATFORM_TOKEN")
+            .map(Secret::new)
+            .or(f.platform_token);
+        if let Some(l) = env("MANDANT_LOG").or(f.log) {
+            c.log_filter = l;
+        }
+        if let Some(fmt) = env("MANDANT_LOG_FORMAT").or(f.log_format) {
+            c.log_format = match fmt.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(invalid(
+                        "MANDANT_LOG_FORMAT",
+                        format!("expected text or json, got {other:?}"),
+                    ));
+                }
+            };
+        }
+        if let Some(n) = parse_env_num(&env, "MANDANT_MAX_BODY_BYTES")?.or(f.max_body_bytes) {
+            c.max_body_bytes = n;
+        }
+        if let Some(n) = parse_env_num(&env, "MANDANT_PG_MAX_CONNECTIONS")?.or(f.pg_max_connections)
+        {
+            c.pg_max_connections = n.max(1);
+        }
+        if let Some(n) = parse_env_num(&env, "MANDANT_HTTP_WORKERS")?.or(f.http_workers) {
+            c.http_workers = n;
+        }
+        if let Some(n) = f.shutdown_timeout_secs {
+            c.shutdown_timeout_secs = n;
+        }
+        c.shards = f.shards;
+        // MANDANT_SHARD_<NAME>=url adds or overrides one shard.
+        for name in env("MANDANT_SHARDS").unwrap_or_default().split(',') {
+            let name = name.trim();
+            if name.is_empty() {
+                continue;
+            }
+            let key = format!("MANDANT_SHARD_{}", name.to_uppercase().replace('-', "_"));
+            let url = env(&key).ok_or_else(|| invalid(&key, "listed in MANDANT_SHARDS but unset"))?;
+            c.shards.insert(name.to_owned(), Secret::new(url));
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url
+            && !is_postgres_url(url.expose())
+        {
+            return Err(invalid(
+                "DATABASE_URL",
+                "must be a postgres:// URL (leave it unset for embedded SQLite)",
+            ));
+        }
+        for (name, url) in &self.shards {
+            if name == DEFAULT_SHARD {
+                return Err(invalid(
+                    "shards.default",
+                    "the default shard is DATABASE_URL (or embedded SQLite); name extra shards otherwise",
+                ));
+            }
+            if !valid_shard_name(name) {
+                return Err(invalid(
+                    &format!("shards.{name}"),
+                    "shard names are 1-32 chars of a-z, 0-9, '-' or '_', starting with a letter",
+                ));
+            }
+            let u = url.expose();
+            if !is_postgres_url(u) && !u.starts_with("sqlite:") {
+                return Err(invalid(
+                    &format!("shards.{name}"),
+                    "expected postgres://… or sqlite:<directory>",
+                ));
+            }
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(invalid("MANDANT_MAX_BODY_BYTES", "must be at least 1024"));
+        }
+        Ok(())
+    }
+
+    /// Every shard with its URL; `default` first.
+    pub fn shard_urls(&self) -> Vec<(String, Secret)> {
+        let default = match &self.database_url {
+            Some(url) => url.clone(),
+            None => Secret::new(format!(
+                "sqlite:{}",
+                self.data_dir.join("tenants").display()
+            )),
+        };
+        let mut out = vec![(DEFAULT_SHARD.to_owned(), default)];
+        out.extend(self.shards.iter().map(|(k, v)| (k.clone(), v.clone())));
+        out
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        source: Box::new(e),
+    })
+}
+
+fn parse_env_num<T: std::str::FromStr>(
+    env: &impl Fn(&str) -> Option<String>,
+    key: &str,
+) -> Result<Option<T>, ConfigError> {
+    env(key)
+        .map(|v| v.parse().map_err(|_| invalid(key, format!("not a number: {v:?}"))))
+        .transpose()
+}
+
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+fn valid_shard_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && name.len() <= 32
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-' | '_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with_env(file: Option<&str>, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let file = file.map(toml::from_str).transpose().map_err(|e| {
+            ConfigError::Parse {
+                path: "t".into(),
+                source: Box::new(e),
+            }
+        })?;
+        Config::from_sources(file, |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_work_with_nothing_set() {
+        let c = with_env(None, &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert!(c.database_url.is_none() && c.redis_url.is_none());
+        let shards = c.shard_urls();
+        assert_eq!(shards.len(), 1);
+        assert_eq!(shards[0].1.expose(), "sqlite:./data/tenants");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let c = with_env(
+            Some("listen = \"0.0.0.0:9000\"\nlog = \"debug\"\n[shards]\neu = \"sqlite:/tmp/eu\"\n"),
+            &[("MANDANT_LISTEN", "127.0.0.1:7000"), ("MANDANT_LOG_FORMAT", "json")],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.listen.port(), 7000);
+        assert_eq!(c.log_filter, "debug");
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.shard_urls().len(), 2);
+    }
+
+    #[test]
+    fn shards_come_from_the_environment_too() {
+        let c = with_env(
+            None,
+            &[
+                ("MANDANT_SHARDS", "eu-2"),
+                ("MANDANT_SHARD_EU_2", "postgres://x@h/db2"),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.shards["eu-2"].expose(), "postgres://x@h/db2");
+    }
+
+    #[test]
+    fn bad_values_are_rejected_with_their_name() {
+        let e = with_env(None, &[("MANDANT_LISTEN", "nope")]).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("MANDANT_LISTEN")));
+        let e = with_env(None, &[("DATABASE_URL", "mysql://x")]).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("DATABASE_URL")));
+        assert!(with_env(Some("lisen = \"typo\""), &[]).is_err());
+        assert!(with_env(Some("[shards]\ndefault = \"postgres://x/y\""), &[]).is_err());
+        assert!(with_env(Some("[shards]\nEU = \"postgres://x/y\""), &[]).is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let c = with_env(
+            None,
+            &[
+                ("DATABASE_URL", "postgres://u:pw-secret@h/db"),
+                ("MANDANT_PLATFORM_TOKEN", "tok-secret"),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let d = format!("{c:?}");
+        assert!(!d.contains("pw-secret") && !d.contains("tok-secret"), "{d}");
+    }
+}

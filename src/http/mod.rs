@@ -1,0 +1,104 @@
+//! HTTP: the only module that speaks it. Routes, extractors, errors.
+//!
+//! Every route module exposes `configure(cfg)`; [`configure`] mounts them
+//! all, with the body limits and error shapes every route shares.
+
+mod branding;
+mod control_plane;
+pub mod extract;
+mod health;
+pub mod problem;
+pub mod request_context;
+
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use problem::{ApiError, Code, PROBLEM_JSON};
+
+/// Mounts every route plus the shared extractor settings.
+pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(max_body_bytes)
+            .error_handler(json_error),
+    )
+    .app_data(web::PayloadConfig::new(max_body_bytes))
+    .app_data(web::PathConfig::default().error_handler(path_error))
+    .app_data(web::QueryConfig::default().error_handler(query_error))
+    .configure(health::configure)
+    .configure(control_plane::configure)
+    .configure(branding::configure);
+}
+
+/// Catches error responses that no handler shaped (unknown route, wrong
+/// method, actix's own rejections) and gives them a problem body too.
+pub fn problem_for_bare_errors<B: 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
+        let is_problem = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+        if is_problem {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let code = Code::for_status(res.status());
+        let detail = match code {
+            Code::NotFound => "The requested resource does not exist.".to_owned(),
+            Code::MethodNotAllowed => "This resource does not support that method.".to_owned(),
+            _ => res
+                .response()
+                .error()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| code.spec().2.to_owned()),
+        };
+        let status = res.status();
+        let body = ApiError::new(code, detail).body();
+        let (req, res) = res.into_parts();
+        let mut new = HttpResponse::build(status);
+        for (k, v) in res.headers() {
+            if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+                new.append_header((k.clone(), v.clone()));
+            }
+        }
+        new.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        let res: HttpResponse<BoxBody> = new.body(body);
+        Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, res).map_body(|_, b| EitherBody::right(b)),
+        ))
+    })
+}
+
+fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let e = match &err {
+        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+            ApiError::new(
+                Code::PayloadTooLarge,
+                format!("The request body exceeds the limit of {limit} bytes."),
+            )
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            Code::UnsupportedMediaType,
+            "Send the body as application/json.",
+        ),
+        JsonPayloadError::Deserialize(de) if de.is_data() => {
+            ApiError::new(Code::ValidationFailed, format!("The body has the wrong shape: {de}"))
+        }
+        JsonPayloadError::Deserialize(de) => {
+            ApiError::new(Code::MalformedJson, format!("The body is not valid JSON: {de}"))
+        }
+        other => ApiError::new(Code::BadRequest, format!("Could not read the body: {other}")),
+    };
+    e.into()
+}
+
+fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found().into()
+}
+
+fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::new(Code::ValidationFailed, format!("Invalid query string: {err}")).into()
+}

@@ -1,0 +1,85 @@
+//! Per request: an id (taken from `X-Request-Id` when sane, else made up),
+//! a tracing span carrying it and the tenant, and one log line at the end.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
+use tracing::Instrument;
+
+use crate::secret::random_hex;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request's id, for handlers that want to mention it.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+fn incoming_id(req: &ServiceRequest) -> Option<String> {
+    let v = req.headers().get(&REQUEST_ID)?.to_str().ok()?;
+    // Only ids that cannot smuggle anything into logs or headers.
+    let ok = !v.is_empty()
+        && v.len() <= 128
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    ok.then(|| v.to_owned())
+}
+
+/// The tenant slug of `/t/{slug}/…` paths, for the span only (the
+/// extractor does the real resolution).
+fn tenant_of(path: &str) -> &str {
+    path.strip_prefix("/t/")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("")
+}
+
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = incoming_id(&req).unwrap_or_else(|| random_hex(8));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.path(),
+        tenant = %tenant_of(req.path()),
+    );
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let start = Instant::now();
+    let result = next.call(req).instrument(span.clone()).await;
+    let _entered = span.enter();
+    match result {
+        Ok(mut res) => {
+            let status = res.status().as_u16();
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            if status >= 500 {
+                tracing::error!(status, ms, "request finished");
+            } else {
+                tracing::info!(status, ms, "request finished");
+            }
+            if let Ok(v) = HeaderValue::from_str(&id) {
+                res.headers_mut().insert(REQUEST_ID, v);
+            }
+            Ok(res)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "request failed before a response");
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_is_read_from_the_path() {
+        assert_eq!(tenant_of("/t/acme/api/v1/contacts"), "acme");
+        assert_eq!(tenant_of("/t/acme"), "acme");
+        assert_eq!(tenant_of("/api/v1/tenants"), "");
+    }
+}

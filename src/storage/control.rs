@@ -1,0 +1,210 @@
+//! The control plane's store: the tenant directory (id, slug, plan, shard,
+//! state). SQLite file `control.db`, or schema `mandant_control` in the
+//! default PostgreSQL database.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::SqlitePool;
+use uuid::Uuid;
+
+use super::error::{Result, StorageError};
+use super::migrations::{CONTROL_POSTGRES, CONTROL_SQLITE, scoped};
+use super::{postgres, sqlite};
+use crate::domain::tenant::{Plan, Tenant, TenantId, TenantName, TenantSlug, TenantState};
+
+pub const CONTROL_SCHEMA: &str = "mandant_control";
+
+#[derive(Clone)]
+pub enum ControlStore {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever backend's pool this is.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            ControlStore::Sqlite($pool) => $body,
+            ControlStore::Postgres($pool) => $body,
+        }
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    id: Uuid,
+    slug: String,
+    name: String,
+    plan: String,
+    shard: String,
+    state: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<TenantRow> for Tenant {
+    type Error = StorageError;
+    fn try_from(r: TenantRow) -> Result<Self> {
+        let corrupt = |what: &str| StorageError::Corrupt(format!("tenant {}: bad {what}", r.id));
+        Ok(Tenant {
+            id: TenantId(r.id),
+            slug: TenantSlug::parse(&r.slug).map_err(|_| corrupt("slug"))?,
+            name: TenantName::parse(&r.name).map_err(|_| corrupt("name"))?,
+            plan: Plan::parse(&r.plan).map_err(|_| corrupt("plan"))?,
+            state: TenantState::parse(&r.state).ok_or_else(|| corrupt("state"))?,
+            shard: r.shard,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, slug, name, plan, shard, state, created_at, updated_at";
+
+impl ControlStore {
+    /// Opens the control plane and brings it to the current version.
+    pub async fn connect(database_url: Option<&str>, data_dir: &std::path::Path) -> Result<Self> {
+        match database_url {
+            None => {
+                let pool = sqlite::open_pool(&data_dir.join("control.db"), 4).await?;
+                CONTROL_SQLITE.run(&pool).await?;
+                Ok(ControlStore::Sqlite(pool))
+            }
+            Some(url) => {
+                // This pool serves only the control plane, so a session-level
+                // search_path is safe here (tenant pools never set one).
+                let opts = postgres::connect_options(url)?
+                    .options([("search_path", CONTROL_SCHEMA)]);
+                let pool = PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_with(opts)
+                    .await?;
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext('mandant_control'))")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::raw_sql("CREATE SCHEMA IF NOT EXISTS mandant_control")
+                    .execute(&mut *tx)
+                    .await?;
+                scoped(&CONTROL_POSTGRES, format!("{CONTROL_SCHEMA}._sqlx_migrations"))
+                    .run_direct(None, &mut *tx, false)
+                    .await?;
+                tx.commit().await?;
+                Ok(ControlStore::Postgres(pool))
+            }
+        }
+    }
+
+    /// Records a new tenant in state `provisioning`; a taken slug is `Conflict`.
+    pub async fn insert(&self, t: &Tenant) -> Result<()> {
+        let sql = "INSERT INTO tenants (id, slug, name, plan, shard, state, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        on_pool!(self, p => sqlx::query(sql)
+            .bind(t.id.0)
+            .bind(t.slug.as_str())
+            .bind(t.name.as_str())
+            .bind(t.plan.as_str())
+            .bind(&t.shard)
+            .bind(t.state.as_str())
+            .bind(t.created_at)
+            .bind(t.updated_at)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(|e| StorageError::from(e).conflict_on("tenant slug"))?;
+        Ok(())
+    }
+
+    pub async fn set_state(&self, id: TenantId, state: TenantState) -> Result<()> {
+        let sql = "UPDATE tenants SET state = $1, updated_at = $2 WHERE id = $3";
+        let done = on_pool!(self, p => sqlx::query(sql)
+            .bind(state.as_str())
+            .bind(Utc::now())
+            .bind(id.0)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Changes name and/or plan of an active tenant; returns the new row.
+    pub async fn update(
+        &self,
+        slug: &TenantSlug,
+        name: Option<&TenantName>,
+        plan: Option<Plan>,
+    ) -> Result<Tenant> {
+        let sql = format!(
+            "UPDATE tenants SET name = COALESCE($1, name), plan = COALESCE($2, plan), updated_at = $3 \
+             WHERE slug = $4 AND state = 'active' RETURNING {COLUMNS}"
+        );
+        let row: TenantRow = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(name.map(|n| n.as_str()))
+            .bind(plan.map(|p| p.as_str()))
+            .bind(Utc::now())
+            .bind(slug.as_str())
+            .fetch_one(p)
+            .await)?;
+        row.try_into()
+    }
+
+    pub async fn delete_row(&self, id: TenantId) -> Result<()> {
+        on_pool!(self, p => sqlx::query("DELETE FROM tenants WHERE id = $1")
+            .bind(id.0)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// A tenant by slug, in whatever state it is.
+    pub async fn find(&self, slug: &TenantSlug) -> Result<Option<Tenant>> {
+        let sql = format!("SELECT {COLUMNS} FROM tenants WHERE slug = $1");
+        let row: Option<TenantRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(slug.as_str())
+            .fetch_optional(p)
+            .await)?;
+        row.map(Tenant::try_from).transpose()
+    }
+
+    /// Every tenant, ordered by slug; `state` filters when given.
+    pub async fn list(&self, state: Option<TenantState>) -> Result<Vec<Tenant>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tenants WHERE ($1 IS NULL OR state = $1) ORDER BY slug"
+        );
+        let rows: Vec<TenantRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(state.map(|s| s.as_str()))
+            .fetch_all(p)
+            .await)?;
+        rows.into_iter().map(Tenant::try_from).collect()
+    }
+
+    /// Active tenants with slug after `after`, ordered by slug, at most `limit`.
+    pub async fn page(&self, after: Option<&str>, limit: i64) -> Result<Vec<Tenant>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tenants WHERE state = 'active' AND ($1 IS NULL OR slug > $1) \
+             ORDER BY slug LIMIT $2"
+        );
+        let rows: Vec<TenantRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        rows.into_iter().map(Tenant::try_from).collect()
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await);
+    }
+}

@@ -1,0 +1,141 @@
+//! Storage: the only module that speaks SQL.
+//!
+//! - [`ControlStore`]: the tenant directory (control plane).
+//! - [`Shard`]: a database holding tenants, SQLite directory or PostgreSQL
+//!   database; the control plane records each tenant's shard.
+//! - [`TenantDb`]: the tenant-scoped handle the rest of the code gets.
+//!   There is no other way to reach tenant data.
+
+mod control;
+mod error;
+pub mod migrations;
+mod postgres;
+mod shard;
+mod sqlite;
+mod tenant_db;
+mod tx;
+pub mod users;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use dashmap::DashMap;
+
+pub use control::{CONTROL_SCHEMA, ControlStore};
+pub use error::{Result, StorageError};
+pub(crate) use error::STALE_PLAN;
+pub use migrations::SchemaStatus;
+pub use postgres::names as pg_names;
+pub use shard::Shard;
+pub use tenant_db::TenantDb;
+pub use tx::TenantTx;
+
+use crate::config::Config;
+use crate::domain::tenant::{Tenant, TenantId};
+
+/// Everything persistent, shared by HTTP handlers, actors and the CLI.
+#[derive(Clone)]
+pub struct Storage(Arc<Inner>);
+
+struct Inner {
+    control: ControlStore,
+    shards: BTreeMap<String, Shard>,
+    /// Opened tenant handles. PostgreSQL handles are cheap views on the
+    /// shard's pool; SQLite handles own the tenant file's connections.
+    open: DashMap<TenantId, TenantDb>,
+}
+
+impl Storage {
+    /// Connects the control plane and every configured shard, migrating the
+    /// control plane (tenants are migrated by [`Storage::migrate_tenant`]).
+    pub async fn connect(config: &Config) -> Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let control = ControlStore::connect(
+            config.database_url.as_ref().map(|s| s.expose()),
+            &config.data_dir,
+        )
+        .await?;
+        let mut shards = BTreeMap::new();
+        for (name, url) in config.shard_urls() {
+            shards.insert(name, Shard::connect(url.expose(), config.pg_max_connections).await?);
+        }
+        Ok(Self(Arc::new(Inner {
+            control,
+            shards,
+            open: DashMap::new(),
+        })))
+    }
+
+    pub fn control(&self) -> &ControlStore {
+        &self.0.control
+    }
+
+    pub fn shard(&self, name: &str) -> Option<&Shard> {
+        self.0.shards.get(name)
+    }
+
+    pub fn shard_names(&self) -> impl Iterator<Item = &str> {
+        self.0.shards.keys().map(String::as_str)
+    }
+
+    fn shard_of(&self, tenant: &Tenant) -> Result<&Shard> {
+        self.shard(&tenant.shard).ok_or_else(|| {
+            StorageError::Corrupt(format!(
+                "tenant {} is placed on shard {:?}, which is not configured",
+                tenant.slug, tenant.shard
+            ))
+        })
+    }
+
+    /// The tenant's scoped handle, opened on first use and then reused.
+    pub async fn tenant_db(&self, tenant: &Tenant) -> Result<TenantDb> {
+        if let Some(db) = self.0.open.get(&tenant.id) {
+            return Ok(db.clone());
+        }
+        let db = self.shard_of(tenant)?.open(tenant.id).await?;
+        // Two requests may race to open; keep the first, close the spare.
+        let kept = self.0.open.entry(tenant.id).or_insert(db.clone()).clone();
+        Ok(kept)
+    }
+
+    /// Closes and forgets the tenant's handle (before dropping its storage).
+    pub async fn forget(&self, id: TenantId) {
+        if let Some((_, db)) = self.0.open.remove(&id) {
+            db.close().await;
+        }
+    }
+
+    pub async fn provision(&self, tenant: &Tenant, admin: &users::NewUser) -> Result<()> {
+        self.shard_of(tenant)?.provision(tenant.id, admin).await
+    }
+
+    pub async fn drop_tenant(&self, tenant: &Tenant) -> Result<()> {
+        self.forget(tenant.id).await;
+        self.shard_of(tenant)?.drop_tenant(tenant.id).await
+    }
+
+    pub async fn migrate_tenant(&self, tenant: &Tenant) -> Result<()> {
+        self.shard_of(tenant)?.migrate(tenant.id).await
+    }
+
+    pub async fn tenant_status(&self, tenant: &Tenant) -> Result<SchemaStatus> {
+        self.shard_of(tenant)?.status(tenant.id).await
+    }
+
+    /// Readiness: the control plane and every shard answer.
+    pub async fn ping(&self) -> Result<()> {
+        self.0.control.ping().await?;
+        for shard in self.0.shards.values() {
+            shard.ping().await?;
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        let ids: Vec<TenantId> = self.0.open.iter().map(|e| *e.key()).collect();
+        for id in ids {
+            self.forget(id).await;
+        }
+        self.0.control.close().await;
+    }
+}

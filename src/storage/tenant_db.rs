@@ -1,0 +1,86 @@
+//! The handle a tenant's code gets instead of a pool.
+
+use std::sync::Arc;
+
+use sqlx::{AssertSqlSafe, PgPool, SqlSafeStr, SqlStr, SqlitePool};
+
+use super::TenantTx;
+use super::error::Result;
+
+/// Opens transactions in one tenant's storage and nowhere else.
+///
+/// There is deliberately no way to get the pool out of it: a handler that
+/// holds a `TenantDb` can only ever touch its own tenant.
+#[derive(Clone)]
+pub struct TenantDb(Arc<Inner>);
+
+enum Inner {
+    Sqlite {
+        /// One connection: SQLite has one writer per file anyway, and
+        /// queueing in the pool beats spinning on SQLITE_BUSY.
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
+    Postgres {
+        pool: PgPool,
+        /// `BEGIN; SELECT set_config(…, true) …` for this tenant, prebuilt so a
+        /// unit of work costs no extra round trip for its scope.
+        begin_rw: SqlStr,
+        begin_ro: SqlStr,
+    },
+}
+
+impl TenantDb {
+    pub(super) fn sqlite(writer: SqlitePool, reader: SqlitePool) -> Self {
+        Self(Arc::new(Inner::Sqlite { writer, reader }))
+    }
+
+    /// `schema` and `role` come from [`super::postgres::names`]: hex and
+    /// underscores only, so interpolating them is safe.
+    pub(super) fn postgres(pool: PgPool, schema: &str, role: &str) -> Self {
+        let scope = scope_sql(schema, role);
+        Self(Arc::new(Inner::Postgres {
+            pool,
+            begin_rw: AssertSqlSafe(format!("BEGIN; {scope}")).into_sql_str(),
+            begin_ro: AssertSqlSafe(format!("BEGIN READ ONLY; {scope}")).into_sql_str(),
+        }))
+    }
+
+    /// A read-write transaction in this tenant.
+    pub async fn begin(&self) -> Result<TenantTx> {
+        Ok(match &*self.0 {
+            // IMMEDIATE takes the write lock up front: a deferred transaction
+            // that later upgrades can fail with SQLITE_BUSY mid-way.
+            Inner::Sqlite { writer, .. } => TenantTx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
+            Inner::Postgres { pool, begin_rw, .. } => {
+                TenantTx::Postgres(pool.begin_with(begin_rw.clone()).await?)
+            }
+        })
+    }
+
+    /// A read-only transaction: on SQLite it runs beside the writer (WAL).
+    pub async fn begin_read(&self) -> Result<TenantTx> {
+        Ok(match &*self.0 {
+            Inner::Sqlite { reader, .. } => TenantTx::Sqlite(reader.begin().await?),
+            Inner::Postgres { pool, begin_ro, .. } => {
+                TenantTx::Postgres(pool.begin_with(begin_ro.clone()).await?)
+            }
+        })
+    }
+
+    /// Closes this tenant's own connections (SQLite); PostgreSQL pools are
+    /// shared by the shard and stay open.
+    pub async fn close(&self) {
+        if let Inner::Sqlite { writer, reader } = &*self.0 {
+            writer.close().await;
+            reader.close().await;
+        }
+    }
+}
+
+/// The statement that scopes a PostgreSQL transaction to one tenant: its
+/// schema first on the search path and its own role, both reverting at the
+/// transaction's end (`is_local = true`).
+pub(super) fn scope_sql(schema: &str, role: &str) -> String {
+    format!("SELECT set_config('search_path', '{schema}', true), set_config('role', '{role}', true)")
+}

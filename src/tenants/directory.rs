@@ -1,0 +1,81 @@
+//! Resolves `/t/{slug}` to a tenant without a database round trip per request.
+//!
+//! Entries are dropped when the bus says a tenant changed (on any node), and
+//! expire after [`TTL`] as a safety net for anything the bus could not
+//! deliver (a CLI process on embedded SQLite has no bus to this server).
+
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::bus::{Bus, BusMessage};
+use crate::domain::tenant::{Tenant, TenantSlug, TenantState};
+use crate::storage::{ControlStore, Result};
+
+const TTL: Duration = Duration::from_secs(30);
+
+pub struct TenantDirectory {
+    control: ControlStore,
+    cache: DashMap<String, (Arc<Tenant>, Instant)>,
+}
+
+impl TenantDirectory {
+    pub fn new(control: ControlStore) -> Arc<Self> {
+        Arc::new(Self {
+            control,
+            cache: DashMap::new(),
+        })
+    }
+
+    /// Keeps the cache in step with the bus until the directory is dropped.
+    pub fn follow(self: &Arc<Self>, bus: &Bus) {
+        let weak: Weak<Self> = Arc::downgrade(self);
+        let mut rx = bus.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let msg = rx.recv().await;
+                let Some(dir) = weak.upgrade() else { return };
+                match msg {
+                    Ok(m) => match &*m {
+                        BusMessage::TenantChanged { slug, .. } => dir.invalidate(slug),
+                        BusMessage::Reset => dir.cache.clear(),
+                    },
+                    // Missed messages: anything might be stale.
+                    Err(RecvError::Lagged(_)) => dir.cache.clear(),
+                    Err(RecvError::Closed) => return,
+                }
+            }
+        });
+    }
+
+    /// The active tenant with this slug, or `None` (unknown, malformed,
+    /// still provisioning or being deleted: all look the same to a client).
+    pub async fn resolve(&self, slug: &str) -> Result<Option<Arc<Tenant>>> {
+        if let Some(entry) = self.cache.get(slug)
+            && entry.1.elapsed() < TTL
+        {
+            return Ok(Some(entry.0.clone()));
+        }
+        let Ok(parsed) = TenantSlug::parse(slug) else {
+            return Ok(None);
+        };
+        match self.control.find(&parsed).await? {
+            Some(t) if t.state == TenantState::Active => {
+                let t = Arc::new(t);
+                self.cache
+                    .insert(slug.to_owned(), (t.clone(), Instant::now()));
+                Ok(Some(t))
+            }
+            _ => {
+                self.cache.remove(slug);
+                Ok(None)
+            }
+        }
+    }
+
+    pub fn invalidate(&self, slug: &str) {
+        self.cache.remove(slug);
+    }
+}

@@ -1,0 +1,12 @@
+//! The tenant life cycle: create (provision storage and first admin),
+//! update, delete, recover from interrupted runs, migrate, and the demo.
+
+mod demo;
+mod directory;
+mod input;
+mod service;
+
+pub use demo::{DEMO_ADMIN_EMAIL, DEMO_SLUG, DemoCredentials};
+pub use directory::TenantDirectory;
+pub use input::{AdminInput, CreateTenant, UpdateTenant};
+pub use service::{MigrationReport, TenantError, TenantService};
