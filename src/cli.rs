@@ -123,7 +123,11 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     println!("Mandant listening on {base}");
     println!(
         "  storage: {}, bus: {}",
-        if s.config.database_url.is_some() { "postgresql" } else { "sqlite (embedded)" },
+        if s.config.database_url.is_some() {
+            "postgresql"
+        } else {
+            "sqlite (embedded)"
+        },
         s.bus.backend()
     );
     if s.platform_token_generated {
@@ -162,7 +166,10 @@ async fn migrate(config: Config, check: bool) -> anyhow::Result<ExitCode> {
                         s.version,
                         s.latest,
                         s.pending,
-                        s.problem.as_ref().map(|p| format!(", {p}")).unwrap_or_default()
+                        s.problem
+                            .as_ref()
+                            .map(|p| format!(", {p}"))
+                            .unwrap_or_default()
                     );
                 }
                 Err(e) => {
@@ -172,7 +179,11 @@ async fn migrate(config: Config, check: bool) -> anyhow::Result<ExitCode> {
             }
         }
         println!("{} tenant(s), {} not current", rows.len(), behind);
-        return Ok(if behind == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        return Ok(if behind == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     services.tenants.recover().await?;
     let report = services.tenants.migrate_all().await?;
@@ -185,7 +196,11 @@ async fn migrate(config: Config, check: bool) -> anyhow::Result<ExitCode> {
     for (slug, e) in &report.failed {
         println!("  {slug}: {e}");
     }
-    Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn tenant(config: Config, cmd: TenantCommand) -> anyhow::Result<ExitCode> {
@@ -210,7 +225,10 @@ async fn tenant(config: Config, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
             };
             match t.create(&req).await {
                 Ok(tenant) => {
-                    println!("created tenant {} ({}) on shard {}", tenant.slug, tenant.id, tenant.shard);
+                    println!(
+                        "created tenant {} ({}) on shard {}",
+                        tenant.slug, tenant.id, tenant.shard
+                    );
                     if generated {
                         println!("admin login: {}  password: {password}", a.admin_email);
                     }
@@ -251,7 +269,11 @@ async fn tenant(config: Config, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
                 "schema:   version {} of {}{}",
                 status.version,
                 status.latest,
-                if status.is_current() { " (current)" } else { " (NOT current)" }
+                if status.is_current() {
+                    " (current)"
+                } else {
+                    " (NOT current)"
+                }
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -112,7 +112,11 @@ impl Config {
             Some(p) => Some(read_file(p)?),
             None => {
                 let p = Path::new("mandant.toml");
-                if p.exists() { Some(read_file(p)?) } else { None }
+                if p.exists() {
+                    Some(read_file(p)?)
+                } else {
+                    None
+                }
             }
         };
         Self::from_sources(file, |k| std::env::var(k).ok())
@@ -183,7 +187,8 @@ impl Config {
                 continue;
             }
             let key = format!("MANDANT_SHARD_{}", name.to_uppercase().replace('-', "_"));
-            let url = env(&key).ok_or_else(|| invalid(&key, "listed in MANDANT_SHARDS but unset"))?;
+            let url =
+                env(&key).ok_or_else(|| invalid(&key, "listed in MANDANT_SHARDS but unset"))?;
             c.shards.insert(name.to_owned(), Secret::new(url));
         }
         c.validate()?;
@@ -257,7 +262,10 @@ fn parse_env_num<T: std::str::FromStr>(
     key: &str,
 ) -> Result<Option<T>, ConfigError> {
     env(key)
-        .map(|v| v.parse().map_err(|_| invalid(key, format!("not a number: {v:?}"))))
+        .map(|v| {
+            v.parse()
+                .map_err(|_| invalid(key, format!("not a number: {v:?}")))
+        })
         .transpose()
 }
 
@@ -282,12 +290,13 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        let file = file.map(toml::from_str).transpose().map_err(|e| {
-            ConfigError::Parse {
+        let file = file
+            .map(toml::from_str)
+            .transpose()
+            .map_err(|e| ConfigError::Parse {
                 path: "t".into(),
                 source: Box::new(e),
-            }
-        })?;
+            })?;
         Config::from_sources(file, |k| map.get(k).cloned())
     }
 
@@ -306,7 +315,10 @@ mod tests {
     fn environment_overrides_the_file() {
         let c = with_env(
             Some("listen = \"0.0.0.0:9000\"\nlog = \"debug\"\n[shards]\neu = \"sqlite:/tmp/eu\"\n"),
-            &[("MANDANT_LISTEN", "127.0.0.1:7000"), ("MANDANT_LOG_FORMAT", "json")],
+            &[
+                ("MANDANT_LISTEN", "127.0.0.1:7000"),
+                ("MANDANT_LOG_FORMAT", "json"),
+            ],
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.listen.port(), 7000);
@@ -330,9 +342,13 @@ mod tests {
 
     #[test]
     fn bad_values_are_rejected_with_their_name() {
-        let e = with_env(None, &[("MANDANT_LISTEN", "nope")]).err().map(|e| e.to_string());
+        let e = with_env(None, &[("MANDANT_LISTEN", "nope")])
+            .err()
+            .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("MANDANT_LISTEN")));
-        let e = with_env(None, &[("DATABASE_URL", "mysql://x")]).err().map(|e| e.to_string());
+        let e = with_env(None, &[("DATABASE_URL", "mysql://x")])
+            .err()
+            .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("DATABASE_URL")));
         assert!(with_env(Some("lisen = \"typo\""), &[]).is_err());
         assert!(with_env(Some("[shards]\ndefault = \"postgres://x/y\""), &[]).is_err());

@@ -78,7 +78,10 @@ mod tests {
         let r = redact_url("postgres://app:s3cret@db:5432/mandant");
         assert!(!r.contains("s3cret"), "{r}");
         assert!(r.contains("app:***@db"), "{r}");
-        assert_eq!(redact_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
     }
 
     #[test]

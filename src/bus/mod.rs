@@ -72,7 +72,11 @@ impl Bus {
     }
 
     pub fn backend(&self) -> &'static str {
-        if self.redis.is_some() { "redis" } else { "in-process" }
+        if self.redis.is_some() {
+            "redis"
+        } else {
+            "in-process"
+        }
     }
 
     pub fn node_id(&self) -> Uuid {

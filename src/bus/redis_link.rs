@@ -83,7 +83,9 @@ async fn relay(
                 };
                 let Some(msg) = msg else { break };
                 let Some(local) = local.upgrade() else { return };
-                let Ok(payload) = msg.get_payload::<String>() else { continue };
+                let Ok(payload) = msg.get_payload::<String>() else {
+                    continue;
+                };
                 match serde_json::from_str::<Envelope>(&payload) {
                     Ok(env) if env.origin != node_id => {
                         let _ = local.send(Arc::new(env.message));

@@ -18,8 +18,7 @@ impl Email {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let t = raw.trim();
         let bad = || FieldError::new(field, "must be a valid email address");
-        if t.is_empty() || t.len() > 254 || t.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if t.is_empty() || t.len() > 254 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }
         let (local, domain) = t.split_once('@').ok_or_else(bad)?;
@@ -65,7 +64,9 @@ mod tests {
 
     #[test]
     fn rejects_what_cannot_be_an_address() {
-        for bad in ["", "plain", "@b.de", "a@", "a@b", "a@@b.de", "a b@c.de", "a@.de", "a@b..de"] {
+        for bad in [
+            "", "plain", "@b.de", "a@", "a@b", "a@@b.de", "a b@c.de", "a@.de", "a@b..de",
+        ] {
             assert_eq!(
                 Email::parse("admin.email", bad).err().map(|e| e.field),
                 Some("admin.email".to_owned()),

@@ -80,7 +80,10 @@ impl TenantName {
             return Err(FieldError::new("name", "must be at most 200 characters"));
         }
         if t.chars().any(char::is_control) {
-            return Err(FieldError::new("name", "must not contain control characters"));
+            return Err(FieldError::new(
+                "name",
+                "must not contain control characters",
+            ));
         }
         Ok(Self(t.to_owned()))
     }
@@ -122,7 +125,10 @@ impl Plan {
             .into_iter()
             .find(|p| p.as_str() == raw)
             .ok_or_else(|| {
-                FieldError::new("plan", "must be one of free, standard, professional, enterprise")
+                FieldError::new(
+                    "plan",
+                    "must be one of free, standard, professional, enterprise",
+                )
             })
     }
 }
@@ -199,7 +205,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(TenantName::parse("  Acme GmbH ").map(|n| n.0), Ok("Acme GmbH".into()));
+        assert_eq!(
+            TenantName::parse("  Acme GmbH ").map(|n| n.0),
+            Ok("Acme GmbH".into())
+        );
         assert!(TenantName::parse("   ").is_err());
         assert!(TenantName::parse(&"x".repeat(201)).is_err());
         assert!(TenantName::parse("a\u{0}b").is_err());
@@ -217,6 +226,9 @@ mod tests {
     fn tenant_ids_are_identifier_safe() {
         let s = TenantId::generate().simple();
         assert_eq!(s.len(), 32);
-        assert!(s.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            s.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
     }
 }

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::extract::PlatformAdmin;
+use super::json::ApiJson;
 use super::problem::ApiError;
 use crate::app::Services;
 use crate::domain::FieldError;
@@ -29,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn create(
     _: PlatformAdmin,
     s: web::Data<Services>,
-    body: web::Json<CreateTenant>,
+    body: ApiJson<CreateTenant>,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = s.tenants.create(&body).await?;
     Ok(HttpResponse::Created()
@@ -86,7 +87,10 @@ async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = s.tenants.get(&slug).await?;
     let schema = s.tenants.status(&tenant).await?;
-    let backend = s.storage.shard(&tenant.shard).map_or("unknown", |sh| sh.backend());
+    let backend = s
+        .storage
+        .shard(&tenant.shard)
+        .map_or("unknown", |sh| sh.backend());
     Ok(HttpResponse::Ok().json(TenantDetail {
         tenant,
         storage: StorageView { backend, schema },
@@ -97,7 +101,7 @@ async fn update(
     _: PlatformAdmin,
     s: web::Data<Services>,
     slug: web::Path<String>,
-    body: web::Json<UpdateTenant>,
+    body: ApiJson<UpdateTenant>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(s.tenants.update(&slug, &body).await?))
 }

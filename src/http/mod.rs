@@ -7,12 +7,13 @@ mod branding;
 mod control_plane;
 pub mod extract;
 mod health;
+pub mod json;
 pub mod problem;
 pub mod request_context;
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::ServiceResponse;
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -21,17 +22,13 @@ use problem::{ApiError, Code, PROBLEM_JSON};
 
 /// Mounts every route plus the shared extractor settings.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
-    cfg.app_data(
-        web::JsonConfig::default()
-            .limit(max_body_bytes)
-            .error_handler(json_error),
-    )
-    .app_data(web::PayloadConfig::new(max_body_bytes))
-    .app_data(web::PathConfig::default().error_handler(path_error))
-    .app_data(web::QueryConfig::default().error_handler(query_error))
-    .configure(health::configure)
-    .configure(control_plane::configure)
-    .configure(branding::configure);
+    cfg.app_data(json::BodyLimit(max_body_bytes))
+        .app_data(web::PayloadConfig::new(max_body_bytes))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .configure(health::configure)
+        .configure(control_plane::configure)
+        .configure(branding::configure);
 }
 
 /// Catches error responses that no handler shaped (unknown route, wrong
@@ -72,33 +69,14 @@ pub fn problem_for_bare_errors<B: 'static>() -> ErrorHandlers<B> {
     })
 }
 
-fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
-    let e = match &err {
-        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
-            ApiError::new(
-                Code::PayloadTooLarge,
-                format!("The request body exceeds the limit of {limit} bytes."),
-            )
-        }
-        JsonPayloadError::ContentType => ApiError::new(
-            Code::UnsupportedMediaType,
-            "Send the body as application/json.",
-        ),
-        JsonPayloadError::Deserialize(de) if de.is_data() => {
-            ApiError::new(Code::ValidationFailed, format!("The body has the wrong shape: {de}"))
-        }
-        JsonPayloadError::Deserialize(de) => {
-            ApiError::new(Code::MalformedJson, format!("The body is not valid JSON: {de}"))
-        }
-        other => ApiError::new(Code::BadRequest, format!("Could not read the body: {other}")),
-    };
-    e.into()
-}
-
 fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {
     ApiError::not_found().into()
 }
 
 fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::new(Code::ValidationFailed, format!("Invalid query string: {err}")).into()
+    ApiError::new(
+        Code::ValidationFailed,
+        format!("Invalid query string: {err}"),
+    )
+    .into()
 }

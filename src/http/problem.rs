@@ -70,9 +70,17 @@ impl Code {
                 "unsupported_media_type",
                 "Unsupported media type",
             ),
-            RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Rate limited"),
+            RateLimited => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Rate limited",
+            ),
             QuotaExceeded => (StatusCode::FORBIDDEN, "quota_exceeded", "Quota exceeded"),
-            MfaRequired => (StatusCode::UNAUTHORIZED, "mfa_required", "MFA code required"),
+            MfaRequired => (
+                StatusCode::UNAUTHORIZED,
+                "mfa_required",
+                "MFA code required",
+            ),
             Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -166,7 +174,10 @@ impl ApiError {
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self {
             cause: Some(cause.to_string()),
-            ..Self::new(Code::Internal, "An unexpected error occurred; it has been logged.")
+            ..Self::new(
+                Code::Internal,
+                "An unexpected error occurred; it has been logged.",
+            )
         }
     }
 
@@ -247,7 +258,10 @@ impl From<TenantError> for ApiError {
             TenantError::NotFound => ApiError::not_found(),
             TenantError::SlugTaken(slug) => ApiError {
                 errors: vec![FieldError::new("slug", "is taken")],
-                ..ApiError::new(Code::Conflict, format!("A tenant with slug {slug:?} already exists."))
+                ..ApiError::new(
+                    Code::Conflict,
+                    format!("A tenant with slug {slug:?} already exists."),
+                )
             },
             TenantError::Storage(s) => s.into(),
             TenantError::Unexpected(e) => ApiError::internal(format!("{e:#}")),
@@ -263,12 +277,29 @@ mod tests {
     fn wire_names_are_unique_snake_case() {
         use Code::*;
         let all = [
-            BadRequest, MalformedJson, ValidationFailed, Unauthorized, Forbidden, NotFound,
-            MethodNotAllowed, Conflict, VersionConflict, PayloadTooLarge, UnsupportedMediaType,
-            RateLimited, QuotaExceeded, MfaRequired, Unavailable, Internal,
+            BadRequest,
+            MalformedJson,
+            ValidationFailed,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            MethodNotAllowed,
+            Conflict,
+            VersionConflict,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            RateLimited,
+            QuotaExceeded,
+            MfaRequired,
+            Unavailable,
+            Internal,
         ];
         let mut names: Vec<_> = all.iter().map(|c| c.as_str()).collect();
-        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        );
         names.sort();
         names.dedup();
         assert_eq!(names.len(), all.len());

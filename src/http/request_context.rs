@@ -23,7 +23,8 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
     // Only ids that cannot smuggle anything into logs or headers.
     let ok = !v.is_empty()
         && v.len() <= 128
-        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     ok.then(|| v.to_owned())
 }
 

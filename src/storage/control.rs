@@ -75,8 +75,8 @@ impl ControlStore {
             Some(url) => {
                 // This pool serves only the control plane, so a session-level
                 // search_path is safe here (tenant pools never set one).
-                let opts = postgres::connect_options(url)?
-                    .options([("search_path", CONTROL_SCHEMA)]);
+                let opts =
+                    postgres::connect_options(url)?.options([("search_path", CONTROL_SCHEMA)]);
                 let pool = PgPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(5))
@@ -89,9 +89,12 @@ impl ControlStore {
                 sqlx::raw_sql("CREATE SCHEMA IF NOT EXISTS mandant_control")
                     .execute(&mut *tx)
                     .await?;
-                scoped(&CONTROL_POSTGRES, format!("{CONTROL_SCHEMA}._sqlx_migrations"))
-                    .run_direct(None, &mut *tx, false)
-                    .await?;
+                scoped(
+                    &CONTROL_POSTGRES,
+                    format!("{CONTROL_SCHEMA}._sqlx_migrations"),
+                )
+                .run_direct(None, &mut *tx, false)
+                .await?;
                 tx.commit().await?;
                 Ok(ControlStore::Postgres(pool))
             }
@@ -175,9 +178,8 @@ impl ControlStore {
 
     /// Every tenant, ordered by slug; `state` filters when given.
     pub async fn list(&self, state: Option<TenantState>) -> Result<Vec<Tenant>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM tenants WHERE ($1 IS NULL OR state = $1) ORDER BY slug"
-        );
+        let sql =
+            format!("SELECT {COLUMNS} FROM tenants WHERE ($1 IS NULL OR state = $1) ORDER BY slug");
         let rows: Vec<TenantRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(state.map(|s| s.as_str()))
             .fetch_all(p)

@@ -28,7 +28,7 @@ pub enum StorageError {
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
 /// SQLSTATE for "cached plan must not change result type".
-pub(crate) const STALE_PLAN: &str = "0A000";
+pub const STALE_PLAN: &str = "0A000";
 
 impl From<sqlx::Error> for StorageError {
     fn from(e: sqlx::Error) -> Self {

@@ -97,7 +97,11 @@ mod tests {
         assert_eq!((none.version, none.pending), (0, all.len()));
         let mut tampered = all.clone();
         tampered[0].1 = vec![0; 4];
-        assert!(SchemaStatus::compare(&TENANT_SQLITE, &tampered).problem.is_some());
+        assert!(
+            SchemaStatus::compare(&TENANT_SQLITE, &tampered)
+                .problem
+                .is_some()
+        );
         let mut failed = all;
         failed[0].2 = false;
         assert!(!SchemaStatus::compare(&TENANT_SQLITE, &failed).is_current());

@@ -22,8 +22,9 @@ use std::sync::Arc;
 use dashmap::DashMap;
 
 pub use control::{CONTROL_SCHEMA, ControlStore};
+#[doc(hidden)]
+pub use error::STALE_PLAN;
 pub use error::{Result, StorageError};
-pub(crate) use error::STALE_PLAN;
 pub use migrations::SchemaStatus;
 pub use postgres::names as pg_names;
 pub use shard::Shard;
@@ -57,7 +58,10 @@ impl Storage {
         .await?;
         let mut shards = BTreeMap::new();
         for (name, url) in config.shard_urls() {
-            shards.insert(name, Shard::connect(url.expose(), config.pg_max_connections).await?);
+            shards.insert(
+                name,
+                Shard::connect(url.expose(), config.pg_max_connections).await?,
+            );
         }
         Ok(Self(Arc::new(Inner {
             control,

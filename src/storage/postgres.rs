@@ -12,7 +12,6 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Executor};
 
-
 use super::error::{Result, StorageError};
 use super::migrations::{SchemaStatus, TENANT_POSTGRES, scoped};
 use super::tenant_db::scope_sql;
@@ -95,12 +94,16 @@ impl PgShard {
                 .bind(&role)
                 .fetch_optional(&mut *tx)
                 .await?;
-        tx.execute(AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-            .await?;
+        tx.execute(AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE"
+        )))
+        .await?;
         if exists.is_some() {
-            sqlx::raw_sql(AssertSqlSafe(format!("DROP OWNED BY {role}; DROP ROLE {role}")))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "DROP OWNED BY {role}; DROP ROLE {role}"
+            )))
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -111,10 +114,12 @@ impl PgShard {
     pub async fn migrate(&self, id: TenantId) -> Result<()> {
         let (schema, _) = names(id);
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1)), set_config('search_path', $1, true)")
-            .bind(&schema)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "SELECT pg_advisory_xact_lock(hashtext($1)), set_config('search_path', $1, true)",
+        )
+        .bind(&schema)
+        .execute(&mut *tx)
+        .await?;
         scoped(&TENANT_POSTGRES, format!("{schema}._sqlx_migrations"))
             .run_direct(None, &mut *tx, false)
             .await?;
@@ -133,12 +138,11 @@ impl PgShard {
         .fetch_optional(&mut *conn)
         .await?;
         if table.is_none() {
-            let present: Option<(String,)> = sqlx::query_as(
-                "SELECT nspname::text FROM pg_namespace WHERE nspname = $1",
-            )
-            .bind(&schema)
-            .fetch_optional(&mut *conn)
-            .await?;
+            let present: Option<(String,)> =
+                sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname = $1")
+                    .bind(&schema)
+                    .fetch_optional(&mut *conn)
+                    .await?;
             if present.is_none() {
                 return Err(StorageError::NotFound);
             }

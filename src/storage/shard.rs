@@ -18,7 +18,9 @@ pub enum Shard {
 impl Shard {
     pub async fn connect(url: &str, pg_max_connections: u32) -> Result<Self> {
         if is_postgres_url(url) {
-            Ok(Shard::Postgres(PgShard::connect(url, pg_max_connections).await?))
+            Ok(Shard::Postgres(
+                PgShard::connect(url, pg_max_connections).await?,
+            ))
         } else {
             Ok(Shard::Sqlite(SqliteShard::new(url)?))
         }

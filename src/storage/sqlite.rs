@@ -37,7 +37,10 @@ pub fn connect_options(path: &Path) -> SqliteConnectOptions {
 impl SqliteShard {
     /// `url` is `sqlite:<directory>`; the directory is created if missing.
     pub fn new(url: &str) -> Result<Self> {
-        let dir = PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:"));
+        let dir = PathBuf::from(
+            url.trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:"),
+        );
         std::fs::create_dir_all(&dir)?;
         Ok(Self { dir })
     }
@@ -102,9 +105,10 @@ impl SqliteShard {
     }
 
     pub async fn migrate(&self, id: TenantId) -> Result<()> {
-        let mut conn =
-            SqliteConnection::connect_with(&connect_options(&self.path(id)).create_if_missing(false))
-                .await?;
+        let mut conn = SqliteConnection::connect_with(
+            &connect_options(&self.path(id)).create_if_missing(false),
+        )
+        .await?;
         // BEGIN IMMEDIATE holds the file's write lock for the whole upgrade:
         // all of a tenant's pending migrations apply, or none.
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;

@@ -51,7 +51,9 @@ impl TenantDb {
         Ok(match &*self.0 {
             // IMMEDIATE takes the write lock up front: a deferred transaction
             // that later upgrades can fail with SQLITE_BUSY mid-way.
-            Inner::Sqlite { writer, .. } => TenantTx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
+            Inner::Sqlite { writer, .. } => {
+                TenantTx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)
+            }
             Inner::Postgres { pool, begin_rw, .. } => {
                 TenantTx::Postgres(pool.begin_with(begin_rw.clone()).await?)
             }
@@ -82,5 +84,7 @@ impl TenantDb {
 /// schema first on the search path and its own role, both reverting at the
 /// transaction's end (`is_local = true`).
 pub(super) fn scope_sql(schema: &str, role: &str) -> String {
-    format!("SELECT set_config('search_path', '{schema}', true), set_config('role', '{role}', true)")
+    format!(
+        "SELECT set_config('search_path', '{schema}', true), set_config('role', '{role}', true)"
+    )
 }

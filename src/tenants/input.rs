@@ -65,7 +65,10 @@ impl CreateTenant {
             None => Some(Plan::Standard),
             Some(p) => v.check(Plan::parse(p)),
         };
-        let shard = self.shard.clone().unwrap_or_else(|| DEFAULT_SHARD.to_owned());
+        let shard = self
+            .shard
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SHARD.to_owned());
         let (mut email, mut password, mut admin_name) = (None, None, None);
         match &self.admin {
             None => v.push(FieldError::new("admin", "is required")),
@@ -80,7 +83,10 @@ impl CreateTenant {
                         None
                     }
                     Some(n) if n.chars().count() > 200 => {
-                        v.push(FieldError::new("admin.name", "must be at most 200 characters"));
+                        v.push(FieldError::new(
+                            "admin.name",
+                            "must be at most 200 characters",
+                        ));
                         None
                     }
                     Some(n) => Some(n.to_owned()),
@@ -92,17 +98,22 @@ impl CreateTenant {
         }
         v.finish()?;
         match (slug, name, plan, email, password, admin_name) {
-            (Some(slug), Some(name), Some(plan), Some(admin_email), Some(admin_password), Some(admin_name)) => {
-                Ok(ValidCreate {
-                    slug,
-                    name,
-                    plan,
-                    shard,
-                    admin_email,
-                    admin_name,
-                    admin_password,
-                })
-            }
+            (
+                Some(slug),
+                Some(name),
+                Some(plan),
+                Some(admin_email),
+                Some(admin_password),
+                Some(admin_name),
+            ) => Ok(ValidCreate {
+                slug,
+                name,
+                plan,
+                shard,
+                admin_email,
+                admin_name,
+                admin_password,
+            }),
             // Every None above pushed an error, so finish() returned already.
             _ => Err(vec![FieldError::new("", "invalid request")]),
         }
@@ -112,7 +123,10 @@ impl CreateTenant {
 impl UpdateTenant {
     pub fn validate(&self) -> Result<(Option<TenantName>, Option<Plan>), Vec<FieldError>> {
         let mut v = Validation::default();
-        let name = self.name.as_deref().and_then(|n| v.check(TenantName::parse(n)));
+        let name = self
+            .name
+            .as_deref()
+            .and_then(|n| v.check(TenantName::parse(n)));
         let plan = self.plan.as_deref().and_then(|p| v.check(Plan::parse(p)));
         v.finish()?;
         Ok((name, plan))
@@ -124,12 +138,19 @@ mod tests {
     use super::*;
 
     fn fields(r: Result<ValidCreate, Vec<FieldError>>) -> Vec<String> {
-        r.err().unwrap_or_default().into_iter().map(|e| e.field).collect()
+        r.err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
     }
 
     #[test]
     fn every_missing_field_is_named() {
-        assert_eq!(fields(CreateTenant::default().validate()), ["slug", "name", "admin"]);
+        assert_eq!(
+            fields(CreateTenant::default().validate()),
+            ["slug", "name", "admin"]
+        );
         let c = CreateTenant {
             admin: Some(AdminInput::default()),
             ..Default::default()
@@ -153,7 +174,10 @@ mod tests {
             ..Default::default()
         };
         let v = c.validate().unwrap();
-        assert_eq!((v.plan, v.shard.as_str(), v.admin_name.as_str()), (Plan::Standard, "default", "jane"));
+        assert_eq!(
+            (v.plan, v.shard.as_str(), v.admin_name.as_str()),
+            (Plan::Standard, "default", "jane")
+        );
     }
 
     #[test]
@@ -169,6 +193,9 @@ mod tests {
             }),
             ..Default::default()
         };
-        assert_eq!(fields(c.validate()), ["slug", "plan", "admin.email", "admin.password"]);
+        assert_eq!(
+            fields(c.validate()),
+            ["slug", "plan", "admin.email", "admin.password"]
+        );
     }
 }

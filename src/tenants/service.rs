@@ -92,10 +92,14 @@ impl TenantService {
         };
         // The unique slug row is the claim: of two concurrent creations
         // only one gets here, before any storage is made.
-        self.storage.control().insert(&tenant).await.map_err(|e| match e {
-            StorageError::Conflict(_) => TenantError::SlugTaken(tenant.slug.to_string()),
-            other => other.into(),
-        })?;
+        self.storage
+            .control()
+            .insert(&tenant)
+            .await
+            .map_err(|e| match e {
+                StorageError::Conflict(_) => TenantError::SlugTaken(tenant.slug.to_string()),
+                other => other.into(),
+            })?;
         let admin = NewUser {
             email: valid.admin_email,
             name: valid.admin_name,
@@ -134,7 +138,11 @@ impl TenantService {
     }
 
     pub async fn list(&self) -> Result<Vec<Tenant>, TenantError> {
-        Ok(self.storage.control().list(Some(TenantState::Active)).await?)
+        Ok(self
+            .storage
+            .control()
+            .list(Some(TenantState::Active))
+            .await?)
     }
 
     /// One page of active tenants by slug, and the cursor for the next page.
@@ -217,12 +225,22 @@ impl TenantService {
     /// provisionings rolled back.
     pub async fn recover(&self) -> Result<usize, TenantError> {
         let mut done = 0;
-        for t in self.storage.control().list(Some(TenantState::Deleting)).await? {
+        for t in self
+            .storage
+            .control()
+            .list(Some(TenantState::Deleting))
+            .await?
+        {
             self.storage.drop_tenant(&t).await?;
             self.storage.control().delete_row(t.id).await?;
             done += 1;
         }
-        for t in self.storage.control().list(Some(TenantState::Provisioning)).await? {
+        for t in self
+            .storage
+            .control()
+            .list(Some(TenantState::Provisioning))
+            .await?
+        {
             if Utc::now() - t.created_at > STALE_PROVISIONING {
                 self.discard(&t).await;
                 done += 1;
@@ -253,10 +271,16 @@ impl TenantService {
     }
 
     /// Every active tenant with its schema status (for `migrate --check`).
-    pub async fn check_all(&self) -> Result<Vec<(Tenant, Result<SchemaStatus, String>)>, TenantError> {
+    pub async fn check_all(
+        &self,
+    ) -> Result<Vec<(Tenant, Result<SchemaStatus, String>)>, TenantError> {
         let mut out = Vec::new();
         for t in self.list().await? {
-            let s = self.storage.tenant_status(&t).await.map_err(|e| e.to_string());
+            let s = self
+                .storage
+                .tenant_status(&t)
+                .await
+                .map_err(|e| e.to_string());
             out.push((t, s));
         }
         Ok(out)

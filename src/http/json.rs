@@ -1,0 +1,140 @@
+//! `ApiJson<T>`: the JSON body extractor every handler uses.
+//!
+//! Unlike actix's `Json`, it tells apart a body that is not JSON at all
+//! (`400 malformed_json`) from JSON of the wrong shape (`422
+//! validation_failed`), which serde alone cannot: `[1,2` fails as "expected
+//! a string" before the parser ever reaches the missing bracket.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::BytesMut;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+use super::problem::{ApiError, Code};
+
+/// The largest body any route accepts, set once by the composition root.
+#[derive(Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+pub struct ApiJson<T>(pub T);
+
+impl<T> std::ops::Deref for ApiJson<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        Code::PayloadTooLarge,
+        format!("The request body exceeds the limit of {limit} bytes."),
+    )
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(ct) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses `bytes` as `T`, classifying a failure as syntax or shape.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice::<T>(bytes).map_err(|e| {
+        if serde_json::from_slice::<IgnoredAny>(bytes).is_ok() {
+            ApiError::new(
+                Code::ValidationFailed,
+                format!("The body has the wrong shape: {e}"),
+            )
+        } else {
+            ApiError::new(
+                Code::MalformedJson,
+                format!("The body is not valid JSON: {e}"),
+            )
+        }
+    })
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
+        let json = is_json(req);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::new(
+                    Code::UnsupportedMediaType,
+                    "Send the body as application/json.",
+                ));
+            }
+            // Refuse before reading when the client says it is too big.
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large(limit));
+            }
+            let mut buf = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::new(Code::BadRequest, format!("Could not read the body: {e}"))
+                })?;
+                if buf.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            parse(&buf).map(ApiJson)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct S {
+        #[allow(dead_code)]
+        a: String,
+    }
+
+    #[test]
+    fn syntax_and_shape_are_told_apart() {
+        for bad in ["{", "[1,2", "", "nope", "{\"a\": }"] {
+            assert_eq!(
+                parse::<S>(bad.as_bytes()).err().map(|e| e.code),
+                Some(Code::MalformedJson),
+                "{bad}"
+            );
+        }
+        for wrong in ["[1,2]", "{\"a\": 1}", "{}", "null"] {
+            assert_eq!(
+                parse::<S>(wrong.as_bytes()).err().map(|e| e.code),
+                Some(Code::ValidationFailed),
+                "{wrong}"
+            );
+        }
+        assert!(parse::<S>(b"{\"a\": \"x\"}").is_ok());
+    }
+}

@@ -1,0 +1,361 @@
+//! `spawn_app()`: the real server on a random port, on a fresh data dir
+//! (SQLite) or a fresh database (PostgreSQL), with typed helpers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::web;
+use awc::http::StatusCode;
+use awc::http::header::HeaderMap;
+use mandant::app::{Application, Services};
+use mandant::config::Config;
+use mandant::secret::{Secret, random_hex};
+use serde_json::{Value, json};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `mod NAME { sqlite, postgres }` test functions calling
+/// `NAME(Backend)`: the same test on both backends.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                if $crate::helpers::pg_url().is_some() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            }
+        }
+    )+};
+}
+
+fn required() -> bool {
+    std::env::var("MANDANT_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
+}
+
+/// `MANDANT_TEST_DATABASE_URL`, or `None` (the PostgreSQL half of a test is
+/// skipped). With `MANDANT_REQUIRE_SERVICES=1` (CI) a missing URL fails.
+pub fn pg_url() -> Option<String> {
+    let url = std::env::var("MANDANT_TEST_DATABASE_URL").ok();
+    if url.is_none() && required() {
+        panic!("MANDANT_REQUIRE_SERVICES=1 but MANDANT_TEST_DATABASE_URL is unset");
+    }
+    url
+}
+
+pub fn redis_url() -> Option<String> {
+    let url = std::env::var("MANDANT_TEST_REDIS_URL").ok();
+    if url.is_none() && required() {
+        panic!("MANDANT_REQUIRE_SERVICES=1 but MANDANT_TEST_REDIS_URL is unset");
+    }
+    url
+}
+
+/// A PostgreSQL database of the test's own, dropped (with the tenant roles
+/// it created) when the last handle goes.
+pub struct PgDb {
+    pub name: String,
+    pub url: String,
+    admin_url: String,
+}
+
+impl PgDb {
+    pub async fn create() -> Arc<Self> {
+        let admin_url = pg_url().expect("pg_url checked by caller");
+        let name = format!("mandant_test_{}", random_hex(6));
+        let mut conn = PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to test PostgreSQL");
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        conn.close().await.ok();
+        let mut url = url::Url::parse(&admin_url).expect("MANDANT_TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        Arc::new(Self {
+            name,
+            url: url.to_string(),
+            admin_url,
+        })
+    }
+
+    pub async fn connect(&self) -> PgConnection {
+        PgConnection::connect(&self.url)
+            .await
+            .expect("connect to test database")
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let (name, url, admin) = (self.name.clone(), self.url.clone(), self.admin_url.clone());
+        // Drop runs outside any runtime we may block; use a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                let mut roles: Vec<String> = Vec::new();
+                if let Ok(mut c) = PgConnection::connect(&url).await {
+                    let ids: Vec<(uuid::Uuid,)> =
+                        sqlx::query_as("SELECT id FROM mandant_control.tenants")
+                            .fetch_all(&mut c)
+                            .await
+                            .unwrap_or_default();
+                    roles = ids
+                        .into_iter()
+                        .map(|(id,)| {
+                            mandant::storage::pg_names(mandant::domain::tenant::TenantId(id)).1
+                        })
+                        .collect();
+                    c.close().await.ok();
+                }
+                if let Ok(mut c) = PgConnection::connect(&admin).await {
+                    let _ = sqlx::raw_sql(AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut c)
+                    .await;
+                    for r in roles {
+                        let _ = sqlx::raw_sql(AssertSqlSafe(format!("DROP ROLE IF EXISTS {r}")))
+                            .execute(&mut c)
+                            .await;
+                    }
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Where a test app keeps its data; shared by several nodes in bus tests.
+#[derive(Clone)]
+pub struct Site {
+    pub backend: Backend,
+    pub dir: Arc<tempfile::TempDir>,
+    pub pg: Option<Arc<PgDb>>,
+    pub token: String,
+}
+
+impl Site {
+    pub async fn new(backend: Backend) -> Self {
+        let pg = match backend {
+            Backend::Postgres => Some(PgDb::create().await),
+            Backend::Sqlite => None,
+        };
+        Self {
+            backend,
+            dir: Arc::new(tempfile::tempdir().expect("temp dir")),
+            pg,
+            token: random_hex(16),
+        }
+    }
+
+    /// The configuration a node of this site starts with.
+    pub fn config(&self) -> Config {
+        Config {
+            listen: "127.0.0.1:0".parse().expect("socket address"),
+            data_dir: self.dir.path().to_owned(),
+            database_url: self.pg.as_ref().map(|p| Secret::new(p.url.clone())),
+            platform_token: Some(Secret::new(self.token.clone())),
+            http_workers: 1,
+            pg_max_connections: 4,
+            max_body_bytes: 64 * 1024,
+            shutdown_timeout_secs: 1,
+            ..Config::default()
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub token: String,
+    pub services: web::Data<Services>,
+    pub site: Site,
+    client: awc::Client,
+    handle: ServerHandle,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    pub fn content_type(&self) -> String {
+        self.header("content-type").unwrap_or_default()
+    }
+
+    /// Asserts an `application/problem+json` error with `status` and `code`.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "body: {}",
+            self.body
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+    }
+
+    /// The `field` names of a 422's `errors` list.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_node(&Site::new(backend).await, |_| {}).await
+}
+
+/// Starts a node on `site`, after `tweak` adjusted its configuration.
+pub async fn spawn_node(site: &Site, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        mandant::telemetry::init(&Config {
+            log_filter: "debug,sqlx=warn".into(),
+            ..Config::default()
+        });
+    }
+    let mut config = site.config();
+    tweak(&mut config);
+    let app = Application::build(config)
+        .await
+        .expect("application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let services = app.services();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        token: site.token.clone(),
+        services,
+        site: site.clone(),
+        client: awc::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .finish(),
+        handle,
+    }
+}
+
+impl TestApp {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Resp {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(t) = token {
+            req = req.insert_header(("authorization", format!("Bearer {t}")));
+        }
+        let mut res = match body {
+            Some((content_type, bytes)) => req
+                .insert_header(("content-type", content_type))
+                .send_body(bytes)
+                .await
+                .expect("request sent"),
+            None => req.send().await.expect("request sent"),
+        };
+        let raw = res
+            .body()
+            .limit(16 * 1024 * 1024)
+            .await
+            .expect("response body");
+        let body = if raw.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&raw)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&raw).into()))
+        };
+        Resp {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body,
+        }
+    }
+
+    /// A GET with one extra raw header.
+    pub async fn request_raw_header(&self, path: &str, name: &str, value: &str) -> Resp {
+        let mut res = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .insert_header((name, value))
+            .send()
+            .await
+            .expect("request sent");
+        let raw = res.body().await.expect("body");
+        Resp {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.request("GET", path, None, None).await
+    }
+
+    /// A control-plane call with the platform token.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        let body = body.map(|b| ("application/json", b.to_string().into_bytes()));
+        self.request(method, path, Some(&self.token), body).await
+    }
+
+    pub async fn create_tenant(&self, slug: &str) -> Resp {
+        self.admin("POST", "/api/v1/tenants", Some(tenant_body(slug)))
+            .await
+    }
+
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+}
+
+pub fn tenant_body(slug: &str) -> Value {
+    json!({
+        "slug": slug,
+        "name": format!("{slug} GmbH"),
+        "plan": "standard",
+        "admin": {
+            "email": format!("admin@{slug}.example"),
+            "password": "correct horse battery staple",
+            "name": "First Admin"
+        }
+    })
+}

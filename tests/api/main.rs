@@ -1,0 +1,16 @@
+//! The integration suite: the real server over HTTP, on SQLite always and on
+//! PostgreSQL when `MANDANT_TEST_DATABASE_URL` is set (Redis tests when
+//! `MANDANT_TEST_REDIS_URL` is set). One binary, so one link step.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod bad_input;
+mod bus;
+mod cli;
+mod health;
+mod isolation;
+mod lifecycle;
+mod scale;
+mod shards;
