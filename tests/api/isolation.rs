@@ -186,3 +186,45 @@ async fn sqlite_tenants_write_independently() {
     tx.rollback().await.unwrap();
     app.stop().await;
 }
+
+/// sqlx caches prepared statements per connection by SQL text. If two
+/// tenant schemas ever disagree on a result type (a migration half-rolled
+/// across tenants), PostgreSQL answers "cached plan must not change result
+/// type". Storage reports it as retryable, clears the cache, and the retry
+/// succeeds on the same connection.
+#[actix_web::test]
+async fn postgres_stale_cached_plan_is_retryable() {
+    if crate::helpers::pg_url().is_none() {
+        return;
+    }
+    let site = Site::new(Backend::Postgres).await;
+    let app = spawn_node(&site, |c| c.pg_max_connections = 1).await;
+    app.create_tenant("aa").await;
+    app.create_tenant("bb").await;
+    let b = app.services.tenants.get("bb").await.unwrap();
+    let (b_schema, _) = mandant::storage::pg_names(b.id);
+    let mut c = site.pg.as_ref().unwrap().connect().await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER TABLE {b_schema}.users ALTER COLUMN name TYPE varchar(300)"
+    )))
+    .execute(&mut c)
+    .await
+    .unwrap();
+    let (a, b) = (db(&app, "aa").await, db(&app, "bb").await);
+    let mut tx = a.begin_read().await.unwrap();
+    users::list(&mut tx).await.unwrap();
+    tx.rollback().await.unwrap();
+    let mut tx = b.begin_read().await.unwrap();
+    let err = users::list(&mut tx)
+        .await
+        .expect_err("result type changed under the cached plan");
+    assert!(
+        matches!(err, mandant::storage::StorageError::StalePlan),
+        "{err:?}"
+    );
+    drop(tx);
+    let mut tx = b.begin_read().await.unwrap();
+    assert_eq!(users::list(&mut tx).await.unwrap().len(), 1);
+    tx.rollback().await.unwrap();
+    app.stop().await;
+}
