@@ -2,6 +2,8 @@
 //! for the tests alike.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -11,6 +13,8 @@ use anyhow::Context;
 use crate::bus::Bus;
 use crate::config::Config;
 use crate::http;
+use crate::identity::AuthService;
+use crate::identity::service::AuthSettings;
 use crate::secret::{Secret, random_hex};
 use crate::storage::Storage;
 use crate::tenants::{TenantDirectory, TenantService};
@@ -21,6 +25,7 @@ pub struct Services {
     pub storage: Storage,
     pub bus: Bus,
     pub tenants: TenantService,
+    pub auth: Arc<AuthService>,
     pub platform_token: Secret,
     /// True when no token was configured and one was made up at start.
     pub platform_token_generated: bool,
@@ -41,6 +46,20 @@ impl Services {
         let directory = TenantDirectory::new(storage.control().clone());
         directory.follow(&bus);
         let tenants = TenantService::new(storage.clone(), bus.clone(), directory);
+        let auth = Arc::new(
+            AuthService::new(
+                storage.control(),
+                config.jwt_secret.as_ref(),
+                &AuthSettings {
+                    access_ttl_secs: config.access_token_ttl_secs,
+                    session_ttl_days: config.session_ttl_days,
+                    login_per_account_per_min: config.login_per_account_per_min,
+                    login_per_address_per_min: config.login_per_address_per_min,
+                },
+            )
+            .await?,
+        );
+        sweep_throttle(&auth);
         let (platform_token, platform_token_generated) = match &config.platform_token {
             Some(t) => (t.clone(), false),
             None => (Secret::new(random_hex(24)), true),
@@ -50,6 +69,7 @@ impl Services {
             storage,
             bus,
             tenants,
+            auth,
             platform_token,
             platform_token_generated,
         })
@@ -75,6 +95,20 @@ impl Services {
         }
         Ok(())
     }
+}
+
+/// Forgets idle throttle keys every minute, until the service is dropped.
+fn sweep_throttle(auth: &Arc<AuthService>) {
+    let weak = Arc::downgrade(auth);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            match weak.upgrade() {
+                Some(a) => a.throttle().sweep(),
+                None => return,
+            }
+        }
+    });
 }
 
 /// A bound, not yet running, HTTP server.

@@ -33,6 +33,13 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per core.
     pub http_workers: usize,
+    /// HS256 key for access tokens. Unset: made on first start and kept in
+    /// the control plane, shared by every node.
+    pub jwt_secret: Option<Secret>,
+    pub access_token_ttl_secs: i64,
+    pub session_ttl_days: i64,
+    pub login_per_account_per_min: u32,
+    pub login_per_address_per_min: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -57,6 +64,11 @@ impl Default for Config {
             pg_max_connections: 16,
             shutdown_timeout_secs: 10,
             http_workers: 0,
+            jwt_secret: None,
+            access_token_ttl_secs: 900,
+            session_ttl_days: 30,
+            login_per_account_per_min: 10,
+            login_per_address_per_min: 30,
         }
     }
 }
@@ -102,6 +114,11 @@ struct FileConfig {
     pg_max_connections: Option<u32>,
     shutdown_timeout_secs: Option<u64>,
     http_workers: Option<usize>,
+    jwt_secret: Option<Secret>,
+    access_token_ttl_secs: Option<i64>,
+    session_ttl_days: Option<i64>,
+    login_per_account_per_min: Option<u32>,
+    login_per_address_per_min: Option<u32>,
 }
 
 impl Config {
@@ -176,6 +193,21 @@ impl Config {
         if let Some(n) = parse_env_num(&env, "MANDANT_HTTP_WORKERS")?.or(f.http_workers) {
             c.http_workers = n;
         }
+        c.jwt_secret = env("MANDANT_JWT_SECRET").map(Secret::new).or(f.jwt_secret);
+        if let Some(n) =
+            parse_env_num(&env, "MANDANT_ACCESS_TOKEN_TTL_SECS")?.or(f.access_token_ttl_secs)
+        {
+            c.access_token_ttl_secs = n;
+        }
+        if let Some(n) = f.session_ttl_days {
+            c.session_ttl_days = n;
+        }
+        if let Some(n) = f.login_per_account_per_min {
+            c.login_per_account_per_min = n;
+        }
+        if let Some(n) = f.login_per_address_per_min {
+            c.login_per_address_per_min = n;
+        }
         if let Some(n) = f.shutdown_timeout_secs {
             c.shutdown_timeout_secs = n;
         }
@@ -224,6 +256,20 @@ impl Config {
                     "expected postgres://… or sqlite:<directory>",
                 ));
             }
+        }
+        if let Some(k) = &self.jwt_secret
+            && k.expose().len() < 32
+        {
+            return Err(invalid(
+                "MANDANT_JWT_SECRET",
+                "must be at least 32 characters",
+            ));
+        }
+        if self.access_token_ttl_secs < 30 || self.session_ttl_days < 1 {
+            return Err(invalid(
+                "access_token_ttl_secs",
+                "tokens must live at least 30 s, sessions a day",
+            ));
         }
         if self.max_body_bytes < 1024 {
             return Err(invalid("MANDANT_MAX_BODY_BYTES", "must be at least 1024"));

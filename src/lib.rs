@@ -9,6 +9,8 @@
 //! - [`tenants`]: the tenant life cycle (provision, update, delete, demo)
 //!   and the cached directory used to resolve `/t/{slug}`.
 //! - [`bus`]: in-process or Redis pub/sub between nodes.
+//! - [`identity`]: authentication (sessions, JWT, MFA, API keys) and
+//!   authorisation (roles, permissions, the one policy).
 //! - [`http`]: the only module that speaks HTTP.
 //! - [`actors`]: the per-tenant actor tree (real time).
 //! - [`cli`]: the `mandant` command line.
@@ -22,6 +24,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod identity;
 pub mod secret;
 pub mod storage;
 pub mod telemetry;

@@ -3,13 +3,21 @@
 //! Every route module exposes `configure(cfg)`; [`configure`] mounts them
 //! all, with the body limits and error shapes every route shares.
 
+mod api_keys;
+mod auth;
+pub mod authz;
 mod branding;
 mod control_plane;
 pub mod extract;
 mod health;
 pub mod json;
+mod me;
 pub mod problem;
 pub mod request_context;
+mod roles;
+mod security;
+pub mod tenant_routes;
+mod users;
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::ServiceResponse;
@@ -28,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .configure(health::configure)
         .configure(control_plane::configure)
-        .configure(branding::configure);
+        .configure(tenant_routes::configure);
 }
 
 /// Catches error responses that no handler shaped (unknown route, wrong

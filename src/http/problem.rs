@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::domain::FieldError;
+use crate::identity::AuthError;
 use crate::storage::StorageError;
 use crate::tenants::TenantError;
 
@@ -30,6 +31,9 @@ pub enum Code {
     RateLimited,
     QuotaExceeded,
     MfaRequired,
+    MfaInvalid,
+    MfaEnrollmentRequired,
+    InvalidCredentials,
     Unavailable,
     Internal,
 }
@@ -80,6 +84,17 @@ impl Code {
                 StatusCode::UNAUTHORIZED,
                 "mfa_required",
                 "MFA code required",
+            ),
+            MfaInvalid => (StatusCode::UNAUTHORIZED, "mfa_invalid", "MFA code invalid"),
+            MfaEnrollmentRequired => (
+                StatusCode::FORBIDDEN,
+                "mfa_enrollment_required",
+                "MFA enrolment required",
+            ),
+            InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Invalid credentials",
             ),
             Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -231,7 +246,7 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if self.code == Code::Unauthorized {
+        if self.status_code() == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         res.body(self.body())
@@ -265,6 +280,42 @@ impl From<TenantError> for ApiError {
             },
             TenantError::Storage(s) => s.into(),
             TenantError::Unexpected(e) => ApiError::internal(format!("{e:#}")),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unauthorized(m) => ApiError::new(Code::Unauthorized, m),
+            AuthError::InvalidCredentials => {
+                ApiError::new(Code::InvalidCredentials, "The email or password is wrong.")
+            }
+            AuthError::MfaRequired => ApiError::new(
+                Code::MfaRequired,
+                "This account uses MFA: send totp_code (or recovery_code).",
+            ),
+            AuthError::MfaInvalid => ApiError::new(
+                Code::MfaInvalid,
+                "The MFA code is wrong, expired or was already used.",
+            ),
+            AuthError::Throttled(wait) => ApiError {
+                retry_after: Some(wait.as_secs_f64().ceil() as u64),
+                ..ApiError::new(
+                    Code::RateLimited,
+                    "Too many attempts; wait before trying again.",
+                )
+            },
+            AuthError::NotFound => ApiError::not_found(),
+            AuthError::Forbidden(m) => ApiError::new(Code::Forbidden, m),
+            AuthError::MfaEnrollmentRequired => ApiError::new(
+                Code::MfaEnrollmentRequired,
+                "Your role requires MFA: enrol at /me/mfa/enroll first.",
+            ),
+            AuthError::Validation(errors) => ApiError::validation(errors),
+            AuthError::Conflict(m) => ApiError::new(Code::Conflict, m),
+            AuthError::Storage(s) => s.into(),
+            AuthError::Unexpected(e) => ApiError::internal(format!("{e:#}")),
         }
     }
 }

@@ -201,6 +201,26 @@ impl ControlStore {
         rows.into_iter().map(Tenant::try_from).collect()
     }
 
+    /// The shared secret called `name`: `candidate` if this call made it
+    /// first, else whatever another node made before.
+    pub async fn platform_secret(&self, name: &str, candidate: &str) -> Result<String> {
+        on_pool!(self, p => sqlx::query(
+            "INSERT INTO platform_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .bind(Utc::now())
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        let v: String = on_pool!(self, p => sqlx::query_scalar("SELECT value FROM platform_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(p)
+            .await)?;
+        Ok(v)
+    }
+
     pub async fn ping(&self) -> Result<()> {
         on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
         Ok(())

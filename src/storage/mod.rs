@@ -6,12 +6,18 @@
 //! - [`TenantDb`]: the tenant-scoped handle the rest of the code gets.
 //!   There is no other way to reach tenant data.
 
+pub mod api_keys;
+pub mod audit;
 mod control;
 mod error;
 pub mod migrations;
 mod postgres;
+pub mod roles;
+pub mod sessions;
+pub mod settings;
 mod shard;
 mod sqlite;
+pub mod teams;
 mod tenant_db;
 mod tx;
 pub mod users;

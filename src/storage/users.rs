@@ -92,3 +92,239 @@ pub async fn password_hash(tx: &mut TenantTx, email: &Email) -> Result<Option<St
     .await)?;
     Ok(row.and_then(|r| r.0))
 }
+
+/// What login and request authentication need to know about a user.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub password_hash: Option<String>,
+    pub mfa_enabled: bool,
+    pub mfa_secret: Option<String>,
+    pub mfa_last_step: i64,
+}
+
+const AUTH_COLUMNS: &str =
+    "id, email, name, kind, status, password_hash, mfa_enabled, mfa_secret, mfa_last_step";
+
+pub async fn auth_by_email(tx: &mut TenantTx, email: &Email) -> Result<Option<AuthUser>> {
+    let sql = format!("SELECT {AUTH_COLUMNS} FROM users WHERE email_normalized = $1");
+    Ok(
+        on_tx!(tx, c => sqlx::query_as::<_, AuthUser>(sqlx::AssertSqlSafe(sql))
+        .bind(email.normalized())
+        .fetch_optional(c)
+        .await)?,
+    )
+}
+
+pub async fn auth_by_id(tx: &mut TenantTx, id: Uuid) -> Result<Option<AuthUser>> {
+    let sql = format!("SELECT {AUTH_COLUMNS} FROM users WHERE id = $1");
+    Ok(
+        on_tx!(tx, c => sqlx::query_as::<_, AuthUser>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(c)
+        .await)?,
+    )
+}
+
+pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<UserRow>> {
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, UserRow>(
+        "SELECT id, email, name, kind, status, created_at FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
+}
+
+pub async fn roles_of(tx: &mut TenantTx, id: Uuid) -> Result<Vec<String>> {
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, String>(
+        "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role",
+    )
+    .bind(id)
+    .fetch_all(c)
+    .await)?)
+}
+
+pub async fn teams_of(tx: &mut TenantTx, id: Uuid) -> Result<Vec<Uuid>> {
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, Uuid>(
+        "SELECT team_id FROM user_teams WHERE user_id = $1 ORDER BY team_id",
+    )
+    .bind(id)
+    .fetch_all(c)
+    .await)?)
+}
+
+/// Every (user, role) and (user, team) pair: for listing users with theirs.
+pub async fn all_memberships(
+    tx: &mut TenantTx,
+) -> Result<(Vec<(Uuid, String)>, Vec<(Uuid, Uuid)>)> {
+    let roles = on_tx!(tx, c => sqlx::query_as::<_, (Uuid, String)>(
+        "SELECT user_id, role FROM user_roles ORDER BY role",
+    )
+    .fetch_all(c)
+    .await)?;
+    let teams = on_tx!(tx, c => sqlx::query_as::<_, (Uuid, Uuid)>(
+        "SELECT user_id, team_id FROM user_teams ORDER BY team_id",
+    )
+    .fetch_all(c)
+    .await)?;
+    Ok((roles, teams))
+}
+
+pub async fn set_roles(tx: &mut TenantTx, id: Uuid, roles: &[String]) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    for role in roles {
+        on_tx!(tx, c => sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(id)
+            .bind(role)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
+}
+
+pub async fn set_teams(tx: &mut TenantTx, id: Uuid, teams: &[Uuid]) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM user_teams WHERE user_id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    for team in teams {
+        on_tx!(tx, c => sqlx::query("INSERT INTO user_teams (user_id, team_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(team)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Changes name and/or status; `NotFound` for an unknown id.
+pub async fn update_profile(
+    tx: &mut TenantTx,
+    id: Uuid,
+    name: Option<&str>,
+    status: Option<&str>,
+) -> Result<()> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE users SET name = COALESCE($1, name), status = COALESCE($2, status), \
+         version = version + 1, updated_at = $3 WHERE id = $4",
+    )
+    .bind(name)
+    .bind(status)
+    .bind(Utc::now())
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn set_password_hash_by_id(tx: &mut TenantTx, id: Uuid, hash: &str) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(Utc::now())
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn delete(tx: &mut TenantTx, id: Uuid) -> Result<()> {
+    let n = on_tx!(tx, c => sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
+}
+
+/// Stores a TOTP secret; `enabled` false while enrolment awaits confirmation.
+pub async fn set_mfa(
+    tx: &mut TenantTx,
+    id: Uuid,
+    secret: Option<&str>,
+    enabled: bool,
+) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE users SET mfa_secret = $1, mfa_enabled = $2, version = version + 1, updated_at = $3 WHERE id = $4",
+    )
+    .bind(secret)
+    .bind(enabled)
+    .bind(Utc::now())
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Accepts TOTP step `step` once: false if it (or a later one) was used.
+pub async fn advance_mfa_step(tx: &mut TenantTx, id: Uuid, step: i64) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE users SET mfa_last_step = $1 WHERE id = $2 AND mfa_last_step < $1",
+    )
+    .bind(step)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn replace_recovery_codes(tx: &mut TenantTx, id: Uuid, hashes: &[String]) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    for h in hashes {
+        on_tx!(tx, c => sqlx::query(
+            "INSERT INTO mfa_recovery_codes (user_id, code_hash) VALUES ($1, $2)",
+        )
+        .bind(id)
+        .bind(h)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Uses a recovery code once; false if unknown or already used.
+pub async fn use_recovery_code(tx: &mut TenantTx, id: Uuid, hash: &str) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE mfa_recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+    )
+    .bind(Utc::now())
+    .bind(id)
+    .bind(hash)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn count(tx: &mut TenantTx) -> Result<i64> {
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar::<_, i64>("SELECT count(*) FROM users").fetch_one(c).await)?,
+    )
+}

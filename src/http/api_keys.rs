@@ -1,0 +1,36 @@
+//! `/api-keys`: integration keys, shown once, stored hashed.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::authz::{AdminApiKeys, Authorized};
+use super::json::ApiJson;
+use super::problem::ApiError;
+use crate::identity::admin::{self, ApiKeyInput};
+use crate::storage::api_keys;
+
+pub async fn list(a: Authorized<AdminApiKeys>) -> Result<HttpResponse, ApiError> {
+    let mut tx = a.scope.db.begin_read().await?;
+    let items = api_keys::list(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
+}
+
+pub async fn create(
+    a: Authorized<AdminApiKeys>,
+    body: ApiJson<ApiKeyInput>,
+) -> Result<HttpResponse, ApiError> {
+    let key = admin::create_api_key(&a.scope.db, &a.principal, &body, &a.client).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("cache-control", "no-store"))
+        .json(key))
+}
+
+pub async fn revoke(
+    a: Authorized<AdminApiKeys>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    admin::revoke_api_key(&a.scope.db, &a.principal, *id, &a.client).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

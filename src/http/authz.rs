@@ -1,0 +1,148 @@
+//! Authentication and permission in a handler's signature.
+//!
+//! `Authenticated` proves who the caller is (and that they belong to the
+//! tenant in the path); `Authorized<P>` also proves they hold permission
+//! `P` at some scope. Record-level scope and hidden fields are then asked
+//! of `principal.decide(…)`.
+
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use super::extract::TenantScope;
+use super::problem::{ApiError, Code};
+use crate::app::Services;
+use crate::identity::{AuthError, ClientInfo, Principal};
+
+/// A permission a route requires, named by a type.
+pub trait Need {
+    const PERMISSION: &'static str;
+}
+
+macro_rules! needs {
+    ($($ty:ident = $perm:literal),+ $(,)?) => {$(
+        #[doc = concat!("Requires `", $perm, "`.")]
+        pub struct $ty;
+        impl Need for $ty {
+            const PERMISSION: &'static str = $perm;
+        }
+    )+};
+}
+
+needs!(
+    UsersRead = "users:read",
+    AdminUsers = "admin:users",
+    AdminRoles = "admin:roles",
+    AdminApiKeys = "admin:api_keys",
+    AdminSettings = "admin:settings",
+    AdminAudit = "admin:audit",
+);
+
+pub fn client_info(req: &HttpRequest) -> ClientInfo {
+    ClientInfo {
+        // The socket peer: forwarded headers are only trustworthy behind a
+        // proxy we know, which is configuration that does not exist yet.
+        ip: req
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".into()),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(256).collect()),
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let missing = || {
+        ApiError::new(
+            Code::Unauthorized,
+            "Send an access token or API key as `Authorization: Bearer …`.",
+        )
+    };
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(missing)?;
+    let s = value.to_str().map_err(|_| missing())?;
+    let token = s
+        .strip_prefix("Bearer ")
+        .or_else(|| s.strip_prefix("bearer "))
+        .ok_or_else(missing)?
+        .trim();
+    if token.is_empty() {
+        return Err(missing());
+    }
+    Ok(token.to_owned())
+}
+
+pub struct Authenticated {
+    pub scope: TenantScope,
+    pub principal: Principal,
+    pub client: ClientInfo,
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let scope = TenantScope::from_request(req, payload);
+        let token = bearer(req);
+        let client = client_info(req);
+        let services = req.app_data::<web::Data<Services>>().cloned();
+        Box::pin(async move {
+            // The tenant first: an unknown tenant is 404 whatever the token.
+            let scope = scope.await?;
+            let token = token?;
+            let services = services.ok_or_else(|| ApiError::internal("Services missing"))?;
+            let principal = services
+                .auth
+                .authenticate(&scope.tenant, &scope.db, &token, &client)
+                .await?;
+            Ok(Authenticated {
+                scope,
+                principal,
+                client,
+            })
+        })
+    }
+}
+
+pub struct Authorized<P: Need> {
+    pub scope: TenantScope,
+    pub principal: Principal,
+    pub client: ClientInfo,
+    _need: PhantomData<P>,
+}
+
+impl<P: Need + 'static> FromRequest for Authorized<P> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let auth = Authenticated::from_request(req, payload);
+        Box::pin(async move {
+            let a = auth.await?;
+            if a.principal.mfa_enrollment_required {
+                return Err(AuthError::MfaEnrollmentRequired.into());
+            }
+            if !a.principal.has(P::PERMISSION) {
+                return Err(ApiError::new(
+                    Code::Forbidden,
+                    format!("This needs the permission {}.", P::PERMISSION),
+                ));
+            }
+            Ok(Authorized {
+                scope: a.scope,
+                principal: a.principal,
+                client: a.client,
+                _need: PhantomData,
+            })
+        })
+    }
+}

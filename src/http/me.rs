@@ -1,0 +1,82 @@
+//! `/me`: the signed-in user, their roles and effective permissions, MFA.
+
+use actix_web::HttpResponse;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::authz::Authenticated;
+use super::json::ApiJson;
+use super::problem::ApiError;
+use crate::identity::{Via, mfa};
+use crate::storage::users;
+
+pub async fn me(a: Authenticated) -> Result<HttpResponse, ApiError> {
+    let p = &a.principal;
+    let mut tx = a.scope.db.begin_read().await?;
+    let user = users::auth_by_id(&mut tx, p.user_id).await?;
+    tx.rollback().await?;
+    let permissions: Vec<_> = p
+        .grants
+        .iter()
+        .map(|(perm, g)| json!({"permission": perm, "scope": g.scope, "hidden_fields": g.hidden_fields}))
+        .collect();
+    let via = match p.via {
+        Via::Session(id) => json!({"type": "session", "session_id": id}),
+        Via::ApiKey(id) => json!({"type": "api_key", "api_key_id": id}),
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "user": {
+            "id": p.user_id,
+            "email": p.email,
+            "name": user.as_ref().map_or(p.name.as_str(), |u| u.name.as_str()),
+            "kind": p.kind,
+            "mfa_enabled": user.as_ref().is_some_and(|u| u.mfa_enabled),
+        },
+        "tenant": {"id": p.tenant_id, "slug": a.scope.tenant.slug, "name": a.scope.tenant.name},
+        "roles": p.roles,
+        "teams": p.teams,
+        "permissions": permissions,
+        "via": via,
+        "mfa_enrollment_required": p.mfa_enrollment_required,
+    })))
+}
+
+pub async fn mfa_enroll(a: Authenticated) -> Result<HttpResponse, ApiError> {
+    let e = mfa::enroll(&a.scope.tenant, &a.scope.db, &a.principal, &a.client).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(e))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeInput {
+    code: Option<String>,
+    recovery_code: Option<String>,
+}
+
+pub async fn mfa_confirm(
+    a: Authenticated,
+    body: ApiJson<CodeInput>,
+) -> Result<HttpResponse, ApiError> {
+    let code = body.code.as_deref().unwrap_or_default();
+    let codes = mfa::confirm(&a.scope.db, &a.principal, code, &a.client).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(json!({"recovery_codes": codes})))
+}
+
+pub async fn mfa_disable(
+    a: Authenticated,
+    body: ApiJson<CodeInput>,
+) -> Result<HttpResponse, ApiError> {
+    mfa::disable(
+        &a.scope.db,
+        &a.principal,
+        body.code.as_deref(),
+        body.recovery_code.as_deref(),
+        &a.client,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,53 @@
+//! `/roles`: built-in and custom roles.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use super::authz::{AdminRoles, Authorized};
+use super::json::ApiJson;
+use super::problem::ApiError;
+use crate::identity::admin::{self, RoleInput};
+use crate::identity::permission::CATALOGUE;
+
+pub async fn list(a: Authorized<AdminRoles>) -> Result<HttpResponse, ApiError> {
+    let items = admin::list_roles(&a.scope.db).await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"items": items, "permissions": CATALOGUE, "next_cursor": null})))
+}
+
+pub async fn show(
+    a: Authorized<AdminRoles>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let role = admin::list_roles(&a.scope.db)
+        .await?
+        .into_iter()
+        .find(|r| r.name == *name)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Ok().json(role))
+}
+
+pub async fn create(
+    a: Authorized<AdminRoles>,
+    body: ApiJson<RoleInput>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created()
+        .json(admin::create_role(&a.scope.db, &a.principal, &body, &a.client).await?))
+}
+
+pub async fn update(
+    a: Authorized<AdminRoles>,
+    name: web::Path<String>,
+    body: ApiJson<RoleInput>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(admin::update_role(&a.scope.db, &a.principal, &name, &body, &a.client).await?))
+}
+
+pub async fn delete(
+    a: Authorized<AdminRoles>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    admin::delete_role(&a.scope.db, &a.principal, &name, &a.client).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,55 @@
+//! `/settings/security` (MFA policy) and `/audit/auth-events`.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::authz::{AdminAudit, AdminSettings, Authorized};
+use super::json::ApiJson;
+use super::problem::ApiError;
+use crate::domain::FieldError;
+use crate::identity::admin;
+use crate::identity::service::{SecuritySettings, security_settings};
+use crate::storage::audit;
+
+pub async fn get(a: Authorized<AdminSettings>) -> Result<HttpResponse, ApiError> {
+    let mut tx = a.scope.db.begin_read().await?;
+    let s = security_settings(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(HttpResponse::Ok().json(s))
+}
+
+pub async fn put(
+    a: Authorized<AdminSettings>,
+    body: ApiJson<SecuritySettings>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(admin::put_security(&a.scope.db, &a.principal, &body, &a.client).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    limit: Option<i64>,
+    cursor: Option<i64>,
+}
+
+pub async fn auth_events(
+    a: Authorized<AdminAudit>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "limit",
+            "must be between 1 and 200",
+        )]));
+    }
+    let mut tx = a.scope.db.begin_read().await?;
+    let items = audit::page(&mut tx, q.cursor, limit).await?;
+    tx.rollback().await?;
+    let next = (items.len() as i64 == limit)
+        .then(|| items.last().map(|e| e.id.to_string()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": next})))
+}

@@ -1,0 +1,73 @@
+//! `/users`, `/teams`.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::authz::{AdminUsers, Authorized, UsersRead};
+use super::json::ApiJson;
+use super::problem::ApiError;
+use crate::identity::admin::{self, NewUserInput, UserPatch};
+use crate::storage::teams;
+
+pub async fn list(a: Authorized<UsersRead>) -> Result<HttpResponse, ApiError> {
+    let items = admin::list_users(&a.scope.db, &a.principal).await?;
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
+}
+
+pub async fn show(a: Authorized<UsersRead>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(admin::get_user(&a.scope.db, &a.principal, *id).await?))
+}
+
+pub async fn create(
+    a: Authorized<AdminUsers>,
+    body: ApiJson<NewUserInput>,
+) -> Result<HttpResponse, ApiError> {
+    let u = admin::create_user(&a.scope.db, &a.principal, &body, &a.client).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/t/{}/api/v1/users/{}", a.scope.tenant.slug, u.id),
+        ))
+        .json(u))
+}
+
+pub async fn update(
+    a: Authorized<AdminUsers>,
+    id: web::Path<Uuid>,
+    body: ApiJson<UserPatch>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(admin::update_user(&a.scope.db, &a.principal, *id, &body, &a.client).await?))
+}
+
+pub async fn delete(
+    a: Authorized<AdminUsers>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    admin::delete_user(&a.scope.db, &a.principal, *id, &a.client).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn list_teams(a: Authorized<UsersRead>) -> Result<HttpResponse, ApiError> {
+    let mut tx = a.scope.db.begin_read().await?;
+    let items = teams::list(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamInput {
+    name: String,
+}
+
+pub async fn create_team(
+    a: Authorized<AdminUsers>,
+    body: ApiJson<TeamInput>,
+) -> Result<HttpResponse, ApiError> {
+    let team = admin::create_team(&a.scope.db, &a.principal, &body.name, &a.client).await?;
+    Ok(HttpResponse::Created().json(team))
+}

@@ -1,0 +1,146 @@
+//! MFA enrolment, confirmation and removal for the signed-in user.
+
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::json;
+
+use super::principal::{Principal, Via};
+use super::service::{AuthError, ClientInfo, security_settings};
+use super::totp;
+use crate::domain::tenant::Tenant;
+use crate::storage::{TenantDb, audit, sessions, users};
+
+#[derive(Debug, Serialize)]
+pub struct Enrollment {
+    pub secret: String,
+    pub otpauth_uri: String,
+}
+
+async fn record(
+    tx: &mut crate::storage::TenantTx,
+    p: &Principal,
+    c: &ClientInfo,
+    kind: &str,
+) -> Result<(), AuthError> {
+    audit::record(
+        tx,
+        &audit::AuthEvent {
+            kind,
+            user_id: Some(p.user_id),
+            email: Some(&p.email),
+            ip: Some(&c.ip),
+            detail: json!({}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Starts enrolment: a new secret, not yet active until confirmed.
+pub async fn enroll(
+    tenant: &Tenant,
+    db: &TenantDb,
+    p: &Principal,
+    c: &ClientInfo,
+) -> Result<Enrollment, AuthError> {
+    let mut tx = db.begin().await?;
+    let user = users::auth_by_id(&mut tx, p.user_id)
+        .await?
+        .ok_or(AuthError::NotFound)?;
+    if user.mfa_enabled {
+        return Err(AuthError::Conflict(
+            "MFA is already enabled; disable it first.".into(),
+        ));
+    }
+    let (secret, otpauth_uri) =
+        totp::enroll(&user.email, &format!("Mandant {}", tenant.name.as_str()))
+            .ok_or_else(|| anyhow::anyhow!("TOTP secret generation failed"))?;
+    users::set_mfa(&mut tx, user.id, Some(&secret), false).await?;
+    record(&mut tx, p, c, "mfa.enroll_started").await?;
+    tx.commit().await?;
+    Ok(Enrollment {
+        secret,
+        otpauth_uri,
+    })
+}
+
+/// Confirms enrolment with a first code; returns the ten recovery codes,
+/// shown this once.
+pub async fn confirm(
+    db: &TenantDb,
+    p: &Principal,
+    code: &str,
+    c: &ClientInfo,
+) -> Result<Vec<String>, AuthError> {
+    let mut tx = db.begin().await?;
+    let user = users::auth_by_id(&mut tx, p.user_id)
+        .await?
+        .ok_or(AuthError::NotFound)?;
+    let secret = match (&user.mfa_secret, user.mfa_enabled) {
+        (Some(s), false) => s.clone(),
+        (_, true) => return Err(AuthError::Conflict("MFA is already enabled.".into())),
+        (None, false) => return Err(AuthError::Conflict("Start enrolment first.".into())),
+    };
+    let now = Utc::now().timestamp().max(0) as u64;
+    let step = totp::verify(&secret, code, now).ok_or(AuthError::MfaInvalid)?;
+    if !users::advance_mfa_step(&mut tx, user.id, step).await? {
+        return Err(AuthError::MfaInvalid);
+    }
+    users::set_mfa(&mut tx, user.id, Some(&secret), true).await?;
+    let (codes, hashes) = totp::recovery_codes();
+    users::replace_recovery_codes(&mut tx, user.id, &hashes).await?;
+    if let Via::Session(sid) = p.via {
+        sessions::clear_mfa_pending(&mut tx, sid).await?;
+    }
+    record(&mut tx, p, c, "mfa.enabled").await?;
+    tx.commit().await?;
+    Ok(codes)
+}
+
+/// Turns MFA off, proven with a current code or a recovery code; refused
+/// when the tenant requires MFA for one of the user's roles.
+pub async fn disable(
+    db: &TenantDb,
+    p: &Principal,
+    totp_code: Option<&str>,
+    recovery_code: Option<&str>,
+    c: &ClientInfo,
+) -> Result<(), AuthError> {
+    let mut tx = db.begin().await?;
+    let user = users::auth_by_id(&mut tx, p.user_id)
+        .await?
+        .ok_or(AuthError::NotFound)?;
+    if !user.mfa_enabled {
+        return Err(AuthError::Conflict("MFA is not enabled.".into()));
+    }
+    let policy = security_settings(&mut tx).await?;
+    if p.roles
+        .iter()
+        .any(|r| policy.mfa_required_roles.contains(r))
+    {
+        return Err(AuthError::Forbidden(
+            "Your role requires MFA; it cannot be disabled.".into(),
+        ));
+    }
+    let proven = match (totp_code, recovery_code, &user.mfa_secret) {
+        (Some(code), _, Some(secret)) => {
+            let now = Utc::now().timestamp().max(0) as u64;
+            match totp::verify(secret, code, now) {
+                Some(step) => users::advance_mfa_step(&mut tx, user.id, step).await?,
+                None => false,
+            }
+        }
+        (None, Some(code), _) => {
+            users::use_recovery_code(&mut tx, user.id, &totp::hash_recovery_code(code)).await?
+        }
+        _ => false,
+    };
+    if !proven {
+        return Err(AuthError::MfaInvalid);
+    }
+    users::set_mfa(&mut tx, user.id, None, false).await?;
+    users::replace_recovery_codes(&mut tx, user.id, &[]).await?;
+    record(&mut tx, p, c, "mfa.disabled").await?;
+    tx.commit().await?;
+    Ok(())
+}

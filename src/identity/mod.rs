@@ -1,0 +1,23 @@
+//! Identity and access: who a caller is (sessions, tokens, MFA, API keys)
+//! and what they may do (roles, permissions, the policy).
+//!
+//! - [`permission`]: the catalogue of `resource:action` and scopes.
+//! - [`builtin`], [`roles`]: role definitions, inheritance, effective grants.
+//! - [`principal`]: the caller and the one policy decision (`decide`).
+//! - [`tokens`], [`totp`], [`throttle`]: the mechanisms.
+//! - [`service`]: login, refresh, logout, request authentication, MFA.
+//! - [`admin`]: users, roles, teams, API keys, security settings.
+
+pub mod admin;
+pub mod builtin;
+pub mod mfa;
+pub mod permission;
+pub mod principal;
+pub mod roles;
+pub mod service;
+pub mod throttle;
+pub mod tokens;
+pub mod totp;
+
+pub use principal::{Decision, Principal, RecordMeta, Via};
+pub use service::{AuthError, AuthService, ClientInfo, LoginRequest, TokenPair};

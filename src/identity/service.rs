@@ -1,0 +1,521 @@
+//! Login, token refresh, logout, per-request authentication and MFA.
+
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::principal::{Principal, Via};
+use super::roles::{Grants, RoleSet};
+use super::throttle::LoginThrottle;
+use super::tokens::{self, JwtKeys, TokenError};
+use super::totp;
+use crate::domain::FieldError;
+use crate::domain::email::Email;
+use crate::domain::password::{self, Password};
+use crate::domain::tenant::Tenant;
+use crate::secret::Secret;
+use crate::storage::{
+    ControlStore, StorageError, TenantDb, TenantTx, api_keys, audit, roles, sessions, settings,
+    users,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    #[error("this account needs an MFA code")]
+    MfaRequired,
+    #[error("the MFA code is wrong or was already used")]
+    MfaInvalid,
+    #[error("too many attempts")]
+    Throttled(Duration),
+    /// A token of another tenant: answered exactly like an unknown tenant.
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("MFA enrolment is required before anything else")]
+    MfaEnrollmentRequired,
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    pub totp_code: Option<String>,
+    pub recovery_code: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+/// Where a request came from, for throttling and the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: Option<String>,
+}
+
+/// Tenant setting `security`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Users holding any of these roles must enrol in MFA.
+    #[serde(default)]
+    pub mfa_required_roles: Vec<String>,
+}
+
+pub const SECURITY_KEY: &str = "security";
+
+pub struct AuthService {
+    keys: JwtKeys,
+    throttle: LoginThrottle,
+    /// Verified against when the email is unknown, so that answering
+    /// "unknown" costs what a wrong password costs (no enumeration by timing).
+    dummy_hash: String,
+    access_ttl_secs: i64,
+    session_ttl: TimeDelta,
+}
+
+pub struct AuthSettings {
+    pub access_ttl_secs: i64,
+    pub session_ttl_days: i64,
+    pub login_per_account_per_min: u32,
+    pub login_per_address_per_min: u32,
+}
+
+impl AuthService {
+    /// The signing key is the configured one, or one made on first start and
+    /// kept in the control plane so that every node shares it.
+    pub async fn new(
+        control: &ControlStore,
+        configured: Option<&Secret>,
+        s: &AuthSettings,
+    ) -> anyhow::Result<Self> {
+        let key = match configured {
+            Some(k) => k.clone(),
+            None => Secret::new(
+                control
+                    .platform_secret("jwt_hs256", &crate::secret::random_hex(32))
+                    .await?,
+            ),
+        };
+        let dummy = Password::parse("p", "dummy password for timing only")
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        Ok(Self {
+            keys: JwtKeys::new(&key),
+            throttle: LoginThrottle::new(s.login_per_account_per_min, s.login_per_address_per_min),
+            dummy_hash: password::hash(dummy).await?,
+            access_ttl_secs: s.access_ttl_secs,
+            session_ttl: TimeDelta::days(s.session_ttl_days),
+        })
+    }
+
+    pub fn throttle(&self) -> &LoginThrottle {
+        &self.throttle
+    }
+
+    async fn audit(db: &TenantDb, event: audit::AuthEvent<'_>) -> Result<(), AuthError> {
+        let mut tx = db.begin().await?;
+        audit::record(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn login(
+        &self,
+        tenant: &Tenant,
+        db: &TenantDb,
+        req: &LoginRequest,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, AuthError> {
+        let email_norm = req.email.trim().to_lowercase();
+        self.throttle
+            .check(tenant.id, &email_norm, &client.ip)
+            .map_err(AuthError::Throttled)?;
+        let email = Email::parse("email", &req.email).ok();
+        let (user, roles) = match &email {
+            Some(e) => {
+                let mut tx = db.begin_read().await?;
+                let u = users::auth_by_email(&mut tx, e).await?;
+                let r = match &u {
+                    Some(u) => users::roles_of(&mut tx, u.id).await?,
+                    None => Vec::new(),
+                };
+                let security = security_settings(&mut tx).await?;
+                tx.rollback().await?;
+                (u.map(|u| (u, security)), r)
+            }
+            None => (None, Vec::new()),
+        };
+        // Always pay for one Argon2 verification, whatever the outcome.
+        let stored = user
+            .as_ref()
+            .and_then(|(u, _)| u.password_hash.clone())
+            .unwrap_or_else(|| self.dummy_hash.clone());
+        let password_ok = password::verify(req.password.clone(), stored).await;
+        let Some((user, security)) = user.filter(|(u, _)| password_ok && u.status == "active")
+        else {
+            Self::audit(
+                db,
+                audit::AuthEvent {
+                    kind: "login.failure",
+                    user_id: None,
+                    email: Some(&email_norm),
+                    ip: Some(&client.ip),
+                    detail: json!({"reason": "invalid_credentials"}),
+                },
+            )
+            .await?;
+            return Err(AuthError::InvalidCredentials);
+        };
+
+        let mut tx = db.begin().await?;
+        if user.mfa_enabled {
+            let outcome = check_second_factor(&mut tx, &user, req).await?;
+            if let Err(e) = outcome {
+                tx.rollback().await?;
+                let reason = if matches!(e, AuthError::MfaRequired) {
+                    "mfa_required"
+                } else {
+                    "mfa_invalid"
+                };
+                Self::audit(
+                    db,
+                    audit::AuthEvent {
+                        kind: "login.failure",
+                        user_id: Some(user.id),
+                        email: Some(&email_norm),
+                        ip: Some(&client.ip),
+                        detail: json!({"reason": reason}),
+                    },
+                )
+                .await?;
+                return Err(e);
+            }
+        }
+        let mfa_pending = !user.mfa_enabled
+            && roles
+                .iter()
+                .any(|r| security.mfa_required_roles.contains(r));
+        let session = sessions::create(
+            &mut tx,
+            &sessions::NewSession {
+                user_id: user.id,
+                mfa_pending,
+                expires_at: Utc::now() + self.session_ttl,
+                ip: Some(&client.ip),
+                user_agent: client.user_agent.as_deref(),
+            },
+        )
+        .await?;
+        let (refresh, hash) = tokens::new_refresh_token();
+        sessions::add_refresh_token(&mut tx, session, &hash).await?;
+        audit::record(
+            &mut tx,
+            &audit::AuthEvent {
+                kind: "login.success",
+                user_id: Some(user.id),
+                email: Some(&email_norm),
+                ip: Some(&client.ip),
+                detail: json!({"session_id": session, "mfa": user.mfa_enabled, "mfa_enrollment_required": mfa_pending}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.pair(tenant, user.id, session, refresh))
+    }
+
+    fn pair(&self, tenant: &Tenant, user: Uuid, session: Uuid, refresh: String) -> TokenPair {
+        TokenPair {
+            access_token: self
+                .keys
+                .issue(tenant.id, user, session, self.access_ttl_secs),
+            refresh_token: refresh,
+            token_type: "Bearer",
+            expires_in: self.access_ttl_secs,
+        }
+    }
+
+    /// Rotates a refresh token. A spent one revokes its whole session.
+    pub async fn refresh(
+        &self,
+        tenant: &Tenant,
+        db: &TenantDb,
+        token: &str,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, AuthError> {
+        let invalid = AuthError::Unauthorized("The refresh token is invalid or expired.");
+        if token.len() > tokens::MAX_TOKEN_LEN {
+            return Err(invalid);
+        }
+        let mut tx = db.begin().await?;
+        let session_id = match sessions::spend_refresh_token(&mut tx, &tokens::sha256_hex(token))
+            .await?
+        {
+            sessions::Spend::Unknown => {
+                tx.rollback().await?;
+                return Err(invalid);
+            }
+            sessions::Spend::Reused { session_id } => {
+                let was_live = sessions::revoke(&mut tx, session_id, "refresh_token_reuse").await?;
+                let user = sessions::get(&mut tx, session_id).await?.map(|s| s.user_id);
+                audit::record(
+                    &mut tx,
+                    &audit::AuthEvent {
+                        kind: "refresh.reuse",
+                        user_id: user,
+                        email: None,
+                        ip: Some(&client.ip),
+                        detail: json!({"session_id": session_id, "revoked": was_live}),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(AuthError::Unauthorized(
+                    "The refresh token was already used; the session has been revoked.",
+                ));
+            }
+            sessions::Spend::Fresh { session_id } => session_id,
+        };
+        let session = sessions::get(&mut tx, session_id).await?;
+        let user = match &session {
+            Some(s) if s.is_live(Utc::now()) => users::auth_by_id(&mut tx, s.user_id).await?,
+            _ => None,
+        };
+        let Some(user) = user.filter(|u| u.status == "active") else {
+            tx.commit().await?;
+            return Err(invalid);
+        };
+        let (refresh, hash) = tokens::new_refresh_token();
+        sessions::add_refresh_token(&mut tx, session_id, &hash).await?;
+        tx.commit().await?;
+        Ok(self.pair(tenant, user.id, session_id, refresh))
+    }
+
+    pub async fn logout(
+        &self,
+        db: &TenantDb,
+        p: &Principal,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let Via::Session(sid) = p.via else {
+            return Err(AuthError::Forbidden(
+                "API keys have no session to end.".into(),
+            ));
+        };
+        let mut tx = db.begin().await?;
+        sessions::revoke(&mut tx, sid, "logout").await?;
+        audit::record(
+            &mut tx,
+            &audit::AuthEvent {
+                kind: "logout",
+                user_id: Some(p.user_id),
+                email: Some(&p.email),
+                ip: Some(&client.ip),
+                detail: json!({"session_id": sid}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Turns a bearer credential into a principal, checking the session,
+    /// the user and their roles *now*, so changes bite on the next request.
+    pub async fn authenticate(
+        &self,
+        tenant: &Tenant,
+        db: &TenantDb,
+        bearer: &str,
+        client: &ClientInfo,
+    ) -> Result<Principal, AuthError> {
+        if bearer.starts_with("mk_") {
+            return self.authenticate_key(tenant, db, bearer, client).await;
+        }
+        let claims = self.keys.verify(bearer).map_err(|e| match e {
+            TokenError::Expired => AuthError::Unauthorized("The access token has expired."),
+            TokenError::Invalid => AuthError::Unauthorized("The access token is invalid."),
+        })?;
+        if claims.tid != tenant.id.0 {
+            return Err(AuthError::NotFound);
+        }
+        let ended = AuthError::Unauthorized("The session has ended.");
+        let mut tx = db.begin_read().await?;
+        let session = sessions::get(&mut tx, claims.sid).await?;
+        let Some(session) = session.filter(|s| s.is_live(Utc::now()) && s.user_id == claims.sub)
+        else {
+            tx.rollback().await?;
+            return Err(ended);
+        };
+        let Some(user) = users::auth_by_id(&mut tx, claims.sub)
+            .await?
+            .filter(|u| u.status == "active")
+        else {
+            tx.rollback().await?;
+            return Err(ended);
+        };
+        let roles = users::roles_of(&mut tx, user.id).await?;
+        let teams = users::teams_of(&mut tx, user.id).await?;
+        let set = role_set(&mut tx).await?;
+        tx.rollback().await?;
+        Ok(Principal {
+            tenant_id: tenant.id,
+            user_id: user.id,
+            email: user.email,
+            name: user.name,
+            kind: user.kind,
+            grants: set.effective(&roles),
+            roles,
+            teams,
+            via: Via::Session(session.id),
+            mfa_enrollment_required: session.mfa_pending,
+        })
+    }
+
+    async fn authenticate_key(
+        &self,
+        tenant: &Tenant,
+        db: &TenantDb,
+        key: &str,
+        client: &ClientInfo,
+    ) -> Result<Principal, AuthError> {
+        let invalid = AuthError::Unauthorized("The API key is invalid or revoked.");
+        let Some((prefix, secret)) = tokens::parse_api_key(key) else {
+            return Err(invalid);
+        };
+        let mut tx = db.begin_read().await?;
+        let row = api_keys::by_prefix(&mut tx, prefix).await?;
+        let Some(row) = row.filter(|k| {
+            k.revoked_at.is_none() && tokens::digest_eq(&tokens::sha256_hex(secret), &k.key_hash)
+        }) else {
+            tx.rollback().await?;
+            return Err(invalid);
+        };
+        // A key acts for its creator: it dies with them, and never holds
+        // more than they currently do.
+        let Some(user) = users::auth_by_id(&mut tx, row.created_by)
+            .await?
+            .filter(|u| u.status == "active")
+        else {
+            tx.rollback().await?;
+            return Err(invalid);
+        };
+        let creator_roles = users::roles_of(&mut tx, user.id).await?;
+        let teams = users::teams_of(&mut tx, user.id).await?;
+        let set = role_set(&mut tx).await?;
+        tx.rollback().await?;
+        let grants = intersect(
+            &set.effective(std::slice::from_ref(&row.role)),
+            &set.effective(&creator_roles),
+        );
+        let now = Utc::now();
+        let mut tx = db.begin().await?;
+        if api_keys::touch(&mut tx, row.id, now).await? {
+            audit::record(
+                &mut tx,
+                &audit::AuthEvent {
+                    kind: "api_key.used",
+                    user_id: Some(user.id),
+                    email: None,
+                    ip: Some(&client.ip),
+                    detail: json!({"api_key_id": row.id, "name": row.name}),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Principal {
+            tenant_id: tenant.id,
+            user_id: user.id,
+            email: user.email,
+            name: row.name,
+            kind: user.kind,
+            roles: vec![row.role],
+            teams,
+            grants,
+            via: Via::ApiKey(row.id),
+            mfa_enrollment_required: false,
+        })
+    }
+}
+
+/// The grants present in both, at the narrower scope, hiding the union.
+fn intersect(a: &Grants, b: &Grants) -> Grants {
+    a.iter()
+        .filter_map(|(perm, ga)| {
+            b.get(perm).map(|gb| {
+                (
+                    *perm,
+                    super::roles::EffectiveGrant {
+                        scope: ga.scope.min(gb.scope),
+                        hidden_fields: ga.hidden_fields.union(&gb.hidden_fields).cloned().collect(),
+                    },
+                )
+            })
+        })
+        .collect()
+}
+
+/// The tenant's roles as of this transaction.
+pub async fn role_set(tx: &mut TenantTx) -> Result<RoleSet, StorageError> {
+    Ok(RoleSet::new(roles::all(tx).await?))
+}
+
+pub async fn security_settings(tx: &mut TenantTx) -> Result<SecuritySettings, StorageError> {
+    Ok(settings::get(tx, SECURITY_KEY)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+/// Checks the TOTP or recovery code of an MFA user inside `tx` (which
+/// records the spent step or code). Outer error: storage; inner: refusal.
+async fn check_second_factor(
+    tx: &mut TenantTx,
+    user: &users::AuthUser,
+    req: &LoginRequest,
+) -> Result<Result<(), AuthError>, AuthError> {
+    match (&req.totp_code, &req.recovery_code) {
+        (Some(code), _) => {
+            let Some(secret) = &user.mfa_secret else {
+                return Ok(Err(AuthError::MfaInvalid));
+            };
+            let now = Utc::now().timestamp().max(0) as u64;
+            let Some(step) = totp::verify(secret, code, now) else {
+                return Ok(Err(AuthError::MfaInvalid));
+            };
+            if step <= user.mfa_last_step || !users::advance_mfa_step(tx, user.id, step).await? {
+                return Ok(Err(AuthError::MfaInvalid));
+            }
+            Ok(Ok(()))
+        }
+        (None, Some(code)) => {
+            if users::use_recovery_code(tx, user.id, &totp::hash_recovery_code(code)).await? {
+                Ok(Ok(()))
+            } else {
+                Ok(Err(AuthError::MfaInvalid))
+            }
+        }
+        (None, None) => Ok(Err(AuthError::MfaRequired)),
+    }
+}

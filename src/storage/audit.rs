@@ -1,0 +1,57 @@
+//! The authentication audit trail (logins, MFA, refresh reuse, keys, roles).
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::TenantTx;
+use super::error::Result;
+use crate::on_tx;
+
+pub struct AuthEvent<'a> {
+    pub kind: &'a str,
+    pub user_id: Option<Uuid>,
+    pub email: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub detail: Value,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct AuthEventRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub user_id: Option<Uuid>,
+    pub email: Option<String>,
+    pub ip: Option<String>,
+    pub detail: Json<Value>,
+}
+
+pub async fn record(tx: &mut TenantTx, e: &AuthEvent<'_>) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO auth_events (at, kind, user_id, email, ip, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(Utc::now())
+    .bind(e.kind)
+    .bind(e.user_id)
+    .bind(e.email)
+    .bind(e.ip)
+    .bind(Json(&e.detail))
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Newest first, before `before` (an id cursor) when given.
+pub async fn page(tx: &mut TenantTx, before: Option<i64>, limit: i64) -> Result<Vec<AuthEventRow>> {
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, AuthEventRow>(
+        "SELECT id, at, kind, user_id, email, ip, detail FROM auth_events \
+         WHERE ($1 IS NULL OR id < $1) ORDER BY id DESC LIMIT $2",
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?)
+}
