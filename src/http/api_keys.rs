@@ -2,9 +2,9 @@
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
-use uuid::Uuid;
 
 use super::authz::{AdminApiKeys, Authorized};
+use super::extract::IdPath;
 use super::json::ApiJson;
 use super::problem::ApiError;
 use crate::identity::admin::{self, ApiKeyInput};
@@ -21,6 +21,7 @@ pub async fn create(
     a: Authorized<AdminApiKeys>,
     body: ApiJson<ApiKeyInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let key = admin::create_api_key(&a.scope.db, &a.principal, &body, &a.client).await?;
     Ok(HttpResponse::Created()
         .insert_header(("cache-control", "no-store"))
@@ -29,8 +30,8 @@ pub async fn create(
 
 pub async fn revoke(
     a: Authorized<AdminApiKeys>,
-    id: web::Path<Uuid>,
+    path: web::Path<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
-    admin::revoke_api_key(&a.scope.db, &a.principal, *id, &a.client).await?;
+    admin::revoke_api_key(&a.scope.db, &a.principal, path.id, &a.client).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -16,6 +16,7 @@ pub async fn login(
     req: HttpRequest,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let pair = s
         .auth
         .login(&scope.tenant, &scope.db, &body, &client_info(&req))
@@ -37,6 +38,7 @@ pub async fn refresh(
     req: HttpRequest,
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let pair = s
         .auth
         .refresh(

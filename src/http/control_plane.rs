@@ -32,6 +32,7 @@ async fn create(
     s: web::Data<Services>,
     body: ApiJson<CreateTenant>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let tenant = s.tenants.create(&body).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/tenants/{}", tenant.slug)))
@@ -103,6 +104,7 @@ async fn update(
     slug: web::Path<String>,
     body: ApiJson<UpdateTenant>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     Ok(HttpResponse::Ok().json(s.tenants.update(&slug, &body).await?))
 }
 

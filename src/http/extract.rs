@@ -81,3 +81,16 @@ impl FromRequest for TenantScope {
         })
     }
 }
+
+/// `{id}` of a tenant route (`/t/{tenant}/…/{id}`): actix's `Path<T>` reads
+/// every segment, so a single value would also try to swallow `{tenant}`.
+#[derive(serde::Deserialize)]
+pub struct IdPath {
+    pub id: uuid::Uuid,
+}
+
+/// `{name}` of a tenant route.
+#[derive(serde::Deserialize)]
+pub struct NamePath {
+    pub name: String,
+}

@@ -19,12 +19,16 @@ use super::problem::{ApiError, Code};
 #[derive(Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
-pub struct ApiJson<T>(pub T);
+/// The body, or why it could not be read. The extractor itself never
+/// fails: actix resolves a handler's extractors concurrently and answers
+/// with whichever error comes first, and a body error must never beat an
+/// authentication error (that would tell strangers about our validation).
+/// Handlers call [`ApiJson::into_inner`] after their guards succeeded.
+pub struct ApiJson<T>(Result<T, ApiError>);
 
-impl<T> std::ops::Deref for ApiJson<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
+impl<T> ApiJson<T> {
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
     }
 }
 
@@ -75,6 +79,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = read_body::<T>(req, payload);
+        Box::pin(async move { Ok(ApiJson(read.await)) })
+    }
+}
+
+fn read_body<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    {
         let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
         let json = is_json(req);
         let declared = req
@@ -104,7 +118,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 }
                 buf.extend_from_slice(&chunk);
             }
-            parse(&buf).map(ApiJson)
+            parse(&buf)
         })
     }
 }

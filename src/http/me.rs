@@ -59,6 +59,7 @@ pub async fn mfa_confirm(
     a: Authenticated,
     body: ApiJson<CodeInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let code = body.code.as_deref().unwrap_or_default();
     let codes = mfa::confirm(&a.scope.db, &a.principal, code, &a.client).await?;
     Ok(HttpResponse::Ok()
@@ -70,6 +71,7 @@ pub async fn mfa_disable(
     a: Authenticated,
     body: ApiJson<CodeInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     mfa::disable(
         &a.scope.db,
         &a.principal,

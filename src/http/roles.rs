@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use super::authz::{AdminRoles, Authorized};
+use super::extract::NamePath;
 use super::json::ApiJson;
 use super::problem::ApiError;
 use crate::identity::admin::{self, RoleInput};
@@ -17,12 +18,12 @@ pub async fn list(a: Authorized<AdminRoles>) -> Result<HttpResponse, ApiError> {
 
 pub async fn show(
     a: Authorized<AdminRoles>,
-    name: web::Path<String>,
+    path: web::Path<NamePath>,
 ) -> Result<HttpResponse, ApiError> {
     let role = admin::list_roles(&a.scope.db)
         .await?
         .into_iter()
-        .find(|r| r.name == *name)
+        .find(|r| r.name == path.name)
         .ok_or_else(ApiError::not_found)?;
     Ok(HttpResponse::Ok().json(role))
 }
@@ -31,23 +32,25 @@ pub async fn create(
     a: Authorized<AdminRoles>,
     body: ApiJson<RoleInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     Ok(HttpResponse::Created()
         .json(admin::create_role(&a.scope.db, &a.principal, &body, &a.client).await?))
 }
 
 pub async fn update(
     a: Authorized<AdminRoles>,
-    name: web::Path<String>,
+    path: web::Path<NamePath>,
     body: ApiJson<RoleInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     Ok(HttpResponse::Ok()
-        .json(admin::update_role(&a.scope.db, &a.principal, &name, &body, &a.client).await?))
+        .json(admin::update_role(&a.scope.db, &a.principal, &path.name, &body, &a.client).await?))
 }
 
 pub async fn delete(
     a: Authorized<AdminRoles>,
-    name: web::Path<String>,
+    path: web::Path<NamePath>,
 ) -> Result<HttpResponse, ApiError> {
-    admin::delete_role(&a.scope.db, &a.principal, &name, &a.client).await?;
+    admin::delete_role(&a.scope.db, &a.principal, &path.name, &a.client).await?;
     Ok(HttpResponse::NoContent().finish())
 }

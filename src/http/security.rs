@@ -23,6 +23,7 @@ pub async fn put(
     a: Authorized<AdminSettings>,
     body: ApiJson<SecuritySettings>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     Ok(HttpResponse::Ok()
         .json(admin::put_security(&a.scope.db, &a.principal, &body, &a.client).await?))
 }

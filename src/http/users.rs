@@ -4,9 +4,9 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 
 use super::authz::{AdminUsers, Authorized, UsersRead};
+use super::extract::IdPath;
 use super::json::ApiJson;
 use super::problem::ApiError;
 use crate::identity::admin::{self, NewUserInput, UserPatch};
@@ -17,14 +17,18 @@ pub async fn list(a: Authorized<UsersRead>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
 }
 
-pub async fn show(a: Authorized<UsersRead>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(admin::get_user(&a.scope.db, &a.principal, *id).await?))
+pub async fn show(
+    a: Authorized<UsersRead>,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(admin::get_user(&a.scope.db, &a.principal, path.id).await?))
 }
 
 pub async fn create(
     a: Authorized<AdminUsers>,
     body: ApiJson<NewUserInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let u = admin::create_user(&a.scope.db, &a.principal, &body, &a.client).await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -36,18 +40,19 @@ pub async fn create(
 
 pub async fn update(
     a: Authorized<AdminUsers>,
-    id: web::Path<Uuid>,
+    path: web::Path<IdPath>,
     body: ApiJson<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     Ok(HttpResponse::Ok()
-        .json(admin::update_user(&a.scope.db, &a.principal, *id, &body, &a.client).await?))
+        .json(admin::update_user(&a.scope.db, &a.principal, path.id, &body, &a.client).await?))
 }
 
 pub async fn delete(
     a: Authorized<AdminUsers>,
-    id: web::Path<Uuid>,
+    path: web::Path<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
-    admin::delete_user(&a.scope.db, &a.principal, *id, &a.client).await?;
+    admin::delete_user(&a.scope.db, &a.principal, path.id, &a.client).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -68,6 +73,7 @@ pub async fn create_team(
     a: Authorized<AdminUsers>,
     body: ApiJson<TeamInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let team = admin::create_team(&a.scope.db, &a.principal, &body.name, &a.client).await?;
     Ok(HttpResponse::Created().json(team))
 }

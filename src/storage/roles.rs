@@ -25,9 +25,12 @@ pub struct RoleRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// name, parent, description, created_at, updated_at
+type RoleHead = (String, Option<String>, String, DateTime<Utc>, DateTime<Utc>);
+
 /// Every custom role with its grants (a tenant has few; one query each).
 pub async fn all(tx: &mut TenantTx) -> Result<Vec<RoleRow>> {
-    let roles: Vec<(String, Option<String>, String, DateTime<Utc>, DateTime<Utc>)> = on_tx!(tx, c => sqlx::query_as(
+    let roles: Vec<RoleHead> = on_tx!(tx, c => sqlx::query_as(
             "SELECT name, parent, description, created_at, updated_at FROM roles ORDER BY name",
         )
         .fetch_all(c)

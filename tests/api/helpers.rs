@@ -177,6 +177,9 @@ impl Site {
             pg_max_connections: 4,
             max_body_bytes: 64 * 1024,
             shutdown_timeout_secs: 1,
+            // Tests log in often; the throttling test sets its own limits.
+            login_per_account_per_min: 100,
+            login_per_address_per_min: 300,
             ..Config::default()
         }
     }
@@ -342,10 +345,81 @@ impl TestApp {
             .await
     }
 
+    /// A call to tenant `slug`'s API (`/t/{slug}/api/v1{path}`).
+    pub async fn api(
+        &self,
+        method: &str,
+        slug: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let body = body.map(|b| ("application/json", b.to_string().into_bytes()));
+        self.request(method, &format!("/t/{slug}/api/v1{path}"), token, body)
+            .await
+    }
+
+    pub async fn login(&self, slug: &str, email: &str, password: &str) -> Resp {
+        self.api(
+            "POST",
+            slug,
+            "/auth/login",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    /// Creates tenant `slug` and returns its first admin's (owner's) access token.
+    pub async fn tenant_with_owner(&self, slug: &str) -> String {
+        let r = self.create_tenant(slug).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = self
+            .login(slug, &format!("admin@{slug}.example"), PASSWORD)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A fresh owner token for an existing tenant.
+    pub async fn tenant_owner_token(&self, slug: &str) -> String {
+        let r = self
+            .login(slug, &format!("admin@{slug}.example"), PASSWORD)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a user with `roles` (as the owner) and returns (id, access token).
+    pub async fn user_with_roles(
+        &self,
+        slug: &str,
+        owner: &str,
+        email: &str,
+        roles: &[&str],
+    ) -> (String, String) {
+        let r = self
+            .api(
+                "POST",
+                slug,
+                "/users",
+                Some(owner),
+                Some(json!({"email": email, "name": email, "password": PASSWORD, "roles": roles})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.body["id"].as_str().unwrap().to_owned();
+        let r = self.login(slug, email, PASSWORD).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        (id, r.body["access_token"].as_str().unwrap().to_owned())
+    }
+
     pub async fn stop(&self) {
         self.handle.stop(true).await;
     }
 }
+
+pub const PASSWORD: &str = "correct horse battery staple";
 
 pub fn tenant_body(slug: &str) -> Value {
     json!({

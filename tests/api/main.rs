@@ -6,11 +6,14 @@
 
 mod helpers;
 
+mod access;
+mod auth_flow;
 mod bad_input;
 mod bus;
 mod cli;
 mod health;
 mod isolation;
 mod lifecycle;
+mod mfa;
 mod scale;
 mod shards;
