@@ -14,6 +14,17 @@ pub struct Password(Secret);
 const MAX_LEN: usize = 1024;
 const MIN_LEN: usize = 12;
 
+/// Shipped with the binary; see the file's header for its source.
+const COMMON: &str = include_str!("../../assets/common-passwords.txt");
+
+fn is_common(raw: &str) -> bool {
+    let lower = raw.to_lowercase();
+    COMMON
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| l == lower)
+}
+
 impl Password {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let n = raw.chars().count();
@@ -27,6 +38,22 @@ impl Password {
             return Err(FieldError::new(
                 field,
                 format!("must be at most {MAX_LEN} bytes long"),
+            ));
+        }
+        if is_common(raw) {
+            return Err(FieldError::new(
+                field,
+                "is one of the most common passwords; choose another",
+            ));
+        }
+        // Twelve of one character, or two alternating, is no password.
+        let mut distinct: Vec<char> = raw.chars().collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() < 3 {
+            return Err(FieldError::new(
+                field,
+                "needs at least three different characters",
             ));
         }
         Ok(Self(Secret::new(raw)))
@@ -77,6 +104,22 @@ mod tests {
         assert!(Password::parse("p", "short").is_err());
         assert!(Password::parse("p", "exactly12chr").is_ok());
         assert!(Password::parse("p", &"x".repeat(MAX_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn common_and_repetitive_passwords_are_refused_saying_why() {
+        for common in ["123456123456", "QwertyUiop12", "1234567890QWERTYUIOP"] {
+            let msg = Password::parse("p", common).err().map(|e| e.message);
+            assert!(
+                msg.as_deref().is_some_and(|m| m.contains("common")),
+                "{common}: {msg:?}"
+            );
+        }
+        let msg = Password::parse("p", "abababababab")
+            .err()
+            .map(|e| e.message);
+        assert!(msg.is_some_and(|m| m.contains("different")));
+        assert!(Password::parse("p", "violet tractor sings").is_ok());
     }
 
     #[tokio::test]

@@ -326,3 +326,41 @@ async fn bad_tokens_are_refused_cleanly() {
     tokio::time::sleep(Duration::from_millis(1)).await;
     app.stop().await;
 }
+
+async fn weak_passwords_are_refused_with_the_reason(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owner = app.tenant_with_owner("acme").await;
+    for (pw, why) in [
+        ("short", "at least 12"),
+        ("QwertyUiop12", "common"),
+        ("aaaaaaaaaaaa", "different"),
+    ] {
+        let r = app
+            .api(
+                "POST",
+                "acme",
+                "/users",
+                Some(&owner),
+                Some(json!({"email": "w@acme.example", "password": pw})),
+            )
+            .await;
+        r.assert_problem(422, "validation_failed");
+        assert_eq!(r.error_fields(), ["password"]);
+        assert!(
+            r.body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(why),
+            "{pw}: {}",
+            r.body
+        );
+    }
+    let mut body = crate::helpers::tenant_body("weak");
+    body["admin"]["password"] = json!("1234567890qwertyuiop");
+    let r = app.admin("POST", "/api/v1/tenants", Some(body)).await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), ["admin.password"]);
+    app.stop().await;
+}
+
+both_backends!(weak_passwords_are_refused_with_the_reason);
