@@ -13,6 +13,8 @@ mod health;
 pub mod json;
 mod me;
 pub mod problem;
+mod record_meta;
+mod records;
 pub mod request_context;
 mod roles;
 mod security;

@@ -4,10 +4,11 @@
 
 use actix_web::web;
 
-use super::authz::{
-    AdminApiKeys, AdminAudit, AdminRoles, AdminSettings, AdminUsers, Need, UsersRead,
+use super::authz::*;
+use super::records::{
+    Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
-use super::{api_keys, auth, branding, me, roles, security, users};
+use super::{api_keys, auth, branding, me, record_meta, records, roles, security, users};
 
 /// What a route demands of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,4 +100,90 @@ tenant_routes! {
         put => security::put [AdminSettings],
     }
     "/audit/auth-events" { get => security::auth_events [AdminAudit] }
+    "/contacts" {
+        get => records::list::<Contacts> [ContactsRead],
+        post => records::create::<Contacts> [ContactsWrite],
+    }
+    "/contacts/{id}" {
+        get => records::show::<Contacts> [ContactsRead],
+        patch => records::update::<Contacts> [ContactsWrite],
+        delete => records::delete::<Contacts> [ContactsDelete],
+    }
+    "/companies" {
+        get => records::list::<Companies> [CompaniesRead],
+        post => records::create::<Companies> [CompaniesWrite],
+    }
+    "/companies/{id}" {
+        get => records::show::<Companies> [CompaniesRead],
+        patch => records::update::<Companies> [CompaniesWrite],
+        delete => records::delete::<Companies> [CompaniesDelete],
+    }
+    "/pipelines" {
+        get => records::list::<Pipelines> [PipelinesRead],
+        post => records::create::<Pipelines> [PipelinesWrite],
+    }
+    "/pipelines/{id}" {
+        get => records::show::<Pipelines> [PipelinesRead],
+        patch => records::update::<Pipelines> [PipelinesWrite],
+        delete => records::delete::<Pipelines> [PipelinesWrite],
+    }
+    "/deals" {
+        get => records::list::<Deals> [DealsRead],
+        post => records::create::<Deals> [DealsWrite],
+    }
+    "/deals/{id}" {
+        get => records::show::<Deals> [DealsRead],
+        patch => records::update::<Deals> [DealsWrite],
+        delete => records::delete::<Deals> [DealsDelete],
+    }
+    "/queues" {
+        get => records::list::<Queues> [QueuesRead],
+        post => records::create::<Queues> [QueuesWrite],
+    }
+    "/queues/{id}" {
+        get => records::show::<Queues> [QueuesRead],
+        patch => records::update::<Queues> [QueuesWrite],
+        delete => records::delete::<Queues> [QueuesWrite],
+    }
+    "/tickets" {
+        get => records::list::<Tickets> [TicketsRead],
+        post => records::create::<Tickets> [TicketsWrite],
+    }
+    "/tickets/{id}" {
+        get => records::show::<Tickets> [TicketsRead],
+        patch => records::update::<Tickets> [TicketsWrite],
+        delete => records::delete::<Tickets> [TicketsDelete],
+    }
+    "/activities" {
+        get => records::list::<Activities> [ActivitiesRead],
+        post => records::create::<Activities> [ActivitiesWrite],
+    }
+    "/activities/{id}" {
+        get => records::show::<Activities> [ActivitiesRead],
+        patch => records::update::<Activities> [ActivitiesWrite],
+        delete => records::delete::<Activities> [ActivitiesWrite],
+    }
+    "/sla-policies" {
+        get => records::list::<SlaPolicies> [SlaPoliciesRead],
+        post => records::create::<SlaPolicies> [SlaPoliciesWrite],
+    }
+    "/sla-policies/{id}" {
+        get => records::show::<SlaPolicies> [SlaPoliciesRead],
+        patch => records::update::<SlaPolicies> [SlaPoliciesWrite],
+        delete => records::delete::<SlaPolicies> [SlaPoliciesWrite],
+    }
+    "/tickets/{id}/comments" {
+        get => records::comments [TicketsRead],
+        post => records::add_comment [TicketsWrite],
+    }
+    "/custom-fields" {
+        get => record_meta::list_fields [CustomFieldsRead],
+        post => record_meta::create_field [CustomFieldsWrite],
+    }
+    "/custom-fields/{id}" { patch => record_meta::update_field [CustomFieldsWrite] }
+    "/workflows/tickets" {
+        get => record_meta::get_workflow [TicketsRead],
+        put => record_meta::put_workflow [AdminSettings],
+    }
+    "/events" { get => record_meta::events [EventsRead] }
 }

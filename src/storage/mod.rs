@@ -9,9 +9,12 @@
 pub mod api_keys;
 pub mod audit;
 mod control;
+pub mod custom_fields;
 mod error;
+pub mod events;
 pub mod migrations;
 mod postgres;
+pub mod records;
 pub mod roles;
 pub mod sessions;
 pub mod settings;
@@ -35,7 +38,7 @@ pub use migrations::SchemaStatus;
 pub use postgres::names as pg_names;
 pub use shard::Shard;
 pub use tenant_db::TenantDb;
-pub use tx::TenantTx;
+pub use tx::{Dialect, TenantTx};
 
 use crate::config::Config;
 use crate::domain::tenant::{Tenant, TenantId};

@@ -8,6 +8,72 @@ use sqlx::{Postgres, Sqlite, Transaction};
 
 use super::error::Result;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// A top-level JSON field of `column` as text (NULL when absent).
+    /// `field` must be a validated identifier.
+    pub fn json_text(self, column: &str, field: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({column}, '$.{field}')"),
+            Dialect::Postgres => format!("({column} ->> '{field}')"),
+        }
+    }
+
+    /// A top-level JSON field of `column` as a number.
+    pub fn json_number(self, column: &str, field: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({column}, '$.{field}')"),
+            Dialect::Postgres => format!("(({column} ->> '{field}')::double precision)"),
+        }
+    }
+
+    /// A top-level JSON boolean field of `column`, comparable to a bound bool.
+    pub fn json_bool(self, column: &str, field: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({column}, '$.{field}')"),
+            Dialect::Postgres => format!("(({column} ->> '{field}')::boolean)"),
+        }
+    }
+
+    /// True when the JSON array `column` (a whole column) contains text `$n`.
+    pub fn array_column_contains(self, column: &str, param: usize) -> String {
+        match self {
+            Dialect::Sqlite => {
+                format!("EXISTS (SELECT 1 FROM json_each({column}) WHERE value = ${param})")
+            }
+            Dialect::Postgres => format!("({column} ? ${param})"),
+        }
+    }
+
+    /// Full-text match of `records` against the prepared query `$n`
+    /// (see `records::query::fts_query`).
+    pub fn fts_match(self, param: usize) -> String {
+        match self {
+            Dialect::Sqlite => {
+                format!("id IN (SELECT id FROM records_fts WHERE records_fts MATCH ${param})")
+            }
+            Dialect::Postgres => {
+                format!("to_tsvector('simple', search) @@ to_tsquery('simple', ${param})")
+            }
+        }
+    }
+
+    /// True when the JSON array field of `column` contains the text `$n`.
+    pub fn json_array_contains(self, column: &str, field: &str, param: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!(
+                "EXISTS (SELECT 1 FROM json_each({column}, '$.{field}') WHERE value = ${param})"
+            ),
+            Dialect::Postgres => format!("(({column} -> '{field}') ? ${param})"),
+        }
+    }
+}
+
 /// A transaction already scoped to one tenant: on SQLite it is the tenant's
 /// own file; on PostgreSQL `search_path` and `role` were set *for this
 /// transaction only*, so nothing carries over to the connection's next user.
@@ -17,6 +83,15 @@ pub enum TenantTx {
 }
 
 impl TenantTx {
+    /// Which SQL dialect this transaction speaks, for the few statements
+    /// that differ (JSON access, full-text search).
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            TenantTx::Sqlite(_) => Dialect::Sqlite,
+            TenantTx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
     pub async fn commit(self) -> Result<()> {
         match self {
             TenantTx::Sqlite(t) => t.commit().await?,

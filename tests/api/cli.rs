@@ -116,7 +116,8 @@ async fn unmigrate(site: &Site, slug: &str) {
     let sql = "DROP TABLE refresh_tokens; DROP TABLE sessions; DROP TABLE mfa_recovery_codes; \
                DROP TABLE api_keys; DROP TABLE user_teams; DROP TABLE teams; DROP TABLE role_grants; \
                DROP TABLE roles; DROP TABLE auth_events; DROP TABLE settings; DROP TABLE user_roles; \
-               DROP TABLE users; DELETE FROM _sqlx_migrations;";
+               DROP TABLE users; DROP TABLE records; DROP TABLE custom_fields; DROP TABLE events; \
+               DROP TABLE event_counter; DELETE FROM _sqlx_migrations;";
     match &site.pg {
         Some(pg) => {
             let (schema, _) = mandant::storage::pg_names(id);
@@ -138,7 +139,11 @@ async fn unmigrate(site: &Site, slug: &str) {
             let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
                 .await
                 .unwrap();
-            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+            let sql = format!("DROP TABLE records_fts; {sql}");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .unwrap();
         }
     }
 }

@@ -330,6 +330,33 @@ impl TestApp {
         }
     }
 
+    /// A JSON write with `If-Match`.
+    pub async fn request_if_match(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        etag: &str,
+        body: Value,
+    ) -> Resp {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut res = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .insert_header(("if-match", etag))
+            .insert_header(("content-type", "application/json"))
+            .send_body(body.to_string())
+            .await
+            .expect("request sent");
+        let raw = res.body().await.expect("body");
+        Resp {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Resp {
         self.request("GET", path, None, None).await
     }

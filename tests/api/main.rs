@@ -15,5 +15,6 @@ mod health;
 mod isolation;
 mod lifecycle;
 mod mfa;
+mod records;
 mod scale;
 mod shards;

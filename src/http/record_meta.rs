@@ -1,0 +1,105 @@
+//! `/custom-fields`, `/workflows/tickets` and `/events`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::authz::{
+    AdminSettings, Authorized, CustomFieldsRead, CustomFieldsWrite, EventsRead, TicketsRead,
+};
+use super::extract::IdPath;
+use super::json::ApiJson;
+use super::problem::ApiError;
+use crate::domain::FieldError;
+use crate::records::fields::{self, FieldInput};
+use crate::records::service::ticket_workflow;
+use crate::records::workflow::{self, TicketWorkflow};
+use crate::storage::{custom_fields, settings};
+
+pub async fn list_fields(
+    a: Authorized<CustomFieldsRead>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let kind = super::records::query_pairs(&req)
+        .into_iter()
+        .find(|(k, _)| k == "kind")
+        .map(|(_, v)| v);
+    let mut tx = a.scope.db.begin_read().await?;
+    let all = custom_fields::all(&mut tx).await?;
+    tx.rollback().await?;
+    let items: Vec<_> = all
+        .into_iter()
+        .filter(|f| kind.as_ref().is_none_or(|k| *k == f.kind))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
+}
+
+pub async fn create_field(
+    a: Authorized<CustomFieldsWrite>,
+    body: ApiJson<FieldInput>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
+    Ok(HttpResponse::Created().json(fields::create(&a.scope.db, &a.principal, &body).await?))
+}
+
+pub async fn update_field(
+    a: Authorized<CustomFieldsWrite>,
+    path: web::Path<IdPath>,
+    body: ApiJson<FieldInput>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
+    Ok(HttpResponse::Ok().json(fields::update(&a.scope.db, &a.principal, path.id, &body).await?))
+}
+
+pub async fn get_workflow(a: Authorized<TicketsRead>) -> Result<HttpResponse, ApiError> {
+    let mut tx = a.scope.db.begin_read().await?;
+    let wf = ticket_workflow(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(HttpResponse::Ok().json(wf))
+}
+
+pub async fn put_workflow(
+    a: Authorized<AdminSettings>,
+    body: ApiJson<TicketWorkflow>,
+) -> Result<HttpResponse, ApiError> {
+    let wf = body.into_inner()?;
+    wf.validate().map_err(ApiError::validation)?;
+    let mut tx = a.scope.db.begin().await?;
+    settings::put(
+        &mut tx,
+        workflow::SETTING,
+        &serde_json::to_value(&wf).unwrap_or_default(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(wf))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    since: Option<i64>,
+    limit: Option<i64>,
+}
+
+pub async fn events(
+    a: Authorized<EventsRead>,
+    q: web::Query<EventsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "limit",
+            "must be between 1 and 1000",
+        )]));
+    }
+    let since = q.since.unwrap_or(0);
+    if since < 0 {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "since",
+            "must be 0 or more",
+        )]));
+    }
+    let page = crate::records::events::read(&a.scope.db, &a.principal, since, limit).await?;
+    Ok(HttpResponse::Ok().json(page))
+}

@@ -1,0 +1,18 @@
+//! The tenant's CRM and support records: contacts, companies, pipelines,
+//! deals, queues, tickets (with comments), activities, SLA policies.
+//!
+//! - [`schema`]: the kinds and their standard fields.
+//! - [`validate`]: input checks for standard and custom fields.
+//! - [`query`]: list filters, sort, search, cursors.
+//! - [`workflow`]: ticket statuses and transitions.
+//! - [`service`]: authorised reads and writes, each write with its event.
+//! - [`events`]: the event log as a reader may see it.
+//! - [`fields`]: custom field definitions.
+
+pub mod events;
+pub mod fields;
+pub mod query;
+pub mod schema;
+pub mod service;
+pub mod validate;
+pub mod workflow;

@@ -1,0 +1,762 @@
+//! Reading and writing records: authorisation, validation, workflows,
+//! optimistic concurrency, and the event written in the same transaction.
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use serde_json::{Map, Value, json};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::query::{ListQuery, Reach};
+use super::schema::{COMMENT, KindDef, by_kind};
+use super::validate::{self, Checked, Custom, Ref};
+use super::workflow::{self, TicketWorkflow};
+use crate::domain::FieldError;
+use crate::identity::permission::Scope;
+use crate::identity::principal::redact;
+use crate::identity::{Decision, Principal, RecordMeta};
+use crate::storage::records::RecordRow;
+use crate::storage::{
+    StorageError, TenantDb, TenantTx, custom_fields, events, records, settings, teams, users,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("the record changed since version {0}")]
+    VersionConflict(i64),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+type Result<T> = std::result::Result<T, RecordError>;
+
+fn invalid(field: &str, msg: impl Into<String>) -> RecordError {
+    RecordError::Validation(vec![FieldError::new(field, msg)])
+}
+
+/// The custom fields of `kind` as validation needs them.
+pub async fn customs(tx: &mut TenantTx, kind: &str) -> Result<Vec<Custom>> {
+    Ok(custom_fields::for_kind(tx, kind)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            validate::custom_type(&c.field_type, &c.options.0).map(|ty| Custom {
+                key: c.key,
+                ty,
+                required: c.required,
+                retired: c.retired,
+            })
+        })
+        .collect())
+}
+
+pub async fn ticket_workflow(tx: &mut TenantTx) -> Result<TicketWorkflow> {
+    Ok(settings::get(tx, workflow::SETTING)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+fn meta(row: &RecordRow) -> RecordMeta {
+    RecordMeta {
+        people: row.people.0.clone(),
+        teams: row.team_id.into_iter().collect(),
+    }
+}
+
+/// The record as the API shows it, hidden fields and retired custom fields removed.
+pub fn render(row: &RecordRow, hidden: &BTreeSet<String>, retired: &[String]) -> Value {
+    let mut o = Map::new();
+    o.insert("id".into(), json!(row.id));
+    o.insert("version".into(), json!(row.version));
+    o.insert("created_at".into(), json!(row.created_at));
+    o.insert("updated_at".into(), json!(row.updated_at));
+    o.insert("created_by".into(), json!(row.created_by));
+    for (k, v) in &row.data.0 {
+        o.insert(k.clone(), v.clone());
+    }
+    let custom: Map<String, Value> = row
+        .custom
+        .0
+        .iter()
+        .filter(|(k, _)| !retired.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if row.kind != COMMENT {
+        o.insert("custom".into(), Value::Object(custom));
+    }
+    redact(&mut o, hidden);
+    Value::Object(o)
+}
+
+async fn retired(tx: &mut TenantTx, kind: &str) -> Result<Vec<String>> {
+    Ok(customs(tx, kind)
+        .await?
+        .into_iter()
+        .filter(|c| c.retired)
+        .map(|c| c.key)
+        .collect())
+}
+
+fn search_text(kind: &KindDef, data: &Map<String, Value>, custom: &Map<String, Value>) -> String {
+    let mut parts: Vec<String> = kind
+        .fields
+        .iter()
+        .filter(|f| f.searchable)
+        .filter_map(|f| data.get(f.key).and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    parts.extend(custom.values().filter_map(Value::as_str).map(str::to_owned));
+    if let Some(tags) = data.get("tags").and_then(Value::as_array) {
+        parts.extend(tags.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+    parts.join(" ")
+}
+
+/// Checks that referenced records, users and teams exist in this tenant.
+async fn check_refs(tx: &mut TenantTx, refs: &[Ref]) -> Result<()> {
+    let mut errors = Vec::new();
+    let mut team_ids: Option<Vec<Uuid>> = None;
+    for r in refs {
+        match r {
+            Ref::Record { field, kind, ids } => {
+                let found = records::existing(tx, kind, ids).await?;
+                if found.len() != ids.len() {
+                    errors.push(FieldError::new(
+                        field,
+                        format!("refers to a {kind} that does not exist"),
+                    ));
+                }
+            }
+            Ref::User { field, ids } => {
+                for id in ids {
+                    if users::get(tx, *id).await?.is_none() {
+                        errors.push(FieldError::new(
+                            field,
+                            "refers to a user that does not exist",
+                        ));
+                        break;
+                    }
+                }
+            }
+            Ref::Team { field, ids } => {
+                if team_ids.is_none() {
+                    team_ids = Some(teams::list(tx).await?.into_iter().map(|t| t.id).collect());
+                }
+                if ids
+                    .iter()
+                    .any(|i| !team_ids.as_deref().unwrap_or_default().contains(i))
+                {
+                    errors.push(FieldError::new(
+                        field,
+                        "refers to a team that does not exist",
+                    ));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(RecordError::Validation(errors))
+    }
+}
+
+fn uuid_of(data: &Map<String, Value>, key: &str) -> Option<Uuid> {
+    data.get(key)
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// Who a record belongs to, for `own` scope.
+async fn people_of(
+    tx: &mut TenantTx,
+    kind: &KindDef,
+    data: &Map<String, Value>,
+    created_by: Option<Uuid>,
+) -> Result<Vec<Uuid>> {
+    let mut p: BTreeSet<Uuid> = BTreeSet::new();
+    p.extend(uuid_of(data, "owner_id"));
+    p.extend(uuid_of(data, "assignee_id"));
+    if let Some(a) = data.get("shared_with").and_then(Value::as_array) {
+        p.extend(
+            a.iter()
+                .filter_map(Value::as_str)
+                .filter_map(|s| Uuid::parse_str(s).ok()),
+        );
+    }
+    match kind.kind {
+        "contact" => p.extend(uuid_of(data, "user_id")),
+        "ticket" => {
+            p.extend(created_by);
+            if let Some(requester) = uuid_of(data, "requester_id")
+                && let Some(c) = records::get(tx, "contact", requester).await?
+            {
+                p.extend(uuid_of(&c.data.0, "user_id"));
+            }
+        }
+        _ => {}
+    }
+    Ok(p.into_iter().collect())
+}
+
+/// Kind-specific rules on the merged record (`before`: the stored data on update).
+async fn kind_rules(
+    tx: &mut TenantTx,
+    kind: &KindDef,
+    data: &mut Map<String, Value>,
+    before: Option<&Map<String, Value>>,
+    actor: &Principal,
+) -> Result<Vec<(&'static str, Value)>> {
+    let mut extra_events = Vec::new();
+    match kind.kind {
+        "ticket" => {
+            let wf = ticket_workflow(tx).await?;
+            let status = data
+                .get("status")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            match (
+                before.and_then(|b| b.get("status")).and_then(Value::as_str),
+                status,
+            ) {
+                (None, None) => {
+                    data.insert("status".into(), json!(wf.initial));
+                }
+                (_, Some(s)) if !wf.knows(&s) => {
+                    return Err(invalid(
+                        "status",
+                        format!(
+                            "unknown status {s:?}; the workflow has {}",
+                            wf.statuses.join(", ")
+                        ),
+                    ));
+                }
+                (Some(from), Some(to)) if !wf.allows(from, &to) => {
+                    return Err(invalid(
+                        "status",
+                        format!("the transition {from} → {to} is not allowed"),
+                    ));
+                }
+                (Some(from), Some(to)) if from != to => {
+                    extra_events.push(("ticket.status_changed", json!({"from": from, "to": to})));
+                }
+                _ => {}
+            }
+            if data.get("priority").is_none_or(Value::is_null) {
+                data.insert("priority".into(), json!("normal"));
+            }
+            let assignee_before = before
+                .and_then(|b| b.get("assignee_id"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let assignee_now = data.get("assignee_id").cloned().unwrap_or(Value::Null);
+            if before.is_some() && assignee_before != assignee_now {
+                extra_events.push((
+                    "ticket.assigned",
+                    json!({"from": assignee_before, "to": assignee_now}),
+                ));
+            }
+        }
+        "deal" => {
+            let Some(pipeline_id) = uuid_of(data, "pipeline_id") else {
+                return Err(invalid("pipeline_id", "is required"));
+            };
+            let pipeline = records::get(tx, "pipeline", pipeline_id)
+                .await?
+                .ok_or_else(|| {
+                    invalid("pipeline_id", "refers to a pipeline that does not exist")
+                })?;
+            let stages: Vec<String> = pipeline
+                .data
+                .0
+                .get("stages")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s["id"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let stage = match data.get("stage_id").and_then(Value::as_str) {
+                Some(s) => s.to_owned(),
+                None => stages
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| invalid("pipeline_id", "the pipeline has no stages"))?,
+            };
+            if !stages.contains(&stage) {
+                return Err(invalid("stage_id", "is not a stage of this pipeline"));
+            }
+            data.insert("stage_id".into(), json!(stage));
+            if data.get("currency").is_none_or(Value::is_null)
+                && data.get("amount").is_some_and(|a| !a.is_null())
+            {
+                data.insert("currency".into(), json!("EUR"));
+            }
+            let from = before
+                .and_then(|b| b.get("stage_id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if from.as_deref() != Some(stage.as_str()) {
+                let mut history = before
+                    .and_then(|b| b.get("stage_history"))
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                history.push(
+                    json!({"from": from, "to": stage, "by": actor.user_id, "at": Utc::now()}),
+                );
+                data.insert("stage_history".into(), Value::Array(history));
+                if before.is_some() {
+                    extra_events.push(("deal.stage_changed", json!({"from": from, "to": stage})));
+                }
+            }
+        }
+        "activity" => {
+            let rk = data
+                .get("related_kind")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let rid = data
+                .get("related_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            match (rk, rid) {
+                (None, None) => {}
+                (Some(k), Some(id)) => {
+                    let id =
+                        Uuid::parse_str(&id).map_err(|_| invalid("related_id", "must be an id"))?;
+                    if records::get(tx, &k, id).await?.is_none() {
+                        return Err(invalid(
+                            "related_id",
+                            format!("refers to a {k} that does not exist"),
+                        ));
+                    }
+                }
+                _ => {
+                    return Err(invalid(
+                        "related_id",
+                        "related_kind and related_id go together",
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(extra_events)
+}
+
+fn grant_scope(actor: &Principal, perm: &str) -> Option<Scope> {
+    actor.grant(perm).map(|g| g.scope)
+}
+
+/// Ownership may be handed to someone else only with `all` scope.
+fn check_owner(
+    kind: &KindDef,
+    actor: &Principal,
+    data: &Map<String, Value>,
+    before: Option<&Map<String, Value>>,
+) -> Result<()> {
+    if !kind.scoped || grant_scope(actor, &kind.write_perm()) == Some(Scope::All) {
+        return Ok(());
+    }
+    let new_owner = uuid_of(data, "owner_id");
+    let old_owner = before.and_then(|b| uuid_of(b, "owner_id"));
+    if new_owner != old_owner && new_owner.is_some_and(|o| o != actor.user_id) {
+        return Err(invalid(
+            "owner_id",
+            "only users who may write all records can give one to someone else",
+        ));
+    }
+    Ok(())
+}
+
+async fn append_event(
+    tx: &mut TenantTx,
+    event_type: &str,
+    row: &RecordRow,
+    actor: &Principal,
+    data: Value,
+) -> Result<i64> {
+    Ok(events::append(
+        tx,
+        &events::NewEvent {
+            event_type,
+            kind: &row.kind,
+            record_id: row.id,
+            actor: Some(actor.user_id),
+            people: &row.people.0,
+            team_id: row.team_id,
+            data: &data,
+        },
+    )
+    .await?)
+}
+
+fn merge(mut base: Map<String, Value>, patch: Map<String, Value>) -> Map<String, Value> {
+    for (k, v) in patch {
+        if v.is_null() {
+            base.remove(&k);
+        } else {
+            base.insert(k, v);
+        }
+    }
+    base
+}
+
+/// What a write returns: the record as the caller may see it, and the
+/// event sequence number it produced.
+pub struct Written {
+    pub record: Value,
+    pub version: i64,
+    pub seq: i64,
+}
+
+pub async fn create(
+    db: &TenantDb,
+    kind: &KindDef,
+    actor: &Principal,
+    input: &Value,
+) -> Result<Written> {
+    let mut tx = db.begin().await?;
+    let customs = customs(&mut tx, kind.kind).await?;
+    let Checked { data, custom, refs } =
+        validate::record(kind, &customs, input, true).map_err(RecordError::Validation)?;
+    check_refs(&mut tx, &refs).await?;
+    let mut data = merge(Map::new(), data);
+    let custom = merge(Map::new(), custom);
+    if kind.field("owner_id").is_some() && !data.contains_key("owner_id") {
+        data.insert("owner_id".into(), json!(actor.user_id));
+    }
+    check_owner(kind, actor, &data, None)?;
+    kind_rules(&mut tx, kind, &mut data, None, actor).await?;
+    let now = Utc::now();
+    let row = RecordRow {
+        id: Uuid::now_v7(),
+        kind: kind.kind.to_owned(),
+        people: Json(people_of(&mut tx, kind, &data, Some(actor.user_id)).await?),
+        team_id: uuid_of(&data, "team_id"),
+        parent_id: None,
+        version: 1,
+        created_by: Some(actor.user_id),
+        created_at: now,
+        updated_at: now,
+        data: Json(data),
+        custom: Json(custom),
+    };
+    if kind.scoped && actor.decide(&kind.write_perm(), &meta(&row)) == Decision::Deny {
+        return Err(RecordError::Forbidden(format!(
+            "The record would be outside what you may write ({}).",
+            kind.write_perm()
+        )));
+    }
+    records::insert(
+        &mut tx,
+        &row,
+        &search_text(kind, &row.data.0, &row.custom.0),
+    )
+    .await?;
+    let full = render(&row, &BTreeSet::new(), &[]);
+    let seq = append_event(
+        &mut tx,
+        &format!("{}.created", kind.kind),
+        &row,
+        actor,
+        full,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Written {
+        record: visible(actor, kind, &row, &[]),
+        version: row.version,
+        seq,
+    })
+}
+
+/// The record as the actor may read it (fields hidden).
+fn visible(actor: &Principal, kind: &KindDef, row: &RecordRow, retired: &[String]) -> Value {
+    match actor.decide(&kind.read_perm(), &meta(row)) {
+        Decision::Allow { hidden_fields } => render(row, hidden_fields, retired),
+        // Written but not readable (e.g. a write-only grant): show the id.
+        Decision::Deny => json!({"id": row.id, "version": row.version}),
+    }
+}
+
+/// Loads a record the actor may read; anything else is `NotFound`.
+async fn readable(
+    tx: &mut TenantTx,
+    kind: &KindDef,
+    actor: &Principal,
+    id: Uuid,
+) -> Result<RecordRow> {
+    let row = records::get(tx, kind.kind, id)
+        .await?
+        .ok_or(RecordError::NotFound)?;
+    match actor.decide(&kind.read_perm(), &meta(&row)) {
+        Decision::Allow { .. } => Ok(row),
+        Decision::Deny => Err(RecordError::NotFound),
+    }
+}
+
+pub async fn get(
+    db: &TenantDb,
+    kind: &KindDef,
+    actor: &Principal,
+    id: Uuid,
+) -> Result<(Value, i64)> {
+    let mut tx = db.begin_read().await?;
+    let row = readable(&mut tx, kind, actor, id).await?;
+    let retired = retired(&mut tx, kind.kind).await?;
+    tx.rollback().await?;
+    Ok((visible(actor, kind, &row, &retired), row.version))
+}
+
+pub async fn update(
+    db: &TenantDb,
+    kind: &KindDef,
+    actor: &Principal,
+    id: Uuid,
+    input: &Value,
+    if_match: Option<i64>,
+) -> Result<Written> {
+    let mut tx = db.begin().await?;
+    let before = readable(&mut tx, kind, actor, id).await?;
+    if let Some(v) = if_match
+        && v != before.version
+    {
+        return Err(RecordError::VersionConflict(before.version));
+    }
+    if actor.decide(&kind.write_perm(), &meta(&before)) == Decision::Deny {
+        return Err(RecordError::Forbidden(format!(
+            "This needs the permission {} on this record.",
+            kind.write_perm()
+        )));
+    }
+    let customs = customs(&mut tx, kind.kind).await?;
+    let Checked { data, custom, refs } =
+        validate::record(kind, &customs, input, false).map_err(RecordError::Validation)?;
+    check_refs(&mut tx, &refs).await?;
+    let mut new_data = merge(before.data.0.clone(), data);
+    check_owner(kind, actor, &new_data, Some(&before.data.0))?;
+    let extra = kind_rules(&mut tx, kind, &mut new_data, Some(&before.data.0), actor).await?;
+    let new_custom = merge(before.custom.0.clone(), custom);
+    for c in customs.iter().filter(|c| c.required && !c.retired) {
+        if kind.custom && !new_custom.contains_key(&c.key) {
+            return Err(invalid(&format!("custom.{}", c.key), "is required"));
+        }
+    }
+    let row = RecordRow {
+        people: Json(people_of(&mut tx, kind, &new_data, before.created_by).await?),
+        team_id: uuid_of(&new_data, "team_id"),
+        version: before.version + 1,
+        updated_at: Utc::now(),
+        data: Json(new_data),
+        custom: Json(new_custom),
+        ..before.clone()
+    };
+    if kind.scoped && actor.decide(&kind.write_perm(), &meta(&row)) == Decision::Deny {
+        return Err(RecordError::Forbidden(
+            "The change would move the record outside what you may write.".into(),
+        ));
+    }
+    if !records::update(
+        &mut tx,
+        &row,
+        before.version,
+        &search_text(kind, &row.data.0, &row.custom.0),
+    )
+    .await?
+    {
+        return Err(RecordError::VersionConflict(before.version));
+    }
+    let full = render(&row, &BTreeSet::new(), &[]);
+    let mut seq = append_event(
+        &mut tx,
+        &format!("{}.updated", kind.kind),
+        &row,
+        actor,
+        full.clone(),
+    )
+    .await?;
+    for (event_type, change) in extra {
+        let mut data = full.clone();
+        data["change"] = change;
+        seq = append_event(&mut tx, event_type, &row, actor, data).await?;
+    }
+    let retired = retired(&mut tx, kind.kind).await?;
+    tx.commit().await?;
+    Ok(Written {
+        record: visible(actor, kind, &row, &retired),
+        version: row.version,
+        seq,
+    })
+}
+
+pub async fn delete(
+    db: &TenantDb,
+    kind: &KindDef,
+    actor: &Principal,
+    id: Uuid,
+    if_match: Option<i64>,
+) -> Result<i64> {
+    let mut tx = db.begin().await?;
+    let before = readable(&mut tx, kind, actor, id).await?;
+    if let Some(v) = if_match
+        && v != before.version
+    {
+        return Err(RecordError::VersionConflict(before.version));
+    }
+    if actor.decide(&kind.delete_perm(), &meta(&before)) == Decision::Deny {
+        return Err(RecordError::Forbidden(format!(
+            "This needs the permission {} on this record.",
+            kind.delete_perm()
+        )));
+    }
+    records::delete(&mut tx, kind.kind, id).await?;
+    let seq = append_event(
+        &mut tx,
+        &format!("{}.deleted", kind.kind),
+        &before,
+        actor,
+        json!({"id": id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+/// One page of records the actor may read, and the cursor for the next.
+pub async fn list(
+    db: &TenantDb,
+    kind: &KindDef,
+    actor: &Principal,
+    pairs: &[(String, String)],
+) -> Result<(Vec<Value>, Option<String>)> {
+    let mut tx = db.begin_read().await?;
+    let customs = customs(&mut tx, kind.kind).await?;
+    let q = ListQuery::parse(kind, &customs, pairs).map_err(RecordError::Validation)?;
+    let grant = actor
+        .grant(&kind.read_perm())
+        .ok_or_else(|| RecordError::Forbidden(kind.read_perm()))?;
+    let reach = match grant.scope {
+        Scope::All => Reach::All,
+        Scope::Own => Reach::Own(actor.user_id),
+        Scope::Team => Reach::Team(actor.user_id, actor.teams.clone()),
+    };
+    let (sql, binds) = q.sql(tx.dialect(), kind.kind, &reach);
+    let mut rows = records::select(&mut tx, sql, &binds).await?;
+    tx.rollback().await?;
+    let next = if rows.len() > q.limit {
+        rows.truncate(q.limit);
+        rows.last()
+            .map(|r| q.cursor_after(r.id, r.created_at, r.updated_at, &r.data.0))
+    } else {
+        None
+    };
+    let retired: Vec<String> = customs
+        .into_iter()
+        .filter(|c| c.retired)
+        .map(|c| c.key)
+        .collect();
+    let items = rows
+        .iter()
+        .map(|r| render(r, &grant.hidden_fields, &retired))
+        .collect();
+    Ok((items, next))
+}
+
+// ---- ticket comments --------------------------------------------------------
+
+pub async fn comments(db: &TenantDb, actor: &Principal, ticket: Uuid) -> Result<Vec<Value>> {
+    let tickets = by_kind("ticket").ok_or(RecordError::NotFound)?;
+    let mut tx = db.begin_read().await?;
+    let t = readable(&mut tx, tickets, actor, ticket).await?;
+    let internal_ok = matches!(
+        actor.decide("tickets:internal", &meta(&t)),
+        Decision::Allow { .. }
+    );
+    let rows = records::children(&mut tx, ticket, COMMENT).await?;
+    tx.rollback().await?;
+    Ok(rows
+        .iter()
+        .filter(|r| internal_ok || r.data.0.get("internal") != Some(&Value::Bool(true)))
+        .map(|r| render(r, &BTreeSet::new(), &[]))
+        .collect())
+}
+
+pub async fn add_comment(
+    db: &TenantDb,
+    actor: &Principal,
+    ticket: Uuid,
+    input: &Value,
+) -> Result<Written> {
+    let tickets = by_kind("ticket").ok_or(RecordError::NotFound)?;
+    let obj = input
+        .as_object()
+        .ok_or_else(|| invalid("", "the body must be a JSON object"))?;
+    if let Some(k) = obj.keys().find(|k| *k != "body" && *k != "internal") {
+        return Err(invalid(k, "unknown field"));
+    }
+    let body = validate::value(
+        "body",
+        &super::schema::FieldType::LongText { max: 20_000 },
+        obj.get("body").unwrap_or(&Value::Null),
+        &mut vec![],
+    )
+    .map_err(|e| RecordError::Validation(vec![e]))?;
+    if body.as_str().is_none_or(|s| s.trim().is_empty()) {
+        return Err(invalid("body", "is required"));
+    }
+    let internal = match obj.get("internal") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(invalid("internal", "must be true or false")),
+    };
+    let mut tx = db.begin().await?;
+    let t = readable(&mut tx, tickets, actor, ticket).await?;
+    let need = if internal {
+        "tickets:internal"
+    } else {
+        "tickets:write"
+    };
+    if actor.decide(need, &meta(&t)) == Decision::Deny {
+        return Err(RecordError::Forbidden(format!(
+            "This needs the permission {need} on this ticket."
+        )));
+    }
+    let now = Utc::now();
+    let row = RecordRow {
+        id: Uuid::now_v7(),
+        kind: COMMENT.into(),
+        data: Json(Map::from_iter([
+            ("ticket_id".to_owned(), json!(ticket)),
+            ("body".to_owned(), body),
+            ("internal".to_owned(), json!(internal)),
+            ("author_id".to_owned(), json!(actor.user_id)),
+        ])),
+        custom: Json(Map::new()),
+        people: t.people.clone(),
+        team_id: t.team_id,
+        parent_id: Some(ticket),
+        version: 1,
+        created_by: Some(actor.user_id),
+        created_at: now,
+        updated_at: now,
+    };
+    records::insert(&mut tx, &row, "").await?;
+    let rendered = render(&row, &BTreeSet::new(), &[]);
+    let seq = append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?;
+    tx.commit().await?;
+    Ok(Written {
+        record: rendered,
+        version: 1,
+        seq,
+    })
+}

@@ -1,0 +1,104 @@
+//! The tenant's event log (outbox): appended in the writing transaction,
+//! numbered in commit order.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::TenantTx;
+use super::error::Result;
+use crate::on_tx;
+
+pub struct NewEvent<'a> {
+    pub event_type: &'a str,
+    pub kind: &'a str,
+    pub record_id: Uuid,
+    pub actor: Option<Uuid>,
+    pub people: &'a [Uuid],
+    pub team_id: Option<Uuid>,
+    pub data: &'a Value,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    #[sqlx(rename = "type")]
+    pub event_type: String,
+    pub kind: String,
+    pub record_id: Uuid,
+    pub actor: Option<Uuid>,
+    pub people: Json<Vec<Uuid>>,
+    pub team_id: Option<Uuid>,
+    pub data: Json<Value>,
+}
+
+/// Takes the next number and appends the event. The counter row stays
+/// locked until the transaction ends, so transactions number their events
+/// in the order they commit.
+pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<i64> {
+    let seq: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "UPDATE event_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+    )
+    .fetch_one(c)
+    .await)?;
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO events (seq, at, type, kind, record_id, actor, people, team_id, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(seq)
+    .bind(Utc::now())
+    .bind(e.event_type)
+    .bind(e.kind)
+    .bind(e.record_id)
+    .bind(e.actor)
+    .bind(Json(e.people))
+    .bind(e.team_id)
+    .bind(Json(e.data))
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    Ok(seq)
+}
+
+/// Events after `since`, oldest first, at most `limit`.
+pub async fn since(tx: &mut TenantTx, since: i64, limit: i64) -> Result<Vec<EventRow>> {
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, EventRow>(
+        "SELECT seq, at, type, kind, record_id, actor, people, team_id, data FROM events \
+         WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?)
+}
+
+/// The newest sequence number handed out (0: none yet).
+pub async fn head(tx: &mut TenantTx) -> Result<i64> {
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar::<_, i64>("SELECT seq FROM event_counter WHERE id = 1")
+        .fetch_one(c)
+        .await)?,
+    )
+}
+
+/// The oldest retained sequence number (None: log empty).
+pub async fn oldest(tx: &mut TenantTx) -> Result<Option<i64>> {
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar::<_, Option<i64>>("SELECT min(seq) FROM events")
+        .fetch_one(c)
+        .await)?,
+    )
+}
+
+/// Drops events older than `before`; returns how many.
+pub async fn trim(tx: &mut TenantTx, before: DateTime<Utc>) -> Result<u64> {
+    Ok(
+        on_tx!(tx, c => sqlx::query("DELETE FROM events WHERE at < $1")
+        .bind(before)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?,
+    )
+}

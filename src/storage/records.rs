@@ -1,0 +1,181 @@
+//! Records of every kind in one table; the shape lives in `records::schema`.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use sqlx::AssertSqlSafe;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::TenantTx;
+use super::error::Result;
+use super::tx::Dialect;
+use crate::on_tx;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RecordRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub data: Json<Map<String, Value>>,
+    pub custom: Json<Map<String, Value>>,
+    pub people: Json<Vec<Uuid>>,
+    pub team_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub version: i64,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub const COLUMNS: &str = "id, kind, data, custom, people, team_id, parent_id, version, created_by, created_at, updated_at";
+
+/// A value bound into dynamically built SQL.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    Text(String),
+    Num(f64),
+    Int(i64),
+    Id(Uuid),
+    Time(DateTime<Utc>),
+    Bool(bool),
+}
+
+async fn set_search(tx: &mut TenantTx, id: Uuid, search: &str, fresh: bool) -> Result<()> {
+    if tx.dialect() == Dialect::Sqlite {
+        if !fresh {
+            on_tx!(tx, c => sqlx::query("DELETE FROM records_fts WHERE id = $1")
+                .bind(id)
+                .execute(c)
+                .await
+                .map(|_| ()))?;
+        }
+        on_tx!(tx, c => sqlx::query("INSERT INTO records_fts (id, search) VALUES ($1, $2)")
+            .bind(id)
+            .bind(search)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
+}
+
+pub async fn insert(tx: &mut TenantTx, r: &RecordRow, search: &str) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO records (id, kind, data, custom, people, team_id, parent_id, search, version, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(r.id)
+    .bind(&r.kind)
+    .bind(&r.data)
+    .bind(&r.custom)
+    .bind(&r.people)
+    .bind(r.team_id)
+    .bind(r.parent_id)
+    .bind(search)
+    .bind(r.version)
+    .bind(r.created_by)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    set_search(tx, r.id, search, true).await
+}
+
+pub async fn get(tx: &mut TenantTx, kind: &str, id: Uuid) -> Result<Option<RecordRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM records WHERE id = $1 AND kind = $2");
+    Ok(
+        on_tx!(tx, c => sqlx::query_as::<_, RecordRow>(AssertSqlSafe(sql))
+        .bind(id)
+        .bind(kind)
+        .fetch_optional(c)
+        .await)?,
+    )
+}
+
+/// Writes `r` if the stored version is still `expected`; false otherwise.
+pub async fn update(tx: &mut TenantTx, r: &RecordRow, expected: i64, search: &str) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE records SET data = $1, custom = $2, people = $3, team_id = $4, search = $5, \
+         version = $6, updated_at = $7 WHERE id = $8 AND kind = $9 AND version = $10",
+    )
+    .bind(&r.data)
+    .bind(&r.custom)
+    .bind(&r.people)
+    .bind(r.team_id)
+    .bind(search)
+    .bind(r.version)
+    .bind(r.updated_at)
+    .bind(r.id)
+    .bind(&r.kind)
+    .bind(expected)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if n == 1 {
+        set_search(tx, r.id, search, false).await?;
+    }
+    Ok(n == 1)
+}
+
+pub async fn delete(tx: &mut TenantTx, kind: &str, id: Uuid) -> Result<bool> {
+    let n = on_tx!(tx, c => sqlx::query("DELETE FROM records WHERE (id = $1 AND kind = $2) OR parent_id = $1")
+        .bind(id)
+        .bind(kind)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    if tx.dialect() == Dialect::Sqlite {
+        on_tx!(tx, c => sqlx::query("DELETE FROM records_fts WHERE id = $1")
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(n > 0)
+}
+
+/// Which of `ids` exist as records of `kind`.
+pub async fn existing(tx: &mut TenantTx, kind: &str, ids: &[Uuid]) -> Result<Vec<Uuid>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        let hit: Option<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+            "SELECT id FROM records WHERE id = $1 AND kind = $2",
+        )
+        .bind(id)
+        .bind(kind)
+        .fetch_optional(c)
+        .await)?;
+        found.extend(hit);
+    }
+    Ok(found)
+}
+
+/// Runs a SELECT of [`COLUMNS`] built by `records::query` with its binds.
+pub async fn select(tx: &mut TenantTx, sql: String, binds: &[Bind]) -> Result<Vec<RecordRow>> {
+    Ok(on_tx!(tx, c => {
+        let mut q = sqlx::query_as::<_, RecordRow>(AssertSqlSafe(sql));
+        for b in binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Num(n) => q.bind(*n),
+                Bind::Int(n) => q.bind(*n),
+                Bind::Id(u) => q.bind(*u),
+                Bind::Time(t) => q.bind(*t),
+                Bind::Bool(b) => q.bind(*b),
+            };
+        }
+        q.fetch_all(c).await
+    })?)
+}
+
+pub async fn children(tx: &mut TenantTx, parent: Uuid, kind: &str) -> Result<Vec<RecordRow>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM records WHERE parent_id = $1 AND kind = $2 ORDER BY id");
+    Ok(
+        on_tx!(tx, c => sqlx::query_as::<_, RecordRow>(AssertSqlSafe(sql))
+        .bind(parent)
+        .bind(kind)
+        .fetch_all(c)
+        .await)?,
+    )
+}
