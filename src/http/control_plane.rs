@@ -13,6 +13,15 @@ use crate::domain::tenant::Tenant;
 use crate::storage::SchemaStatus;
 use crate::tenants::{CreateTenant, UpdateTenant};
 
+/// The routes below, for the OpenAPI document (a test checks both agree).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("post", "/api/v1/tenants"),
+    ("get", "/api/v1/tenants"),
+    ("get", "/api/v1/tenants/{slug}"),
+    ("patch", "/api/v1/tenants/{slug}"),
+    ("delete", "/api/v1/tenants/{slug}"),
+];
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/v1/tenants")

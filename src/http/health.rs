@@ -6,6 +6,8 @@ use serde_json::json;
 use super::problem::ApiError;
 use crate::app::Services;
 
+pub const ROUTES: &[(&str, &str)] = &[("get", "/healthz"), ("get", "/readyz")];
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz));

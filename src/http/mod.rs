@@ -12,6 +12,7 @@ pub mod extract;
 mod health;
 pub mod json;
 mod me;
+pub mod openapi;
 pub mod problem;
 mod record_meta;
 mod records;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .configure(health::configure)
+        .configure(openapi::configure)
         .configure(control_plane::configure)
         .configure(tenant_routes::configure);
 }

@@ -15,6 +15,7 @@ mod health;
 mod isolation;
 mod lifecycle;
 mod mfa;
+mod openapi;
 mod records;
 mod scale;
 mod shards;
