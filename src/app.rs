@@ -60,6 +60,7 @@ impl Services {
             .await?,
         );
         sweep_throttle(&auth);
+        trim_events_hourly(&tenants);
         let (platform_token, platform_token_generated) = match &config.platform_token {
             Some(t) => (t.clone(), false),
             None => (Secret::new(random_hex(24)), true),
@@ -106,6 +107,22 @@ fn sweep_throttle(auth: &Arc<AuthService>) {
             match weak.upgrade() {
                 Some(a) => a.throttle().sweep(),
                 None => return,
+            }
+        }
+    });
+}
+
+/// Applies every tenant's event retention once an hour. Several nodes may
+/// all do it: trimming is idempotent.
+fn trim_events_hourly(tenants: &TenantService) {
+    let tenants = tenants.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            match tenants.trim_events(chrono::Utc::now()).await {
+                Ok(n) if n > 0 => tracing::info!(events = n, "trimmed events past retention"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "event trim sweep failed"),
             }
         }
     });

@@ -198,6 +198,7 @@ fn common_schemas() -> Map<String, Value> {
     s.insert("Me".into(), json!({"type": "object", "properties": {
         "user": {"type": "object"}, "tenant": {"type": "object"}, "roles": {"type": "array", "items": {"type": "string"}},
         "permissions": {"type": "array", "items": {"type": "object"}}, "mfa_enrollment_required": {"type": "boolean"}}}));
+    s.insert("EventSettings".into(), json!({"type": "object", "required": ["retention_days"], "properties": {"retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}}}));
     s.insert("Object".into(), json!({"type": "object"}));
     s
 }
@@ -279,6 +280,15 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
             200,
         ),
         ("get", "/events") => (None, s("EventPage"), 200),
+        ("get", "/settings/events") | ("put", "/settings/events") => (
+            if method == "put" {
+                s("EventSettings")
+            } else {
+                None
+            },
+            s("EventSettings"),
+            200,
+        ),
         ("get", "/branding") => (None, s("Object"), 200),
         (_, p) if p.starts_with("/api/v1/tenants") => match method {
             "post" => (s("CreateTenant"), s("Tenant"), 201),

@@ -12,6 +12,7 @@ use super::json::ApiJson;
 use super::problem::ApiError;
 use crate::domain::FieldError;
 use crate::records::fields::{self, FieldInput};
+use crate::records::retention::{self, EventSettings};
 use crate::records::service::ticket_workflow;
 use crate::records::workflow::{self, TicketWorkflow};
 use crate::storage::{custom_fields, settings};
@@ -73,6 +74,27 @@ pub async fn put_workflow(
     .await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(wf))
+}
+
+pub async fn get_event_settings(a: Authorized<AdminSettings>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(retention::load(&a.scope.db).await?))
+}
+
+pub async fn put_event_settings(
+    a: Authorized<AdminSettings>,
+    body: ApiJson<EventSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let s = body.into_inner()?;
+    s.validate().map_err(ApiError::validation)?;
+    let mut tx = a.scope.db.begin().await?;
+    settings::put(
+        &mut tx,
+        retention::SETTING,
+        &serde_json::to_value(&s).unwrap_or_default(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(s))
 }
 
 #[derive(Deserialize)]

@@ -186,4 +186,8 @@ tenant_routes! {
         put => record_meta::put_workflow [AdminSettings],
     }
     "/events" { get => record_meta::events [EventsRead] }
+    "/settings/events" {
+        get => record_meta::get_event_settings [AdminSettings],
+        put => record_meta::put_event_settings [AdminSettings],
+    }
 }

@@ -12,6 +12,7 @@
 pub mod events;
 pub mod fields;
 pub mod query;
+pub mod retention;
 pub mod schema;
 pub mod service;
 pub mod validate;

@@ -270,6 +270,19 @@ impl TenantService {
         Ok(report)
     }
 
+    /// Trims every tenant's event log to its retention window at `now`.
+    pub async fn trim_events(&self, now: chrono::DateTime<Utc>) -> Result<u64, TenantError> {
+        let mut total = 0;
+        for t in self.list().await? {
+            let db = self.storage.tenant_db(&t).await?;
+            match crate::records::retention::trim(&db, now).await {
+                Ok(n) => total += n,
+                Err(e) => tracing::warn!(tenant = %t.slug, error = %e, "event trim failed"),
+            }
+        }
+        Ok(total)
+    }
+
     /// Every active tenant with its schema status (for `migrate --check`).
     pub async fn check_all(
         &self,

@@ -1159,3 +1159,64 @@ both_backends!(
     bola_matrix,
     events_are_numbered_in_commit_order
 );
+
+async fn events_past_retention_are_trimmed_and_readers_told(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    post(&app, &tok, "/companies", json!({"name": "Old news"})).await;
+    post(&app, &tok, "/companies", json!({"name": "Older news"})).await;
+    app.api(
+        "PUT",
+        "acme",
+        "/settings/events",
+        Some(&tok),
+        Some(json!({"retention_days": 0})),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let r = app
+        .api(
+            "PUT",
+            "acme",
+            "/settings/events",
+            Some(&tok),
+            Some(json!({"retention_days": 1})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Nothing is old yet.
+    assert_eq!(
+        app.services
+            .tenants
+            .trim_events(chrono::Utc::now())
+            .await
+            .unwrap(),
+        0
+    );
+    // Two days on, both are past the window.
+    let later = chrono::Utc::now() + chrono::TimeDelta::days(2);
+    assert_eq!(app.services.tenants.trim_events(later).await.unwrap(), 2);
+    let r = app
+        .api("GET", "acme", "/events?since=0", Some(&tok), None)
+        .await;
+    assert_eq!(r.body["items"], json!([]));
+    assert_eq!(
+        r.body["complete"], false,
+        "a reader from 0 missed events: {}",
+        r.body
+    );
+    assert_eq!(r.body["head"], 2);
+    let r = app
+        .api("GET", "acme", "/events?since=2", Some(&tok), None)
+        .await;
+    assert_eq!(r.body["complete"], true);
+    // New events continue the numbering.
+    post(&app, &tok, "/companies", json!({"name": "Fresh"})).await;
+    let r = app
+        .api("GET", "acme", "/events?since=2", Some(&tok), None)
+        .await;
+    assert_eq!(r.body["items"][0]["seq"], 3);
+    app.stop().await;
+}
+
+both_backends!(events_past_retention_are_trimmed_and_readers_told);

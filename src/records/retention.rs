@@ -1,0 +1,55 @@
+//! Event retention: each tenant keeps its event log for a number of days
+//! (setting `events.retention_days`, default 30); older events are trimmed
+//! by a background sweep. Readers who ask from before the window are told
+//! (`complete: false`, or `resync` on the WebSocket).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::FieldError;
+use crate::storage::{StorageError, TenantDb, events, settings};
+
+pub const SETTING: &str = "events";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSettings {
+    pub retention_days: i64,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        Self { retention_days: 30 }
+    }
+}
+
+impl EventSettings {
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        if (1..=3650).contains(&self.retention_days) {
+            Ok(())
+        } else {
+            Err(vec![FieldError::new(
+                "retention_days",
+                "must be between 1 and 3650",
+            )])
+        }
+    }
+}
+
+pub async fn load(db: &TenantDb) -> Result<EventSettings, StorageError> {
+    let mut tx = db.begin_read().await?;
+    let s = settings::get(&mut tx, SETTING)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok());
+    tx.rollback().await?;
+    Ok(s.unwrap_or_default())
+}
+
+/// Trims the tenant's events older than its retention at `now`.
+pub async fn trim(db: &TenantDb, now: DateTime<Utc>) -> Result<u64, StorageError> {
+    let keep = load(db).await?;
+    let mut tx = db.begin().await?;
+    let n = events::trim(&mut tx, now - TimeDelta::days(keep.retention_days)).await?;
+    tx.commit().await?;
+    Ok(n)
+}
