@@ -61,6 +61,7 @@ impl From<RecordError> for ApiError {
                 ),
             ),
             RecordError::Storage(s) => s.into(),
+            RecordError::Unexpected(m) => ApiError::internal(m),
         }
     }
 }

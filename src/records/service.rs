@@ -33,6 +33,8 @@ pub enum RecordError {
     VersionConflict(i64),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("{0}")]
+    Unexpected(String),
 }
 
 type Result<T> = std::result::Result<T, RecordError>;

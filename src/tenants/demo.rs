@@ -55,6 +55,13 @@ impl TenantService {
             }
             Err(e) => return Err(e),
         }
+        let tenant = self.get(DEMO_SLUG).await?;
+        let db = self.storage().tenant_db(&tenant).await?;
+        super::demo_data::seed(&db, &tenant, password.expose())
+            .await
+            .map_err(|e| {
+                TenantError::Unexpected(anyhow::anyhow!("seeding the demo data failed: {e}"))
+            })?;
         Ok(DemoCredentials {
             slug: DEMO_SLUG.into(),
             email: DEMO_ADMIN_EMAIL.into(),

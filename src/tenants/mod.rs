@@ -2,6 +2,7 @@
 //! update, delete, recover from interrupted runs, migrate, and the demo.
 
 mod demo;
+pub mod demo_data;
 mod directory;
 mod input;
 mod service;

@@ -196,3 +196,61 @@ both_backends!(
     update_changes_name_and_plan_everywhere,
     delete_removes_all_data_and_nothing_else
 );
+
+/// Every start with `--demo` prints a password that works, and the demo
+/// data is seeded once, not on every start.
+async fn the_demo_tenant_is_seeded_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first = app
+        .services
+        .tenants
+        .ensure_demo(Some(mandant::secret::Secret::new("first demo password")))
+        .await
+        .unwrap();
+    let second = app
+        .services
+        .tenants
+        .ensure_demo(Some(mandant::secret::Secret::new("second demo password")))
+        .await
+        .unwrap();
+    assert_eq!(first.slug, "demo");
+    app.login("demo", &second.email, "first demo password")
+        .await
+        .assert_problem(401, "invalid_credentials");
+    let r = app
+        .login("demo", &second.email, second.password.expose())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let tok = r.body["access_token"].as_str().unwrap().to_owned();
+    let companies = app.api("GET", "demo", "/companies", Some(&tok), None).await;
+    assert_eq!(companies.body["items"].as_array().unwrap().len(), 8);
+    // Every stage of every pipeline has deals; every priority × status has a ticket.
+    let deals = app
+        .api("GET", "demo", "/deals?limit=200", Some(&tok), None)
+        .await;
+    let stages: std::collections::BTreeSet<_> = deals.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["stage_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(stages.len(), 10);
+    let tickets = app
+        .api("GET", "demo", "/tickets?limit=200", Some(&tok), None)
+        .await;
+    let combos: std::collections::BTreeSet<_> = tickets.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["priority"].as_str().unwrap().to_owned(),
+                t["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(combos.len(), 20);
+    app.stop().await;
+}
+
+both_backends!(the_demo_tenant_is_seeded_once);
