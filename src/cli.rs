@@ -41,6 +41,17 @@ enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Import contacts or companies from a CSV file, as the tenant's owner.
+    Import {
+        /// The tenant's slug.
+        tenant: String,
+        #[arg(value_parser = ["contacts", "companies"])]
+        kind: String,
+        file: PathBuf,
+        /// Import the valid rows and report the others (default: all or nothing).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +116,12 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Demo => serve(config, true).await,
         Command::Migrate { check } => migrate(config, check).await,
         Command::Tenant(t) => tenant(config, t).await,
+        Command::Import {
+            tenant,
+            kind,
+            file,
+            skip_invalid,
+        } => import(config, &tenant, &kind, &file, skip_invalid).await,
     }
 }
 
@@ -286,5 +303,59 @@ async fn tenant(config: Config, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
             println!("deleted tenant {slug}");
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+async fn import(
+    config: Config,
+    slug: &str,
+    kind: &str,
+    file: &std::path::Path,
+    skip_invalid: bool,
+) -> anyhow::Result<ExitCode> {
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    let services = Services::connect(config).await?;
+    let tenant = services.tenants.get(slug).await?;
+    let db = services.storage.tenant_db(&tenant).await?;
+    let owner = crate::identity::service::owner_principal(&tenant, &db).await?;
+    let kind = crate::records::schema::by_path(kind)
+        .ok_or_else(|| anyhow::anyhow!("unknown kind {kind}"))?;
+    let bytes = std::fs::read(file)?;
+    let bar = ProgressBar::new(bytes.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} ({eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let progress = {
+        let bar = bar.clone();
+        move |done: u64| bar.set_position(done)
+    };
+    let result =
+        crate::records::csv_io::import(&db, kind, &owner, &bytes, skip_invalid, &progress).await;
+    bar.finish_and_clear();
+    let (report, ok) = match result {
+        Ok(r) => (r, true),
+        Err(crate::records::csv_io::ImportError::Rows(r)) => (r, false),
+        Err(e) => return Err(anyhow::anyhow!("{e}")),
+    };
+    for e in report.errors.iter().take(50) {
+        eprintln!("line {}: {}: {}", e.line, e.field, e.message);
+    }
+    if report.error_count > 50 {
+        eprintln!("… {} more error(s)", report.error_count - 50);
+    }
+    if ok {
+        println!(
+            "imported {} {}, skipped {}",
+            report.imported, kind.path, report.skipped
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "nothing imported: {} row(s) have errors (use --skip-invalid to import the rest)",
+            report.skipped
+        );
+        Ok(ExitCode::FAILURE)
     }
 }

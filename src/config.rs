@@ -28,6 +28,8 @@ pub struct Config {
     pub log_filter: String,
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
+    /// The largest CSV an import accepts.
+    pub max_import_bytes: usize,
     /// Connections per PostgreSQL shard pool.
     pub pg_max_connections: u32,
     pub shutdown_timeout_secs: u64,
@@ -61,6 +63,7 @@ impl Default for Config {
             log_filter: "info".to_owned(),
             log_format: LogFormat::Text,
             max_body_bytes: 1024 * 1024,
+            max_import_bytes: 64 * 1024 * 1024,
             pg_max_connections: 16,
             shutdown_timeout_secs: 10,
             http_workers: 0,
@@ -111,6 +114,7 @@ struct FileConfig {
     log: Option<String>,
     log_format: Option<String>,
     max_body_bytes: Option<usize>,
+    max_import_bytes: Option<usize>,
     pg_max_connections: Option<u32>,
     shutdown_timeout_secs: Option<u64>,
     http_workers: Option<usize>,
@@ -185,6 +189,9 @@ impl Config {
         }
         if let Some(n) = parse_env_num(&env, "MANDANT_MAX_BODY_BYTES")?.or(f.max_body_bytes) {
             c.max_body_bytes = n;
+        }
+        if let Some(n) = parse_env_num(&env, "MANDANT_MAX_IMPORT_BYTES")?.or(f.max_import_bytes) {
+            c.max_import_bytes = n;
         }
         if let Some(n) = parse_env_num(&env, "MANDANT_PG_MAX_CONNECTIONS")?.or(f.pg_max_connections)
         {

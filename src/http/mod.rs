@@ -8,6 +8,7 @@ mod auth;
 pub mod authz;
 mod branding;
 mod control_plane;
+mod csv;
 pub mod extract;
 mod health;
 pub mod json;

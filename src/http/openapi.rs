@@ -199,6 +199,10 @@ fn common_schemas() -> Map<String, Value> {
         "user": {"type": "object"}, "tenant": {"type": "object"}, "roles": {"type": "array", "items": {"type": "string"}},
         "permissions": {"type": "array", "items": {"type": "object"}}, "mfa_enrollment_required": {"type": "boolean"}}}));
     s.insert("EventSettings".into(), json!({"type": "object", "required": ["retention_days"], "properties": {"retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}}}));
+    s.insert("CsvBody".into(), json!({"type": "string", "description": "text/csv: a header row of field keys and custom.<key> columns"}));
+    s.insert("ImportReport".into(), json!({"type": "object", "properties": {
+        "imported": {"type": "integer"}, "skipped": {"type": "integer"}, "error_count": {"type": "integer"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {"line": {"type": "integer"}, "field": {"type": "string"}, "message": {"type": "string"}}}}}}));
     s.insert("Object".into(), json!({"type": "object"}));
     s
 }
@@ -210,6 +214,9 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
     let s = |x: &str| Some(x.to_owned());
     if let Some(k) = by_path(seg[0]) {
         let name = schema_name(k);
+        if seg.get(1) == Some(&"import") {
+            return (s("CsvBody"), s("ImportReport"), 200);
+        }
         return match (method, seg.len(), seg.get(2)) {
             ("get", 1, _) => (None, Some(format!("{name}Page")), 200),
             ("post", 1, _) => (Some(format!("{name}Input")), Some(name), 201),

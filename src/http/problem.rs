@@ -145,7 +145,9 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     pub retry_after: Option<u64>,
     /// The cause of a 5xx, logged and never sent.
-    pub cause: Option<String>,
+    pub cause: Option<Box<str>>,
+    /// Extension members added to the problem document (RFC 9457 §3.2).
+    pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 #[derive(Serialize)]
@@ -168,6 +170,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after: None,
             cause: None,
+            extra: None,
         }
     }
 
@@ -188,7 +191,7 @@ impl ApiError {
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self {
-            cause: Some(cause.to_string()),
+            cause: Some(cause.to_string().into()),
             ..Self::new(
                 Code::Internal,
                 "An unexpected error occurred; it has been logged.",
@@ -198,7 +201,7 @@ impl ApiError {
 
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
         Self {
-            cause: Some(cause.to_string()),
+            cause: Some(cause.to_string().into()),
             retry_after: Some(1),
             ..Self::new(
                 Code::Unavailable,
@@ -218,7 +221,15 @@ impl ApiError {
             code,
             errors: &self.errors,
         };
-        serde_json::to_string(&p).unwrap_or_default()
+        match (&self.extra, serde_json::to_value(&p)) {
+            (Some(extra), Ok(serde_json::Value::Object(mut o))) => {
+                for (k, v) in extra.iter() {
+                    o.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                serde_json::Value::Object(o).to_string()
+            }
+            _ => serde_json::to_string(&p).unwrap_or_default(),
+        }
     }
 }
 

@@ -101,8 +101,25 @@ pub async fn list<K: Kind>(
     a: Authorized<K::Read>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (items, next) =
-        service::list(&a.scope.db, def::<K>()?, &a.principal, &query_pairs(&req)).await?;
+    let pairs = query_pairs(&req);
+    match pairs
+        .iter()
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v.as_str())
+    {
+        None | Some("json") => {}
+        Some("csv") => {
+            return super::csv::export(a.scope.db, def::<K>()?, a.principal, pairs).await;
+        }
+        Some(_) => {
+            return Err(ApiError::validation(vec![crate::domain::FieldError::new(
+                "format",
+                "must be json or csv",
+            )]));
+        }
+    }
+    let pairs: Vec<_> = pairs.into_iter().filter(|(k, _)| k != "format").collect();
+    let (items, next) = service::list(&a.scope.db, def::<K>()?, &a.principal, &pairs).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next})))
 }
 

@@ -8,7 +8,7 @@ use super::authz::*;
 use super::records::{
     Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
-use super::{api_keys, auth, branding, me, record_meta, records, roles, security, users};
+use super::{api_keys, auth, branding, csv, me, record_meta, records, roles, security, users};
 
 /// What a route demands of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +104,7 @@ tenant_routes! {
         get => records::list::<Contacts> [ContactsRead],
         post => records::create::<Contacts> [ContactsWrite],
     }
+    "/contacts/import" { post => csv::import::<Contacts> [ContactsWrite] }
     "/contacts/{id}" {
         get => records::show::<Contacts> [ContactsRead],
         patch => records::update::<Contacts> [ContactsWrite],
@@ -113,6 +114,7 @@ tenant_routes! {
         get => records::list::<Companies> [CompaniesRead],
         post => records::create::<Companies> [CompaniesWrite],
     }
+    "/companies/import" { post => csv::import::<Companies> [CompaniesWrite] }
     "/companies/{id}" {
         get => records::show::<Companies> [CompaniesRead],
         patch => records::update::<Companies> [CompaniesWrite],

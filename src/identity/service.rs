@@ -519,3 +519,38 @@ async fn check_second_factor(
         (None, None) => Ok(Err(AuthError::MfaRequired)),
     }
 }
+
+/// The tenant's first active owner as a principal: what operator commands
+/// (CLI import) act as.
+pub async fn owner_principal(tenant: &Tenant, db: &TenantDb) -> Result<Principal, AuthError> {
+    let mut tx = db.begin_read().await?;
+    let all = users::list(&mut tx).await?;
+    let (roles, teams) = users::all_memberships(&mut tx).await?;
+    let set = role_set(&mut tx).await?;
+    tx.rollback().await?;
+    let owner = all
+        .into_iter()
+        .find(|u| u.status == "active" && roles.iter().any(|r| r.0 == u.id && r.1 == "owner"))
+        .ok_or(AuthError::NotFound)?;
+    let mine: Vec<String> = roles
+        .iter()
+        .filter(|r| r.0 == owner.id)
+        .map(|r| r.1.clone())
+        .collect();
+    Ok(Principal {
+        tenant_id: tenant.id,
+        user_id: owner.id,
+        email: owner.email,
+        name: owner.name,
+        kind: owner.kind,
+        grants: set.effective(&mine),
+        roles: mine,
+        teams: teams
+            .iter()
+            .filter(|t| t.0 == owner.id)
+            .map(|t| t.1)
+            .collect(),
+        via: Via::ApiKey(Uuid::nil()),
+        mfa_enrollment_required: false,
+    })
+}

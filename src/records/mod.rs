@@ -9,6 +9,7 @@
 //! - [`events`]: the event log as a reader may see it.
 //! - [`fields`]: custom field definitions.
 
+pub mod csv_io;
 pub mod events;
 pub mod fields;
 pub mod query;

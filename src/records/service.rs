@@ -107,7 +107,11 @@ async fn retired(tx: &mut TenantTx, kind: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-fn search_text(kind: &KindDef, data: &Map<String, Value>, custom: &Map<String, Value>) -> String {
+pub fn search_text(
+    kind: &KindDef,
+    data: &Map<String, Value>,
+    custom: &Map<String, Value>,
+) -> String {
     let mut parts: Vec<String> = kind
         .fields
         .iter()

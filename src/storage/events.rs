@@ -102,3 +102,63 @@ pub async fn trim(tx: &mut TenantTx, before: DateTime<Utc>) -> Result<u64> {
         .map(|r| r.rows_affected()))?,
     )
 }
+
+/// Appends many events with consecutive numbers taken in one step (bulk
+/// import); returns the first number.
+pub async fn append_many(tx: &mut TenantTx, list: &[NewEvent<'_>]) -> Result<i64> {
+    if list.is_empty() {
+        return head(tx).await;
+    }
+    let last: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "UPDATE event_counter SET seq = seq + $1 WHERE id = 1 RETURNING seq",
+    )
+    .bind(list.len() as i64)
+    .fetch_one(c)
+    .await)?;
+    let first = last - list.len() as i64 + 1;
+    let now = Utc::now();
+    let mut seq = first;
+    // 9 values an event.
+    for chunk in list.chunks(400) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 9;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO events (seq, at, type, kind, record_id, actor, people, team_id, data) VALUES {}",
+            values.join(", ")
+        );
+        let start = seq;
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (i, e) in chunk.iter().enumerate() {
+                q = q
+                    .bind(start + i as i64)
+                    .bind(now)
+                    .bind(e.event_type)
+                    .bind(e.kind)
+                    .bind(e.record_id)
+                    .bind(e.actor)
+                    .bind(Json(e.people))
+                    .bind(e.team_id)
+                    .bind(Json(e.data));
+            }
+            q.execute(c).await.map(|_| ())
+        })?;
+        seq += chunk.len() as i64;
+    }
+    Ok(first)
+}

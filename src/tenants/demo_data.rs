@@ -10,8 +10,7 @@ use uuid::Uuid;
 use crate::domain::email::Email;
 use crate::domain::password::{self, Password};
 use crate::domain::tenant::Tenant;
-use crate::identity::principal::{Principal, Via};
-use crate::identity::roles::RoleSet;
+use crate::identity::service::owner_principal;
 use crate::records::schema::by_path;
 use crate::records::service::{self, RecordError};
 use crate::storage::users::{self, NewUser};
@@ -88,41 +87,21 @@ fn id(v: &Value) -> Uuid {
         .unwrap_or_default()
 }
 
-/// The demo admin as a principal with owner rights.
-fn owner(tenant: &Tenant, user_id: Uuid) -> Principal {
-    Principal {
-        tenant_id: tenant.id,
-        user_id,
-        email: crate::tenants::DEMO_ADMIN_EMAIL.into(),
-        name: "Demo Admin".into(),
-        kind: "staff".into(),
-        roles: vec!["owner".into()],
-        teams: vec![],
-        grants: RoleSet::new(vec![]).effective(&["owner".into()]),
-        via: Via::ApiKey(Uuid::nil()),
-        mfa_enrollment_required: false,
-    }
-}
-
 /// Seeds the demo tenant unless it already has records. Returns whether it did.
 pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool, RecordError> {
-    let mut tx = db.begin_read().await?;
-    let admin_email = Email::parse("email", crate::tenants::DEMO_ADMIN_EMAIL)
-        .map_err(|e| RecordError::Validation(vec![e]))?;
-    let admin = users::auth_by_email(&mut tx, &admin_email)
-        .await?
-        .ok_or(RecordError::NotFound)?;
-    tx.rollback().await?;
+    let me = owner_principal(tenant, db)
+        .await
+        .map_err(|e| RecordError::Unexpected(e.to_string()))?;
     let companies_kind = by_path("companies").ok_or(RecordError::NotFound)?;
     let probe = [("limit".to_owned(), "1".to_owned())];
-    let already = !service::list(db, companies_kind, &owner(tenant, admin.id), &probe)
+    if !service::list(db, companies_kind, &me, &probe)
         .await?
         .0
-        .is_empty();
-    if already {
+        .is_empty()
+    {
         return Ok(false);
     }
-    let me = owner(tenant, admin.id);
+    let admin_id = me.user_id;
     let kind = |p: &str| by_path(p).ok_or(RecordError::NotFound);
 
     // People to try the roles with, and a team for the agents.
@@ -219,7 +198,7 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
         for (i, (stage, label, _)) in stages.iter().enumerate() {
             for n in 0..2 {
                 let k = i * 2 + n;
-                let owner_id = if k % 2 == 0 { sales } else { admin.id };
+                let owner_id = if k % 2 == 0 { sales } else { admin_id };
                 service::create(db, kind("deals")?, &me, &json!({
                     "title": format!("{} — {}", COMPANIES[k % COMPANIES.len()].0, label),
                     "pipeline_id": id(&p.record), "stage_id": stage,

@@ -176,6 +176,7 @@ impl Site {
             http_workers: 1,
             pg_max_connections: 4,
             max_body_bytes: 64 * 1024,
+            max_import_bytes: 16 * 1024 * 1024,
             shutdown_timeout_secs: 1,
             // Tests log in often; the throttling test sets its own limits.
             login_per_account_per_min: 100,

@@ -11,6 +11,7 @@ mod auth_flow;
 mod bad_input;
 mod bus;
 mod cli;
+mod csv_io;
 mod health;
 mod isolation;
 mod lifecycle;
