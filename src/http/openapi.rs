@@ -338,6 +338,15 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
             params.push(json!({"name": n, "in": "query", "required": false, "description": d, "schema": {"type": "string"}}));
         }
     }
+    if tail == "/audit/auth-events" || path == "/api/v1/tenants" && method == "get" {
+        params.push(
+            json!({"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 200}}),
+        );
+        params.push(json!({"name": "cursor", "in": "query", "schema": {"type": "string"}}));
+    }
+    if tail == "/custom-fields" && method == "get" {
+        params.push(json!({"name": "kind", "in": "query", "schema": {"type": "string"}}));
+    }
     if tail == "/events" {
         params.push(json!({"name": "since", "in": "query", "schema": {"type": "integer"}}));
         params.push(
@@ -361,16 +370,31 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
         "404".into(),
         problem("unknown tenant or record (also: another tenant's)"),
     );
+    let has_query = params.iter().any(|p| p["in"] == "query");
     if req.is_some() {
         responses.insert("413".into(), problem("body too large"));
         responses.insert("415".into(), problem("body is not application/json"));
+    }
+    if req.is_some() || has_query {
         responses.insert(
             "422".into(),
             problem("validation failed; `errors` names the fields"),
         );
     }
+    if matches!(method, "post" | "put" | "patch" | "delete") && !tail.starts_with("/auth/") {
+        responses.insert(
+            "409".into(),
+            problem("conflicts with the current state (duplicate, still in use, last owner)"),
+        );
+    }
     if method == "patch" || method == "delete" {
         responses.insert("412".into(), problem("If-Match names an old version"));
+    }
+    if tail.starts_with("/auth/") {
+        responses.insert(
+            "401".into(),
+            problem("invalid_credentials, mfa_required, mfa_invalid or unauthorized"),
+        );
     }
     if tail == "/auth/login" {
         responses.insert("429".into(), problem("too many attempts; see Retry-After"));

@@ -12,6 +12,7 @@ mod bad_input;
 mod bus;
 mod cli;
 mod csv_io;
+mod fuzz;
 mod health;
 mod isolation;
 mod lifecycle;
