@@ -26,6 +26,7 @@ pub struct Services {
     pub bus: Bus,
     pub tenants: TenantService,
     pub auth: Arc<AuthService>,
+    pub realtime: Arc<crate::actors::Realtime>,
     pub platform_token: Secret,
     /// True when no token was configured and one was made up at start.
     pub platform_token_generated: bool,
@@ -60,6 +61,7 @@ impl Services {
             .await?,
         );
         sweep_throttle(&auth);
+        let realtime = crate::actors::Realtime::new(bus.clone());
         trim_events_hourly(&tenants);
         let (platform_token, platform_token_generated) = match &config.platform_token {
             Some(t) => (t.clone(), false),
@@ -71,6 +73,7 @@ impl Services {
             bus,
             tenants,
             auth,
+            realtime,
             platform_token,
             platform_token_generated,
         })

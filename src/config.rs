@@ -42,6 +42,8 @@ pub struct Config {
     pub session_ttl_days: i64,
     pub login_per_account_per_min: u32,
     pub login_per_address_per_min: u32,
+    /// Browser origins besides this server's own that may open WebSockets.
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -72,6 +74,7 @@ impl Default for Config {
             session_ttl_days: 30,
             login_per_account_per_min: 10,
             login_per_address_per_min: 30,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -123,6 +126,8 @@ struct FileConfig {
     session_ttl_days: Option<i64>,
     login_per_account_per_min: Option<u32>,
     login_per_address_per_min: Option<u32>,
+    #[serde(default)]
+    allowed_origins: Vec<String>,
 }
 
 impl Config {
@@ -214,6 +219,14 @@ impl Config {
         }
         if let Some(n) = f.login_per_address_per_min {
             c.login_per_address_per_min = n;
+        }
+        c.allowed_origins = f.allowed_origins;
+        if let Some(o) = env("MANDANT_ALLOWED_ORIGINS") {
+            c.allowed_origins = o
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
         }
         if let Some(n) = f.shutdown_timeout_secs {
             c.shutdown_timeout_secs = n;

@@ -25,6 +25,8 @@ pub enum BusMessage {
     /// A tenant's directory entry changed (name, plan) or it was deleted:
     /// drop anything cached about it.
     TenantChanged { tenant_id: TenantId, slug: String },
+    /// Events up to `seq` were committed in this tenant's log.
+    EventsCommitted { tenant_id: TenantId, seq: i64 },
     /// Local only: messages may have been missed (Redis reconnected);
     /// drop every cache that the bus keeps fresh.
     Reset,

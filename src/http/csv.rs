@@ -155,5 +155,9 @@ pub async fn import<K: Kind>(
     }
     let report =
         csv_io::import(&a.scope.db, kind, &a.principal, &buf, skip_invalid, &|_| {}).await?;
+    if report.imported > 0 {
+        // Whatever the log now holds past the hub's head is news.
+        s.realtime.committed(a.scope.tenant.id, i64::MAX).await;
+    }
     Ok(HttpResponse::Ok().json(report))
 }

@@ -22,6 +22,7 @@ mod roles;
 mod security;
 pub mod tenant_routes;
 mod users;
+mod ws;
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::ServiceResponse;
@@ -41,7 +42,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .configure(health::configure)
         .configure(openapi::configure)
         .configure(control_plane::configure)
-        .configure(tenant_routes::configure);
+        .configure(tenant_routes::configure)
+        .route("/t/{tenant}/ws", web::get().to(ws::connect));
 }
 
 /// Catches error responses that no handler shaped (unknown route, wrong

@@ -240,6 +240,7 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
             204,
         ),
         ("get", "/me") => (None, s("Me"), 200),
+        (_, "/realtime/ticket") => (None, s("Object"), 200),
         (_, "/me/mfa/enroll") => (None, s("Object"), 200),
         (_, "/me/mfa/confirm") => (s("Object"), s("Object"), 200),
         ("get", "/users")
@@ -483,7 +484,7 @@ pub fn build() -> Value {
         "info": {
             "title": "Mandant API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Multi-tenant real-time CRM. Tenant routes live under /t/{tenant}/api/v1; errors are application/problem+json with a stable `code`. Records carry `version`; responses send it as ETag, and writes accept If-Match."
+            "description": "Multi-tenant real-time CRM. Tenant routes live under /t/{tenant}/api/v1; errors are application/problem+json with a stable `code`. Records carry `version`; responses send it as ETag, and writes accept If-Match. Live updates: the WebSocket at /t/{tenant}/ws (bearer header, or ?ticket= from POST /realtime/ticket) with subscribe/unsubscribe/ping messages; see API.md."
         },
         "paths": paths,
         "components": {

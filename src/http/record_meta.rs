@@ -37,10 +37,13 @@ pub async fn list_fields(
 
 pub async fn create_field(
     a: Authorized<CustomFieldsWrite>,
+    s: web::Data<crate::app::Services>,
     body: ApiJson<FieldInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    Ok(HttpResponse::Created().json(fields::create(&a.scope.db, &a.principal, &body).await?))
+    let f = fields::create(&a.scope.db, &a.principal, &body).await?;
+    s.realtime.committed(a.scope.tenant.id, i64::MAX).await;
+    Ok(HttpResponse::Created().json(f))
 }
 
 pub async fn update_field(

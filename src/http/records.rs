@@ -2,7 +2,9 @@
 //! of generic handlers, instantiated per kind with that kind's permissions.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::app::Services;
 use serde_json::Value;
 
 use super::authz::*;
@@ -125,10 +127,12 @@ pub async fn list<K: Kind>(
 
 pub async fn create<K: Kind>(
     a: Authorized<K::Write>,
+    s: web::Data<Services>,
     body: ApiJson<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
     let w = service::create(&a.scope.db, def::<K>()?, &a.principal, &body).await?;
+    s.realtime.committed(a.scope.tenant.id, w.seq).await;
     let id = w.record["id"].as_str().unwrap_or_default().to_owned();
     Ok(HttpResponse::Created()
         .insert_header((
@@ -149,6 +153,7 @@ pub async fn show<K: Kind>(
 
 pub async fn update<K: Kind>(
     a: Authorized<K::Write>,
+    s: web::Data<Services>,
     path: actix_web::web::Path<IdPath>,
     req: HttpRequest,
     body: ApiJson<Value>,
@@ -164,6 +169,7 @@ pub async fn update<K: Kind>(
         expected,
     )
     .await?;
+    s.realtime.committed(a.scope.tenant.id, w.seq).await;
     Ok(HttpResponse::Ok()
         .insert_header(etag(w.version))
         .json(w.record))
@@ -171,11 +177,13 @@ pub async fn update<K: Kind>(
 
 pub async fn delete<K: Kind>(
     a: Authorized<K::Delete>,
+    s: web::Data<Services>,
     path: actix_web::web::Path<IdPath>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    service::delete(&a.scope.db, def::<K>()?, &a.principal, path.id, expected).await?;
+    let seq = service::delete(&a.scope.db, def::<K>()?, &a.principal, path.id, expected).await?;
+    s.realtime.committed(a.scope.tenant.id, seq).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -189,10 +197,12 @@ pub async fn comments(
 
 pub async fn add_comment(
     a: Authorized<TicketsWrite>,
+    s: web::Data<Services>,
     path: actix_web::web::Path<IdPath>,
     body: ApiJson<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
     let w = service::add_comment(&a.scope.db, &a.principal, path.id, &body).await?;
+    s.realtime.committed(a.scope.tenant.id, w.seq).await;
     Ok(HttpResponse::Created().json(w.record))
 }

@@ -8,7 +8,7 @@ use super::authz::*;
 use super::records::{
     Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
-use super::{api_keys, auth, branding, csv, me, record_meta, records, roles, security, users};
+use super::{api_keys, auth, branding, csv, me, record_meta, records, roles, security, users, ws};
 
 /// What a route demands of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +65,7 @@ tenant_routes! {
     "/auth/refresh" { post => auth::refresh [public] }
     "/auth/logout" { post => auth::logout [authenticated] }
     "/me" { get => me::me [authenticated] }
+    "/realtime/ticket" { post => ws::ticket [authenticated] }
     "/me/mfa/enroll" { post => me::mfa_enroll [authenticated] }
     "/me/mfa/confirm" { post => me::mfa_confirm [authenticated] }
     "/me/mfa/disable" { post => me::mfa_disable [authenticated] }

@@ -359,15 +359,30 @@ impl AuthService {
         if claims.tid != tenant.id.0 {
             return Err(AuthError::NotFound);
         }
+        self.session_principal(tenant, db, claims.sid, Some(claims.sub))
+            .await
+    }
+
+    /// The principal of a live session (`expect_user`: the token's subject,
+    /// which must own the session). Used by access tokens and by the
+    /// WebSocket's single-use tickets.
+    pub async fn session_principal(
+        &self,
+        tenant: &Tenant,
+        db: &TenantDb,
+        session_id: Uuid,
+        expect_user: Option<Uuid>,
+    ) -> Result<Principal, AuthError> {
         let ended = AuthError::Unauthorized("The session has ended.");
         let mut tx = db.begin_read().await?;
-        let session = sessions::get(&mut tx, claims.sid).await?;
-        let Some(session) = session.filter(|s| s.is_live(Utc::now()) && s.user_id == claims.sub)
+        let session = sessions::get(&mut tx, session_id).await?;
+        let Some(session) =
+            session.filter(|s| s.is_live(Utc::now()) && expect_user.is_none_or(|u| s.user_id == u))
         else {
             tx.rollback().await?;
             return Err(ended);
         };
-        let Some(user) = users::auth_by_id(&mut tx, claims.sub)
+        let Some(user) = users::auth_by_id(&mut tx, session.user_id)
             .await?
             .filter(|u| u.status == "active")
         else {

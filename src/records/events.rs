@@ -36,8 +36,9 @@ pub struct EventPage {
     pub complete: bool,
 }
 
-/// Which permission an event needs, and whether the reader passes.
-fn view(p: &Principal, e: EventRow) -> Option<EventView> {
+/// May `p` see event `e`, and with which fields hidden? (`None`: not at all.)
+/// The HTTP log and the WebSocket fan-out both ask here.
+pub fn audience(p: &Principal, e: &EventRow) -> Option<BTreeSet<String>> {
     let meta = RecordMeta {
         people: e.people.0.clone(),
         teams: e.team_id.into_iter().collect(),
@@ -53,7 +54,7 @@ fn view(p: &Principal, e: EventRow) -> Option<EventView> {
         "custom_field" => ("custom_fields:read".to_owned(), None),
         k => (by_kind(k)?.read_perm(), None),
     };
-    let hidden: BTreeSet<String> = match p.decide(&perm, &meta) {
+    let hidden = match p.decide(&perm, &meta) {
         Decision::Allow { hidden_fields } => hidden_fields.clone(),
         Decision::Deny => return None,
     };
@@ -62,10 +63,21 @@ fn view(p: &Principal, e: EventRow) -> Option<EventView> {
     {
         return None;
     }
-    let mut data = e.data.0;
+    Some(hidden)
+}
+
+/// The event's record data with `hidden` fields removed.
+pub fn redacted(e: &EventRow, hidden: &BTreeSet<String>) -> Value {
+    let mut data = e.data.0.clone();
     if let Some(o) = data.as_object_mut() {
-        redact(o, &hidden);
+        redact(o, hidden);
     }
+    data
+}
+
+fn view(p: &Principal, e: EventRow) -> Option<EventView> {
+    let hidden = audience(p, &e)?;
+    let data = redacted(&e, &hidden);
     Some(EventView {
         seq: e.seq,
         event_type: e.event_type,

@@ -22,6 +22,7 @@ mod shard;
 mod sqlite;
 pub mod teams;
 mod tenant_db;
+pub mod tickets;
 mod tx;
 pub mod users;
 

@@ -41,6 +41,7 @@ impl TenantDirectory {
                     Ok(m) => match &*m {
                         BusMessage::TenantChanged { slug, .. } => dir.invalidate(slug),
                         BusMessage::Reset => dir.cache.clear(),
+                        BusMessage::EventsCommitted { .. } => {}
                     },
                     // Missed messages: anything might be stale.
                     Err(RecvError::Lagged(_)) => dir.cache.clear(),

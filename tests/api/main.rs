@@ -18,6 +18,7 @@ mod isolation;
 mod lifecycle;
 mod mfa;
 mod openapi;
+mod realtime;
 mod records;
 mod scale;
 mod shards;

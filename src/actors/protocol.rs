@@ -1,0 +1,48 @@
+//! The WebSocket protocol's messages (API.md), as they go over the wire.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// What a client may send. Unknown fields are ignored; unknown types are
+/// an `error` frame, not a disconnect.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    Subscribe {
+        id: Option<String>,
+        topic: String,
+        since: Option<i64>,
+    },
+    Unsubscribe {
+        id: Option<String>,
+        topic: String,
+    },
+    Ping {
+        id: Option<String>,
+    },
+}
+
+pub fn error(id: Option<&str>, code: &str, message: &str) -> String {
+    json!({"type": "error", "id": id, "code": code, "message": message}).to_string()
+}
+
+pub fn pong(id: Option<&str>) -> String {
+    json!({"type": "pong", "id": id}).to_string()
+}
+
+pub fn subscribed(id: Option<&str>, topic: &str, seq: i64, recovered: bool) -> String {
+    json!({"type": "subscribed", "id": id, "topic": topic, "seq": seq, "recovered": recovered})
+        .to_string()
+}
+
+pub fn unsubscribed(id: Option<&str>, topic: &str) -> String {
+    json!({"type": "unsubscribed", "id": id, "topic": topic}).to_string()
+}
+
+pub fn resync(topic: &str, reason: &str) -> String {
+    json!({"type": "resync", "topic": topic, "reason": reason}).to_string()
+}
+
+pub fn event(topic: &str, seq: i64, event: &str, data: &Value) -> String {
+    json!({"type": "event", "topic": topic, "seq": seq, "event": event, "data": data}).to_string()
+}

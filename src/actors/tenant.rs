@@ -1,0 +1,431 @@
+//! One tenant's real-time hub: its WebSocket sessions, their topics, and
+//! the pump that moves committed events from the event log to them.
+//!
+//! The log is the only source: the pump reads what was committed after the
+//! last number it delivered, so a session sees events in `seq` order with
+//! no gap, whichever node wrote them. A subscription with `since` replays
+//! from the in-memory ring (or the log) inside the same atomic step that
+//! registers it, so hand-over from replay to live has no gap and no overlap.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use tokio::sync::mpsc;
+
+use super::protocol;
+use super::topics::Topic;
+use crate::domain::tenant::{Tenant, TenantId};
+use crate::identity::Principal;
+use crate::records::events::{audience, redacted};
+use crate::storage::events::EventRow;
+use crate::storage::{StorageError, TenantDb, events, records};
+
+/// Recent events kept for resumes without a database read.
+const RING: usize = 4096;
+/// A resume further back than this is answered with `resync`.
+const MAX_REPLAY: i64 = 5000;
+const IDLE_STOP: Duration = Duration::from_secs(60);
+
+pub type Frame = Arc<str>;
+
+struct SessionEntry {
+    out: mpsc::Sender<Frame>,
+    principal: Arc<Principal>,
+    topics: Vec<Topic>,
+    /// Set when the session's queue was full: it gets `resync` and must
+    /// resubscribe; nothing more is queued for it until then.
+    overflow: Arc<AtomicBool>,
+}
+
+pub struct TenantActor {
+    tenant: Arc<Tenant>,
+    db: TenantDb,
+    last_seq: i64,
+    ring: VecDeque<Arc<EventRow>>,
+    sessions: HashMap<u64, SessionEntry>,
+    empty_since: Option<Instant>,
+    on_stop: Option<Box<dyn FnOnce(TenantId) + Send>>,
+}
+
+impl TenantActor {
+    pub fn new(
+        tenant: Arc<Tenant>,
+        db: TenantDb,
+        head: i64,
+        on_stop: Box<dyn FnOnce(TenantId) + Send>,
+    ) -> Self {
+        Self {
+            tenant,
+            db,
+            last_seq: head,
+            ring: VecDeque::new(),
+            sessions: HashMap::new(),
+            empty_since: Some(Instant::now()),
+            on_stop: Some(on_stop),
+        }
+    }
+
+    /// Sends `frame` to one session; a full queue marks it overflowed.
+    fn push(entry: &mut SessionEntry, frame: Frame) -> bool {
+        if entry.overflow.load(Ordering::Relaxed) {
+            return false;
+        }
+        match entry.out.try_send(frame) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                entry.overflow.store(true, Ordering::Relaxed);
+                entry.topics.clear();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Delivers one event to every session subscribed to a matching topic
+    /// that may read it; each distinct (topic, hidden fields) is encoded once.
+    fn fan_out(&mut self, e: &EventRow) {
+        let mut frames: HashMap<(String, Vec<String>), Frame> = HashMap::new();
+        for entry in self.sessions.values_mut() {
+            let Some(topic) = entry
+                .topics
+                .iter()
+                .find(|t| t.matches(&e.kind, e.record_id, &e.data.0))
+                .map(Topic::name)
+            else {
+                continue;
+            };
+            let Some(hidden) = audience(&entry.principal, e) else {
+                continue;
+            };
+            let key = (topic, hidden.iter().cloned().collect::<Vec<_>>());
+            let frame = frames
+                .entry(key)
+                .or_insert_with_key(|(topic, _)| {
+                    protocol::event(topic, e.seq, &e.event_type, &redacted(e, &hidden)).into()
+                })
+                .clone();
+            Self::push(entry, frame);
+        }
+    }
+
+    fn remember(&mut self, e: Arc<EventRow>) {
+        if self.ring.len() == RING {
+            self.ring.pop_front();
+        }
+        self.ring.push_back(e);
+    }
+
+    /// Reads what was committed after `last_seq` and delivers it, in order.
+    fn pump(&mut self, ctx: &mut Context<Self>) {
+        let db = self.db.clone();
+        let since = self.last_seq;
+        let fut = async move {
+            let mut tx = db.begin_read().await?;
+            let rows = events::since(&mut tx, since, 500).await?;
+            tx.rollback().await?;
+            Ok::<_, StorageError>(rows)
+        };
+        ctx.wait(fut.into_actor(self).map(|res, act, ctx| match res {
+            Ok(rows) => {
+                let more = rows.len() == 500;
+                for e in rows {
+                    if e.seq <= act.last_seq {
+                        continue;
+                    }
+                    act.last_seq = e.seq;
+                    act.fan_out(&e);
+                    act.remember(Arc::new(e));
+                }
+                if more {
+                    act.pump(ctx);
+                }
+            }
+            Err(e) => tracing::warn!(tenant = %act.tenant.slug, error = %e, "event pump failed; retrying on the next tick"),
+        }));
+    }
+}
+
+impl Actor for TenantActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        // Bounded: callers that must not wait use try_send.
+        ctx.set_mailbox_capacity(1024);
+        // Catches up whatever a lost notification did not announce
+        // (another node's write while Redis was away, a full mailbox).
+        ctx.run_interval(Duration::from_secs(1), |act, ctx| {
+            act.pump(ctx);
+            match act.empty_since {
+                Some(t) if act.sessions.is_empty() && t.elapsed() > IDLE_STOP => ctx.stop(),
+                _ => {}
+            }
+        });
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        if let Some(f) = self.on_stop.take() {
+            f(self.tenant.id);
+        }
+    }
+}
+
+/// Events up to `seq` were committed (this node or another).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Committed(pub i64);
+
+impl Handler<Committed> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, msg: Committed, ctx: &mut Context<Self>) {
+        if msg.0 > self.last_seq {
+            self.pump(ctx);
+        }
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "i64")]
+pub struct Join {
+    pub id: u64,
+    pub principal: Arc<Principal>,
+    pub out: mpsc::Sender<Frame>,
+    pub overflow: Arc<AtomicBool>,
+}
+
+impl Handler<Join> for TenantActor {
+    type Result = i64;
+    fn handle(&mut self, j: Join, _: &mut Context<Self>) -> i64 {
+        self.empty_since = None;
+        self.sessions.insert(
+            j.id,
+            SessionEntry {
+                out: j.out,
+                principal: j.principal,
+                topics: Vec::new(),
+                overflow: j.overflow,
+            },
+        );
+        self.last_seq
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Leave(pub u64);
+
+impl Handler<Leave> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, l: Leave, _: &mut Context<Self>) {
+        self.sessions.remove(&l.0);
+        if self.sessions.is_empty() {
+            self.empty_since = Some(Instant::now());
+        }
+    }
+}
+
+/// A session's principal was re-read (role change, re-authentication).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct UpdatePrincipal(pub u64, pub Arc<Principal>);
+
+impl Handler<UpdatePrincipal> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, m: UpdatePrincipal, _: &mut Context<Self>) {
+        if let Some(s) = self.sessions.get_mut(&m.0) {
+            s.principal = m.1;
+        }
+    }
+}
+
+/// Why a subscription was refused: an `error` frame's code and message.
+#[derive(Debug)]
+pub struct Refused(pub &'static str, pub String);
+
+#[derive(Message)]
+#[rtype(result = "Result<(), Refused>")]
+pub struct Subscribe {
+    pub session: u64,
+    pub id: Option<String>,
+    pub topic: Topic,
+    pub since: Option<i64>,
+}
+
+impl Handler<Subscribe> for TenantActor {
+    type Result = AtomicResponse<Self, Result<(), Refused>>;
+
+    fn handle(&mut self, s: Subscribe, _: &mut Context<Self>) -> Self::Result {
+        let db = self.db.clone();
+        let principal = self.sessions.get(&s.session).map(|e| e.principal.clone());
+        let since = s.since;
+        let last = self.last_seq;
+        let ring_start = self.ring.front().map(|e| e.seq);
+        let topic = s.topic.clone();
+        // Everything async happens first; the registration and replay then
+        // happen in one step of the actor, before any later event is pumped.
+        let fut = async move {
+            let p = principal.ok_or_else(|| Refused("not_found", "unknown session".into()))?;
+            let kind = crate::records::schema::by_kind(topic.kind())
+                .ok_or_else(|| Refused("invalid_topic", "unknown topic".into()))?;
+            if !p.has(&kind.read_perm()) {
+                return Err(Refused(
+                    "forbidden",
+                    format!("This topic needs the permission {}.", kind.read_perm()),
+                ));
+            }
+            let single = match &topic {
+                Topic::Ticket(id) => Some(("ticket", *id)),
+                Topic::Record(k, id) => Some((*k, *id)),
+                Topic::Pipeline(id) => Some(("pipeline", *id)),
+                Topic::Queue(id) => Some(("queue", *id)),
+                Topic::Kind(_) => None,
+            };
+            let mut tx = db
+                .begin_read()
+                .await
+                .map_err(|e| Refused("unavailable", e.to_string()))?;
+            if let Some((k, id)) = single {
+                let row = records::get(&mut tx, k, id)
+                    .await
+                    .map_err(|e| Refused("unavailable", e.to_string()))?;
+                let visible = row.is_some_and(|r| {
+                    let meta = crate::identity::RecordMeta {
+                        people: r.people.0.clone(),
+                        teams: r.team_id.into_iter().collect(),
+                    };
+                    let perm = crate::records::schema::by_kind(k)
+                        .map(|d| d.read_perm())
+                        .unwrap_or_default();
+                    // Pipelines and queues are all-or-nothing; records by scope.
+                    matches!(
+                        p.decide(&perm, &meta),
+                        crate::identity::Decision::Allow { .. }
+                    )
+                });
+                if !visible {
+                    return Err(Refused("not_found", "No such record.".into()));
+                }
+            }
+            // Replay what the ring does not hold from the log.
+            let replay = match since {
+                Some(n)
+                    if n < last
+                        && ring_start.is_none_or(|r| r > n + 1)
+                        && last - n <= MAX_REPLAY =>
+                {
+                    let oldest = events::oldest(&mut tx)
+                        .await
+                        .map_err(|e| Refused("unavailable", e.to_string()))?;
+                    if oldest.is_none_or(|o| o > n + 1) {
+                        None // trimmed: cannot recover
+                    } else {
+                        let rows = events::since(&mut tx, n, MAX_REPLAY)
+                            .await
+                            .map_err(|e| Refused("unavailable", e.to_string()))?;
+                        Some(
+                            rows.into_iter()
+                                .filter(|r| r.seq <= last)
+                                .map(Arc::new)
+                                .collect::<Vec<_>>(),
+                        )
+                    }
+                }
+                _ => Some(Vec::new()),
+            };
+            let _ = tx.rollback().await;
+            Ok((p, replay))
+        };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, _| {
+            let (p, from_log) = res?;
+            let entry = act
+                .sessions
+                .get_mut(&s.session)
+                .ok_or_else(|| Refused("not_found", "unknown session".into()))?;
+            let name = s.topic.name();
+            let (events, recovered): (Vec<Arc<EventRow>>, bool) = match since {
+                None => (Vec::new(), true),
+                Some(n) if n >= act.last_seq => (Vec::new(), true),
+                Some(n) if act.last_seq - n > MAX_REPLAY => (Vec::new(), false),
+                Some(n) => match from_log {
+                    Some(rows) if !rows.is_empty() => {
+                        // Log up to `last` at request time, then the ring for anything pumped since.
+                        let upto = rows.last().map_or(n, |r| r.seq);
+                        let mut all = rows;
+                        all.extend(act.ring.iter().filter(|e| e.seq > upto).cloned());
+                        (all, true)
+                    }
+                    Some(_) => {
+                        let covered = act.ring.front().is_some_and(|e| e.seq <= n + 1);
+                        (
+                            act.ring.iter().filter(|e| e.seq > n).cloned().collect(),
+                            covered,
+                        )
+                    }
+                    None => (Vec::new(), false),
+                },
+            };
+            entry.overflow.store(false, Ordering::Relaxed);
+            if !entry.topics.contains(&s.topic) {
+                entry.topics.push(s.topic.clone());
+            }
+            TenantActor::push(
+                entry,
+                protocol::subscribed(s.id.as_deref(), &name, act.last_seq, recovered).into(),
+            );
+            if !recovered {
+                TenantActor::push(
+                    entry,
+                    protocol::resync(&name, "history no longer reaches back to `since`").into(),
+                );
+                return Ok(());
+            }
+            for e in events {
+                if e.seq > since.unwrap_or(i64::MAX)
+                    && s.topic.matches(&e.kind, e.record_id, &e.data.0)
+                    && let Some(hidden) = audience(&p, &e)
+                {
+                    TenantActor::push(
+                        entry,
+                        protocol::event(&name, e.seq, &e.event_type, &redacted(&e, &hidden)).into(),
+                    );
+                }
+            }
+            Ok(())
+        })))
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct Unsubscribe {
+    pub session: u64,
+    pub topic: Topic,
+}
+
+impl Handler<Unsubscribe> for TenantActor {
+    type Result = bool;
+    fn handle(&mut self, u: Unsubscribe, _: &mut Context<Self>) -> bool {
+        match self.sessions.get_mut(&u.session) {
+            Some(e) => {
+                let before = e.topics.len();
+                e.topics.retain(|t| *t != u.topic);
+                before != e.topics.len()
+            }
+            None => false,
+        }
+    }
+}
+
+/// For tests and metrics: how many sessions and the delivered head.
+#[derive(Message)]
+#[rtype(result = "(usize, i64)")]
+pub struct Stats;
+
+impl Handler<Stats> for TenantActor {
+    type Result = MessageResult<Stats>;
+    fn handle(&mut self, _: Stats, _: &mut Context<Self>) -> Self::Result {
+        MessageResult((self.sessions.len(), self.last_seq))
+    }
+}

@@ -1,0 +1,125 @@
+//! WebSocket topics, and which topics an event belongs to.
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::records::schema::{COMMENT, by_kind, by_path};
+
+/// A parsed topic (API.md): `contacts`, `pipeline:<id>`, `ticket:<id>`, …
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// Every record of a kind (by URL name: `contacts`, `deals`, …).
+    Kind(&'static str),
+    Pipeline(Uuid),
+    Queue(Uuid),
+    Ticket(Uuid),
+    Record(&'static str, Uuid),
+}
+
+impl Topic {
+    pub fn parse(raw: &str) -> Option<Topic> {
+        if raw.len() > 200 {
+            return None;
+        }
+        let mut parts = raw.split(':');
+        let head = parts.next()?;
+        let id = |p: Option<&str>| p.and_then(|s| Uuid::parse_str(s).ok());
+        let t = match head {
+            "pipeline" => Topic::Pipeline(id(parts.next())?),
+            "queue" => Topic::Queue(id(parts.next())?),
+            "ticket" => Topic::Ticket(id(parts.next())?),
+            "record" => {
+                let kind = by_kind(parts.next()?)?;
+                Topic::Record(kind.kind, id(parts.next())?)
+            }
+            other => Topic::Kind(by_path(other)?.path),
+        };
+        parts.next().is_none().then_some(t)
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            Topic::Kind(p) => (*p).to_owned(),
+            Topic::Pipeline(id) => format!("pipeline:{id}"),
+            Topic::Queue(id) => format!("queue:{id}"),
+            Topic::Ticket(id) => format!("ticket:{id}"),
+            Topic::Record(k, id) => format!("record:{k}:{id}"),
+        }
+    }
+
+    /// The record kind whose read permission the topic needs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Topic::Kind(p) => by_path(p).map_or("", |k| k.kind),
+            Topic::Pipeline(_) => "deal",
+            Topic::Queue(_) | Topic::Ticket(_) => "ticket",
+            Topic::Record(k, _) => k,
+        }
+    }
+
+    /// Does an event of `kind` about `record` with `data` belong here?
+    pub fn matches(&self, kind: &str, record: Uuid, data: &Value) -> bool {
+        let field = |k: &str| {
+            data.get(k)
+                .and_then(Value::as_str)
+                .and_then(|s| Uuid::parse_str(s).ok())
+        };
+        match self {
+            Topic::Kind(p) => by_kind(kind).is_some_and(|k| k.path == *p),
+            Topic::Pipeline(id) => kind == "deal" && field("pipeline_id") == Some(*id),
+            Topic::Queue(id) => kind == "ticket" && field("queue_id") == Some(*id),
+            Topic::Ticket(id) => {
+                (kind == "ticket" && record == *id)
+                    || (kind == COMMENT && field("ticket_id") == Some(*id))
+            }
+            Topic::Record(k, id) => kind == *k && record == *id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn topics_parse_and_print() {
+        let id = Uuid::now_v7();
+        for raw in [
+            "contacts",
+            "deals",
+            "tickets",
+            &format!("pipeline:{id}"),
+            &format!("ticket:{id}"),
+            &format!("record:contact:{id}"),
+        ] {
+            assert_eq!(Topic::parse(raw).map(|t| t.name()).as_deref(), Some(raw));
+        }
+        for bad in [
+            "",
+            "nope",
+            "pipeline",
+            "pipeline:xyz",
+            &format!("ticket:{id}:x"),
+            "record:ghost:1",
+            "dashboard:sales",
+        ] {
+            assert!(Topic::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn events_match_their_topics() {
+        let (p, t) = (Uuid::now_v7(), Uuid::now_v7());
+        let deal = json!({"pipeline_id": p.to_string()});
+        assert!(Topic::Pipeline(p).matches("deal", Uuid::now_v7(), &deal));
+        assert!(!Topic::Pipeline(Uuid::now_v7()).matches("deal", Uuid::now_v7(), &deal));
+        assert!(Topic::Kind("deals").matches("deal", Uuid::now_v7(), &deal));
+        assert!(Topic::Ticket(t).matches(
+            "comment",
+            Uuid::now_v7(),
+            &json!({"ticket_id": t.to_string()})
+        ));
+        assert!(!Topic::Kind("tickets").matches("comment", Uuid::now_v7(), &json!({})));
+    }
+}

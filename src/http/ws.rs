@@ -1,0 +1,423 @@
+//! `GET /t/{tenant}/ws`: the WebSocket, and `POST /realtime/ticket` for
+//! browsers (which cannot put a bearer token on an upgrade request).
+//!
+//! Each connection is a task (actix-ws) with a bounded queue fed by its
+//! tenant's hub. The task owns the socket; the hub never waits for it.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use actix::Addr;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
+use chrono::Utc;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::authz::{Authenticated, client_info};
+use super::extract::TenantScope;
+use super::problem::{ApiError, Code};
+use crate::actors::protocol::{self, ClientMessage};
+use crate::actors::tenant::{
+    Frame, Join, Leave, Subscribe, TenantActor, Unsubscribe, UpdatePrincipal,
+};
+use crate::actors::topics::Topic;
+use crate::app::Services;
+use crate::domain::tenant::Tenant;
+use crate::identity::tokens::{new_refresh_token, sha256_hex};
+use crate::identity::{ClientInfo, Principal, Via};
+use crate::storage::{TenantDb, tickets};
+
+/// Frames waiting for one client; past this it gets `resync`.
+const QUEUE: usize = 512;
+const MAX_FRAME: usize = 64 * 1024;
+const MAX_MESSAGE: usize = 16 * 1024;
+const PING_EVERY: Duration = Duration::from_secs(15);
+const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+const REAUTH_EVERY: Duration = Duration::from_secs(30);
+const TICKET_TTL_SECS: i64 = 30;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+pub async fn ticket(a: Authenticated) -> Result<HttpResponse, ApiError> {
+    let Via::Session(session) = a.principal.via else {
+        return Err(ApiError::new(
+            Code::Forbidden,
+            "Tickets are for browser sessions; API keys connect with a bearer header.",
+        ));
+    };
+    let (ticket, hash) = new_refresh_token();
+    let mut tx = a.scope.db.begin().await?;
+    tickets::insert(
+        &mut tx,
+        &hash,
+        session,
+        Utc::now() + chrono::TimeDelta::seconds(TICKET_TTL_SECS),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(json!({"ticket": ticket, "expires_in": TICKET_TTL_SECS})))
+}
+
+/// Browsers send `Origin`; it must be this server or a configured origin.
+fn origin_ok(req: &HttpRequest, allowed: &[String]) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true; // not a browser
+    };
+    if allowed.iter().any(|a| a == origin) {
+        return true;
+    }
+    let host = req.connection_info().host().to_owned();
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|h| h == host)
+}
+
+/// How the connection proved who it is, kept to re-check it periodically.
+#[derive(Clone)]
+enum Credential {
+    Session(uuid::Uuid),
+    Bearer(String),
+}
+
+async fn principal_of(
+    s: &Services,
+    tenant: &Tenant,
+    db: &TenantDb,
+    cred: &Credential,
+    client: &ClientInfo,
+) -> Result<Principal, ApiError> {
+    Ok(match cred {
+        Credential::Session(sid) => s.auth.session_principal(tenant, db, *sid, None).await?,
+        Credential::Bearer(t) => s.auth.authenticate(tenant, db, t, client).await?,
+    })
+}
+
+pub async fn connect(
+    scope: TenantScope,
+    s: web::Data<Services>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    if !origin_ok(&req, &s.config.allowed_origins) {
+        return Err(ApiError::new(
+            Code::Forbidden,
+            "This origin may not open a WebSocket here.",
+        ));
+    }
+    let client = client_info(&req);
+    let ticket = super::records::query_pairs(&req)
+        .into_iter()
+        .find(|(k, _)| k == "ticket")
+        .map(|(_, v)| v);
+    let cred = match ticket {
+        Some(t) => {
+            let mut tx = scope.db.begin().await?;
+            let session = tickets::consume(&mut tx, &sha256_hex(&t)).await?;
+            tx.commit().await?;
+            Credential::Session(session.ok_or_else(|| {
+                ApiError::new(
+                    Code::Unauthorized,
+                    "The ticket is unknown, used or expired.",
+                )
+            })?)
+        }
+        None => {
+            let bearer = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(|t| t.trim().to_owned())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        Code::Unauthorized,
+                        "Authenticate with a bearer header or ?ticket=.",
+                    )
+                })?;
+            Credential::Bearer(bearer)
+        }
+    };
+    let principal = principal_of(&s, &scope.tenant, &scope.db, &cred, &client).await?;
+    if principal.mfa_enrollment_required {
+        return Err(crate::identity::AuthError::MfaEnrollmentRequired.into());
+    }
+    let hub = s.realtime.hub(&scope.tenant, &scope.db).await?;
+    let (response, session, stream) = actix_ws::handle(&req, payload)
+        .map_err(|e| ApiError::new(Code::BadRequest, format!("Not a WebSocket upgrade: {e}")))?;
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let (out, rx) = mpsc::channel(QUEUE);
+    let overflow = Arc::new(AtomicBool::new(false));
+    hub.send(Join {
+        id,
+        principal: Arc::new(principal),
+        out,
+        overflow: overflow.clone(),
+    })
+    .await
+    .map_err(|_| ApiError::unavailable("tenant hub unavailable"))?;
+    let conn = Conn {
+        id,
+        hub,
+        session,
+        rx,
+        overflow,
+        services: s.clone(),
+        tenant: scope.tenant.clone(),
+        db: scope.db.clone(),
+        cred,
+        client,
+    };
+    let span = tracing::info_span!("ws", tenant = %conn.tenant.slug, session = id);
+    actix_web::rt::spawn(tracing::Instrument::instrument(conn.run(stream), span));
+    Ok(response)
+}
+
+struct Conn {
+    id: u64,
+    hub: Addr<TenantActor>,
+    session: actix_ws::Session,
+    rx: mpsc::Receiver<Frame>,
+    overflow: Arc<AtomicBool>,
+    services: web::Data<Services>,
+    tenant: Arc<Tenant>,
+    db: TenantDb,
+    cred: Credential,
+    client: ClientInfo,
+}
+
+impl Conn {
+    async fn run(mut self, stream: actix_ws::MessageStream) {
+        let mut stream = stream
+            .max_frame_size(MAX_FRAME)
+            .aggregate_continuations()
+            .max_continuation_size(MAX_FRAME);
+        let limiter: DefaultDirectRateLimiter = RateLimiter::direct(
+            Quota::per_second(NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN))
+                .allow_burst(NonZeroU32::new(40).unwrap_or(NonZeroU32::MIN)),
+        );
+        let mut topics: Vec<Topic> = Vec::new();
+        let mut last_heard = Instant::now();
+        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut reauth = tokio::time::interval(REAUTH_EVERY);
+        // Both intervals fire at once on their first tick; start counting now.
+        ping.tick().await;
+        reauth.tick().await;
+        let mut strikes = 0u32;
+        let close: Option<CloseReason> = loop {
+            tokio::select! {
+                msg = stream.recv() => {
+                    last_heard = Instant::now();
+                    match msg {
+                        Some(Ok(AggregatedMessage::Text(text))) => {
+                            if limiter.check().is_err() {
+                                strikes += 1;
+                                if strikes > 100 {
+                                    break Some(CloseReason { code: CloseCode::Policy, description: Some("too many messages".into()) });
+                                }
+                                if self.send(&protocol::error(None, "rate_limited", "Too many messages; slow down.")).await.is_err() {
+                                    break None;
+                                }
+                                continue;
+                            }
+                            strikes = 0;
+                            if self.handle(&text, &mut topics).await.is_err() {
+                                break None;
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Binary(_))) => {
+                            if self.send(&protocol::error(None, "invalid_message", "Send JSON text frames.")).await.is_err() {
+                                break None;
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Ping(b))) => {
+                            if self.session.pong(&b).await.is_err() { break None; }
+                        }
+                        Some(Ok(AggregatedMessage::Pong(_))) => {}
+                        Some(Ok(AggregatedMessage::Close(_))) | None => break None,
+                        Some(Err(e)) => {
+                            break Some(CloseReason { code: CloseCode::Protocol, description: Some(e.to_string()) });
+                        }
+                    }
+                }
+                frame = self.rx.recv() => match frame {
+                    Some(f) => {
+                        if self.session.text(f.to_string()).await.is_err() { break None; }
+                        if self.overflow.load(Ordering::Relaxed) && self.resync(&mut topics).await.is_err() {
+                            break None;
+                        }
+                    }
+                    // The hub went away (restart): the client should reconnect and resume.
+                    None => break Some(CloseReason { code: CloseCode::Restart, description: Some("reconnect and resume".into()) }),
+                },
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > SILENCE_LIMIT {
+                        break Some(CloseReason { code: CloseCode::Away, description: Some("no heartbeat".into()) });
+                    }
+                    if self.overflow.load(Ordering::Relaxed) && self.resync(&mut topics).await.is_err() {
+                        break None;
+                    }
+                    if self.session.ping(b"").await.is_err() { break None; }
+                }
+                _ = reauth.tick() => {
+                    match principal_of(&self.services, &self.tenant, &self.db, &self.cred, &self.client).await {
+                        Ok(p) => { let _ = self.hub.try_send(UpdatePrincipal(self.id, Arc::new(p))); }
+                        Err(_) => break Some(CloseReason { code: CloseCode::Other(4401), description: Some("session ended".into()) }),
+                    }
+                }
+            }
+        };
+        let _ = self.hub.try_send(Leave(self.id)).or_else(|_| {
+            let hub = self.hub.clone();
+            let id = self.id;
+            actix_web::rt::spawn(async move {
+                let _ = hub.send(Leave(id)).await;
+            });
+            Ok::<(), ()>(())
+        });
+        let _ = self.session.close(close).await;
+    }
+
+    async fn send(&mut self, text: &str) -> Result<(), actix_ws::Closed> {
+        self.session.text(text.to_owned()).await
+    }
+
+    /// The client fell behind: drop what is queued and tell it, per topic,
+    /// to reload and resubscribe with `since`.
+    async fn resync(&mut self, topics: &mut Vec<Topic>) -> Result<(), actix_ws::Closed> {
+        while self.rx.try_recv().is_ok() {}
+        for t in topics.drain(..) {
+            self.send(&protocol::resync(
+                &t.name(),
+                "the client fell behind; resubscribe with since",
+            ))
+            .await?;
+        }
+        self.overflow.store(false, Ordering::Relaxed);
+        Ok(())
+    }
+
+    async fn handle(
+        &mut self,
+        text: &str,
+        topics: &mut Vec<Topic>,
+    ) -> Result<(), actix_ws::Closed> {
+        if text.len() > MAX_MESSAGE {
+            return self
+                .send(&protocol::error(
+                    None,
+                    "message_too_large",
+                    "Messages are limited to 16 KiB.",
+                ))
+                .await;
+        }
+        let value: serde_json::Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(_) => {
+                return self
+                    .send(&protocol::error(
+                        None,
+                        "invalid_json",
+                        "The message is not JSON.",
+                    ))
+                    .await;
+            }
+        };
+        let id = value.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+        let id = id.as_deref();
+        let msg: ClientMessage = match serde_json::from_value(value.clone()) {
+            Ok(m) => m,
+            Err(_) => {
+                let known = matches!(
+                    value.get("type").and_then(|t| t.as_str()),
+                    Some("subscribe" | "unsubscribe" | "ping" | "presence")
+                );
+                let (code, m) = if known {
+                    (
+                        "invalid_message",
+                        "A field is missing or has the wrong type.",
+                    )
+                } else {
+                    ("unknown_type", "Unknown message type.")
+                };
+                return self.send(&protocol::error(id, code, m)).await;
+            }
+        };
+        match msg {
+            ClientMessage::Ping { .. } => self.send(&protocol::pong(id)).await,
+            ClientMessage::Subscribe { topic, since, .. } => {
+                let Some(t) = Topic::parse(&topic) else {
+                    return self
+                        .send(&protocol::error(id, "invalid_topic", "Unknown topic."))
+                        .await;
+                };
+                if since.is_some_and(|s| s < 0) {
+                    return self
+                        .send(&protocol::error(
+                            id,
+                            "invalid_message",
+                            "since must be 0 or more.",
+                        ))
+                        .await;
+                }
+                if topics.len() >= 100 && !topics.contains(&t) {
+                    return self
+                        .send(&protocol::error(
+                            id,
+                            "too_many_topics",
+                            "At most 100 topics per connection.",
+                        ))
+                        .await;
+                }
+                let req = Subscribe {
+                    session: self.id,
+                    id: id.map(str::to_owned),
+                    topic: t.clone(),
+                    since,
+                };
+                match self.hub.send(req).await {
+                    Ok(Ok(())) => {
+                        if !topics.contains(&t) {
+                            topics.push(t);
+                        }
+                        Ok(())
+                    }
+                    Ok(Err(refused)) => {
+                        self.send(&protocol::error(id, refused.0, &refused.1)).await
+                    }
+                    Err(_) => {
+                        self.send(&protocol::error(id, "unavailable", "Try again."))
+                            .await
+                    }
+                }
+            }
+            ClientMessage::Unsubscribe { topic, .. } => {
+                let Some(t) = Topic::parse(&topic) else {
+                    return self
+                        .send(&protocol::error(id, "invalid_topic", "Unknown topic."))
+                        .await;
+                };
+                topics.retain(|x| *x != t);
+                let _ = self
+                    .hub
+                    .send(Unsubscribe {
+                        session: self.id,
+                        topic: t,
+                    })
+                    .await;
+                self.send(&protocol::unsubscribed(id, &topic)).await
+            }
+        }
+    }
+}

@@ -1,0 +1,526 @@
+//! The WebSocket: protocol, delivery, isolation, resume, slow consumers.
+
+use std::time::Duration;
+
+use awc::ws::{Frame, Message};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp, spawn_app};
+
+pub struct Ws {
+    conn: actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>,
+}
+
+impl Ws {
+    pub async fn connect(app: &TestApp, slug: &str, token: &str) -> Result<Ws, u16> {
+        let url = format!("{}/t/{slug}/ws", app.address.replace("http://", "ws://"));
+        match awc::Client::new()
+            .ws(url)
+            .bearer_auth(token)
+            .connect()
+            .await
+        {
+            Ok((_, conn)) => Ok(Ws { conn }),
+            Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s.as_u16()),
+            Err(e) => panic!("ws connect: {e}"),
+        }
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        self.conn
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn raw(&mut self, m: Message) {
+        self.conn.send(m).await.unwrap();
+    }
+
+    /// The next JSON frame within `wait`, skipping pings.
+    pub async fn next(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.conn.next()).await {
+                Ok(Some(Ok(Frame::Text(b)))) => return Some(serde_json::from_slice(&b).unwrap()),
+                Ok(Some(Ok(Frame::Ping(p)))) => {
+                    let _ = self.conn.send(Message::Pong(p)).await;
+                }
+                Ok(Some(Ok(Frame::Close(_)))) | Ok(None) | Err(_) => return None,
+                Ok(Some(Ok(_))) => {}
+                Ok(Some(Err(e))) => panic!("ws: {e}"),
+            }
+        }
+    }
+
+    pub async fn expect(&mut self) -> Value {
+        self.next(Duration::from_secs(5))
+            .await
+            .expect("a frame within 5 s")
+    }
+
+    /// Events until one with `seq >= upto` (or silence).
+    pub async fn events_until(&mut self, upto: i64) -> Vec<Value> {
+        let mut out = Vec::new();
+        while let Some(f) = self.next(Duration::from_secs(5)).await {
+            if f["type"] == "event" {
+                let s = f["seq"].as_i64().unwrap();
+                out.push(f);
+                if s >= upto {
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+async fn subscribe(ws: &mut Ws, topic: &str, since: Option<i64>) -> Value {
+    let mut m = json!({"type": "subscribe", "id": "s1", "topic": topic});
+    if let Some(s) = since {
+        m["since"] = json!(s);
+    }
+    ws.send(m).await;
+    ws.expect().await
+}
+
+async fn protocol_and_every_error_path(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let mut ws = Ws::connect(&app, "acme", &tok).await.unwrap();
+    ws.send(json!({"type": "ping", "id": "p1"})).await;
+    assert_eq!(ws.expect().await, json!({"type": "pong", "id": "p1"}));
+    ws.raw(Message::Text("{nope".into())).await;
+    assert_eq!(ws.expect().await["code"], "invalid_json");
+    ws.send(json!({"type": "dance", "id": "d"})).await;
+    let e = ws.expect().await;
+    assert_eq!(
+        (e["type"].as_str(), e["code"].as_str(), e["id"].as_str()),
+        (Some("error"), Some("unknown_type"), Some("d"))
+    );
+    ws.send(json!({"type": "subscribe", "id": "x"})).await;
+    assert_eq!(ws.expect().await["code"], "invalid_message");
+    ws.send(json!({"type": "subscribe", "id": "x", "topic": "weather"}))
+        .await;
+    assert_eq!(ws.expect().await["code"], "invalid_topic");
+    ws.send(json!({"type": "subscribe", "id": "x", "topic": "ticket:0190a0a0-0000-7000-8000-000000000000"})).await;
+    assert_eq!(ws.expect().await["code"], "not_found");
+    ws.raw(Message::Binary(vec![1, 2, 3].into())).await;
+    assert_eq!(ws.expect().await["code"], "invalid_message");
+    ws.send(json!({"type": "ping", "pad": "x".repeat(20_000)}))
+        .await;
+    assert_eq!(ws.expect().await["code"], "message_too_large");
+    let s = subscribe(&mut ws, "contacts", None).await;
+    assert_eq!(
+        (
+            s["type"].as_str(),
+            s["topic"].as_str(),
+            s["recovered"].as_bool()
+        ),
+        (Some("subscribed"), Some("contacts"), Some(true))
+    );
+    ws.send(json!({"type": "unsubscribe", "id": "u", "topic": "contacts"}))
+        .await;
+    assert_eq!(ws.expect().await["type"], "unsubscribed");
+    // Still alive after all that.
+    ws.send(json!({"type": "ping", "id": "p2"})).await;
+    assert_eq!(ws.expect().await["type"], "pong");
+
+    // Handshake refusals are HTTP problems, before any upgrade.
+    assert_eq!(Ws::connect(&app, "acme", "garbage").await.err(), Some(401));
+    app.create_tenant("other").await;
+    assert_eq!(Ws::connect(&app, "other", &tok).await.err(), Some(404));
+    assert_eq!(Ws::connect(&app, "ghost", &tok).await.err(), Some(404));
+    // A permission the user lacks is an error frame, not a disconnect.
+    let (_, cust) = app
+        .user_with_roles("acme", &tok, "c@acme.example", &["customer"])
+        .await;
+    let mut cws = Ws::connect(&app, "acme", &cust).await.unwrap();
+    cws.send(json!({"type": "subscribe", "id": "c", "topic": "contacts"}))
+        .await;
+    assert_eq!(cws.expect().await["code"], "forbidden");
+    app.stop().await;
+}
+
+async fn browsers_connect_with_a_single_use_ticket(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let r = app
+        .api("POST", "acme", "/realtime/ticket", Some(&tok), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ticket = r.body["ticket"].as_str().unwrap().to_owned();
+    let url = |t: &str| {
+        format!(
+            "{}/t/acme/ws?ticket={t}",
+            app.address.replace("http://", "ws://")
+        )
+    };
+    let (_, conn) = awc::Client::new()
+        .ws(url(&ticket))
+        .origin(app.address.as_str())
+        .connect()
+        .await
+        .expect("ticket works");
+    let mut ws = Ws { conn };
+    ws.send(json!({"type": "ping", "id": "t"})).await;
+    assert_eq!(ws.expect().await["type"], "pong");
+    let again = awc::Client::new().ws(url(&ticket)).connect().await;
+    assert!(
+        matches!(again, Err(awc::error::WsClientError::InvalidResponseStatus(s)) if s == 401),
+        "a ticket is single-use"
+    );
+    // A foreign page may not open a socket with the user's ticket.
+    let t2 = app
+        .api("POST", "acme", "/realtime/ticket", Some(&tok), None)
+        .await
+        .body["ticket"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let evil = awc::Client::new()
+        .ws(url(&t2))
+        .origin("https://evil.example")
+        .connect()
+        .await;
+    assert!(matches!(evil, Err(awc::error::WsClientError::InvalidResponseStatus(s)) if s == 403));
+    app.stop().await;
+}
+
+async fn a_write_reaches_subscribers_of_its_tenant_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.tenant_with_owner("acme").await;
+    let b = app.tenant_with_owner("bravo").await;
+    let mut wa = Ws::connect(&app, "acme", &a).await.unwrap();
+    let mut wb = Ws::connect(&app, "bravo", &b).await.unwrap();
+    subscribe(&mut wa, "contacts", None).await;
+    subscribe(&mut wb, "contacts", None).await;
+    let c = app
+        .api(
+            "POST",
+            "acme",
+            "/contacts",
+            Some(&a),
+            Some(json!({"last_name": "Live"})),
+        )
+        .await;
+    let e = wa.expect().await;
+    assert_eq!(
+        (e["type"].as_str(), e["event"].as_str(), e["topic"].as_str()),
+        (Some("event"), Some("contact.created"), Some("contacts"))
+    );
+    assert_eq!(e["data"]["id"], c.body["id"]);
+    assert_eq!(e["seq"], 1);
+    assert!(
+        wb.next(Duration::from_millis(700)).await.is_none(),
+        "another tenant saw the event"
+    );
+    // Topic scoping: a ticket topic gets that ticket's comments, not others'.
+    let t1 = app
+        .api(
+            "POST",
+            "acme",
+            "/tickets",
+            Some(&a),
+            Some(json!({"subject": "One"})),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t2 = app
+        .api(
+            "POST",
+            "acme",
+            "/tickets",
+            Some(&a),
+            Some(json!({"subject": "Two"})),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    subscribe(&mut wa, &format!("ticket:{t1}"), None).await;
+    app.api(
+        "POST",
+        "acme",
+        &format!("/tickets/{t2}/comments"),
+        Some(&a),
+        Some(json!({"body": "not for you"})),
+    )
+    .await;
+    app.api(
+        "POST",
+        "acme",
+        &format!("/tickets/{t1}/comments"),
+        Some(&a),
+        Some(json!({"body": "for you"})),
+    )
+    .await;
+    let e = wa.expect().await;
+    assert_eq!(
+        (e["event"].as_str(), e["data"]["body"].as_str()),
+        (Some("comment.created"), Some("for you"))
+    );
+    app.stop().await;
+}
+
+async fn events_are_filtered_by_scope_and_hidden_fields(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let (cust_id, cust) = app
+        .user_with_roles("acme", &tok, "cust@client.example", &["customer"])
+        .await;
+    let contact = app
+        .api(
+            "POST",
+            "acme",
+            "/contacts",
+            Some(&tok),
+            Some(json!({"last_name": "Client", "user_id": cust_id})),
+        )
+        .await;
+    app.api("POST", "acme", "/roles", Some(&tok), Some(json!({"name": "nophone", "grants": [{"permission": "contacts:read", "hidden_fields": ["phone"]}]}))).await;
+    let (_, np) = app
+        .user_with_roles("acme", &tok, "np@acme.example", &["nophone"])
+        .await;
+    let mut wc = Ws::connect(&app, "acme", &cust).await.unwrap();
+    let mut wn = Ws::connect(&app, "acme", &np).await.unwrap();
+    subscribe(&mut wc, "tickets", None).await;
+    subscribe(&mut wn, "contacts", None).await;
+    app.api(
+        "POST",
+        "acme",
+        "/tickets",
+        Some(&tok),
+        Some(json!({"subject": "Not theirs"})),
+    )
+    .await;
+    let theirs = app
+        .api(
+            "POST",
+            "acme",
+            "/tickets",
+            Some(&tok),
+            Some(json!({"subject": "Theirs", "requester_id": contact.body["id"]})),
+        )
+        .await;
+    let e = wc.expect().await;
+    assert_eq!(
+        e["data"]["id"], theirs.body["id"],
+        "the customer must only see their own ticket"
+    );
+    app.api(
+        "POST",
+        "acme",
+        "/contacts",
+        Some(&tok),
+        Some(json!({"last_name": "Phoney", "phone": "+49 1"})),
+    )
+    .await;
+    let e = wn.expect().await;
+    assert_eq!(e["data"]["last_name"], "Phoney");
+    assert!(e["data"].get("phone").is_none(), "{e}");
+    app.stop().await;
+}
+
+/// Subscribing with `since` while writes continue: every event after
+/// `since` arrives once, in order, across the replay-to-live hand-over.
+async fn resume_under_concurrent_writes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    for i in 0..30 {
+        app.api(
+            "POST",
+            "acme",
+            "/companies",
+            Some(&tok),
+            Some(json!({"name": format!("before {i}")})),
+        )
+        .await;
+    }
+    let mut ws = Ws::connect(&app, "acme", &tok).await.unwrap();
+    let writer = async {
+        for i in 0..60 {
+            let r = app
+                .api(
+                    "POST",
+                    "acme",
+                    "/companies",
+                    Some(&tok),
+                    Some(json!({"name": format!("during {i}")})),
+                )
+                .await;
+            assert_eq!(r.status, 201);
+        }
+    };
+    let reader = async {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let s = subscribe(&mut ws, "companies", Some(10)).await;
+        assert_eq!(
+            (s["type"].as_str(), s["recovered"].as_bool()),
+            (Some("subscribed"), Some(true)),
+            "{s}"
+        );
+        ws.events_until(90).await
+    };
+    let ((), got) = futures_util::future::join(writer, reader).await;
+    let seqs: Vec<i64> = got.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (11..=90).collect::<Vec<_>>());
+    app.stop().await;
+}
+
+async fn a_resume_from_before_retention_gets_resync(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    for i in 0..3 {
+        app.api(
+            "POST",
+            "acme",
+            "/companies",
+            Some(&tok),
+            Some(json!({"name": format!("c{i}")})),
+        )
+        .await;
+    }
+    app.api(
+        "PUT",
+        "acme",
+        "/settings/events",
+        Some(&tok),
+        Some(json!({"retention_days": 1})),
+    )
+    .await;
+    app.services
+        .tenants
+        .trim_events(chrono::Utc::now() + chrono::TimeDelta::days(2))
+        .await
+        .unwrap();
+    app.api(
+        "POST",
+        "acme",
+        "/companies",
+        Some(&tok),
+        Some(json!({"name": "after"})),
+    )
+    .await;
+    let mut ws = Ws::connect(&app, "acme", &tok).await.unwrap();
+    // The hub restarted after the trim? Either way the answer is the same.
+    let s = subscribe(&mut ws, "companies", Some(0)).await;
+    assert_eq!(s["recovered"], false, "{s}");
+    let r = ws.expect().await;
+    assert_eq!(
+        (r["type"].as_str(), r["topic"].as_str()),
+        (Some("resync"), Some("companies"))
+    );
+    let s = subscribe(&mut ws, "companies", Some(3)).await;
+    assert_eq!(s["recovered"], true, "{s}");
+    assert_eq!(ws.expect().await["seq"], 4);
+    app.stop().await;
+}
+
+/// A client that stops reading does not hold up the others, and is told to
+/// resync once it reads again; the server keeps only a bounded queue for it.
+async fn a_slow_consumer_is_cut_loose(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let mut slow = Ws::connect(&app, "acme", &tok).await.unwrap();
+    let mut fast = Ws::connect(&app, "acme", &tok).await.unwrap();
+    subscribe(&mut slow, "contacts", None).await;
+    subscribe(&mut fast, "contacts", None).await;
+    // 20,000 events of about 1 KiB (more than socket buffers hold), while
+    // `slow` reads nothing.
+    let mut rows = String::from("last_name,title\n");
+    for i in 0..20_000 {
+        rows.push_str(&format!("Person {i},{}\n", "t".repeat(99)));
+    }
+    let r = app
+        .request(
+            "POST",
+            "/t/acme/api/v1/contacts/import",
+            Some(&tok),
+            Some(("text/csv", rows.into_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = fast.events_until(20_000).await;
+    assert_eq!(got.len(), 20_000, "the reading client must get every event");
+    // Now the slow one reads: some events, then a resync for its topic.
+    let mut resync = None;
+    let mut seen = 0;
+    while let Some(f) = slow.next(Duration::from_secs(20)).await {
+        if f["type"] == "resync" {
+            resync = Some(f);
+            break;
+        }
+        seen += 1;
+    }
+    let resync = resync.expect("the slow client is told to resync");
+    assert_eq!(resync["topic"], "contacts");
+    assert!(
+        seen < 20_000,
+        "the server queued everything for a client that did not read ({seen})"
+    );
+    app.stop().await;
+}
+
+both_backends!(
+    protocol_and_every_error_path,
+    browsers_connect_with_a_single_use_ticket,
+    a_write_reaches_subscribers_of_its_tenant_only,
+    events_are_filtered_by_scope_and_hidden_fields,
+    resume_under_concurrent_writes,
+    a_resume_from_before_retention_gets_resync,
+    a_slow_consumer_is_cut_loose
+);
+
+/// Two nodes on one storage and one Redis: a write on one reaches a
+/// subscriber on the other.
+#[actix_web::test]
+async fn a_write_on_one_node_reaches_a_subscriber_on_another() {
+    use crate::helpers::{Site, pg_url, redis_url, spawn_node};
+    let Some(redis) = redis_url() else { return };
+    let backend = if pg_url().is_some() {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    let site = Site::new(backend).await;
+    let with_redis = |c: &mut mandant::config::Config| {
+        c.redis_url = Some(mandant::secret::Secret::new(redis.clone()))
+    };
+    let a = spawn_node(&site, with_redis).await;
+    let b = spawn_node(&site, with_redis).await;
+    let tok = a.tenant_with_owner("acme").await;
+    let mut ws = Ws::connect(&b, "acme", &tok).await.unwrap();
+    subscribe(&mut ws, "deals", None).await;
+    let p = a
+        .api(
+            "POST",
+            "acme",
+            "/pipelines",
+            Some(&tok),
+            Some(json!({"name": "P", "stages": [{"name": "Lead"}]})),
+        )
+        .await;
+    let d = a
+        .api(
+            "POST",
+            "acme",
+            "/deals",
+            Some(&tok),
+            Some(json!({"title": "Cross-node", "pipeline_id": p.body["id"]})),
+        )
+        .await;
+    let e = ws.expect().await;
+    assert_eq!(
+        (e["event"].as_str(), e["data"]["id"].clone()),
+        (Some("deal.created"), d.body["id"].clone())
+    );
+    a.stop().await;
+    b.stop().await;
+}
