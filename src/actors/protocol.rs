@@ -20,6 +20,11 @@ pub enum ClientMessage {
     Ping {
         id: Option<String>,
     },
+    Presence {
+        id: Option<String>,
+        topic: String,
+        state: String,
+    },
 }
 
 pub fn error(id: Option<&str>, code: &str, message: &str) -> String {

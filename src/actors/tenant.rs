@@ -31,6 +31,41 @@ const IDLE_STOP: Duration = Duration::from_secs(60);
 
 pub type Frame = Arc<str>;
 
+/// A presence entry expires unless refreshed within this time.
+const PRESENCE_TTL: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PresenceState {
+    Idle,
+    Viewing,
+    Editing,
+}
+
+impl PresenceState {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "idle" => Some(Self::Idle),
+            "viewing" => Some(Self::Viewing),
+            "editing" => Some(Self::Editing),
+            _ => None,
+        }
+    }
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Viewing => "viewing",
+            Self::Editing => "editing",
+        }
+    }
+}
+
+struct Member {
+    user_id: uuid::Uuid,
+    name: String,
+    state: PresenceState,
+    at: Instant,
+}
+
 struct SessionEntry {
     out: mpsc::Sender<Frame>,
     principal: Arc<Principal>,
@@ -47,6 +82,8 @@ pub struct TenantActor {
     ring: VecDeque<Arc<EventRow>>,
     sessions: HashMap<u64, SessionEntry>,
     empty_since: Option<Instant>,
+    /// topic name → session → who is there.
+    presence: HashMap<String, HashMap<u64, Member>>,
     on_stop: Option<Box<dyn FnOnce(TenantId) + Send>>,
 }
 
@@ -64,6 +101,7 @@ impl TenantActor {
             ring: VecDeque::new(),
             sessions: HashMap::new(),
             empty_since: Some(Instant::now()),
+            presence: HashMap::new(),
             on_stop: Some(on_stop),
         }
     }
@@ -108,6 +146,45 @@ impl TenantActor {
                 })
                 .clone();
             Self::push(entry, frame);
+        }
+    }
+
+    /// Tells everyone subscribed to `topic` who is there now (one entry per
+    /// user, with their most active state across tabs).
+    fn broadcast_presence(&mut self, topic: &str) {
+        let mut by_user: HashMap<uuid::Uuid, (&str, PresenceState)> = HashMap::new();
+        if let Some(members) = self.presence.get(topic) {
+            for m in members.values() {
+                let e = by_user.entry(m.user_id).or_insert((&m.name, m.state));
+                e.1 = e.1.max(m.state);
+            }
+        }
+        let mut list: Vec<_> = by_user
+            .into_iter()
+            .map(|(id, (name, state))| serde_json::json!({"user_id": id, "name": name, "state": state.as_str()}))
+            .collect();
+        list.sort_by(|a, b| a["user_id"].as_str().cmp(&b["user_id"].as_str()));
+        let frame: Frame = serde_json::json!({"type": "presence", "topic": topic, "members": list})
+            .to_string()
+            .into();
+        for entry in self.sessions.values_mut() {
+            if entry.topics.iter().any(|t| t.name() == topic) {
+                Self::push(entry, frame.clone());
+            }
+        }
+    }
+
+    /// Removes a session from every topic's presence and tells the others.
+    fn leave_presence(&mut self, session: u64, only: Option<&str>) {
+        let topics: Vec<String> = self
+            .presence
+            .iter_mut()
+            .filter(|(t, _)| only.is_none_or(|o| o == t.as_str()))
+            .filter_map(|(t, m)| m.remove(&session).map(|_| t.clone()))
+            .collect();
+        self.presence.retain(|_, m| !m.is_empty());
+        for t in topics {
+            self.broadcast_presence(&t);
         }
     }
 
@@ -158,6 +235,18 @@ impl Actor for TenantActor {
         // (another node's write while Redis was away, a full mailbox).
         ctx.run_interval(Duration::from_secs(1), |act, ctx| {
             act.pump(ctx);
+            let stale: Vec<(String, u64)> = act
+                .presence
+                .iter()
+                .flat_map(|(t, m)| {
+                    m.iter()
+                        .filter(|(_, v)| v.at.elapsed() > PRESENCE_TTL)
+                        .map(move |(s, _)| (t.clone(), *s))
+                })
+                .collect();
+            for (t, s) in stale {
+                act.leave_presence(s, Some(&t));
+            }
             match act.empty_since {
                 Some(t) if act.sessions.is_empty() && t.elapsed() > IDLE_STOP => ctx.stop(),
                 _ => {}
@@ -220,6 +309,7 @@ impl Handler<Leave> for TenantActor {
     type Result = ();
     fn handle(&mut self, l: Leave, _: &mut Context<Self>) {
         self.sessions.remove(&l.0);
+        self.leave_presence(l.0, None);
         if self.sessions.is_empty() {
             self.empty_since = Some(Instant::now());
         }
@@ -407,14 +497,16 @@ pub struct Unsubscribe {
 impl Handler<Unsubscribe> for TenantActor {
     type Result = bool;
     fn handle(&mut self, u: Unsubscribe, _: &mut Context<Self>) -> bool {
-        match self.sessions.get_mut(&u.session) {
+        let removed = match self.sessions.get_mut(&u.session) {
             Some(e) => {
                 let before = e.topics.len();
                 e.topics.retain(|t| *t != u.topic);
                 before != e.topics.len()
             }
             None => false,
-        }
+        };
+        self.leave_presence(u.session, Some(&u.topic.name()));
+        removed
     }
 }
 
@@ -427,5 +519,51 @@ impl Handler<Stats> for TenantActor {
     type Result = MessageResult<Stats>;
     fn handle(&mut self, _: Stats, _: &mut Context<Self>) -> Self::Result {
         MessageResult((self.sessions.len(), self.last_seq))
+    }
+}
+
+/// "I am viewing / editing / idle on this topic." Needs a subscription to
+/// the topic, so presence is filtered exactly like its events.
+#[derive(Message)]
+#[rtype(result = "Result<(), Refused>")]
+pub struct Presence {
+    pub session: u64,
+    pub topic: Topic,
+    pub state: PresenceState,
+}
+
+impl Handler<Presence> for TenantActor {
+    type Result = Result<(), Refused>;
+    fn handle(&mut self, p: Presence, _: &mut Context<Self>) -> Self::Result {
+        let entry = self
+            .sessions
+            .get(&p.session)
+            .ok_or_else(|| Refused("not_found", "unknown session".into()))?;
+        if !entry.topics.contains(&p.topic) {
+            return Err(Refused(
+                "not_subscribed",
+                "Subscribe to the topic before announcing presence.".into(),
+            ));
+        }
+        let member = Member {
+            user_id: entry.principal.user_id,
+            name: entry.principal.name.clone(),
+            state: p.state,
+            at: Instant::now(),
+        };
+        let name = p.topic.name();
+        let changed = self
+            .presence
+            .get(&name)
+            .and_then(|m| m.get(&p.session))
+            .is_none_or(|old| old.state != p.state);
+        self.presence
+            .entry(name.clone())
+            .or_default()
+            .insert(p.session, member);
+        if changed {
+            self.broadcast_presence(&name);
+        }
+        Ok(())
     }
 }

@@ -23,7 +23,8 @@ use super::extract::TenantScope;
 use super::problem::{ApiError, Code};
 use crate::actors::protocol::{self, ClientMessage};
 use crate::actors::tenant::{
-    Frame, Join, Leave, Subscribe, TenantActor, Unsubscribe, UpdatePrincipal,
+    Frame, Join, Leave, Presence, PresenceState, Subscribe, TenantActor, Unsubscribe,
+    UpdatePrincipal,
 };
 use crate::actors::topics::Topic;
 use crate::app::Services;
@@ -393,6 +394,36 @@ impl Conn {
                         }
                         Ok(())
                     }
+                    Ok(Err(refused)) => {
+                        self.send(&protocol::error(id, refused.0, &refused.1)).await
+                    }
+                    Err(_) => {
+                        self.send(&protocol::error(id, "unavailable", "Try again."))
+                            .await
+                    }
+                }
+            }
+            ClientMessage::Presence { topic, state, .. } => {
+                let (Some(t), Some(state)) = (Topic::parse(&topic), PresenceState::parse(&state))
+                else {
+                    return self
+                        .send(&protocol::error(
+                            id,
+                            "invalid_message",
+                            "Needs a known topic and state viewing, editing or idle.",
+                        ))
+                        .await;
+                };
+                match self
+                    .hub
+                    .send(Presence {
+                        session: self.id,
+                        topic: t,
+                        state,
+                    })
+                    .await
+                {
+                    Ok(Ok(())) => Ok(()),
                     Ok(Err(refused)) => {
                         self.send(&protocol::error(id, refused.0, &refused.1)).await
                     }

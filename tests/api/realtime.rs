@@ -524,3 +524,62 @@ async fn a_write_on_one_node_reaches_a_subscriber_on_another() {
     a.stop().await;
     b.stop().await;
 }
+
+async fn presence_shows_who_is_here(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let (agent_id, agent) = app
+        .user_with_roles("acme", &tok, "agent@acme.example", &["manager"])
+        .await;
+    let t = app
+        .api(
+            "POST",
+            "acme",
+            "/tickets",
+            Some(&tok),
+            Some(json!({"subject": "Shared"})),
+        )
+        .await;
+    let topic = format!("ticket:{}", t.body["id"].as_str().unwrap());
+    let mut a = Ws::connect(&app, "acme", &tok).await.unwrap();
+    let mut b = Ws::connect(&app, "acme", &agent).await.unwrap();
+    b.send(json!({"type": "presence", "id": "p", "topic": topic, "state": "viewing"}))
+        .await;
+    assert_eq!(b.expect().await["code"], "not_subscribed");
+    b.send(json!({"type": "presence", "id": "p", "topic": topic, "state": "dancing"}))
+        .await;
+    assert_eq!(b.expect().await["code"], "invalid_message");
+    subscribe(&mut a, &topic, None).await;
+    subscribe(&mut b, &topic, None).await;
+    a.send(json!({"type": "presence", "id": "p", "topic": topic, "state": "viewing"}))
+        .await;
+    for ws in [&mut a, &mut b] {
+        let p = ws.expect().await;
+        assert_eq!(
+            (p["type"].as_str(), p["members"].as_array().map(Vec::len)),
+            (Some("presence"), Some(1)),
+            "{p}"
+        );
+        assert_eq!(p["members"][0]["state"], "viewing");
+    }
+    b.send(json!({"type": "presence", "id": "p", "topic": topic, "state": "editing"}))
+        .await;
+    let p = a.expect().await;
+    let editing: Vec<_> = p["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["state"] == "editing")
+        .collect();
+    assert_eq!(editing.len(), 1);
+    assert_eq!(editing[0]["user_id"], agent_id);
+    assert_eq!(editing[0]["name"], "agent@acme.example");
+    // The agent disconnects: the others see them gone.
+    drop(b);
+    let p = a.expect().await;
+    assert_eq!(p["members"].as_array().unwrap().len(), 1, "{p}");
+    assert_ne!(p["members"][0]["user_id"], agent_id);
+    app.stop().await;
+}
+
+both_backends!(presence_shows_who_is_here);
