@@ -27,6 +27,8 @@ pub struct Services {
     pub tenants: TenantService,
     pub auth: Arc<AuthService>,
     pub realtime: Arc<crate::actors::Realtime>,
+    /// Flips to true when the process is shutting down.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
     pub platform_token: Secret,
     /// True when no token was configured and one was made up at start.
     pub platform_token_generated: bool,
@@ -74,6 +76,7 @@ impl Services {
             tenants,
             auth,
             realtime,
+            shutdown: tokio::sync::watch::channel(false).0,
             platform_token,
             platform_token_generated,
         })
@@ -131,6 +134,28 @@ fn trim_events_hourly(tenants: &TenantService) {
     });
 }
 
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 /// A bound, not yet running, HTTP server.
 pub struct Application {
     port: u16,
@@ -167,6 +192,9 @@ impl Application {
         })
         .workers(workers)
         .shutdown_timeout(shutdown)
+        // Signals are ours (run_until_stopped): WebSockets must hear about
+        // the shutdown before the server stops accepting.
+        .disable_signals()
         .listen(listener)?
         .run();
         Ok(Self {
@@ -189,10 +217,24 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT/SIGTERM or [`ServerHandle::stop`], then lets
-    /// in-flight requests finish and closes storage.
+    /// Serves until SIGINT/SIGTERM or [`ServerHandle::stop`]. On a signal,
+    /// WebSocket clients get close code 1012 ("service restart": reconnect
+    /// and resume), then in-flight requests finish and storage closes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        let handle = self.server.handle();
+        let services = self.services.clone();
+        let signals = async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down: closing WebSockets, draining requests");
+            let _ = services.shutdown.send(true);
+            // Give sessions a moment to send their close frames.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            handle.stop(true).await;
+        };
+        let result = tokio::select! {
+            r = self.server => r,
+            () = signals => Ok(()),
+        };
         self.services.storage.close().await;
         result
     }

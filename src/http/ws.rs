@@ -216,6 +216,7 @@ impl Conn {
         ping.tick().await;
         reauth.tick().await;
         let mut strikes = 0u32;
+        let mut shutdown = self.services.shutdown.subscribe();
         let close: Option<CloseReason> = loop {
             tokio::select! {
                 msg = stream.recv() => {
@@ -270,6 +271,9 @@ impl Conn {
                         break None;
                     }
                     if self.session.ping(b"").await.is_err() { break None; }
+                }
+                _ = shutdown.changed() => {
+                    break Some(CloseReason { code: CloseCode::Restart, description: Some("server restarting; reconnect and resume".into()) });
                 }
                 _ = reauth.tick() => {
                     match principal_of(&self.services, &self.tenant, &self.db, &self.cred, &self.client).await {
