@@ -27,6 +27,7 @@ pub struct Services {
     pub tenants: TenantService,
     pub auth: Arc<AuthService>,
     pub realtime: Arc<crate::actors::Realtime>,
+    pub rate_limits: Arc<crate::limits::RateLimits>,
     /// Flips to true when the process is shutting down.
     pub shutdown: tokio::sync::watch::Sender<bool>,
     pub platform_token: Secret,
@@ -64,6 +65,13 @@ impl Services {
         );
         sweep_throttle(&auth);
         let realtime = crate::actors::Realtime::new(bus.clone());
+        let rate_limits = Arc::new(match &config.redis_url {
+            Some(url) => crate::limits::RateLimits::redis(url.expose())
+                .await
+                .context("failed to connect the rate limiter to Redis")?,
+            None => crate::limits::RateLimits::local(),
+        });
+        sweep_limits(&rate_limits);
         trim_events_hourly(&tenants);
         let (platform_token, platform_token_generated) = match &config.platform_token {
             Some(t) => (t.clone(), false),
@@ -76,6 +84,7 @@ impl Services {
             tenants,
             auth,
             realtime,
+            rate_limits,
             shutdown: tokio::sync::watch::channel(false).0,
             platform_token,
             platform_token_generated,
@@ -112,6 +121,19 @@ fn sweep_throttle(auth: &Arc<AuthService>) {
             tokio::time::sleep(Duration::from_secs(60)).await;
             match weak.upgrade() {
                 Some(a) => a.throttle().sweep(),
+                None => return,
+            }
+        }
+    });
+}
+
+fn sweep_limits(limits: &Arc<crate::limits::RateLimits>) {
+    let weak = Arc::downgrade(limits);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            match weak.upgrade() {
+                Some(l) => l.sweep(),
                 None => return,
             }
         }

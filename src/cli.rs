@@ -331,8 +331,16 @@ async fn import(
         let bar = bar.clone();
         move |done: u64| bar.set_position(done)
     };
-    let result =
-        crate::records::csv_io::import(&db, kind, &owner, &bytes, skip_invalid, &progress).await;
+    let result = crate::records::csv_io::import(
+        &db,
+        kind,
+        &owner,
+        &bytes,
+        skip_invalid,
+        crate::limits::plans::quotas(tenant.plan).records,
+        &progress,
+    )
+    .await;
     bar.finish_and_clear();
     let (report, ok) = match result {
         Ok(r) => (r, true),

@@ -25,6 +25,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod identity;
+pub mod limits;
 pub mod records;
 pub mod secret;
 pub mod storage;

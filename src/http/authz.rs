@@ -127,6 +127,19 @@ impl FromRequest for Authenticated {
                 .auth
                 .authenticate(&scope.tenant, &scope.db, &token, &client)
                 .await?;
+            if let Err(wait) = services
+                .rate_limits
+                .check(scope.tenant.id, scope.tenant.plan, principal.user_id)
+                .await
+            {
+                return Err(ApiError {
+                    retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+                    ..ApiError::new(
+                        Code::RateLimited,
+                        "Too many requests for this plan; slow down.",
+                    )
+                });
+            }
             Ok(Authenticated {
                 scope,
                 principal,

@@ -153,8 +153,16 @@ pub async fn import<K: Kind>(
         }
         buf.extend_from_slice(&chunk);
     }
-    let report =
-        csv_io::import(&a.scope.db, kind, &a.principal, &buf, skip_invalid, &|_| {}).await?;
+    let report = csv_io::import(
+        &a.scope.db,
+        kind,
+        &a.principal,
+        &buf,
+        skip_invalid,
+        crate::limits::plans::quotas(a.scope.tenant.plan).records,
+        &|_| {},
+    )
+    .await?;
     if report.imported > 0 {
         // Whatever the log now holds past the hub's head is news.
         s.realtime.committed(a.scope.tenant.id, i64::MAX).await;

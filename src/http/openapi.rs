@@ -365,7 +365,11 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
     responses.insert("400".into(), problem("malformed request or JSON"));
     if !security.as_array().is_some_and(|a| a.is_empty()) {
         responses.insert("401".into(), problem("missing or invalid credentials"));
-        responses.insert("403".into(), problem("not permitted"));
+        responses.insert("403".into(), problem("not permitted, or quota_exceeded"));
+        responses.insert(
+            "429".into(),
+            problem("rate_limited for the tenant's plan; see Retry-After"),
+        );
     }
     responses.insert(
         "404".into(),

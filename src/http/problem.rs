@@ -325,6 +325,7 @@ impl From<AuthError> for ApiError {
             ),
             AuthError::Validation(errors) => ApiError::validation(errors),
             AuthError::Conflict(m) => ApiError::new(Code::Conflict, m),
+            AuthError::QuotaExceeded(m) => ApiError::new(Code::QuotaExceeded, m),
             AuthError::Storage(s) => s.into(),
             AuthError::Unexpected(e) => ApiError::internal(format!("{e:#}")),
         }

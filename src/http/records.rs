@@ -63,6 +63,7 @@ impl From<RecordError> for ApiError {
                 ),
             ),
             RecordError::Storage(s) => s.into(),
+            RecordError::QuotaExceeded(m) => ApiError::new(Code::QuotaExceeded, m),
             RecordError::Unexpected(m) => ApiError::internal(m),
         }
     }
@@ -131,7 +132,8 @@ pub async fn create<K: Kind>(
     body: ApiJson<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    let w = service::create(&a.scope.db, def::<K>()?, &a.principal, &body).await?;
+    let quota = crate::limits::plans::quotas(a.scope.tenant.plan).records;
+    let w = service::create(&a.scope.db, def::<K>()?, &a.principal, &body, quota).await?;
     s.realtime.committed(a.scope.tenant.id, w.seq).await;
     let id = w.record["id"].as_str().unwrap_or_default().to_owned();
     Ok(HttpResponse::Created()

@@ -29,7 +29,14 @@ pub async fn create(
     body: ApiJson<NewUserInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    let u = admin::create_user(&a.scope.db, &a.principal, &body, &a.client).await?;
+    let u = admin::create_user(
+        &a.scope.db,
+        &a.principal,
+        &body,
+        &a.client,
+        crate::limits::plans::quotas(a.scope.tenant.plan).users,
+    )
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,

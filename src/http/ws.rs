@@ -155,6 +155,17 @@ pub async fn connect(
         return Err(crate::identity::AuthError::MfaEnrollmentRequired.into());
     }
     let hub = s.realtime.hub(&scope.tenant, &scope.db).await?;
+    let max = crate::limits::plans::quotas(scope.tenant.plan).ws_connections;
+    if hub
+        .send(crate::actors::tenant::Stats)
+        .await
+        .is_ok_and(|(n, _)| n >= max)
+    {
+        return Err(ApiError::new(
+            Code::QuotaExceeded,
+            format!("The plan allows {max} live connections; this tenant has them all open."),
+        ));
+    }
     let (response, session, stream) = actix_ws::handle(&req, payload)
         .map_err(|e| ApiError::new(Code::BadRequest, format!("Not a WebSocket upgrade: {e}")))?;
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);

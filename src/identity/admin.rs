@@ -209,6 +209,7 @@ pub async fn create_user(
     actor: &Principal,
     input: &NewUserInput,
     c: &ClientInfo,
+    max_users: Option<i64>,
 ) -> Result<UserView, AuthError> {
     let mut v = Validation::default();
     let email = match &input.email {
@@ -244,6 +245,13 @@ pub async fn create_user(
     check_teams_exist(&mut tx, &mut v, &input.teams).await?;
     v.finish().map_err(AuthError::Validation)?;
     check_escalation(actor, &set, &input.roles, "roles")?;
+    if let Some(max) = max_users
+        && users::count(&mut tx).await? >= max
+    {
+        return Err(AuthError::QuotaExceeded(format!(
+            "The plan allows {max} users; this tenant has reached it."
+        )));
+    }
     let (Some(email), Some(name), Some(password)) = (email, name, password) else {
         return Err(AuthError::Validation(vec![FieldError::new(
             "",

@@ -45,6 +45,8 @@ pub enum AuthError {
     Validation(Vec<FieldError>),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    QuotaExceeded(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]

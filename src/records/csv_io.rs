@@ -248,6 +248,7 @@ pub async fn import(
     actor: &Principal,
     csv_bytes: &[u8],
     skip_invalid: bool,
+    quota: Option<i64>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ImportReport, ImportError> {
     let mut tx = db.begin().await?;
@@ -399,6 +400,14 @@ pub async fn import(
         tx.rollback().await?;
         report.imported = 0;
         return Err(ImportError::Rows(report));
+    }
+    if let Some(max) = quota
+        && records::count(&mut tx).await? > max
+    {
+        tx.rollback().await?;
+        return Err(ImportError::Record(RecordError::QuotaExceeded(format!(
+            "The plan allows {max} records; this import would exceed it. Nothing was imported."
+        ))));
     }
     tx.commit().await?;
     Ok(report)

@@ -34,6 +34,8 @@ pub enum RecordError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("{0}")]
+    QuotaExceeded(String),
+    #[error("{0}")]
     Unexpected(String),
 }
 
@@ -425,13 +427,22 @@ pub struct Written {
     pub seq: i64,
 }
 
+/// Creates a record; `quota`: the plan's record limit, if any.
 pub async fn create(
     db: &TenantDb,
     kind: &KindDef,
     actor: &Principal,
     input: &Value,
+    quota: Option<i64>,
 ) -> Result<Written> {
     let mut tx = db.begin().await?;
+    if let Some(max) = quota
+        && records::count(&mut tx).await? >= max
+    {
+        return Err(RecordError::QuotaExceeded(format!(
+            "The plan allows {max} records; this tenant has reached it."
+        )));
+    }
     let customs = customs(&mut tx, kind.kind).await?;
     let Checked { data, custom, refs } =
         validate::record(kind, &customs, input, true).map_err(RecordError::Validation)?;

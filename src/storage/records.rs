@@ -247,3 +247,12 @@ pub async fn insert_many(tx: &mut TenantTx, rows: &[(RecordRow, String)]) -> Res
     }
     Ok(())
 }
+
+/// Records counted against the plan's quota (comments belong to tickets).
+pub async fn count(tx: &mut TenantTx) -> Result<i64> {
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar::<_, i64>("SELECT count(*) FROM records WHERE kind <> 'comment'")
+        .fetch_one(c)
+        .await)?,
+    )
+}

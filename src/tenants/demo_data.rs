@@ -143,7 +143,7 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
     for (name, domain, industry) in COMPANIES {
         let c = service::create(db, kind("companies")?, &me, &json!({
             "name": name, "domain": domain, "industry": industry, "website": format!("https://{domain}"), "tags": ["demo"]
-        })).await?;
+        }), None).await?;
         companies.push(id(&c.record));
     }
     let mut contacts = Vec::new();
@@ -158,9 +158,15 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
         if i == 0 {
             body["user_id"] = json!(customer);
         }
-        contacts.push(id(&service::create(db, kind("contacts")?, &me, &body)
-            .await?
-            .record));
+        contacts.push(id(&service::create(
+            db,
+            kind("contacts")?,
+            &me,
+            &body,
+            None,
+        )
+        .await?
+        .record));
     }
 
     for (name, stages) in [
@@ -193,6 +199,7 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
             kind("pipelines")?,
             &me,
             &json!({"name": name, "stages": stage_json}),
+            None,
         )
         .await?;
         for (i, (stage, label, _)) in stages.iter().enumerate() {
@@ -205,7 +212,7 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
                     "amount": 1500 + (k * 3671) % 48_000, "currency": "EUR",
                     "company_id": companies[k % companies.len()], "contact_ids": [contacts[k % contacts.len()]],
                     "owner_id": owner_id, "expected_close": format!("2027-{:02}-{:02}", 1 + k % 12, 1 + k % 28),
-                })).await?;
+                }), None).await?;
             }
         }
     }
@@ -220,6 +227,7 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
             kind("queues")?,
             &me,
             &json!({"name": name, "description": desc, "team_id": support.id}),
+            None,
         )
         .await?;
         queues.push(id(&q.record));
@@ -233,7 +241,7 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
                 "description": "Reported by phone; details in the comments.",
                 "queue_id": queues[n % 2], "requester_id": contacts[n % contacts.len()],
                 "team_id": support.id, "assignee_id": if n % 3 == 0 { Value::Null } else { json!(agent) },
-            })).await?;
+            }), None).await?;
             let tid = id(&t.record);
             service::add_comment(
                 db,
@@ -268,12 +276,12 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
             body["due_at"] = json!(format!("2027-0{}-15T09:00:00Z", 1 + i));
             body["done"] = json!(false);
         }
-        service::create(db, activities, &me, &body).await?;
+        service::create(db, activities, &me, &body, None).await?;
     }
     service::create(db, kind("sla-policies")?, &me, &json!({
         "name": "Standard support", "business_hours": true, "paused_statuses": ["pending"],
         "targets": {"urgent": {"first_response_mins": 30, "resolution_mins": 240}, "high": {"first_response_mins": 120, "resolution_mins": 960},
                     "normal": {"first_response_mins": 480, "resolution_mins": 2880}, "low": {"first_response_mins": 960, "resolution_mins": 7200}}
-    })).await?;
+    }), None).await?;
     Ok(true)
 }

@@ -453,7 +453,9 @@ pub fn tenant_body(slug: &str) -> Value {
     json!({
         "slug": slug,
         "name": format!("{slug} GmbH"),
-        "plan": "standard",
+        // The biggest plan, so that request rates of tests do not meet
+        // limits; the limits tests use smaller plans on purpose.
+        "plan": "enterprise",
         "admin": {
             "email": format!("admin@{slug}.example"),
             "password": "correct horse battery staple",

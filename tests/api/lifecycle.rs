@@ -26,7 +26,7 @@ async fn create_provisions_storage_and_first_admin(backend: Backend) {
     );
     assert_eq!(r.body["slug"], "acme");
     assert_eq!(r.body["name"], "acme GmbH");
-    assert_eq!(r.body["plan"], "standard");
+    assert_eq!(r.body["plan"], "enterprise");
     assert_eq!(r.body["shard"], "default");
     assert!(r.body["id"].as_str().is_some_and(|s| s.len() == 36));
     assert!(r.body["created_at"].as_str().is_some());

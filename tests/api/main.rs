@@ -16,6 +16,7 @@ mod fuzz;
 mod health;
 mod isolation;
 mod lifecycle;
+mod limits;
 mod mfa;
 mod openapi;
 mod realtime;

@@ -1,0 +1,195 @@
+//! Plan quotas and rate limits: clear errors, nothing half-written, plan
+//! changes applied at once, one shared limit across nodes.
+
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{
+    Backend, PASSWORD, Site, TestApp, redis_url, spawn_app, spawn_node, tenant_body,
+};
+
+async fn free_tenant(app: &TestApp, slug: &str) -> String {
+    let mut body = tenant_body(slug);
+    body["plan"] = json!("free");
+    assert_eq!(
+        app.admin("POST", "/api/v1/tenants", Some(body))
+            .await
+            .status,
+        201
+    );
+    let r = app
+        .login(slug, &format!("admin@{slug}.example"), PASSWORD)
+        .await;
+    r.body["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn plan_quotas_refuse_cleanly_and_follow_plan_changes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = free_tenant(&app, "small").await;
+    // The free plan allows 5 users; the owner is one.
+    for i in 0..4 {
+        let r = app
+            .api(
+                "POST",
+                "small",
+                "/users",
+                Some(&tok),
+                Some(json!({"email": format!("u{i}@small.example"), "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let r = app
+        .api(
+            "POST",
+            "small",
+            "/users",
+            Some(&tok),
+            Some(json!({"email": "six@small.example", "password": PASSWORD})),
+        )
+        .await;
+    r.assert_problem(403, "quota_exceeded");
+    // 1,000 records: an import past it writes nothing.
+    let mut rows = String::from("last_name\n");
+    for i in 0..1001 {
+        rows.push_str(&format!("N{i}\n"));
+    }
+    let r = app
+        .request(
+            "POST",
+            "/t/small/api/v1/contacts/import",
+            Some(&tok),
+            Some(("text/csv", rows.into_bytes())),
+        )
+        .await;
+    r.assert_problem(403, "quota_exceeded");
+    let list = app.api("GET", "small", "/contacts", Some(&tok), None).await;
+    assert_eq!(list.body["items"], json!([]));
+    // A bigger plan applies to the very next request.
+    app.admin(
+        "PATCH",
+        "/api/v1/tenants/small",
+        Some(json!({"plan": "standard"})),
+    )
+    .await;
+    let r = app
+        .api(
+            "POST",
+            "small",
+            "/users",
+            Some(&tok),
+            Some(json!({"email": "six@small.example", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    app.stop().await;
+}
+
+async fn request_rates_are_limited_per_plan(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = free_tenant(&app, "small").await;
+    let mut limited = None;
+    for _ in 0..30 {
+        let r = app.api("GET", "small", "/me", Some(&tok), None).await;
+        if r.status == 429 {
+            limited = Some(r);
+            break;
+        }
+        assert_eq!(r.status, 200);
+    }
+    let r = limited.expect("the free plan's rate must bite within 30 quick requests");
+    r.assert_problem(429, "rate_limited");
+    let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=5).contains(&wait), "{wait}");
+    // Upgrading lifts it at once.
+    app.admin(
+        "PATCH",
+        "/api/v1/tenants/small",
+        Some(json!({"plan": "enterprise"})),
+    )
+    .await;
+    for _ in 0..30 {
+        assert_eq!(
+            app.api("GET", "small", "/me", Some(&tok), None)
+                .await
+                .status,
+            200
+        );
+    }
+    app.stop().await;
+}
+
+async fn live_connections_are_capped_per_plan(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = free_tenant(&app, "small").await;
+    app.admin(
+        "PATCH",
+        "/api/v1/tenants/small",
+        Some(json!({"plan": "enterprise"})),
+    )
+    .await; // room for the handshakes' requests
+    app.admin(
+        "PATCH",
+        "/api/v1/tenants/small",
+        Some(json!({"plan": "free"})),
+    )
+    .await;
+    let mut open = Vec::new();
+    for _ in 0..20 {
+        open.push(
+            crate::realtime::Ws::connect(&app, "small", &tok)
+                .await
+                .expect("within the plan"),
+        );
+        // Stay under the free plan's request rate while connecting.
+        tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    }
+    assert_eq!(
+        crate::realtime::Ws::connect(&app, "small", &tok)
+            .await
+            .err(),
+        Some(403)
+    );
+    app.stop().await;
+}
+
+both_backends!(
+    plan_quotas_refuse_cleanly_and_follow_plan_changes,
+    request_rates_are_limited_per_plan,
+    live_connections_are_capped_per_plan
+);
+
+/// With Redis, two nodes share one limit instead of each granting its own.
+#[actix_web::test]
+async fn the_rate_limit_is_shared_by_all_nodes() {
+    let Some(redis) = redis_url() else { return };
+    let backend = if crate::helpers::pg_url().is_some() {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    let site = Site::new(backend).await;
+    let with_redis = |c: &mut mandant::config::Config| {
+        c.redis_url = Some(mandant::secret::Secret::new(redis.clone()))
+    };
+    let a = spawn_node(&site, with_redis).await;
+    let b = spawn_node(&site, with_redis).await;
+    let tok = free_tenant(&a, "shared").await;
+    let mut ok = 0;
+    for i in 0..24 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        if node
+            .api("GET", "shared", "/me", Some(&tok), None)
+            .await
+            .status
+            == 200
+        {
+            ok += 1;
+        }
+    }
+    // The free plan grants a user a burst of 10 (plus what refills while
+    // we ask); two independent limits would have granted about 20.
+    assert!((10..=15).contains(&ok), "{ok} of 24 requests passed");
+    a.stop().await;
+    b.stop().await;
+}
