@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::http::header;
-use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -140,19 +140,7 @@ pub async fn import<K: Kind>(
         }
     };
     let limit = s.config.max_import_bytes;
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::new(Code::BadRequest, format!("Could not read the body: {e}"))
-        })?;
-        if buf.len() + chunk.len() > limit {
-            return Err(ApiError::new(
-                Code::PayloadTooLarge,
-                format!("Imports are limited to {limit} bytes."),
-            ));
-        }
-        buf.extend_from_slice(&chunk);
-    }
+    let buf = super::json::read_limited(&mut payload, limit).await?;
     let report = csv_io::import(
         &a.scope.db,
         kind,

@@ -57,6 +57,26 @@ fn is_json(req: &HttpRequest) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
+/// Reads a whole body, refusing it with `413` past `limit` bytes (counted
+/// as it arrives, whatever Content-Length claimed).
+pub async fn read_limited<S, E>(payload: &mut S, limit: usize) -> Result<BytesMut, ApiError>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(Code::BadRequest, format!("Could not read the body: {e}"))
+        })?;
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
 /// Parses `bytes` as `T`, classifying a failure as syntax or shape.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice::<T>(bytes).map_err(|e| {
@@ -108,16 +128,7 @@ fn read_body<T: DeserializeOwned + 'static>(
             if declared.is_some_and(|n| n > limit) {
                 return Err(too_large(limit));
             }
-            let mut buf = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::new(Code::BadRequest, format!("Could not read the body: {e}"))
-                })?;
-                if buf.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                buf.extend_from_slice(&chunk);
-            }
+            let buf = read_limited(&mut payload, limit).await?;
             parse(&buf)
         })
     }

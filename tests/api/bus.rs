@@ -5,10 +5,9 @@ use std::time::{Duration, Instant};
 
 use mandant::bus::{Bus, BusMessage};
 use mandant::domain::tenant::TenantId;
-use mandant::secret::Secret;
 use serde_json::json;
 
-use crate::helpers::{Backend, Site, TestApp, pg_url, redis_url, spawn_node};
+use crate::helpers::{TestApp, redis_url};
 
 async fn eventually(
     app: &TestApp,
@@ -62,19 +61,9 @@ async fn redis_carries_messages_between_buses_but_not_back() {
 /// renames and then deletes it; B follows within moments, not at cache expiry.
 #[actix_web::test]
 async fn a_change_on_one_node_is_served_by_the_other() {
-    let Some(redis) = redis_url() else { return };
-    // Shared storage: PostgreSQL when available; SQLite files otherwise (one
-    // data dir, two processes' worth of connections, WAL makes it safe).
-    let backend = if pg_url().is_some() {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
+    let Some((a, b)) = crate::helpers::two_nodes().await else {
+        return;
     };
-    let site = Site::new(backend).await;
-    let with_redis =
-        |c: &mut mandant::config::Config| c.redis_url = Some(Secret::new(redis.clone()));
-    let a = spawn_node(&site, with_redis).await;
-    let b = spawn_node(&site, with_redis).await;
     assert_eq!(b.get("/readyz").await.body["bus"], "redis");
 
     assert_eq!(a.create_tenant("shared").await.status, 201);

@@ -463,3 +463,19 @@ pub fn tenant_body(slug: &str) -> Value {
         }
     })
 }
+
+/// Two nodes sharing storage (PostgreSQL when available, else one SQLite
+/// data dir) and Redis; `None` without `MANDANT_TEST_REDIS_URL`.
+pub async fn two_nodes() -> Option<(TestApp, TestApp)> {
+    let redis = redis_url()?;
+    let backend = if pg_url().is_some() {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    let site = Site::new(backend).await;
+    let with_redis = |c: &mut Config| c.redis_url = Some(Secret::new(redis.clone()));
+    let a = spawn_node(&site, with_redis).await;
+    let b = spawn_node(&site, with_redis).await;
+    Some((a, b))
+}

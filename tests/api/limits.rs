@@ -4,9 +4,7 @@
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{
-    Backend, PASSWORD, Site, TestApp, redis_url, spawn_app, spawn_node, tenant_body,
-};
+use crate::helpers::{Backend, PASSWORD, TestApp, spawn_app, tenant_body};
 
 async fn free_tenant(app: &TestApp, slug: &str) -> String {
     let mut body = tenant_body(slug);
@@ -162,18 +160,9 @@ both_backends!(
 /// With Redis, two nodes share one limit instead of each granting its own.
 #[actix_web::test]
 async fn the_rate_limit_is_shared_by_all_nodes() {
-    let Some(redis) = redis_url() else { return };
-    let backend = if crate::helpers::pg_url().is_some() {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
+    let Some((a, b)) = crate::helpers::two_nodes().await else {
+        return;
     };
-    let site = Site::new(backend).await;
-    let with_redis = |c: &mut mandant::config::Config| {
-        c.redis_url = Some(mandant::secret::Secret::new(redis.clone()))
-    };
-    let a = spawn_node(&site, with_redis).await;
-    let b = spawn_node(&site, with_redis).await;
     let tok = free_tenant(&a, "shared").await;
     let mut ok = 0;
     for i in 0..24 {

@@ -482,19 +482,9 @@ both_backends!(
 /// subscriber on the other.
 #[actix_web::test]
 async fn a_write_on_one_node_reaches_a_subscriber_on_another() {
-    use crate::helpers::{Site, pg_url, redis_url, spawn_node};
-    let Some(redis) = redis_url() else { return };
-    let backend = if pg_url().is_some() {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
+    let Some((a, b)) = crate::helpers::two_nodes().await else {
+        return;
     };
-    let site = Site::new(backend).await;
-    let with_redis = |c: &mut mandant::config::Config| {
-        c.redis_url = Some(mandant::secret::Secret::new(redis.clone()))
-    };
-    let a = spawn_node(&site, with_redis).await;
-    let b = spawn_node(&site, with_redis).await;
     let tok = a.tenant_with_owner("acme").await;
     let mut ws = Ws::connect(&b, "acme", &tok).await.unwrap();
     subscribe(&mut ws, "deals", None).await;
