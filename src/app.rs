@@ -38,6 +38,7 @@ pub struct Services {
 impl Services {
     /// Connects storage (migrating the control plane) and the bus.
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        crate::telemetry_metrics::install();
         let storage = Storage::connect(&config)
             .await
             .context("failed to open storage")?;

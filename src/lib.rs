@@ -30,4 +30,5 @@ pub mod records;
 pub mod secret;
 pub mod storage;
 pub mod telemetry;
+pub mod telemetry_metrics;
 pub mod tenants;

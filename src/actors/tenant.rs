@@ -126,6 +126,7 @@ impl TenantActor {
     /// that may read it; each distinct (topic, hidden fields) is encoded once.
     fn fan_out(&mut self, e: &EventRow) {
         let mut frames: HashMap<(String, Vec<String>), Frame> = HashMap::new();
+        let mut delivered = 0u64;
         for entry in self.sessions.values_mut() {
             let Some(topic) = entry
                 .topics
@@ -145,7 +146,12 @@ impl TenantActor {
                     protocol::event(topic, e.seq, &e.event_type, &redacted(e, &hidden)).into()
                 })
                 .clone();
-            Self::push(entry, frame);
+            delivered += u64::from(Self::push(entry, frame));
+        }
+        if delivered > 0 {
+            let label = crate::telemetry_metrics::tenant_label(self.tenant.slug.as_str());
+            metrics::counter!("mandant_ws_events_delivered_total", "tenant" => label)
+                .increment(delivered);
         }
     }
 

@@ -436,13 +436,19 @@ pub fn build() -> Value {
         entry[method] = op;
     };
     for (m, p) in health::ROUTES.iter().chain(ROUTES) {
+        // The metrics name tenants, so they sit behind the platform token.
+        let security = if *p == "/metrics" {
+            json!([{"platformToken": []}])
+        } else {
+            json!([])
+        };
         add(
             p,
             m,
             operation(
                 m,
                 p,
-                json!([]),
+                security,
                 format!("{} {p}", m.to_uppercase()),
                 "operations",
             ),

@@ -55,7 +55,17 @@ pub async fn request_context(
     match result {
         Ok(mut res) => {
             let status = res.status().as_u16();
-            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            let secs = start.elapsed().as_secs_f64();
+            let ms = secs * 1000.0;
+            let class = match status {
+                100..=199 => "1xx",
+                200..=299 => "2xx",
+                300..=399 => "3xx",
+                400..=499 => "4xx",
+                _ => "5xx",
+            };
+            metrics::counter!("mandant_http_requests_total", "status" => class).increment(1);
+            metrics::histogram!("mandant_http_request_duration_seconds").record(secs);
             if status >= 500 {
                 tracing::error!(status, ms, "request finished");
             } else {

@@ -192,6 +192,9 @@ pub async fn connect(
         client,
     };
     let span = tracing::info_span!("ws", tenant = %conn.tenant.slug, session = id);
+    let label = crate::telemetry_metrics::tenant_label(conn.tenant.slug.as_str());
+    metrics::gauge!("mandant_ws_connections", "tenant" => label.clone()).increment(1.0);
+    metrics::counter!("mandant_ws_connects_total", "tenant" => label).increment(1);
     actix_web::rt::spawn(tracing::Instrument::instrument(conn.run(stream), span));
     Ok(response)
 }
@@ -303,6 +306,8 @@ impl Conn {
             Ok::<(), ()>(())
         });
         let _ = self.session.close(close).await;
+        let label = crate::telemetry_metrics::tenant_label(self.tenant.slug.as_str());
+        metrics::gauge!("mandant_ws_connections", "tenant" => label).decrement(1.0);
     }
 
     async fn send(&mut self, text: &str) -> Result<(), actix_ws::Closed> {
@@ -313,6 +318,8 @@ impl Conn {
     /// to reload and resubscribe with `since`.
     async fn resync(&mut self, topics: &mut Vec<Topic>) -> Result<(), actix_ws::Closed> {
         while self.rx.try_recv().is_ok() {}
+        let label = crate::telemetry_metrics::tenant_label(self.tenant.slug.as_str());
+        metrics::counter!("mandant_ws_slow_clients_total", "tenant" => label).increment(1);
         for t in topics.drain(..) {
             self.send(&protocol::resync(
                 &t.name(),

@@ -573,3 +573,37 @@ async fn presence_shows_who_is_here(backend: Backend) {
 }
 
 both_backends!(presence_shows_who_is_here);
+
+/// `/metrics` speaks Prometheus, needs the platform token, and counts
+/// connections and deliveries per tenant.
+#[actix_web::test]
+async fn metrics_count_connections_and_deliveries() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let tok = app.tenant_with_owner("metered").await;
+    let mut ws = Ws::connect(&app, "metered", &tok).await.unwrap();
+    subscribe(&mut ws, "contacts", None).await;
+    app.api(
+        "POST",
+        "metered",
+        "/contacts",
+        Some(&tok),
+        Some(json!({"last_name": "Counted"})),
+    )
+    .await;
+    ws.expect().await;
+    app.get("/metrics")
+        .await
+        .assert_problem(401, "unauthorized");
+    let r = app.request("GET", "/metrics", Some(&app.token), None).await;
+    assert_eq!(r.status, 200);
+    let text = r.body.as_str().unwrap_or_default().to_owned();
+    for needle in [
+        "mandant_http_requests_total",
+        "mandant_ws_connections{tenant=\"metered\"} 1",
+        "mandant_ws_events_delivered_total{tenant=\"metered\"}",
+        "mandant_tenant_hubs",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+    app.stop().await;
+}
