@@ -23,6 +23,7 @@ use tenant::{Committed, TenantActor};
 
 pub struct Realtime {
     bus: Bus,
+    pool_size: usize,
     arbiters: OnceLock<Vec<ArbiterHandle>>,
     // A std Mutex: held only to look up or insert, never across an await.
     actors: Mutex<HashMap<TenantId, Addr<TenantActor>>>,
@@ -30,8 +31,18 @@ pub struct Realtime {
 
 impl Realtime {
     pub fn new(bus: Bus) -> Arc<Self> {
+        Self::with_pool(
+            bus,
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )
+    }
+
+    /// With `arbiters` threads for the hubs (a test uses one, to put two
+    /// tenants on the same thread).
+    pub fn with_pool(bus: Bus, arbiters: usize) -> Arc<Self> {
         let rt = Arc::new(Self {
             bus: bus.clone(),
+            pool_size: arbiters.max(1),
             arbiters: OnceLock::new(),
             actors: Mutex::new(HashMap::new()),
         });
@@ -41,8 +52,9 @@ impl Realtime {
 
     fn arbiter_for(&self, id: TenantId) -> ArbiterHandle {
         let pool = self.arbiters.get_or_init(|| {
-            let n = std::thread::available_parallelism().map_or(2, |n| n.get());
-            (0..n).map(|_| Arbiter::new().handle()).collect()
+            (0..self.pool_size)
+                .map(|_| Arbiter::new().handle())
+                .collect()
         });
         let mut h = std::collections::hash_map::DefaultHasher::new();
         id.hash(&mut h);
@@ -138,4 +150,63 @@ fn follow(rt: &Arc<Realtime>, bus: &Bus) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tenant::{Crash, Stats};
+    use super::*;
+    use crate::app::Services;
+    use crate::config::Config;
+    use crate::tenants::{AdminInput, CreateTenant};
+
+    fn req(slug: &str) -> CreateTenant {
+        CreateTenant {
+            slug: Some(slug.into()),
+            name: Some(slug.into()),
+            plan: None,
+            shard: None,
+            admin: Some(AdminInput {
+                email: Some(format!("a@{slug}.example")),
+                password: Some("violet tractor sings".into()),
+                name: None,
+            }),
+        }
+    }
+
+    /// A hub that panics is gone alone: another tenant's hub on the same
+    /// arbiter thread keeps answering, and the next use starts a fresh hub.
+    #[test]
+    fn a_panicking_hub_is_replaced_and_its_neighbours_carry_on() {
+        actix_web::rt::System::new().block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let services = Services::connect(Config {
+                data_dir: dir.path().into(),
+                ..Config::default()
+            })
+            .await
+            .unwrap();
+            let rt = Realtime::with_pool(services.bus.clone(), 1);
+            let mut hubs = Vec::new();
+            for slug in ["alpha", "beta"] {
+                let t = Arc::new(services.tenants.create(&req(slug)).await.unwrap());
+                let db = services.storage.tenant_db(&t).await.unwrap();
+                hubs.push((rt.hub(&t, &db).await.unwrap(), t, db));
+            }
+            let (a, ta, dba) = &hubs[0];
+            let (b, _, _) = &hubs[1];
+            assert!(a.send(Crash).await.is_err(), "the crash takes the hub down");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            assert!(!a.connected());
+            assert!(
+                b.send(Stats).await.is_ok(),
+                "the neighbour on the same thread lives on"
+            );
+            let a2 = rt.hub(ta, dba).await.unwrap();
+            assert!(
+                a2.send(Stats).await.is_ok(),
+                "a fresh hub replaces the dead one"
+            );
+        });
+    }
 }

@@ -573,3 +573,17 @@ impl Handler<Presence> for TenantActor {
         Ok(())
     }
 }
+
+/// Test-only: makes the hub panic, to prove containment.
+#[cfg(test)]
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Crash;
+
+#[cfg(test)]
+impl Handler<Crash> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, _: Crash, _: &mut Context<Self>) {
+        panic!("injected failure in tenant {}", self.tenant.slug);
+    }
+}
