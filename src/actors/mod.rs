@@ -116,6 +116,25 @@ impl Realtime {
         }
     }
 
+    /// Live sessions of `user` (or all, with `None`) must re-check their
+    /// principal now, on this node and the others.
+    pub async fn principals_changed(&self, tenant: TenantId, user: Option<uuid::Uuid>) {
+        self.recheck(tenant, user);
+        let msg = BusMessage::PrincipalsChanged {
+            tenant_id: tenant,
+            user_id: user,
+        };
+        if let Err(e) = self.bus.publish(msg).await {
+            tracing::debug!(error = %e, "could not announce a principal change");
+        }
+    }
+
+    fn recheck(&self, tenant: TenantId, user: Option<uuid::Uuid>) {
+        if let Some(a) = self.running(tenant) {
+            let _ = a.try_send(tenant::Recheck(user));
+        }
+    }
+
     fn poke(&self, tenant: TenantId, seq: i64) {
         if let Some(a) = self.running(tenant) {
             let _ = a.try_send(Committed(seq));
@@ -140,11 +159,13 @@ fn follow(rt: &Arc<Realtime>, bus: &Bus) {
             let msg = rx.recv().await;
             let Some(rt) = weak.upgrade() else { return };
             match msg {
-                Ok(m) => {
-                    if let BusMessage::EventsCommitted { tenant_id, seq } = &*m {
-                        rt.poke(*tenant_id, *seq);
+                Ok(m) => match &*m {
+                    BusMessage::EventsCommitted { tenant_id, seq } => rt.poke(*tenant_id, *seq),
+                    BusMessage::PrincipalsChanged { tenant_id, user_id } => {
+                        rt.recheck(*tenant_id, *user_id)
                     }
-                }
+                    _ => {}
+                },
                 Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => return,
             }

@@ -73,6 +73,8 @@ struct SessionEntry {
     /// Set when the session's queue was full: it gets `resync` and must
     /// resubscribe; nothing more is queued for it until then.
     overflow: Arc<AtomicBool>,
+    /// Wakes the session to re-check its principal.
+    recheck: Arc<tokio::sync::Notify>,
 }
 
 pub struct TenantActor {
@@ -288,6 +290,7 @@ pub struct Join {
     pub principal: Arc<Principal>,
     pub out: mpsc::Sender<Frame>,
     pub overflow: Arc<AtomicBool>,
+    pub recheck: Arc<tokio::sync::Notify>,
 }
 
 impl Handler<Join> for TenantActor {
@@ -301,6 +304,7 @@ impl Handler<Join> for TenantActor {
                 principal: j.principal,
                 topics: Vec::new(),
                 overflow: j.overflow,
+                recheck: j.recheck,
             },
         );
         self.last_seq
@@ -585,5 +589,21 @@ impl Handler<Crash> for TenantActor {
     type Result = ();
     fn handle(&mut self, _: Crash, _: &mut Context<Self>) {
         panic!("injected failure in tenant {}", self.tenant.slug);
+    }
+}
+
+/// Sessions of this user (all, with `None`) re-check their principal.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Recheck(pub Option<uuid::Uuid>);
+
+impl Handler<Recheck> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, r: Recheck, _: &mut Context<Self>) {
+        for s in self.sessions.values() {
+            if r.0.is_none_or(|u| u == s.principal.user_id) {
+                s.recheck.notify_one();
+            }
+        }
     }
 }

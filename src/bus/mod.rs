@@ -25,6 +25,13 @@ pub enum BusMessage {
     /// A tenant's directory entry changed (name, plan) or it was deleted:
     /// drop anything cached about it.
     TenantChanged { tenant_id: TenantId, slug: String },
+    /// A user's identity changed (disabled, roles, logout) — or, with no
+    /// user, every user's (a role's definition changed): live sessions must
+    /// re-check who they are now.
+    PrincipalsChanged {
+        tenant_id: TenantId,
+        user_id: Option<uuid::Uuid>,
+    },
     /// Events up to `seq` were committed in this tenant's log.
     EventsCommitted { tenant_id: TenantId, seq: i64 },
     /// Local only: messages may have been missed (Redis reconnected);

@@ -55,5 +55,8 @@ pub async fn refresh(
 
 pub async fn logout(a: Authenticated, s: web::Data<Services>) -> Result<HttpResponse, ApiError> {
     s.auth.logout(&a.scope.db, &a.principal, &a.client).await?;
+    s.realtime
+        .principals_changed(a.scope.tenant.id, Some(a.principal.user_id))
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }

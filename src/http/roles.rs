@@ -39,18 +39,23 @@ pub async fn create(
 
 pub async fn update(
     a: Authorized<AdminRoles>,
+    s: web::Data<crate::app::Services>,
     path: web::Path<NamePath>,
     body: ApiJson<RoleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    Ok(HttpResponse::Ok()
-        .json(admin::update_role(&a.scope.db, &a.principal, &path.name, &body, &a.client).await?))
+    let role = admin::update_role(&a.scope.db, &a.principal, &path.name, &body, &a.client).await?;
+    // Anyone holding the role may now hold different grants.
+    s.realtime.principals_changed(a.scope.tenant.id, None).await;
+    Ok(HttpResponse::Ok().json(role))
 }
 
 pub async fn delete(
     a: Authorized<AdminRoles>,
+    s: web::Data<crate::app::Services>,
     path: web::Path<NamePath>,
 ) -> Result<HttpResponse, ApiError> {
     admin::delete_role(&a.scope.db, &a.principal, &path.name, &a.client).await?;
+    s.realtime.principals_changed(a.scope.tenant.id, None).await;
     Ok(HttpResponse::NoContent().finish())
 }

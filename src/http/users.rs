@@ -47,19 +47,28 @@ pub async fn create(
 
 pub async fn update(
     a: Authorized<AdminUsers>,
+    s: web::Data<crate::app::Services>,
     path: web::Path<IdPath>,
     body: ApiJson<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    Ok(HttpResponse::Ok()
-        .json(admin::update_user(&a.scope.db, &a.principal, path.id, &body, &a.client).await?))
+    let user = admin::update_user(&a.scope.db, &a.principal, path.id, &body, &a.client).await?;
+    // Live sessions of this user re-check who they are now.
+    s.realtime
+        .principals_changed(a.scope.tenant.id, Some(path.id))
+        .await;
+    Ok(HttpResponse::Ok().json(user))
 }
 
 pub async fn delete(
     a: Authorized<AdminUsers>,
+    s: web::Data<crate::app::Services>,
     path: web::Path<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
     admin::delete_user(&a.scope.db, &a.principal, path.id, &a.client).await?;
+    s.realtime
+        .principals_changed(a.scope.tenant.id, Some(path.id))
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -171,11 +171,13 @@ pub async fn connect(
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let (out, rx) = mpsc::channel(QUEUE);
     let overflow = Arc::new(AtomicBool::new(false));
+    let recheck = Arc::new(tokio::sync::Notify::new());
     hub.send(Join {
         id,
         principal: Arc::new(principal),
         out,
         overflow: overflow.clone(),
+        recheck: recheck.clone(),
     })
     .await
     .map_err(|_| ApiError::unavailable("tenant hub unavailable"))?;
@@ -185,6 +187,7 @@ pub async fn connect(
         session,
         rx,
         overflow,
+        recheck,
         services: s.clone(),
         tenant: scope.tenant.clone(),
         db: scope.db.clone(),
@@ -205,6 +208,7 @@ struct Conn {
     session: actix_ws::Session,
     rx: mpsc::Receiver<Frame>,
     overflow: Arc<AtomicBool>,
+    recheck: Arc<tokio::sync::Notify>,
     services: web::Data<Services>,
     tenant: Arc<Tenant>,
     db: TenantDb,
@@ -288,6 +292,12 @@ impl Conn {
                 }
                 _ = shutdown.changed() => {
                     break Some(CloseReason { code: CloseCode::Restart, description: Some("server restarting; reconnect and resume".into()) });
+                }
+                _ = self.recheck.notified() => {
+                    match principal_of(&self.services, &self.tenant, &self.db, &self.cred, &self.client).await {
+                        Ok(p) => { let _ = self.hub.send(UpdatePrincipal(self.id, Arc::new(p))).await; }
+                        Err(_) => break Some(CloseReason { code: CloseCode::Other(4401), description: Some("session ended".into()) }),
+                    }
                 }
                 _ = reauth.tick() => {
                     match principal_of(&self.services, &self.tenant, &self.db, &self.cred, &self.client).await {

@@ -41,7 +41,8 @@ impl TenantDirectory {
                     Ok(m) => match &*m {
                         BusMessage::TenantChanged { slug, .. } => dir.invalidate(slug),
                         BusMessage::Reset => dir.cache.clear(),
-                        BusMessage::EventsCommitted { .. } => {}
+                        BusMessage::EventsCommitted { .. }
+                        | BusMessage::PrincipalsChanged { .. } => {}
                     },
                     // Missed messages: anything might be stale.
                     Err(RecvError::Lagged(_)) => dir.cache.clear(),

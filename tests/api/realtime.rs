@@ -607,3 +607,63 @@ async fn metrics_count_connections_and_deliveries() {
     }
     app.stop().await;
 }
+
+/// Disabling a user or changing their role reaches their open sockets at
+/// once, not at the next periodic re-check.
+async fn identity_changes_reach_live_sessions_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let (v_id, viewer) = app
+        .user_with_roles("acme", &tok, "v@acme.example", &["viewer"])
+        .await;
+    let (x_id, other) = app
+        .user_with_roles("acme", &tok, "x@acme.example", &["viewer"])
+        .await;
+    let mut wv = Ws::connect(&app, "acme", &viewer).await.unwrap();
+    let mut wx = Ws::connect(&app, "acme", &other).await.unwrap();
+    subscribe(&mut wv, "contacts", None).await;
+    subscribe(&mut wx, "contacts", None).await;
+    // Role change: the viewer becomes a customer, who may not read contacts.
+    let r = app
+        .api(
+            "PATCH",
+            "acme",
+            &format!("/users/{v_id}"),
+            Some(&tok),
+            Some(json!({"roles": ["customer"]})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.api(
+        "POST",
+        "acme",
+        "/contacts",
+        Some(&tok),
+        Some(json!({"last_name": "Secret"})),
+    )
+    .await;
+    assert_eq!(wx.expect().await["data"]["last_name"], "Secret");
+    assert!(
+        wv.next(Duration::from_millis(700)).await.is_none(),
+        "a customer must no longer receive contacts"
+    );
+    // Disabled: the socket closes within moments.
+    app.api(
+        "PATCH",
+        "acme",
+        &format!("/users/{x_id}"),
+        Some(&tok),
+        Some(json!({"status": "disabled"})),
+    )
+    .await;
+    let start = std::time::Instant::now();
+    assert!(wx.next(Duration::from_secs(5)).await.is_none());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "the socket of a disabled user must close"
+    );
+    app.stop().await;
+}
+
+both_backends!(identity_changes_reach_live_sessions_at_once);
