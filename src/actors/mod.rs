@@ -104,29 +104,34 @@ impl Realtime {
     /// caught up by the hub's one-second tick.
     pub async fn committed(&self, tenant: TenantId, seq: i64) {
         self.poke(tenant, seq);
-        if let Err(e) = self
-            .bus
-            .publish(BusMessage::EventsCommitted {
-                tenant_id: tenant,
-                seq,
-            })
-            .await
-        {
-            tracing::debug!(error = %e, "could not announce committed events");
-        }
+        self.announce(BusMessage::EventsCommitted {
+            tenant_id: tenant,
+            seq,
+        });
     }
 
     /// Live sessions of `user` (or all, with `None`) must re-check their
     /// principal now, on this node and the others.
     pub async fn principals_changed(&self, tenant: TenantId, user: Option<uuid::Uuid>) {
         self.recheck(tenant, user);
-        let msg = BusMessage::PrincipalsChanged {
+        self.announce(BusMessage::PrincipalsChanged {
             tenant_id: tenant,
             user_id: user,
-        };
-        if let Err(e) = self.bus.publish(msg).await {
-            tracing::debug!(error = %e, "could not announce a principal change");
-        }
+        });
+    }
+
+    /// Tells the other nodes, without making the caller wait: with Redis
+    /// away a publish may stall, and a write must not. What is lost here is
+    /// caught up by the hubs' tick (events) or the sessions' re-check timer.
+    fn announce(&self, msg: BusMessage) {
+        let bus = self.bus.clone();
+        tokio::spawn(async move {
+            match tokio::time::timeout(std::time::Duration::from_secs(2), bus.publish(msg)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::debug!(error = %e, "bus publish failed"),
+                Err(_) => tracing::debug!("bus publish timed out"),
+            }
+        });
     }
 
     fn recheck(&self, tenant: TenantId, user: Option<uuid::Uuid>) {

@@ -110,20 +110,22 @@ impl RateLimits {
                     // A second's worth of requests may come at once (as governor allows).
                     let burst = 1000.0;
                     let mut c = conn.clone();
-                    let wait: i64 = match script
-                        .key(&key)
-                        .arg(emission)
-                        .arg(burst)
-                        .invoke_async(&mut c)
-                        .await
-                    {
-                        Ok(w) => w,
-                        // Redis away: fail open (availability over strictness), loudly.
-                        Err(e) => {
-                            tracing::warn!(error = %e, "rate limit check failed; allowing");
-                            0
-                        }
-                    };
+                    let mut inv = script.key(&key);
+                    inv.arg(emission).arg(burst);
+                    let call = inv.invoke_async::<i64>(&mut c);
+                    // Redis away or slow: fail open (availability over strictness), loudly.
+                    let wait: i64 =
+                        match tokio::time::timeout(Duration::from_millis(250), call).await {
+                            Ok(Ok(w)) => w,
+                            Ok(Err(e)) => {
+                                tracing::warn!(error = %e, "rate limit check failed; allowing");
+                                0
+                            }
+                            Err(_) => {
+                                tracing::warn!("rate limit check timed out; allowing");
+                                0
+                            }
+                        };
                     if wait > 0 {
                         return Err(Duration::from_millis(wait as u64));
                     }

@@ -215,9 +215,14 @@ impl TenantService {
             tenant_id: tenant.id,
             slug: tenant.slug.to_string(),
         };
-        if let Err(e) = self.bus.publish(msg).await {
-            // Other nodes catch up within the directory's TTL.
-            tracing::warn!(tenant = %tenant.slug, error = %e, "could not announce tenant change");
+        // Bounded: with Redis away, other nodes catch up within the
+        // directory's TTL; the operator's request must not hang on it.
+        match tokio::time::timeout(std::time::Duration::from_secs(2), self.bus.publish(msg)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(tenant = %tenant.slug, error = %e, "could not announce tenant change")
+            }
+            Err(_) => tracing::warn!(tenant = %tenant.slug, "announcing a tenant change timed out"),
         }
     }
 

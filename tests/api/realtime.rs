@@ -667,3 +667,106 @@ async fn identity_changes_reach_live_sessions_at_once(backend: Backend) {
 }
 
 both_backends!(identity_changes_reach_live_sessions_at_once);
+
+/// A Redis of the test's own, so that stopping it disturbs no other test.
+struct PrivateRedis {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl PrivateRedis {
+    fn start(port: u16) -> Option<Self> {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(Self { child, port });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Redis disappears for a while: writes still succeed, the other node's
+/// subscriber still gets every event (its hub reads the log), and after
+/// Redis returns the bus works again.
+#[actix_web::test]
+async fn no_event_is_lost_while_redis_is_away() {
+    // Only where the suite runs with Redis (CI), which also has redis-server.
+    if crate::helpers::redis_url().is_none() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let redis = PrivateRedis::start(port).expect("redis-server starts");
+    let backend = if crate::helpers::pg_url().is_some() {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    let site = crate::helpers::Site::new(backend).await;
+    let url = redis.url();
+    let with_redis = |c: &mut mandant::config::Config| {
+        c.redis_url = Some(mandant::secret::Secret::new(url.clone()))
+    };
+    let a = crate::helpers::spawn_node(&site, with_redis).await;
+    let b = crate::helpers::spawn_node(&site, with_redis).await;
+    let tok = a.tenant_with_owner("acme").await;
+    let mut ws = Ws::connect(&b, "acme", &tok).await.unwrap();
+    subscribe(&mut ws, "contacts", None).await;
+    let add = |name: &'static str| {
+        a.api(
+            "POST",
+            "acme",
+            "/contacts",
+            Some(&tok),
+            Some(json!({"last_name": name})),
+        )
+    };
+    assert_eq!(add("before").await.status, 201);
+    assert_eq!(ws.expect().await["seq"], 1);
+
+    drop(redis);
+    for name in ["during 1", "during 2", "during 3"] {
+        let r = add(name).await;
+        assert_eq!(r.status, 201, "writes must not depend on Redis: {}", r.body);
+    }
+    let got = ws.events_until(4).await;
+    let seqs: Vec<i64> = got.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, [2, 3, 4], "events written while Redis was away");
+
+    let _back = PrivateRedis::start(port).expect("redis-server restarts");
+    // Give the bus a moment to resubscribe, then write again.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(add("after").await.status, 201);
+    assert_eq!(ws.expect().await["seq"], 5);
+    a.stop().await;
+    b.stop().await;
+}
