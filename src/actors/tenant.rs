@@ -7,7 +7,7 @@
 //! from the in-memory ring (or the log) inside the same atomic step that
 //! registers it, so hand-over from replay to live has no gap and no overlap.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -127,25 +127,27 @@ impl TenantActor {
     /// Delivers one event to every session subscribed to a matching topic
     /// that may read it; each distinct (topic, hidden fields) is encoded once.
     fn fan_out(&mut self, e: &EventRow) {
-        let mut frames: HashMap<(String, Vec<String>), Frame> = HashMap::new();
+        // Keyed by (topic, hidden fields): most sessions share one entry, so
+        // the event is encoded once and only a pointer is queued per session.
+        let mut frames: HashMap<(Topic, BTreeSet<String>), Frame> = HashMap::new();
         let mut delivered = 0u64;
         for entry in self.sessions.values_mut() {
             let Some(topic) = entry
                 .topics
                 .iter()
                 .find(|t| t.matches(&e.kind, e.record_id, &e.data.0))
-                .map(Topic::name)
+                .copied()
             else {
                 continue;
             };
             let Some(hidden) = audience(&entry.principal, e) else {
                 continue;
             };
-            let key = (topic, hidden.iter().cloned().collect::<Vec<_>>());
             let frame = frames
-                .entry(key)
-                .or_insert_with_key(|(topic, _)| {
-                    protocol::event(topic, e.seq, &e.event_type, &redacted(e, &hidden)).into()
+                .entry((topic, hidden))
+                .or_insert_with_key(|(topic, hidden)| {
+                    protocol::event(&topic.name(), e.seq, &e.event_type, &redacted(e, hidden))
+                        .into()
                 })
                 .clone();
             delivered += u64::from(Self::push(entry, frame));
@@ -362,7 +364,7 @@ impl Handler<Subscribe> for TenantActor {
         let since = s.since;
         let last = self.last_seq;
         let ring_start = self.ring.front().map(|e| e.seq);
-        let topic = s.topic.clone();
+        let topic = s.topic;
         // Everything async happens first; the registration and replay then
         // happen in one step of the actor, before any later event is pumped.
         let fut = async move {
@@ -468,7 +470,7 @@ impl Handler<Subscribe> for TenantActor {
             };
             entry.overflow.store(false, Ordering::Relaxed);
             if !entry.topics.contains(&s.topic) {
-                entry.topics.push(s.topic.clone());
+                entry.topics.push(s.topic);
             }
             TenantActor::push(
                 entry,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::records::schema::{COMMENT, by_kind, by_path};
 
 /// A parsed topic (API.md): `contacts`, `pipeline:<id>`, `ticket:<id>`, …
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Topic {
     /// Every record of a kind (by URL name: `contacts`, `deals`, …).
     Kind(&'static str),

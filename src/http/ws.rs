@@ -416,7 +416,7 @@ impl Conn {
                 let req = Subscribe {
                     session: self.id,
                     id: id.map(str::to_owned),
-                    topic: t.clone(),
+                    topic: t,
                     since,
                 };
                 match self.hub.send(req).await {

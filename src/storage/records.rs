@@ -59,26 +59,7 @@ async fn set_search(tx: &mut TenantTx, id: Uuid, search: &str, fresh: bool) -> R
 }
 
 pub async fn insert(tx: &mut TenantTx, r: &RecordRow, search: &str) -> Result<()> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO records (id, kind, data, custom, people, team_id, parent_id, search, version, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(r.id)
-    .bind(&r.kind)
-    .bind(&r.data)
-    .bind(&r.custom)
-    .bind(&r.people)
-    .bind(r.team_id)
-    .bind(r.parent_id)
-    .bind(search)
-    .bind(r.version)
-    .bind(r.created_by)
-    .bind(r.created_at)
-    .bind(r.updated_at)
-    .execute(c)
-    .await
-    .map(|_| ()))?;
-    set_search(tx, r.id, search, true).await
+    insert_many(tx, &[(r.clone(), search.to_owned())]).await
 }
 
 pub async fn get(tx: &mut TenantTx, kind: &str, id: Uuid) -> Result<Option<RecordRow>> {
