@@ -44,6 +44,9 @@ pub struct Config {
     pub login_per_address_per_min: u32,
     /// Browser origins besides this server's own that may open WebSockets.
     pub allowed_origins: Vec<String>,
+    /// The time SLA clocks, offers and dashboards read; tests set a
+    /// manual clock. Not configurable from files or the environment.
+    pub clock: crate::support::Clock,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -75,6 +78,7 @@ impl Default for Config {
             login_per_account_per_min: 10,
             login_per_address_per_min: 30,
             allowed_origins: Vec::new(),
+            clock: crate::support::Clock::system(),
         }
     }
 }

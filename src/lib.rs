@@ -29,6 +29,7 @@ pub mod limits;
 pub mod records;
 pub mod secret;
 pub mod storage;
+pub mod support;
 pub mod telemetry;
 pub mod telemetry_metrics;
 pub mod tenants;

@@ -83,6 +83,7 @@ impl Realtime {
             return Ok(a.clone());
         }
         let weak: Weak<Self> = Arc::downgrade(self);
+        let weak_rt = weak.clone();
         let (t, d) = (tenant.clone(), db.clone());
         let addr = TenantActor::start_in_arbiter(&self.arbiter_for(tenant.id), move |_| {
             let on_stop = Box::new(move |id: TenantId| {
@@ -93,7 +94,7 @@ impl Realtime {
                     }
                 }
             });
-            TenantActor::new(t, d, head, on_stop)
+            TenantActor::new(t, d, head, on_stop, weak_rt)
         });
         map.insert(tenant.id, addr.clone());
         Ok(addr)

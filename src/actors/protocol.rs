@@ -48,6 +48,23 @@ pub fn resync(topic: &str, reason: &str) -> String {
     json!({"type": "resync", "topic": topic, "reason": reason}).to_string()
 }
 
+/// A ticket's place in a queue after the event `seq` (`null`: it left).
+pub fn queue_moved(
+    topic: &str,
+    seq: i64,
+    ticket: uuid::Uuid,
+    position: Option<usize>,
+    size: usize,
+) -> String {
+    json!({"type": "queue", "topic": topic, "seq": seq, "ticket_id": ticket, "position": position, "size": size})
+        .to_string()
+}
+
+/// A dashboard's current figures, as of event `seq`.
+pub fn dashboard(topic: &str, seq: i64, data: &Value) -> String {
+    json!({"type": "dashboard", "topic": topic, "seq": seq, "data": data}).to_string()
+}
+
 pub fn event(topic: &str, seq: i64, event: &str, data: &Value) -> String {
     json!({"type": "event", "topic": topic, "seq": seq, "event": event, "data": data}).to_string()
 }

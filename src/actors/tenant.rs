@@ -7,8 +7,8 @@
 //! from the in-memory ring (or the log) inside the same atomic step that
 //! registers it, so hand-over from replay to live has no gap and no overlap.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -22,6 +22,7 @@ use crate::identity::Principal;
 use crate::records::events::{audience, redacted};
 use crate::storage::events::EventRow;
 use crate::storage::{StorageError, TenantDb, events, records};
+use crate::support::queue::{self, QueueActor};
 
 /// Recent events kept for resumes without a database read.
 const RING: usize = 4096;
@@ -87,6 +88,12 @@ pub struct TenantActor {
     /// topic name → session → who is there.
     presence: HashMap<String, HashMap<u64, Member>>,
     on_stop: Option<Box<dyn FnOnce(TenantId) + Send>>,
+    rt: Weak<super::Realtime>,
+    /// The tenant's queue actors, by queue id.
+    queues: HashMap<uuid::Uuid, Addr<QueueActor>>,
+    /// Queues with timers or routing pending: the hub stays up for them.
+    armed: HashSet<uuid::Uuid>,
+    ticks: u32,
 }
 
 impl TenantActor {
@@ -95,6 +102,7 @@ impl TenantActor {
         db: TenantDb,
         head: i64,
         on_stop: Box<dyn FnOnce(TenantId) + Send>,
+        rt: Weak<super::Realtime>,
     ) -> Self {
         Self {
             tenant,
@@ -105,7 +113,75 @@ impl TenantActor {
             empty_since: Some(Instant::now()),
             presence: HashMap::new(),
             on_stop: Some(on_stop),
+            rt,
+            queues: HashMap::new(),
+            armed: HashSet::new(),
+            ticks: 0,
         }
+    }
+
+    fn start_queue(&mut self, id: uuid::Uuid, ctx: &mut Context<Self>) {
+        if !self.queues.contains_key(&id) {
+            let q = QueueActor::new(
+                self.tenant.id,
+                self.db.clone(),
+                id,
+                ctx.address(),
+                self.rt.clone(),
+            );
+            self.queues.insert(id, q.start());
+        }
+    }
+
+    /// Hands a batch of committed events to the queues (starting and
+    /// stopping queue actors as queues come and go).
+    fn observe(&mut self, batch: Vec<Arc<EventRow>>, ctx: &mut Context<Self>) {
+        for e in batch.iter().filter(|e| e.kind == "queue") {
+            if e.event_type == "queue.deleted" {
+                if let Some(q) = self.queues.remove(&e.record_id) {
+                    q.do_send(queue::Stop);
+                }
+                self.armed.remove(&e.record_id);
+            } else {
+                self.start_queue(e.record_id, ctx);
+            }
+        }
+        let batch = Arc::new(batch);
+        // The queues live on this hub's thread and take one message per
+        // pumped batch, so their backlog is bounded by the pump's pace.
+        for q in self.queues.values() {
+            q.do_send(queue::Observe(batch.clone()));
+        }
+    }
+
+    /// Tells the nodes that agents with live sockets here are connected;
+    /// an agent who was not is announced with an `agent.online` event, so
+    /// every node's queues route to them at once.
+    fn touch_agents(&mut self, only: Option<uuid::Uuid>) {
+        let users: Vec<uuid::Uuid> = self
+            .sessions
+            .values()
+            .filter(|s| only.is_none_or(|u| u == s.principal.user_id))
+            .filter(|s| s.principal.has("tickets:assign"))
+            .map(|s| s.principal.user_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if users.is_empty() {
+            return;
+        }
+        let (db, rt, tenant) = (self.db.clone(), self.rt.clone(), self.tenant.id);
+        actix::spawn(async move {
+            match crate::support::agents::touch(&db, &users).await {
+                Ok(Some(seq)) => {
+                    if let Some(rt) = rt.upgrade() {
+                        rt.committed(tenant, seq).await;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::debug!(error = %e, "agent presence refresh failed"),
+            }
+        });
     }
 
     /// Sends `frame` to one session; a full queue marks it overflowed.
@@ -218,13 +294,19 @@ impl TenantActor {
         ctx.wait(fut.into_actor(self).map(|res, act, ctx| match res {
             Ok(rows) => {
                 let more = rows.len() == 500;
+                let mut batch = Vec::with_capacity(rows.len());
                 for e in rows {
                     if e.seq <= act.last_seq {
                         continue;
                     }
                     act.last_seq = e.seq;
                     act.fan_out(&e);
-                    act.remember(Arc::new(e));
+                    let e = Arc::new(e);
+                    act.remember(e.clone());
+                    batch.push(e);
+                }
+                if !batch.is_empty() {
+                    act.observe(batch, ctx);
                 }
                 if more {
                     act.pump(ctx);
@@ -241,6 +323,17 @@ impl Actor for TenantActor {
     fn started(&mut self, ctx: &mut Self::Context) {
         // Bounded: callers that must not wait use try_send.
         ctx.set_mailbox_capacity(1024);
+        let db = self.db.clone();
+        let load = async move {
+            let mut tx = db.begin_read().await?;
+            let ids = records::ids_of_kind(&mut tx, "queue").await?;
+            tx.rollback().await?;
+            Ok::<_, StorageError>(ids)
+        };
+        ctx.spawn(load.into_actor(self).map(|res, act, ctx| match res {
+            Ok(ids) => ids.into_iter().for_each(|id| act.start_queue(id, ctx)),
+            Err(e) => tracing::warn!(tenant = %act.tenant.slug, error = %e, "queues failed to load"),
+        }));
         // Catches up whatever a lost notification did not announce
         // (another node's write while Redis was away, a full mailbox).
         ctx.run_interval(Duration::from_secs(1), |act, ctx| {
@@ -257,14 +350,27 @@ impl Actor for TenantActor {
             for (t, s) in stale {
                 act.leave_presence(s, Some(&t));
             }
+            act.ticks = act.ticks.wrapping_add(1);
+            if act.ticks % 30 == 0 {
+                act.touch_agents(None);
+            }
             match act.empty_since {
-                Some(t) if act.sessions.is_empty() && t.elapsed() > IDLE_STOP => ctx.stop(),
+                Some(t)
+                    if act.sessions.is_empty()
+                        && act.armed.is_empty()
+                        && t.elapsed() > IDLE_STOP =>
+                {
+                    ctx.stop()
+                }
                 _ => {}
             }
         });
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
+        for q in self.queues.values() {
+            q.do_send(queue::Stop);
+        }
         if let Some(f) = self.on_stop.take() {
             f(self.tenant.id);
         }
@@ -299,6 +405,7 @@ impl Handler<Join> for TenantActor {
     type Result = i64;
     fn handle(&mut self, j: Join, _: &mut Context<Self>) -> i64 {
         self.empty_since = None;
+        let user = j.principal.user_id;
         self.sessions.insert(
             j.id,
             SessionEntry {
@@ -309,6 +416,7 @@ impl Handler<Join> for TenantActor {
                 recheck: j.recheck,
             },
         );
+        self.touch_agents(Some(user));
         self.last_seq
     }
 }
@@ -606,6 +714,39 @@ impl Handler<Recheck> for TenantActor {
             if r.0.is_none_or(|u| u == s.principal.user_id) {
                 s.recheck.notify_one();
             }
+        }
+    }
+}
+
+impl Handler<queue::Moved> for TenantActor {
+    type Result = ();
+    /// Relays a queue position change to the queue's subscribers who may
+    /// read the ticket.
+    fn handle(&mut self, m: queue::Moved, _: &mut Context<Self>) {
+        let topic = Topic::Queue(m.queue);
+        let mut frame: Option<Frame> = None;
+        for entry in self.sessions.values_mut() {
+            if !entry.topics.contains(&topic) || audience(&entry.principal, &m.event).is_none() {
+                continue;
+            }
+            let f = frame
+                .get_or_insert_with(|| {
+                    protocol::queue_moved(&topic.name(), m.event.seq, m.ticket, m.position, m.size)
+                        .into()
+                })
+                .clone();
+            Self::push(entry, f);
+        }
+    }
+}
+
+impl Handler<queue::Armed> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, m: queue::Armed, _: &mut Context<Self>) {
+        if m.1 {
+            self.armed.insert(m.0);
+        } else {
+            self.armed.remove(&m.0);
         }
     }
 }

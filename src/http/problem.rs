@@ -26,6 +26,8 @@ pub enum Code {
     MethodNotAllowed,
     Conflict,
     VersionConflict,
+    AlreadyClaimed,
+    NoOffer,
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
@@ -59,6 +61,8 @@ impl Code {
                 "Method not allowed",
             ),
             Conflict => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            AlreadyClaimed => (StatusCode::CONFLICT, "already_claimed", "Already claimed"),
+            NoOffer => (StatusCode::CONFLICT, "no_offer", "No offer to answer"),
             VersionConflict => (
                 StatusCode::PRECONDITION_FAILED,
                 "version_conflict",

@@ -64,6 +64,8 @@ impl From<RecordError> for ApiError {
             ),
             RecordError::Storage(s) => s.into(),
             RecordError::QuotaExceeded(m) => ApiError::new(Code::QuotaExceeded, m),
+            RecordError::AlreadyClaimed(m) => ApiError::new(Code::AlreadyClaimed, m),
+            RecordError::NoOffer(m) => ApiError::new(Code::NoOffer, m),
             RecordError::Unexpected(m) => ApiError::internal(m),
         }
     }

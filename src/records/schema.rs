@@ -292,6 +292,13 @@ pub static KINDS: LazyLock<Vec<KindDef>> = LazyLock::new(|| {
                 f("description", FieldType::LongText { max: 2000 }),
                 f("team_id", FieldType::Team),
                 f("sla_policy_id", FieldType::Relation("sla_policy")),
+                f("routing", FieldType::Select(strings(&ROUTING_MODES))),
+                // Who is offered this queue's tickets; empty: every agent.
+                f("agent_ids", FieldType::Users),
+                f(
+                    "offer_timeout_secs",
+                    FieldType::Integer { min: 5, max: 3600 },
+                ),
             ],
         },
         KindDef {
@@ -309,6 +316,8 @@ pub static KINDS: LazyLock<Vec<KindDef>> = LazyLock::new(|| {
                     f("queue_id", FieldType::Relation("queue")),
                     f("requester_id", FieldType::Relation("contact")),
                     f("assignee_id", FieldType::User),
+                    // Skills an agent needs to be offered the ticket.
+                    f("skills", FieldType::Tags),
                 ],
                 ownership(),
             ]
@@ -350,6 +359,8 @@ pub static KINDS: LazyLock<Vec<KindDef>> = LazyLock::new(|| {
                 f("targets", FieldType::SlaTargets).required(),
                 f("business_hours", FieldType::Bool),
                 f("paused_statuses", FieldType::Tags),
+                // Warn when this share of a target is used up.
+                f("warn_percent", FieldType::Integer { min: 1, max: 99 }),
             ],
         },
     ]
@@ -367,14 +378,21 @@ pub fn by_kind(kind: &str) -> Option<&'static KindDef> {
 pub const COMMENT: &str = "comment";
 
 /// Keys a client can never set.
-pub const SERVER_FIELDS: [&str; 6] = [
+pub const SERVER_FIELDS: [&str; 9] = [
     "id",
     "version",
     "created_at",
     "updated_at",
     "created_by",
     "stage_history",
+    // Kept by the support engine: SLA clocks and the current offer.
+    "sla",
+    "offer",
+    "declined_by",
 ];
+
+/// How a queue hands out its tickets.
+pub const ROUTING_MODES: [&str; 4] = ["manual", "round_robin", "least_loaded", "skills"];
 
 #[cfg(test)]
 mod tests {

@@ -35,6 +35,12 @@ pub enum RecordError {
     Storage(#[from] StorageError),
     #[error("{0}")]
     QuotaExceeded(String),
+    /// Someone else holds the ticket (a claim lost the race).
+    #[error("{0}")]
+    AlreadyClaimed(String),
+    /// Accept or decline without a live offer to the caller.
+    #[error("{0}")]
+    NoOffer(String),
     #[error("{0}")]
     Unexpected(String),
 }
@@ -68,7 +74,7 @@ pub async fn ticket_workflow(tx: &mut TenantTx) -> Result<TicketWorkflow> {
         .unwrap_or_default())
 }
 
-fn meta(row: &RecordRow) -> RecordMeta {
+pub(crate) fn meta(row: &RecordRow) -> RecordMeta {
     RecordMeta {
         people: row.people.0.clone(),
         teams: row.team_id.into_iter().collect(),
@@ -176,14 +182,14 @@ async fn check_refs(tx: &mut TenantTx, refs: &[Ref]) -> Result<()> {
     }
 }
 
-fn uuid_of(data: &Map<String, Value>, key: &str) -> Option<Uuid> {
+pub(crate) fn uuid_of(data: &Map<String, Value>, key: &str) -> Option<Uuid> {
     data.get(key)
         .and_then(Value::as_str)
         .and_then(|s| Uuid::parse_str(s).ok())
 }
 
 /// Who a record belongs to, for `own` scope.
-async fn people_of(
+pub(crate) async fn people_of(
     tx: &mut TenantTx,
     kind: &KindDef,
     data: &Map<String, Value>,
@@ -221,6 +227,7 @@ async fn kind_rules(
     data: &mut Map<String, Value>,
     before: Option<&Map<String, Value>>,
     actor: &Principal,
+    now: chrono::DateTime<Utc>,
 ) -> Result<Vec<(&'static str, Value)>> {
     let mut extra_events = Vec::new();
     match kind.kind {
@@ -271,6 +278,7 @@ async fn kind_rules(
                     json!({"from": assignee_before, "to": assignee_now}),
                 ));
             }
+            crate::support::tickets::on_save(tx, data, before, &wf, now).await?;
         }
         "deal" => {
             let Some(pipeline_id) = uuid_of(data, "pipeline_id") else {
@@ -453,7 +461,7 @@ pub async fn create(
         data.insert("owner_id".into(), json!(actor.user_id));
     }
     check_owner(kind, actor, &data, None)?;
-    kind_rules(&mut tx, kind, &mut data, None, actor).await?;
+    kind_rules(&mut tx, kind, &mut data, None, actor, db.clock().now()).await?;
     let now = Utc::now();
     let row = RecordRow {
         id: Uuid::now_v7(),
@@ -507,7 +515,7 @@ fn visible(actor: &Principal, kind: &KindDef, row: &RecordRow, retired: &[String
 }
 
 /// Loads a record the actor may read; anything else is `NotFound`.
-async fn readable(
+pub(crate) async fn readable(
     tx: &mut TenantTx,
     kind: &KindDef,
     actor: &Principal,
@@ -562,7 +570,15 @@ pub async fn update(
     check_refs(&mut tx, &refs).await?;
     let mut new_data = merge(before.data.0.clone(), data);
     check_owner(kind, actor, &new_data, Some(&before.data.0))?;
-    let extra = kind_rules(&mut tx, kind, &mut new_data, Some(&before.data.0), actor).await?;
+    let extra = kind_rules(
+        &mut tx,
+        kind,
+        &mut new_data,
+        Some(&before.data.0),
+        actor,
+        db.clock().now(),
+    )
+    .await?;
     let new_custom = merge(before.custom.0.clone(), custom);
     for c in customs.iter().filter(|c| c.required && !c.retired) {
         if kind.custom && !new_custom.contains_key(&c.key) {
@@ -607,7 +623,12 @@ pub async fn update(
         data["change"] = change;
         seq = append_event(&mut tx, event_type, &row, actor, data).await?;
     }
-    let retired = retired(&mut tx, kind.kind).await?;
+    // The definitions were read at the start of this transaction already.
+    let retired: Vec<String> = customs
+        .iter()
+        .filter(|c| c.retired)
+        .map(|c| c.key.clone())
+        .collect();
     tx.commit().await?;
     Ok(Written {
         record: visible(actor, kind, &row, &retired),
@@ -769,7 +790,13 @@ pub async fn add_comment(
     };
     records::insert(&mut tx, &row, "").await?;
     let rendered = render(&row, &BTreeSet::new(), &[]);
-    let seq = append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?;
+    let mut seq = append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?;
+    if !internal
+        && let Some(s) =
+            crate::support::tickets::on_reply(&mut tx, &t, actor, db.clock().now()).await?
+    {
+        seq = s;
+    }
     tx.commit().await?;
     Ok(Written {
         record: rendered,

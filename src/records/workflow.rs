@@ -14,6 +14,11 @@ pub struct TicketWorkflow {
     pub statuses: Vec<String>,
     /// from → the statuses it may move to.
     pub transitions: BTreeMap<String, Vec<String>>,
+    /// Statuses in which a ticket is finished: it leaves its queue and its
+    /// SLA clocks are met. Unset: `resolved` and `closed` where the
+    /// workflow has them, else the statuses with no way out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<Vec<String>>,
 }
 
 pub const SETTING: &str = "ticket_workflow";
@@ -38,6 +43,7 @@ impl Default for TicketWorkflow {
                 t("resolved", &["open", "closed"]),
                 t("closed", &[]),
             ]),
+            done: None,
         }
     }
 }
@@ -86,7 +92,23 @@ impl TicketWorkflow {
                 }
             }
         }
+        for d in self.done.iter().flatten() {
+            if !known.contains(d.as_str()) {
+                v.push(FieldError::new("done", format!("unknown status {d:?}")));
+            }
+        }
         v.finish()
+    }
+
+    /// Is a ticket in `status` finished?
+    pub fn is_done(&self, status: &str) -> bool {
+        match &self.done {
+            Some(d) => d.iter().any(|s| s == status),
+            None if self.knows("resolved") || self.knows("closed") => {
+                status == "resolved" || status == "closed"
+            }
+            None => self.transitions.get(status).is_none_or(Vec::is_empty),
+        }
     }
 
     pub fn knows(&self, status: &str) -> bool {
@@ -113,6 +135,7 @@ mod tests {
         assert!(w.allows("new", "open"));
         assert!(!w.allows("closed", "open"));
         assert!(w.allows("closed", "closed"));
+        assert!(w.is_done("resolved") && w.is_done("closed") && !w.is_done("pending"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - [`TenantDb`]: the tenant-scoped handle the rest of the code gets.
 //!   There is no other way to reach tenant data.
 
+pub mod agents;
 pub mod api_keys;
 pub mod audit;
 mod control;
@@ -54,6 +55,7 @@ struct Inner {
     /// Opened tenant handles. PostgreSQL handles are cheap views on the
     /// shard's pool; SQLite handles own the tenant file's connections.
     open: DashMap<TenantId, TenantDb>,
+    clock: crate::support::Clock,
 }
 
 impl Storage {
@@ -77,6 +79,7 @@ impl Storage {
             control,
             shards,
             open: DashMap::new(),
+            clock: config.clock.clone(),
         })))
     }
 
@@ -106,7 +109,11 @@ impl Storage {
         if let Some(db) = self.0.open.get(&tenant.id) {
             return Ok(db.clone());
         }
-        let db = self.shard_of(tenant)?.open(tenant.id).await?;
+        let db = self
+            .shard_of(tenant)?
+            .open(tenant.id)
+            .await?
+            .with_clock(self.0.clock.clone());
         // Two requests may race to open; keep the first, close the spare.
         let kept = self.0.open.entry(tenant.id).or_insert(db.clone()).clone();
         Ok(kept)

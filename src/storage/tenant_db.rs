@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sqlx::{AssertSqlSafe, PgPool, SqlSafeStr, SqlStr, SqlitePool};
 
 use super::TenantTx;
+use crate::support::Clock;
 use super::error::Result;
 
 /// Opens transactions in one tenant's storage and nowhere else.
@@ -12,7 +13,7 @@ use super::error::Result;
 /// There is deliberately no way to get the pool out of it: a handler that
 /// holds a `TenantDb` can only ever touch its own tenant.
 #[derive(Clone)]
-pub struct TenantDb(Arc<Inner>);
+pub struct TenantDb(Arc<Inner>, Clock);
 
 enum Inner {
     Sqlite {
@@ -32,18 +33,30 @@ enum Inner {
 
 impl TenantDb {
     pub(super) fn sqlite(writer: SqlitePool, reader: SqlitePool) -> Self {
-        Self(Arc::new(Inner::Sqlite { writer, reader }))
+        Self(Arc::new(Inner::Sqlite { writer, reader }), Clock::system())
     }
 
     /// `schema` and `role` come from [`super::postgres::names`]: hex and
     /// underscores only, so interpolating them is safe.
     pub(super) fn postgres(pool: PgPool, schema: &str, role: &str) -> Self {
         let scope = scope_sql(schema, role);
-        Self(Arc::new(Inner::Postgres {
+        Self(
+            Arc::new(Inner::Postgres {
             pool,
             begin_rw: AssertSqlSafe(format!("BEGIN; {scope}")).into_sql_str(),
             begin_ro: AssertSqlSafe(format!("BEGIN READ ONLY; {scope}")).into_sql_str(),
-        }))
+            }),
+            Clock::system(),
+        )
+    }
+
+    pub(super) fn with_clock(self, clock: Clock) -> Self {
+        Self(self.0, clock)
+    }
+
+    /// The time the tenant's SLA clocks and dashboards read.
+    pub fn clock(&self) -> &Clock {
+        &self.1
     }
 
     /// A read-write transaction in this tenant.

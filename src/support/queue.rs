@@ -1,0 +1,420 @@
+//! One ticket queue as an actor: its open tickets in order (priority, then
+//! SLA due instant, then age), a timer for the next SLA alarm or offer
+//! expiry, and routing. It lives beside its tenant's hub, which feeds it
+//! every committed event and relays its position changes to `queue:<id>`
+//! subscribers.
+//!
+//! Nothing here is the only copy of anything: the tickets come from the
+//! event log, and every decision is a version-checked write, so the same
+//! actor on another node (or after a restart) fires each alarm once.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Weak};
+
+use actix::prelude::*;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::routing::Mode;
+use super::sla::{Alarm, Metric, Sla};
+use super::tickets;
+use crate::actors::Realtime;
+use crate::actors::tenant::TenantActor;
+use crate::domain::tenant::TenantId;
+use crate::records::service::{ticket_workflow, uuid_of};
+use crate::records::workflow::TicketWorkflow;
+use crate::storage::events::EventRow;
+use crate::storage::records::{self, Bind, COLUMNS, RecordRow};
+use crate::storage::{StorageError, TenantDb, TenantTx};
+
+/// At most this many waiting tickets are tried per routing pass, so a
+/// queue nobody can serve costs a bounded amount of work per event.
+const ROUTE_BATCH: usize = 20;
+
+/// The queue order: most urgent first, then the nearest SLA due instant
+/// (none last), then the oldest.
+pub type Key = (u8, bool, DateTime<Utc>, DateTime<Utc>, Uuid);
+
+pub fn order_key(id: Uuid, data: &Map<String, Value>) -> Key {
+    let rank = match data.get("priority").and_then(Value::as_str) {
+        Some("urgent") => 0,
+        Some("high") => 1,
+        Some("low") => 3,
+        _ => 2,
+    };
+    let due = Sla::of(data).and_then(|s| s.next_due());
+    let created = data
+        .get("created_at")
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.with_timezone(&Utc));
+    (
+        rank,
+        due.is_none(),
+        due.unwrap_or(DateTime::<Utc>::MAX_UTC),
+        created,
+        id,
+    )
+}
+
+/// The open tickets of `queue`, from storage.
+pub async fn open_tickets(
+    tx: &mut TenantTx,
+    queue: Uuid,
+    wf: &TicketWorkflow,
+) -> Result<Vec<RecordRow>, StorageError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM records WHERE kind = 'ticket' AND {} = $1",
+        tx.dialect().json_text("data", "queue_id")
+    );
+    let rows = records::select(tx, sql, &[Bind::Text(queue.to_string())]).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            !wf.is_done(
+                r.data
+                    .0
+                    .get("status")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
+            )
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Due {
+    Sla(Metric, Alarm),
+    OfferExpiry(Uuid),
+}
+
+struct Entry {
+    key: Key,
+    version: i64,
+    dues: Vec<(DateTime<Utc>, Due)>,
+    /// Unassigned with no live offer: routing's work.
+    waiting: bool,
+}
+
+pub struct QueueActor {
+    tenant: TenantId,
+    db: TenantDb,
+    queue: Uuid,
+    hub: Addr<TenantActor>,
+    rt: Weak<Realtime>,
+    mode: Mode,
+    wf: TicketWorkflow,
+    tickets: HashMap<Uuid, Entry>,
+    order: BTreeSet<Key>,
+    timers: BTreeSet<(DateTime<Utc>, Uuid, Due)>,
+    timer: Option<SpawnHandle>,
+    busy: HashSet<(Uuid, Due)>,
+    routing: bool,
+    armed: bool,
+}
+
+impl QueueActor {
+    pub fn new(tenant: TenantId, db: TenantDb, queue: Uuid, hub: Addr<TenantActor>, rt: Weak<Realtime>) -> Self {
+        Self {
+            tenant,
+            db,
+            queue,
+            hub,
+            rt,
+            mode: Mode::Manual,
+            wf: TicketWorkflow::default(),
+            tickets: HashMap::new(),
+            order: BTreeSet::new(),
+            timers: BTreeSet::new(),
+            timer: None,
+            busy: HashSet::new(),
+            routing: false,
+            armed: false,
+        }
+    }
+
+    /// Takes in a ticket's latest state; returns whether it is (still) here.
+    fn upsert(&mut self, id: Uuid, version: i64, data: &Map<String, Value>) -> Option<bool> {
+        if self.tickets.get(&id).is_some_and(|e| e.version > version) {
+            return None; // older than what we hold
+        }
+        self.remove(id);
+        let status = data.get("status").and_then(Value::as_str).unwrap_or("");
+        if uuid_of(data, "queue_id") != Some(self.queue) || self.wf.is_done(status) {
+            return Some(false);
+        }
+        let now = self.db.clock().now();
+        let mut dues: Vec<(DateTime<Utc>, Due)> = Sla::of(data)
+            .map(|s| {
+                s.alarms()
+                    .into_iter()
+                    .map(|(at, m, a)| (at, Due::Sla(m, a)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let offer = tickets::offer_of(data, now);
+        if let Some((user, until)) = offer {
+            dues.push((until, Due::OfferExpiry(user)));
+        }
+        for (at, d) in &dues {
+            self.timers.insert((*at, id, *d));
+        }
+        let key = order_key(id, data);
+        self.order.insert(key);
+        self.tickets.insert(
+            id,
+            Entry {
+                key,
+                version,
+                dues,
+                waiting: !data.contains_key("assignee_id") && offer.is_none(),
+            },
+        );
+        Some(true)
+    }
+
+    fn remove(&mut self, id: Uuid) -> bool {
+        let Some(e) = self.tickets.remove(&id) else {
+            return false;
+        };
+        self.order.remove(&e.key);
+        for (at, d) in e.dues {
+            self.timers.remove(&(at, id, d));
+        }
+        true
+    }
+
+    fn position(&self, id: Uuid) -> Option<usize> {
+        let key = self.tickets.get(&id)?.key;
+        Some(self.order.range(..key).count())
+    }
+
+    fn arm(&mut self, ctx: &mut Context<Self>) {
+        if let Some(h) = self.timer.take() {
+            ctx.cancel_future(h);
+        }
+        if let Some((at, _, _)) = self.timers.first() {
+            let wait = self.db.clock().until(*at);
+            self.timer = Some(ctx.run_later(wait, |act, ctx| {
+                act.timer = None;
+                act.on_timer(ctx);
+            }));
+        }
+        let armed = !self.timers.is_empty()
+            || (self.mode != Mode::Manual && self.tickets.values().any(|e| e.waiting));
+        if armed != self.armed {
+            self.armed = armed;
+            self.hub.do_send(Armed(self.queue, armed));
+        }
+    }
+
+    /// Runs every alarm and expiry that is due by the clock now.
+    fn on_timer(&mut self, ctx: &mut Context<Self>) {
+        let now = self.db.clock().now();
+        let due: Vec<(DateTime<Utc>, Uuid, Due)> = self
+            .timers
+            .iter()
+            .take_while(|(at, _, _)| *at <= now)
+            .filter(|(_, id, d)| !self.busy.contains(&(*id, *d)))
+            .copied()
+            .collect();
+        for (at, id, d) in due {
+            // Done with this instant whatever happens: the ticket's next
+            // event brings its next timers.
+            self.timers.remove(&(at, id, d));
+            self.busy.insert((id, d));
+            let db = self.db.clone();
+            let fut = async move {
+                match d {
+                    Due::Sla(m, a) => tickets::fire(&db, id, m, a).await,
+                    Due::OfferExpiry(user) => tickets::expire_offer(&db, id, user).await,
+                }
+            };
+            ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
+                act.busy.remove(&(id, d));
+                match res {
+                    Ok(Some(seq)) => act.announce(seq),
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(queue = %act.queue, error = %e, "queue timer failed; retrying in 5 s");
+                        act.timers.insert((act.db.clock().now() + chrono::Duration::seconds(5), id, d));
+                        act.arm(ctx);
+                    }
+                }
+            }));
+        }
+        self.arm(ctx);
+    }
+
+    fn announce(&self, seq: i64) {
+        if let Some(rt) = self.rt.upgrade() {
+            let tenant = self.tenant;
+            actix::spawn(async move { rt.committed(tenant, seq).await });
+        }
+    }
+
+    /// Offers the first waiting tickets in queue order, one at a time; the
+    /// offer's own event brings the next pass.
+    fn route(&mut self, ctx: &mut Context<Self>) {
+        if self.mode == Mode::Manual || self.routing {
+            return;
+        }
+        let waiting: Vec<Uuid> = self
+            .order
+            .iter()
+            .filter(|k| self.tickets.get(&k.4).is_some_and(|e| e.waiting))
+            .take(ROUTE_BATCH)
+            .map(|k| k.4)
+            .collect();
+        if waiting.is_empty() {
+            return;
+        }
+        self.routing = true;
+        let (db, queue) = (self.db.clone(), self.queue);
+        let fut = async move {
+            for id in waiting {
+                if let Some((_, seq)) = tickets::offer_next(&db, queue, id).await? {
+                    return Ok(Some(seq));
+                }
+            }
+            Ok::<_, crate::records::service::RecordError>(None)
+        };
+        ctx.spawn(fut.into_actor(self).map(|res, act, _| {
+            act.routing = false;
+            match res {
+                Ok(Some(seq)) => act.announce(seq),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(queue = %act.queue, error = %e, "routing failed; retrying on the next event"),
+            }
+        }));
+    }
+
+    fn watch_clock(&mut self, mut rx: tokio::sync::watch::Receiver<u64>, ctx: &mut Context<Self>) {
+        let fut = async move {
+            let ok = rx.changed().await.is_ok();
+            (rx, ok)
+        };
+        ctx.spawn(fut.into_actor(self).map(|(rx, ok), act, ctx| {
+            if ok {
+                act.on_timer(ctx);
+                act.route(ctx);
+                act.watch_clock(rx, ctx);
+            }
+        }));
+    }
+}
+
+impl Actor for QueueActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        if self.db.clock().is_manual() {
+            let rx = self.db.clock().watch();
+            self.watch_clock(rx, ctx);
+        }
+        let (db, queue) = (self.db.clone(), self.queue);
+        let load = async move {
+            let mut tx = db.begin_read().await?;
+            let wf = ticket_workflow(&mut tx).await.map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            let q = records::get(&mut tx, "queue", queue).await?;
+            let rows = open_tickets(&mut tx, queue, &wf).await?;
+            tx.rollback().await?;
+            Ok::<_, StorageError>((wf, q, rows))
+        };
+        // Nothing else is handled until the queue is loaded; events that
+        // raced the load are older or equal and are ignored by version.
+        ctx.wait(load.into_actor(self).map(|res, act, ctx| match res {
+            Ok((wf, q, rows)) => {
+                act.wf = wf;
+                act.mode = Mode::parse(q.as_ref().and_then(|q| q.data.0.get("routing")).and_then(Value::as_str));
+                for r in rows {
+                    let mut data = r.data.0.clone();
+                    data.insert("created_at".into(), serde_json::json!(r.created_at));
+                    act.upsert(r.id, r.version, &data);
+                }
+                act.on_timer(ctx);
+                act.route(ctx);
+            }
+            Err(e) => {
+                tracing::warn!(queue = %act.queue, error = %e, "queue failed to load; stopping");
+                ctx.stop();
+            }
+        }));
+    }
+}
+
+/// Committed events, in order, from the hub.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Observe(pub Arc<Vec<Arc<EventRow>>>);
+
+impl Handler<Observe> for QueueActor {
+    type Result = ();
+    fn handle(&mut self, m: Observe, ctx: &mut Context<Self>) {
+        for e in m.0.iter() {
+            match e.kind.as_str() {
+                "ticket" => {
+                    let here = if e.event_type == "ticket.deleted" {
+                        self.remove(e.record_id).then_some(false)
+                    } else {
+                        let Some(data) = e.data.0.as_object() else { continue };
+                        let version = data.get("version").and_then(Value::as_i64).unwrap_or(0);
+                        let was = self.tickets.contains_key(&e.record_id);
+                        match self.upsert(e.record_id, version, data) {
+                            Some(true) => Some(true),
+                            Some(false) if was => Some(false),
+                            _ => None,
+                        }
+                    };
+                    if let Some(here) = here {
+                        let position = if here { self.position(e.record_id) } else { None };
+                        self.hub.do_send(Moved {
+                            queue: self.queue,
+                            ticket: e.record_id,
+                            position,
+                            size: self.order.len(),
+                            event: e.clone(),
+                        });
+                    }
+                }
+                "queue" if e.record_id == self.queue => {
+                    let routing = e.data.0.get("routing").and_then(Value::as_str);
+                    self.mode = Mode::parse(routing);
+                }
+                _ => {}
+            }
+        }
+        self.arm(ctx);
+        self.route(ctx);
+    }
+}
+
+/// A ticket's place in its queue changed (`position: None`: it left).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Moved {
+    pub queue: Uuid,
+    pub ticket: Uuid,
+    pub position: Option<usize>,
+    pub size: usize,
+    pub event: Arc<EventRow>,
+}
+
+/// Whether the queue has timers or routing to do: while any queue is
+/// armed, the hub stays up even with nobody connected.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Armed(pub Uuid, pub bool);
+
+/// The queue was deleted, or its hub stopped.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Stop;
+
+impl Handler<Stop> for QueueActor {
+    type Result = ();
+    fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}

@@ -1,0 +1,471 @@
+//! What the support engine writes on tickets: SLA clocks on every save and
+//! public reply, alarms, offers and claims. Each engine write is a
+//! version-checked update of the ticket row plus its event in the same
+//! transaction, so whichever node or timer gets there first does it and
+//! everyone else sees it already done.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::calendar::{self, BusinessCalendar, CalendarSetting};
+use super::routing::{self, Candidate, Mode};
+use super::sla::{self, Alarm, Measure, Metric, Policy, Sla, TicketState};
+use crate::identity::{Decision, Principal};
+use crate::records::schema::by_kind;
+use crate::records::service::{
+    RecordError, Written, meta, people_of, readable, render, search_text, ticket_workflow, uuid_of,
+};
+use crate::records::workflow::TicketWorkflow;
+use crate::storage::records::RecordRow;
+use crate::storage::{TenantDb, TenantTx, agents, events, records, settings};
+
+type Result<T> = std::result::Result<T, RecordError>;
+
+/// Offers wait this long for an answer unless the queue says otherwise.
+pub const DEFAULT_OFFER_SECS: i64 = 60;
+/// An agent counts as connected this long after a node last saw a socket.
+pub const SEEN_TTL_SECS: i64 = 90;
+
+pub async fn business_calendar(tx: &mut TenantTx) -> Result<BusinessCalendar> {
+    Ok(settings::get(tx, calendar::SETTING)
+        .await?
+        .and_then(|v| serde_json::from_value::<CalendarSetting>(v).ok())
+        .and_then(|s| s.compile().ok())
+        .unwrap_or_default())
+}
+
+/// The SLA policy of the ticket's queue, and how it counts time.
+async fn policy_of(tx: &mut TenantTx, data: &Map<String, Value>) -> Result<(Option<Policy>, Measure)> {
+    let Some(queue) = uuid_of(data, "queue_id") else {
+        return Ok((None, Measure::Wall));
+    };
+    let Some(q) = records::get(tx, "queue", queue).await? else {
+        return Ok((None, Measure::Wall));
+    };
+    let Some(pid) = uuid_of(&q.data.0, "sla_policy_id") else {
+        return Ok((None, Measure::Wall));
+    };
+    let Some(p) = records::get(tx, "sla_policy", pid).await? else {
+        return Ok((None, Measure::Wall));
+    };
+    let policy = Policy::from_record(pid, &p.data.0);
+    let measure = if policy.business_hours {
+        Measure::Business(business_calendar(tx).await?)
+    } else {
+        Measure::Wall
+    };
+    Ok((Some(policy), measure))
+}
+
+fn state<'a>(data: &'a Map<String, Value>, wf: &TicketWorkflow) -> TicketState<'a> {
+    let status = data.get("status").and_then(Value::as_str).unwrap_or("");
+    TicketState {
+        priority: data
+            .get("priority")
+            .and_then(Value::as_str)
+            .unwrap_or("normal"),
+        status,
+        done: wf.is_done(status),
+    }
+}
+
+fn put_sla(data: &mut Map<String, Value>, sla: Option<Sla>) {
+    match sla.and_then(|s| serde_json::to_value(s).ok()) {
+        Some(v) => data.insert("sla".into(), v),
+        None => data.remove("sla"),
+    };
+}
+
+/// On every ticket create and save, inside its transaction: the clocks
+/// follow the status, priority and queue; an offer ends when the ticket is
+/// assigned, finished or moves to another queue.
+pub async fn on_save(
+    tx: &mut TenantTx,
+    data: &mut Map<String, Value>,
+    before: Option<&Map<String, Value>>,
+    wf: &TicketWorkflow,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (policy, measure) = policy_of(tx, data).await?;
+    let sla = sla::on_save(
+        before.and_then(Sla::of),
+        policy.as_ref(),
+        &state(data, wf),
+        &measure,
+        now,
+    );
+    put_sla(data, sla);
+    let moved = before.is_some_and(|b| b.get("queue_id") != data.get("queue_id"));
+    if moved {
+        data.remove("declined_by");
+    }
+    if moved || data.contains_key("assignee_id") || state(data, wf).done {
+        data.remove("offer");
+    }
+    Ok(())
+}
+
+/// Writes `data` over the ticket if it is still at `before.version`, with
+/// `events` (type, change) after it; `None` when someone changed it first.
+async fn rewrite(
+    tx: &mut TenantTx,
+    before: &RecordRow,
+    data: Map<String, Value>,
+    actor: Option<Uuid>,
+    list: &[(&str, Value)],
+) -> Result<Option<(RecordRow, i64)>> {
+    let kind = by_kind("ticket").ok_or(RecordError::NotFound)?;
+    let row = RecordRow {
+        people: sqlx::types::Json(people_of(tx, kind, &data, before.created_by).await?),
+        version: before.version + 1,
+        updated_at: Utc::now(),
+        data: sqlx::types::Json(data),
+        ..before.clone()
+    };
+    let text = search_text(kind, &row.data.0, &row.custom.0);
+    if !records::update(tx, &row, before.version, &text).await? {
+        return Ok(None);
+    }
+    let full = render(&row, &BTreeSet::new(), &[]);
+    let mut seq = 0;
+    for (event_type, change) in list {
+        let mut data = full.clone();
+        if !change.is_null() {
+            data["change"] = change.clone();
+        }
+        seq = events::append(
+            tx,
+            &events::NewEvent {
+                event_type,
+                kind: "ticket",
+                record_id: row.id,
+                actor,
+                people: &row.people.0,
+                team_id: row.team_id,
+                data: &data,
+            },
+        )
+        .await?;
+    }
+    Ok(Some((row, seq)))
+}
+
+/// A public reply on a ticket moves its response clocks (inside the
+/// reply's transaction). Returns the event sequence if the ticket changed.
+pub async fn on_reply(
+    tx: &mut TenantTx,
+    ticket: &RecordRow,
+    actor: &Principal,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let Some(sla) = Sla::of(&ticket.data.0) else {
+        return Ok(None);
+    };
+    let wf = ticket_workflow(tx).await?;
+    let (policy, measure) = policy_of(tx, &ticket.data.0).await?;
+    // Agents may see internal notes; customers may not.
+    let by_agent = matches!(
+        actor.decide("tickets:internal", &meta(ticket)),
+        Decision::Allow { .. }
+    );
+    let after = sla::on_reply(
+        sla.clone(),
+        policy.as_ref(),
+        &state(&ticket.data.0, &wf),
+        by_agent,
+        &measure,
+        now,
+    );
+    if after == sla {
+        return Ok(None);
+    }
+    let mut data = ticket.data.0.clone();
+    put_sla(&mut data, Some(after));
+    match rewrite(tx, ticket, data, Some(actor.user_id), &[("ticket.updated", Value::Null)]).await? {
+        Some((_, seq)) => Ok(Some(seq)),
+        None => Err(RecordError::VersionConflict(ticket.version)),
+    }
+}
+
+/// Records an SLA warning or breach that is owed now. Returns the event's
+/// sequence, or `None` when it is not owed (any more): fired already by
+/// another timer or node, or the clock moved.
+pub async fn fire(db: &TenantDb, ticket: Uuid, metric: Metric, alarm: Alarm) -> Result<Option<i64>> {
+    for _ in 0..5 {
+        let now = db.clock().now();
+        let mut tx = db.begin().await?;
+        let Some(row) = records::get(&mut tx, "ticket", ticket).await? else {
+            return Ok(None);
+        };
+        let Some(mut sla) = Sla::of(&row.data.0) else {
+            return Ok(None);
+        };
+        let Some(at) = sla.fire(metric, alarm, now) else {
+            return Ok(None);
+        };
+        let mut data = row.data.0.clone();
+        put_sla(&mut data, Some(sla));
+        let change = json!({"metric": metric.as_str(), "at": at});
+        if let Some((_, seq)) = rewrite(&mut tx, &row, data, None, &[(alarm.event(), change)]).await? {
+            tx.commit().await?;
+            return Ok(Some(seq));
+        }
+        tx.rollback().await?;
+    }
+    Ok(None)
+}
+
+/// The live offer on a ticket: (agent, expiry).
+pub fn offer_of(data: &Map<String, Value>, now: DateTime<Utc>) -> Option<(Uuid, DateTime<Utc>)> {
+    let o = data.get("offer")?;
+    let user = o.get("user_id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())?;
+    let until = o
+        .get("expires_at")
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())?
+        .with_timezone(&Utc);
+    (until > now).then_some((user, until))
+}
+
+fn declined(data: &Map<String, Value>) -> Vec<Uuid> {
+    data.get("declined_by")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .filter_map(|s| Uuid::parse_str(s).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Takes an unassigned ticket for the caller. Of any number of claims at
+/// once, on any nodes, one wins; the others get `already_claimed`.
+pub async fn claim(db: &TenantDb, actor: &Principal, id: Uuid, via_offer: bool) -> Result<Written> {
+    let kind = by_kind("ticket").ok_or(RecordError::NotFound)?;
+    for _ in 0..5 {
+        let now = db.clock().now();
+        let mut tx = db.begin().await?;
+        let row = readable(&mut tx, kind, actor, id).await?;
+        if actor.decide("tickets:assign", &meta(&row)) == Decision::Deny {
+            return Err(RecordError::Forbidden(
+                "Claiming needs the permission tickets:assign on this ticket.".into(),
+            ));
+        }
+        let wf = ticket_workflow(&mut tx).await?;
+        let data = &row.data.0;
+        match uuid_of(data, "assignee_id") {
+            Some(a) if a == actor.user_id && !via_offer => {
+                return Ok(Written {
+                    record: render(&row, &BTreeSet::new(), &[]),
+                    version: row.version,
+                    seq: 0,
+                });
+            }
+            Some(_) => {
+                return Err(RecordError::AlreadyClaimed(
+                    "Someone else has this ticket already.".into(),
+                ));
+            }
+            None => {}
+        }
+        if wf.is_done(data.get("status").and_then(Value::as_str).unwrap_or("")) {
+            return Err(RecordError::Validation(vec![crate::domain::FieldError::new(
+                "status",
+                "the ticket is finished; reopen it first",
+            )]));
+        }
+        match (offer_of(data, now), via_offer) {
+            (Some((u, _)), _) if u != actor.user_id => {
+                return Err(RecordError::AlreadyClaimed(
+                    "The ticket is offered to another agent right now.".into(),
+                ));
+            }
+            (None, true) => {
+                return Err(RecordError::NoOffer(
+                    "There is no live offer of this ticket to you.".into(),
+                ));
+            }
+            _ => {}
+        }
+        let mut new = data.clone();
+        new.insert("assignee_id".into(), json!(actor.user_id));
+        new.remove("offer");
+        let change = json!({"from": null, "to": actor.user_id, "via": if via_offer { "offer" } else { "claim" }});
+        let events = [("ticket.updated", Value::Null), ("ticket.assigned", change)];
+        if let Some((row, seq)) = rewrite(&mut tx, &row, new, Some(actor.user_id), &events).await? {
+            tx.commit().await?;
+            return Ok(Written {
+                record: render(&row, &BTreeSet::new(), &[]),
+                version: row.version,
+                seq,
+            });
+        }
+        // Lost a race: look again; the winner is now the assignee.
+        tx.rollback().await?;
+    }
+    Err(RecordError::AlreadyClaimed(
+        "The ticket kept changing; try again.".into(),
+    ))
+}
+
+/// The agent turns down the offer made to them; the queue offers the
+/// ticket to the next agent.
+pub async fn decline(db: &TenantDb, actor: &Principal, id: Uuid) -> Result<Written> {
+    let kind = by_kind("ticket").ok_or(RecordError::NotFound)?;
+    let mut tx = db.begin().await?;
+    let row = readable(&mut tx, kind, actor, id).await?;
+    match offer_of(&row.data.0, db.clock().now()) {
+        Some((u, _)) if u == actor.user_id => {}
+        _ => {
+            return Err(RecordError::NoOffer(
+                "There is no live offer of this ticket to you.".into(),
+            ));
+        }
+    }
+    let (row, seq) = withdraw(&mut tx, &row, actor.user_id, "ticket.offer_declined", Some(actor.user_id))
+        .await?
+        .ok_or(RecordError::VersionConflict(row.version))?;
+    tx.commit().await?;
+    Ok(Written {
+        record: render(&row, &BTreeSet::new(), &[]),
+        version: row.version,
+        seq,
+    })
+}
+
+async fn withdraw(
+    tx: &mut TenantTx,
+    row: &RecordRow,
+    user: Uuid,
+    event: &str,
+    actor: Option<Uuid>,
+) -> Result<Option<(RecordRow, i64)>> {
+    let mut data = row.data.0.clone();
+    data.remove("offer");
+    let mut no = declined(&data);
+    if !no.contains(&user) {
+        no.push(user);
+    }
+    data.insert("declined_by".into(), json!(no));
+    rewrite(tx, row, data, actor, &[(event, json!({"user_id": user}))]).await
+}
+
+/// An offer's time ran out: it goes back to the queue (once, whichever
+/// node's timer is first).
+pub async fn expire_offer(db: &TenantDb, id: Uuid, user: Uuid) -> Result<Option<i64>> {
+    let now = db.clock().now();
+    let mut tx = db.begin().await?;
+    let Some(row) = records::get(&mut tx, "ticket", id).await? else {
+        return Ok(None);
+    };
+    let still = row
+        .data
+        .0
+        .get("offer")
+        .and_then(|o| o.get("user_id"))
+        .and_then(Value::as_str)
+        == Some(user.to_string().as_str());
+    if !still || offer_of(&row.data.0, now).is_some() {
+        return Ok(None);
+    }
+    let out = withdraw(&mut tx, &row, user, "ticket.offer_expired", None).await?;
+    tx.commit().await?;
+    Ok(out.map(|(_, seq)| seq))
+}
+
+/// Each agent's load: open tickets assigned to them plus live offers.
+async fn loads(tx: &mut TenantTx, wf: &TicketWorkflow, now: DateTime<Utc>) -> Result<HashMap<Uuid, i64>> {
+    let mut load: HashMap<Uuid, i64> = HashMap::new();
+    for (assignee, status, offered, until) in agents::ticket_holders(tx).await? {
+        if status.as_deref().is_some_and(|s| wf.is_done(s)) {
+            continue;
+        }
+        if let Some(a) = assignee.and_then(|s| Uuid::parse_str(&s).ok()) {
+            *load.entry(a).or_default() += 1;
+        }
+        let live = until
+            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+            .is_some_and(|t| t > now);
+        if live && let Some(o) = offered.and_then(|s| Uuid::parse_str(&s).ok()) {
+            *load.entry(o).or_default() += 1;
+        }
+    }
+    Ok(load)
+}
+
+/// Offers one waiting ticket of `queue` to the agent the queue's mode
+/// picks. `None`: the ticket needs no offer or nobody is eligible.
+pub async fn offer_next(db: &TenantDb, queue: Uuid, ticket: Uuid) -> Result<Option<(Uuid, i64)>> {
+    let now = db.clock().now();
+    let mut tx = db.begin().await?;
+    let (Some(q), Some(row)) = (
+        records::get(&mut tx, "queue", queue).await?,
+        records::get(&mut tx, "ticket", ticket).await?,
+    ) else {
+        return Ok(None);
+    };
+    let wf = ticket_workflow(&mut tx).await?;
+    let data = &row.data.0;
+    let mode = Mode::parse(q.data.0.get("routing").and_then(Value::as_str));
+    if uuid_of(data, "queue_id") != Some(queue)
+        || data.contains_key("assignee_id")
+        || offer_of(data, now).is_some()
+        || state(data, &wf).done
+        || mode == Mode::Manual
+    {
+        return Ok(None);
+    }
+    let members: Vec<Uuid> = q
+        .data
+        .0
+        .get("agent_ids")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).filter_map(|s| Uuid::parse_str(s).ok()).collect())
+        .unwrap_or_default();
+    let load = loads(&mut tx, &wf, now).await?;
+    let fresh = now - Duration::seconds(SEEN_TTL_SECS);
+    let candidates: Vec<Candidate> = agents::list(&mut tx)
+        .await?
+        .into_iter()
+        .filter(|a| members.is_empty() || members.contains(&a.user_id))
+        .map(|a| Candidate {
+            user_id: a.user_id,
+            online: a.status == "online" && a.seen_at.is_some_and(|s| s >= fresh),
+            load: load.get(&a.user_id).copied().unwrap_or(0),
+            capacity: a.capacity,
+            skills: a.skills.0.into_iter().collect(),
+        })
+        .collect();
+    let needs: BTreeSet<String> = data
+        .get("skills")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let last = agents::cursor(&mut tx, queue).await?;
+    let Some(agent) = routing::choose(mode, &candidates, &needs, &declined(data), last) else {
+        return Ok(None);
+    };
+    let secs = q
+        .data
+        .0
+        .get("offer_timeout_secs")
+        .and_then(Value::as_i64)
+        .unwrap_or(DEFAULT_OFFER_SECS);
+    let until = now + Duration::seconds(secs);
+    let mut new = data.clone();
+    new.insert(
+        "offer".into(),
+        json!({"user_id": agent, "offered_at": now, "expires_at": until}),
+    );
+    let change = json!({"user_id": agent, "expires_at": until});
+    let Some((_, seq)) = rewrite(&mut tx, &row, new, None, &[("ticket.offered", change)]).await? else {
+        return Ok(None);
+    };
+    agents::set_cursor(&mut tx, queue, agent).await?;
+    tx.commit().await?;
+    Ok(Some((agent, seq)))
+}

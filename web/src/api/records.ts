@@ -1,0 +1,80 @@
+// Record resources over the client: lists with keyset cursors, one record
+// with its version, writes with If-Match, CSV export and import.
+
+import type { ApiClient, ApiResult, Query, WriteResult } from './client';
+import type { CustomField, ImportReport, Page } from './types';
+
+export type KindPath = 'contacts' | 'companies' | 'deals' | 'pipelines' | 'activities' | 'tickets';
+
+export interface ListParams {
+  q?: string;
+  sort?: string;
+  limit?: number;
+  cursor?: string | null;
+  /** Field filters, e.g. `{industry: 'Software', 'amount.gte': '1000'}`. */
+  filters?: Record<string, string>;
+}
+
+export function listQuery(p: ListParams): Query {
+  return { ...(p.filters ?? {}), q: p.q, sort: p.sort, limit: p.limit, cursor: p.cursor ?? undefined };
+}
+
+export function list<T>(api: ApiClient, kind: KindPath, p: ListParams = {}, signal?: AbortSignal) {
+  return api.get<Page<T>>(`/${kind}`, listQuery(p), signal);
+}
+
+/** Every page, for small collections (a pipeline's deals); stops at `max`. */
+export async function listAll<T>(api: ApiClient, kind: KindPath, p: ListParams = {}, max = 2000) {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  let fromCache = false;
+  do {
+    const r: ApiResult<Page<T>> = await list<T>(api, kind, { ...p, limit: 200, cursor });
+    items.push(...r.data.items);
+    fromCache ||= r.fromCache;
+    cursor = r.data.next_cursor;
+  } while (cursor && items.length < max);
+  return { items, fromCache };
+}
+
+export function getRecord<T>(api: ApiClient, kind: KindPath, id: string, signal?: AbortSignal) {
+  return api.get<T>(`/${kind}/${id}`, undefined, signal);
+}
+
+export function createRecord<T>(api: ApiClient, kind: KindPath, body: object, label: string) {
+  return api.write<T>({ method: 'POST', path: `/${kind}`, body, label });
+}
+
+export function updateRecord<T>(
+  api: ApiClient,
+  kind: KindPath,
+  id: string,
+  patch: object,
+  version: number | undefined,
+  label: string,
+): Promise<WriteResult<T>> {
+  return api.write<T>({ method: 'PATCH', path: `/${kind}/${id}`, body: patch, ifMatch: version, label });
+}
+
+export function deleteRecord(api: ApiClient, kind: KindPath, id: string, version: number | undefined, label: string) {
+  return api.write<void>({ method: 'DELETE', path: `/${kind}/${id}`, ifMatch: version, label });
+}
+
+/** The list as CSV, with the same filters (src/http/csv.rs: `format=csv`). */
+export function exportCsv(api: ApiClient, kind: KindPath, p: ListParams) {
+  const { limit: _l, cursor: _c, ...rest } = p;
+  return api.blob(`/${kind}`, { query: { ...listQuery(rest), format: 'csv' }, accept: 'text/csv' });
+}
+
+export async function importCsv(api: ApiClient, kind: 'contacts' | 'companies', file: Blob, skipInvalid: boolean) {
+  const r = await api.request<ImportReport>('POST', `/${kind}/import`, {
+    raw: { data: file, type: 'text/csv' },
+    query: { skip_invalid: skipInvalid ? 'true' : undefined },
+  });
+  return r.data;
+}
+
+export async function customFields(api: ApiClient, kind: string): Promise<CustomField[]> {
+  const r = await api.get<Page<CustomField>>('/custom-fields', { kind });
+  return r.data.items.filter((f) => !f.retired);
+}

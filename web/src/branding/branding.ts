@@ -1,0 +1,88 @@
+// Tenant branding: name, logo, colours and locale from the public
+// `GET /t/{t}/api/v1/branding`. Colours become CSS variables on <html>, so
+// every stylesheet follows them. public/boot-branding.js does the same before
+// the first paint; this module keeps React's view of it current.
+
+export interface Branding {
+  slug: string;
+  name: string;
+  /** https:, same-origin path or data:image/… URL; anything else is ignored. */
+  logo_url?: string | null;
+  colors?: Partial<Record<ColorKey, string>>;
+  /** BCP 47, e.g. "de" or "en"; the default language for this tenant. */
+  locale?: string | null;
+}
+
+export type ColorKey = 'primary' | 'on_primary' | 'accent' | 'background' | 'surface' | 'text';
+
+export const COLOR_VARS: Record<ColorKey, string> = {
+  primary: '--brand-primary',
+  on_primary: '--brand-on-primary',
+  accent: '--brand-accent',
+  background: '--brand-bg',
+  surface: '--brand-surface',
+  text: '--brand-text',
+};
+
+// Only plain hex colours: a value goes into a style property, and a strict
+// shape means a tenant's settings can never smuggle in url(…) or expressions.
+const COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+
+export const storageKey = (slug: string) => `mandant:branding:${slug}`;
+
+export function isColor(v: unknown): v is string {
+  return typeof v === 'string' && COLOR.test(v);
+}
+
+export function safeLogoUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  if (/^data:image\/(png|svg\+xml|jpeg|webp|gif);/i.test(url)) return url;
+  try {
+    const u = new URL(url, location.origin);
+    if (u.protocol === 'https:' || u.origin === location.origin) return u.href;
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+export function applyBranding(b: Branding, root: HTMLElement = document.documentElement) {
+  const colors = b.colors ?? {};
+  for (const [key, cssVar] of Object.entries(COLOR_VARS) as [ColorKey, string][]) {
+    const v = colors[key];
+    if (isColor(v)) root.style.setProperty(cssVar, v);
+    else root.style.removeProperty(cssVar);
+  }
+  if (b.name) {
+    document.title = b.name;
+    root.setAttribute('data-tenant-name', b.name);
+  }
+  const meta = document.querySelector('meta[name="theme-color"]');
+  if (meta && isColor(colors.primary)) meta.setAttribute('content', colors.primary);
+}
+
+export function cachedBranding(slug: string): Branding | null {
+  try {
+    const raw = localStorage.getItem(storageKey(slug));
+    const b = raw ? (JSON.parse(raw) as Branding) : null;
+    return b && typeof b.name === 'string' ? b : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function fetchBranding(slug: string, fetchImpl: typeof fetch = fetch): Promise<Branding | null> {
+  try {
+    const r = await fetchImpl(`/t/${slug}/api/v1/branding`, { headers: { accept: 'application/json' } });
+    if (!r.ok) return null;
+    const b = (await r.json()) as Branding;
+    try {
+      localStorage.setItem(storageKey(slug), JSON.stringify(b));
+    } catch {
+      // Storage full or disabled: the branding still applies to this page.
+    }
+    return b;
+  } catch {
+    return null;
+  }
+}

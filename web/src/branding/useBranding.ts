@@ -1,0 +1,27 @@
+import { useEffect, useState } from 'react';
+import { applyBranding, cachedBranding, fetchBranding, type Branding } from './branding';
+
+/** The tenant's branding: cached at once, then fresh from the server. */
+export function useBranding(slug: string): Branding | null {
+  const [branding, setBranding] = useState<Branding | null>(() => cachedBranding(slug));
+  useEffect(() => {
+    let live = true;
+    const onBoot = (e: Event) => {
+      const b = (e as CustomEvent<Branding>).detail;
+      if (live && b?.slug === slug) setBranding(b);
+    };
+    // The boot script may still be fetching; take its answer when it comes.
+    window.addEventListener('mandant:branding', onBoot);
+    void fetchBranding(slug).then((b) => {
+      if (live && b) {
+        applyBranding(b);
+        setBranding(b);
+      }
+    });
+    return () => {
+      live = false;
+      window.removeEventListener('mandant:branding', onBoot);
+    };
+  }, [slug]);
+  return branding;
+}

@@ -1,0 +1,45 @@
+// The WebSocket protocol's frames (API.md "WebSocket"), as TypeScript types.
+
+export type PresenceState = 'viewing' | 'editing' | 'idle';
+
+export interface PresenceMember {
+  user_id: string;
+  name: string;
+  state: PresenceState;
+}
+
+export interface EventFrame<T = Record<string, unknown>> {
+  type: 'event';
+  topic: string;
+  seq: number;
+  /** e.g. `deal.updated`, `contact.deleted` */
+  event: string;
+  data: T;
+}
+
+export interface SubscribedFrame {
+  type: 'subscribed';
+  id?: string | null;
+  topic: string;
+  /** The tenant's newest sequence number when the subscription started. */
+  seq: number;
+  recovered: boolean;
+}
+
+export type ServerFrame =
+  | SubscribedFrame
+  | EventFrame
+  | { type: 'unsubscribed'; id?: string | null; topic: string }
+  | { type: 'presence'; topic: string; members: PresenceMember[] }
+  | { type: 'resync'; topic: string; reason: string }
+  | { type: 'error'; id?: string | null; code: string; message: string }
+  | { type: 'pong'; id?: string | null };
+
+export type ClientFrame =
+  | { type: 'subscribe'; id: string; topic: string; since?: number }
+  | { type: 'unsubscribe'; id: string; topic: string }
+  | { type: 'presence'; id: string; topic: string; state: PresenceState }
+  | { type: 'ping'; id: string };
+
+/** Close code the server uses when the session behind the socket ended. */
+export const CLOSE_SESSION_ENDED = 4401;
