@@ -103,6 +103,7 @@ impl Services {
             ms = report.elapsed.as_millis() as u64,
             "tenant schemas are current"
         );
+        self.adopt_support();
         if !report.failed.is_empty() {
             anyhow::bail!(
                 "{} tenant(s) failed to migrate: {:?}",
@@ -111,6 +112,39 @@ impl Services {
             );
         }
         Ok(())
+    }
+}
+
+impl Services {
+    /// Starts the hub of every tenant that has queues, in the background:
+    /// SLA alarms and offer expiries must fire on a node even when nobody
+    /// is connected, and after a restart they are rebuilt from storage.
+    fn adopt_support(&self) {
+        let (tenants, storage, rt) = (
+            self.tenants.clone(),
+            self.storage.clone(),
+            self.realtime.clone(),
+        );
+        tokio::spawn(async move {
+            let Ok(list) = tenants.list().await else {
+                return;
+            };
+            for t in list {
+                let t = Arc::new(t);
+                let Ok(db) = storage.tenant_db(&t).await else {
+                    continue;
+                };
+                let has_queues = async {
+                    let mut tx = db.begin_read().await?;
+                    let ids = crate::storage::records::ids_of_kind(&mut tx, "queue").await?;
+                    tx.rollback().await?;
+                    Ok::<_, crate::storage::StorageError>(!ids.is_empty())
+                };
+                if has_queues.await.unwrap_or(false) {
+                    rt.engage(&t, &db).await;
+                }
+            }
+        });
     }
 }
 

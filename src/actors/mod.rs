@@ -100,6 +100,16 @@ impl Realtime {
         Ok(addr)
     }
 
+    /// Starts the tenant's hub on this node if it is not running, so its
+    /// queues keep their timers (support writes call this).
+    pub async fn engage(self: &Arc<Self>, tenant: &Arc<Tenant>, db: &TenantDb) {
+        if self.running(tenant.id).is_none()
+            && let Err(e) = self.hub(tenant, db).await
+        {
+            tracing::warn!(tenant = %tenant.slug, error = %e, "could not start the tenant's hub");
+        }
+    }
+
     /// A write committed events up to `seq`: wake this node's hub, and tell
     /// the other nodes. Never waits: a full mailbox or a lost message is
     /// caught up by the hub's one-second tick.

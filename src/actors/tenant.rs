@@ -8,8 +8,8 @@
 //! registers it, so hand-over from replay to live has no gap and no overlap.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -22,6 +22,7 @@ use crate::identity::Principal;
 use crate::records::events::{audience, redacted};
 use crate::storage::events::EventRow;
 use crate::storage::{StorageError, TenantDb, events, records};
+use crate::support::dashboards::{Board, DashboardActor, Figures};
 use crate::support::queue::{self, QueueActor};
 
 /// Recent events kept for resumes without a database read.
@@ -94,6 +95,10 @@ pub struct TenantActor {
     /// Queues with timers or routing pending: the hub stays up for them.
     armed: HashSet<uuid::Uuid>,
     ticks: u32,
+    /// Live dashboards, started by their first subscriber, and the last
+    /// figures each pushed (what a new subscriber gets at once).
+    dashboards: HashMap<Board, Addr<DashboardActor>>,
+    figures: HashMap<Board, Frame>,
 }
 
 impl TenantActor {
@@ -117,6 +122,8 @@ impl TenantActor {
             queues: HashMap::new(),
             armed: HashSet::new(),
             ticks: 0,
+            dashboards: HashMap::new(),
+            figures: HashMap::new(),
         }
     }
 
@@ -152,6 +159,46 @@ impl TenantActor {
         for q in self.queues.values() {
             q.do_send(queue::Observe(batch.clone()));
         }
+        for d in self.dashboards.values() {
+            d.do_send(queue::Observe(batch.clone()));
+        }
+    }
+
+    /// Subscribes a session to a dashboard: no replay, the current figures
+    /// at once (when there are any yet), then every coalesced update.
+    fn subscribe_dashboard(
+        &mut self,
+        s: Subscribe,
+        board: Board,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), Refused> {
+        let entry = self
+            .sessions
+            .get_mut(&s.session)
+            .ok_or_else(|| Refused("not_found", "unknown session".into()))?;
+        if !entry.principal.has("dashboards:read") {
+            return Err(Refused(
+                "forbidden",
+                "This topic needs the permission dashboards:read.".into(),
+            ));
+        }
+        entry.overflow.store(false, Ordering::Relaxed);
+        if !entry.topics.contains(&s.topic) {
+            entry.topics.push(s.topic);
+        }
+        let name = s.topic.name();
+        Self::push(
+            entry,
+            protocol::subscribed(s.id.as_deref(), &name, self.last_seq, true).into(),
+        );
+        if let Some(f) = self.figures.get(&board) {
+            Self::push(entry, f.clone());
+        }
+        if !self.dashboards.contains_key(&board) {
+            let d = DashboardActor::new(board, self.db.clone(), ctx.address()).start();
+            self.dashboards.insert(board, d);
+        }
+        Ok(())
     }
 
     /// Tells the nodes that agents with live sockets here are connected;
@@ -332,7 +379,9 @@ impl Actor for TenantActor {
         };
         ctx.spawn(load.into_actor(self).map(|res, act, ctx| match res {
             Ok(ids) => ids.into_iter().for_each(|id| act.start_queue(id, ctx)),
-            Err(e) => tracing::warn!(tenant = %act.tenant.slug, error = %e, "queues failed to load"),
+            Err(e) => {
+                tracing::warn!(tenant = %act.tenant.slug, error = %e, "queues failed to load")
+            }
         }));
         // Catches up whatever a lost notification did not announce
         // (another node's write while Redis was away, a full mailbox).
@@ -370,6 +419,9 @@ impl Actor for TenantActor {
     fn stopped(&mut self, _: &mut Self::Context) {
         for q in self.queues.values() {
             q.do_send(queue::Stop);
+        }
+        for d in self.dashboards.values() {
+            d.do_send(crate::support::dashboards::Stop);
         }
         if let Some(f) = self.on_stop.take() {
             f(self.tenant.id);
@@ -466,7 +518,11 @@ pub struct Subscribe {
 impl Handler<Subscribe> for TenantActor {
     type Result = AtomicResponse<Self, Result<(), Refused>>;
 
-    fn handle(&mut self, s: Subscribe, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, s: Subscribe, ctx: &mut Context<Self>) -> Self::Result {
+        if let Topic::Dashboard(board) = s.topic {
+            let res = self.subscribe_dashboard(s, board, ctx);
+            return AtomicResponse::new(Box::pin(actix::fut::ready(res)));
+        }
         let db = self.db.clone();
         let principal = self.sessions.get(&s.session).map(|e| e.principal.clone());
         let since = s.since;
@@ -490,7 +546,7 @@ impl Handler<Subscribe> for TenantActor {
                 Topic::Record(k, id) => Some((*k, *id)),
                 Topic::Pipeline(id) => Some(("pipeline", *id)),
                 Topic::Queue(id) => Some(("queue", *id)),
-                Topic::Kind(_) => None,
+                Topic::Kind(_) | Topic::Dashboard(_) => None,
             };
             let mut tx = db
                 .begin_read()
@@ -747,6 +803,20 @@ impl Handler<queue::Armed> for TenantActor {
             self.armed.insert(m.0);
         } else {
             self.armed.remove(&m.0);
+        }
+    }
+}
+
+impl Handler<Figures> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, f: Figures, _: &mut Context<Self>) {
+        let topic = Topic::Dashboard(f.board);
+        let frame: Frame = protocol::dashboard(&topic.name(), f.seq, &f.data).into();
+        self.figures.insert(f.board, frame.clone());
+        for entry in self.sessions.values_mut() {
+            if entry.topics.contains(&topic) {
+                Self::push(entry, frame.clone());
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::records::schema::{COMMENT, by_kind, by_path};
+use crate::support::dashboards::Board;
 
 /// A parsed topic (API.md): `contacts`, `pipeline:<id>`, `ticket:<id>`, …
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -14,6 +15,8 @@ pub enum Topic {
     Queue(Uuid),
     Ticket(Uuid),
     Record(&'static str, Uuid),
+    /// A live dashboard: figures, not events.
+    Dashboard(Board),
 }
 
 impl Topic {
@@ -28,6 +31,7 @@ impl Topic {
             "pipeline" => Topic::Pipeline(id(parts.next())?),
             "queue" => Topic::Queue(id(parts.next())?),
             "ticket" => Topic::Ticket(id(parts.next())?),
+            "dashboard" => Topic::Dashboard(Board::parse(parts.next()?)?),
             "record" => {
                 let kind = by_kind(parts.next()?)?;
                 Topic::Record(kind.kind, id(parts.next())?)
@@ -44,6 +48,7 @@ impl Topic {
             Topic::Queue(id) => format!("queue:{id}"),
             Topic::Ticket(id) => format!("ticket:{id}"),
             Topic::Record(k, id) => format!("record:{k}:{id}"),
+            Topic::Dashboard(b) => format!("dashboard:{}", b.name()),
         }
     }
 
@@ -54,6 +59,7 @@ impl Topic {
             Topic::Pipeline(_) => "deal",
             Topic::Queue(_) | Topic::Ticket(_) => "ticket",
             Topic::Record(k, _) => k,
+            Topic::Dashboard(_) => "",
         }
     }
 
@@ -73,6 +79,7 @@ impl Topic {
                     || (kind == COMMENT && field("ticket_id") == Some(*id))
             }
             Topic::Record(k, id) => kind == *k && record == *id,
+            Topic::Dashboard(_) => false,
         }
     }
 }
@@ -92,6 +99,8 @@ mod tests {
             &format!("pipeline:{id}"),
             &format!("ticket:{id}"),
             &format!("record:contact:{id}"),
+            "dashboard:sales",
+            "dashboard:support",
         ] {
             assert_eq!(Topic::parse(raw).map(|t| t.name()).as_deref(), Some(raw));
         }
@@ -102,7 +111,8 @@ mod tests {
             "pipeline:xyz",
             &format!("ticket:{id}:x"),
             "record:ghost:1",
-            "dashboard:sales",
+            "dashboard:pets",
+            "dashboard",
         ] {
             assert!(Topic::parse(bad).is_none(), "{bad}");
         }

@@ -53,6 +53,8 @@ needs!(
     TicketsRead = "tickets:read",
     TicketsWrite = "tickets:write",
     TicketsDelete = "tickets:delete",
+    TicketsAssign = "tickets:assign",
+    DashboardsRead = "dashboards:read",
     QueuesRead = "queues:read",
     QueuesWrite = "queues:write",
     ActivitiesRead = "activities:read",

@@ -20,6 +20,7 @@ mod records;
 pub mod request_context;
 mod roles;
 mod security;
+mod support;
 pub mod tenant_routes;
 mod users;
 mod ws;

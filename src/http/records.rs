@@ -71,7 +71,7 @@ impl From<RecordError> for ApiError {
     }
 }
 
-fn etag(version: i64) -> (header::HeaderName, String) {
+pub(super) fn etag(version: i64) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{version}\""))
 }
 
@@ -128,6 +128,14 @@ pub async fn list<K: Kind>(
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next})))
 }
 
+/// Tickets and queues have timers: the node that writes them keeps the
+/// tenant's hub (and its queue actors) running.
+async fn engage_support<K: Kind>(s: &Services, scope: &super::extract::TenantScope) {
+    if matches!(K::PATH, "tickets" | "queues") {
+        s.realtime.engage(&scope.tenant, &scope.db).await;
+    }
+}
+
 pub async fn create<K: Kind>(
     a: Authorized<K::Write>,
     s: web::Data<Services>,
@@ -136,6 +144,7 @@ pub async fn create<K: Kind>(
     let body = body.into_inner()?;
     let quota = crate::limits::plans::quotas(a.scope.tenant.plan).records;
     let w = service::create(&a.scope.db, def::<K>()?, &a.principal, &body, quota).await?;
+    engage_support::<K>(&s, &a.scope).await;
     s.realtime.committed(a.scope.tenant.id, w.seq).await;
     let id = w.record["id"].as_str().unwrap_or_default().to_owned();
     Ok(HttpResponse::Created()
@@ -173,6 +182,7 @@ pub async fn update<K: Kind>(
         expected,
     )
     .await?;
+    engage_support::<K>(&s, &a.scope).await;
     s.realtime.committed(a.scope.tenant.id, w.seq).await;
     Ok(HttpResponse::Ok()
         .insert_header(etag(w.version))
@@ -207,6 +217,7 @@ pub async fn add_comment(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
     let w = service::add_comment(&a.scope.db, &a.principal, path.id, &body).await?;
+    engage_support::<Tickets>(&s, &a.scope).await;
     s.realtime.committed(a.scope.tenant.id, w.seq).await;
     Ok(HttpResponse::Created().json(w.record))
 }

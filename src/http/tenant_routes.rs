@@ -8,7 +8,9 @@ use super::authz::*;
 use super::records::{
     Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
-use super::{api_keys, auth, branding, csv, me, record_meta, records, roles, security, users, ws};
+use super::{
+    api_keys, auth, branding, csv, me, record_meta, records, roles, security, support, users, ws,
+};
 
 /// What a route demands of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +181,21 @@ tenant_routes! {
         get => records::comments [TicketsRead],
         post => records::add_comment [TicketsWrite],
     }
+    "/queues/{id}/tickets" { get => support::queue_tickets [QueuesRead] }
+    "/tickets/{id}/claim" { post => support::claim [TicketsAssign] }
+    "/tickets/{id}/offer/accept" { post => support::accept_offer [TicketsAssign] }
+    "/tickets/{id}/offer/decline" { post => support::decline_offer [TicketsAssign] }
+    "/agents" { get => support::list_agents [UsersRead] }
+    "/agents/{id}" { patch => support::update_agent [QueuesWrite] }
+    "/me/agent" {
+        get => support::my_agent [TicketsAssign],
+        put => support::put_my_agent [TicketsAssign],
+    }
+    "/settings/business-calendar" {
+        get => support::get_calendar [SlaPoliciesRead],
+        put => support::put_calendar [AdminSettings],
+    }
+    "/dashboards/{name}" { get => support::dashboard [DashboardsRead] }
     "/custom-fields" {
         get => record_meta::list_fields [CustomFieldsRead],
         post => record_meta::create_field [CustomFieldsWrite],

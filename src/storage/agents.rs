@@ -110,7 +110,14 @@ pub async fn touch(tx: &mut TenantTx, users: &[Uuid], now: DateTime<Utc>) -> Res
 /// and expiry, for counting each agent's load.
 pub async fn ticket_holders(
     tx: &mut TenantTx,
-) -> Result<Vec<(Option<String>, Option<String>, Option<String>, Option<String>)>> {
+) -> Result<
+    Vec<(
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )>,
+> {
     let sql = match tx.dialect() {
         Dialect::Sqlite => {
             "SELECT json_extract(data, '$.assignee_id'), json_extract(data, '$.status'), \

@@ -117,10 +117,12 @@ pub async fn delete(tx: &mut TenantTx, kind: &str, id: Uuid) -> Result<bool> {
 
 /// Every record id of `kind` (for small kinds: queues, pipelines).
 pub async fn ids_of_kind(tx: &mut TenantTx, kind: &str) -> Result<Vec<Uuid>> {
-    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, Uuid>("SELECT id FROM records WHERE kind = $1")
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar::<_, Uuid>("SELECT id FROM records WHERE kind = $1")
         .bind(kind)
         .fetch_all(c)
-        .await)?)
+        .await)?,
+    )
 }
 
 /// Which of `ids` exist as records of `kind`.

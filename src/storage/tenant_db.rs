@@ -5,8 +5,8 @@ use std::sync::Arc;
 use sqlx::{AssertSqlSafe, PgPool, SqlSafeStr, SqlStr, SqlitePool};
 
 use super::TenantTx;
-use crate::support::Clock;
 use super::error::Result;
+use crate::support::Clock;
 
 /// Opens transactions in one tenant's storage and nowhere else.
 ///
@@ -42,9 +42,9 @@ impl TenantDb {
         let scope = scope_sql(schema, role);
         Self(
             Arc::new(Inner::Postgres {
-            pool,
-            begin_rw: AssertSqlSafe(format!("BEGIN; {scope}")).into_sql_str(),
-            begin_ro: AssertSqlSafe(format!("BEGIN READ ONLY; {scope}")).into_sql_str(),
+                pool,
+                begin_rw: AssertSqlSafe(format!("BEGIN; {scope}")).into_sql_str(),
+                begin_ro: AssertSqlSafe(format!("BEGIN READ ONLY; {scope}")).into_sql_str(),
             }),
             Clock::system(),
         )

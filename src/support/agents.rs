@@ -13,7 +13,12 @@ use crate::storage::{TenantDb, TenantTx, events};
 
 pub const STATUSES: [&str; 3] = ["online", "away", "offline"];
 
-async fn announce(tx: &mut TenantTx, event_type: &str, row: &AgentRow, actor: Option<Uuid>) -> Result<i64, RecordError> {
+async fn announce(
+    tx: &mut TenantTx,
+    event_type: &str,
+    row: &AgentRow,
+    actor: Option<Uuid>,
+) -> Result<i64, RecordError> {
     Ok(events::append(
         tx,
         &events::NewEvent {
@@ -39,7 +44,9 @@ pub async fn touch(db: &TenantDb, users: &[Uuid]) -> Result<Option<i64>, RecordE
     for u in users {
         let before = agents::get(&mut tx, *u).await?;
         agents::touch(&mut tx, &[*u], now).await?;
-        if before.as_ref().is_none_or(|b| b.seen_at.is_none_or(|s| s < stale))
+        if before
+            .as_ref()
+            .is_none_or(|b| b.seen_at.is_none_or(|s| s < stale))
             && let Some(row) = agents::get(&mut tx, *u).await?
         {
             seq = Some(announce(&mut tx, "agent.online", &row, Some(*u)).await?);
@@ -71,7 +78,11 @@ pub fn view(row: &AgentRow, now: chrono::DateTime<chrono::Utc>) -> serde_json::V
     let connected = row
         .seen_at
         .is_some_and(|s| s >= now - chrono::Duration::seconds(SEEN_TTL_SECS));
-    let effective = if connected { row.status.as_str() } else { "offline" };
+    let effective = if connected {
+        row.status.as_str()
+    } else {
+        "offline"
+    };
     json!({
         "user_id": row.user_id,
         "status": row.status,

@@ -11,6 +11,7 @@
 pub mod agents;
 pub mod calendar;
 pub mod clock;
+pub mod dashboards;
 pub mod queue;
 pub mod routing;
 pub mod sla;

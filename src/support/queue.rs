@@ -1,5 +1,5 @@
-//! One ticket queue as an actor: its open tickets in order (priority, then
-//! SLA due instant, then age), a timer for the next SLA alarm or offer
+//! One ticket queue as an actor: its open, unassigned tickets in order
+//! (priority, then SLA due instant, then age), a timer for the next SLA alarm or offer
 //! expiry, and routing. It lives beside its tenant's hub, which feeds it
 //! every committed event and relays its position changes to `queue:<id>`
 //! subscribers.
@@ -58,7 +58,7 @@ pub fn order_key(id: Uuid, data: &Map<String, Value>) -> Key {
     )
 }
 
-/// The open tickets of `queue`, from storage.
+/// The open tickets of `queue`, from storage (assigned ones included).
 pub async fn open_tickets(
     tx: &mut TenantTx,
     queue: Uuid,
@@ -71,15 +71,7 @@ pub async fn open_tickets(
     let rows = records::select(tx, sql, &[Bind::Text(queue.to_string())]).await?;
     Ok(rows
         .into_iter()
-        .filter(|r| {
-            !wf.is_done(
-                r.data
-                    .0
-                    .get("status")
-                    .and_then(Value::as_str)
-                    .unwrap_or(""),
-            )
-        })
+        .filter(|r| !wf.is_done(r.data.0.get("status").and_then(Value::as_str).unwrap_or("")))
         .collect())
 }
 
@@ -90,7 +82,9 @@ enum Due {
 }
 
 struct Entry {
-    key: Key,
+    /// In the queue's order while unassigned; an assigned ticket stays
+    /// here only for its timers.
+    key: Option<Key>,
     version: i64,
     dues: Vec<(DateTime<Utc>, Due)>,
     /// Unassigned with no live offer: routing's work.
@@ -115,7 +109,13 @@ pub struct QueueActor {
 }
 
 impl QueueActor {
-    pub fn new(tenant: TenantId, db: TenantDb, queue: Uuid, hub: Addr<TenantActor>, rt: Weak<Realtime>) -> Self {
+    pub fn new(
+        tenant: TenantId,
+        db: TenantDb,
+        queue: Uuid,
+        hub: Addr<TenantActor>,
+        rt: Weak<Realtime>,
+    ) -> Self {
         Self {
             tenant,
             db,
@@ -160,15 +160,18 @@ impl QueueActor {
         for (at, d) in &dues {
             self.timers.insert((*at, id, *d));
         }
-        let key = order_key(id, data);
-        self.order.insert(key);
+        let unassigned = !data.contains_key("assignee_id");
+        let key = unassigned.then(|| order_key(id, data));
+        if let Some(k) = key {
+            self.order.insert(k);
+        }
         self.tickets.insert(
             id,
             Entry {
                 key,
                 version,
                 dues,
-                waiting: !data.contains_key("assignee_id") && offer.is_none(),
+                waiting: unassigned && offer.is_none(),
             },
         );
         Some(true)
@@ -178,7 +181,9 @@ impl QueueActor {
         let Some(e) = self.tickets.remove(&id) else {
             return false;
         };
-        self.order.remove(&e.key);
+        if let Some(k) = e.key {
+            self.order.remove(&k);
+        }
         for (at, d) in e.dues {
             self.timers.remove(&(at, id, d));
         }
@@ -186,7 +191,7 @@ impl QueueActor {
     }
 
     fn position(&self, id: Uuid) -> Option<usize> {
-        let key = self.tickets.get(&id)?.key;
+        let key = self.tickets.get(&id)?.key?;
         Some(self.order.range(..key).count())
     }
 
@@ -220,6 +225,7 @@ impl QueueActor {
             .copied()
             .collect();
         for (at, id, d) in due {
+            tracing::debug!(queue = %self.queue, ticket = %id, due = ?d, "timer due");
             // Done with this instant whatever happens: the ticket's next
             // event brings its next timers.
             self.timers.remove(&(at, id, d));
@@ -316,7 +322,9 @@ impl Actor for QueueActor {
         let (db, queue) = (self.db.clone(), self.queue);
         let load = async move {
             let mut tx = db.begin_read().await?;
-            let wf = ticket_workflow(&mut tx).await.map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            let wf = ticket_workflow(&mut tx)
+                .await
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
             let q = records::get(&mut tx, "queue", queue).await?;
             let rows = open_tickets(&mut tx, queue, &wf).await?;
             tx.rollback().await?;
@@ -327,7 +335,11 @@ impl Actor for QueueActor {
         ctx.wait(load.into_actor(self).map(|res, act, ctx| match res {
             Ok((wf, q, rows)) => {
                 act.wf = wf;
-                act.mode = Mode::parse(q.as_ref().and_then(|q| q.data.0.get("routing")).and_then(Value::as_str));
+                act.mode = Mode::parse(
+                    q.as_ref()
+                        .and_then(|q| q.data.0.get("routing"))
+                        .and_then(Value::as_str),
+                );
                 for r in rows {
                     let mut data = r.data.0.clone();
                     data.insert("created_at".into(), serde_json::json!(r.created_at));
@@ -358,7 +370,9 @@ impl Handler<Observe> for QueueActor {
                     let here = if e.event_type == "ticket.deleted" {
                         self.remove(e.record_id).then_some(false)
                     } else {
-                        let Some(data) = e.data.0.as_object() else { continue };
+                        let Some(data) = e.data.0.as_object() else {
+                            continue;
+                        };
                         let version = data.get("version").and_then(Value::as_i64).unwrap_or(0);
                         let was = self.tickets.contains_key(&e.record_id);
                         match self.upsert(e.record_id, version, data) {
@@ -368,7 +382,11 @@ impl Handler<Observe> for QueueActor {
                         }
                     };
                     if let Some(here) = here {
-                        let position = if here { self.position(e.record_id) } else { None };
+                        let position = if here {
+                            self.position(e.record_id)
+                        } else {
+                            None
+                        };
                         self.hub.do_send(Moved {
                             queue: self.queue,
                             ticket: e.record_id,

@@ -102,8 +102,14 @@ mod tests {
         let second = choose(Mode::RoundRobin, &a, &none, &[], first);
         assert_eq!(second, Some(ids[1]));
         // ids[2] is at capacity and ids[3] offline: back to the start.
-        assert_eq!(choose(Mode::RoundRobin, &a, &none, &[], second), Some(ids[0]));
-        assert_eq!(choose(Mode::RoundRobin, &a, &none, &[ids[0]], second), Some(ids[1]));
+        assert_eq!(
+            choose(Mode::RoundRobin, &a, &none, &[], second),
+            Some(ids[0])
+        );
+        assert_eq!(
+            choose(Mode::RoundRobin, &a, &none, &[ids[0]], second),
+            Some(ids[1])
+        );
     }
 
     #[test]
@@ -111,9 +117,15 @@ mod tests {
         let mut a = agents(&[2, 1, 1]);
         let ids: Vec<Uuid> = a.iter().map(|c| c.user_id).collect();
         let none = BTreeSet::new();
-        assert_eq!(choose(Mode::LeastLoaded, &a, &none, &[], None), Some(ids[1]));
+        assert_eq!(
+            choose(Mode::LeastLoaded, &a, &none, &[], None),
+            Some(ids[1])
+        );
         // A tie continues the rotation after the last offer.
-        assert_eq!(choose(Mode::LeastLoaded, &a, &none, &[], Some(ids[1])), Some(ids[2]));
+        assert_eq!(
+            choose(Mode::LeastLoaded, &a, &none, &[], Some(ids[1])),
+            Some(ids[2])
+        );
         a[0].skills = BTreeSet::from(["de".to_owned(), "billing".to_owned()]);
         let needs = BTreeSet::from(["billing".to_owned()]);
         assert_eq!(choose(Mode::Skills, &a, &needs, &[], None), Some(ids[0]));

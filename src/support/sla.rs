@@ -83,7 +83,11 @@ impl Clock {
     fn start(target_mins: i64, now: DateTime<Utc>, paused: bool) -> Self {
         Self {
             target_mins,
-            state: if paused { State::Paused } else { State::Running },
+            state: if paused {
+                State::Paused
+            } else {
+                State::Running
+            },
             started_at: now,
             consumed_secs: 0,
             since: (!paused).then_some(now),
@@ -382,7 +386,11 @@ pub fn on_save(
         && let Some(c) = sla.resolution.as_mut()
         && c.state == State::Met
     {
-        c.state = if paused { State::Paused } else { State::Running };
+        c.state = if paused {
+            State::Paused
+        } else {
+            State::Running
+        };
         c.since = (!paused).then_some(now);
         c.met_at = None;
     }
@@ -459,7 +467,10 @@ mod tests {
         let m = Measure::Wall;
         let sla = on_save(None, Some(&p), &state("new", false), &m, t0());
         let fr = sla.as_ref().and_then(|s| s.first_response.clone());
-        assert_eq!(fr.and_then(|c| c.due_at), Some(t0() + Duration::minutes(60)));
+        assert_eq!(
+            fr.and_then(|c| c.due_at),
+            Some(t0() + Duration::minutes(60))
+        );
         let paused = on_save(
             sla,
             Some(&p),
@@ -474,7 +485,9 @@ mod tests {
             &m,
             t0() + Duration::minutes(50),
         );
-        let c = resumed.and_then(|s| s.first_response).map(|c| (c.due_at, c.warn_at));
+        let c = resumed
+            .and_then(|s| s.first_response)
+            .map(|c| (c.due_at, c.warn_at));
         // 20 minutes counted, 30 paused: due 90 minutes after the start,
         // warned at 80 % of 60 = 48 counted minutes.
         assert_eq!(
@@ -490,14 +503,36 @@ mod tests {
     fn alarms_fire_once_and_a_reply_meets_the_clock() {
         let p = policy();
         let m = Measure::Wall;
-        let mut sla = on_save(None, Some(&p), &state("new", false), &m, t0()).unwrap_or_else(|| unreachable!());
+        let mut sla = on_save(None, Some(&p), &state("new", false), &m, t0())
+            .unwrap_or_else(|| unreachable!());
         let at = t0() + Duration::minutes(48);
-        assert_eq!(sla.fire(Metric::FirstResponse, Alarm::Warning, at - Duration::seconds(1)), None);
-        assert_eq!(sla.fire(Metric::FirstResponse, Alarm::Warning, at), Some(at));
-        assert_eq!(sla.fire(Metric::FirstResponse, Alarm::Warning, at), None, "only once");
+        assert_eq!(
+            sla.fire(
+                Metric::FirstResponse,
+                Alarm::Warning,
+                at - Duration::seconds(1)
+            ),
+            None
+        );
+        assert_eq!(
+            sla.fire(Metric::FirstResponse, Alarm::Warning, at),
+            Some(at)
+        );
+        assert_eq!(
+            sla.fire(Metric::FirstResponse, Alarm::Warning, at),
+            None,
+            "only once"
+        );
         let sla = on_reply(sla, Some(&p), &state("open", false), true, &m, at);
-        assert_eq!(sla.first_response.as_ref().map(|c| c.state), Some(State::Met));
-        assert!(sla.alarms().iter().all(|(_, metric, _)| *metric == Metric::Resolution));
+        assert_eq!(
+            sla.first_response.as_ref().map(|c| c.state),
+            Some(State::Met)
+        );
+        assert!(
+            sla.alarms()
+                .iter()
+                .all(|(_, metric, _)| *metric == Metric::Resolution)
+        );
         // The customer writes back: the next-response clock starts.
         let sla = on_reply(sla, Some(&p), &state("open", false), false, &m, at);
         assert_eq!(
@@ -511,11 +546,26 @@ mod tests {
         let p = policy();
         let m = Measure::Wall;
         let sla = on_save(None, Some(&p), &state("new", false), &m, t0());
-        let done = on_save(sla, Some(&p), &state("resolved", true), &m, t0() + Duration::minutes(100));
+        let done = on_save(
+            sla,
+            Some(&p),
+            &state("resolved", true),
+            &m,
+            t0() + Duration::minutes(100),
+        );
         assert!(done.as_ref().is_some_and(|s| s.alarms().is_empty()));
-        let reopened = on_save(done, Some(&p), &state("open", false), &m, t0() + Duration::minutes(200));
+        let reopened = on_save(
+            done,
+            Some(&p),
+            &state("open", false),
+            &m,
+            t0() + Duration::minutes(200),
+        );
         let r = reopened.and_then(|s| s.resolution);
         // 100 minutes were counted; 140 remain from the reopening.
-        assert_eq!(r.and_then(|c| c.due_at), Some(t0() + Duration::minutes(340)));
+        assert_eq!(
+            r.and_then(|c| c.due_at),
+            Some(t0() + Duration::minutes(340))
+        );
     }
 }

@@ -6,28 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::helpers::{Backend, spawn_app};
-
-/// xorshift64*: tiny, seeded, good enough to pick cases.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-}
+use crate::helpers::{Backend, Rng, spawn_app};
 
 const STRINGS: &[&str] = &[
     "",

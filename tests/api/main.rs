@@ -23,3 +23,5 @@ mod realtime;
 mod records;
 mod scale;
 mod shards;
+mod sla;
+mod support_kit;

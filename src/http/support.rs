@@ -1,0 +1,258 @@
+//! The support engine's routes: a queue's ordered tickets, claims and
+//! offers, agents' availability, the business calendar and dashboards.
+
+use std::collections::BTreeSet;
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::authz::*;
+use super::extract::{IdPath, NamePath, TenantScope};
+use super::json::ApiJson;
+use super::problem::ApiError;
+use super::records::etag;
+use crate::app::Services;
+use crate::domain::{FieldError, Validation};
+use crate::identity::{Decision, Principal};
+use crate::records::service::{Written, meta, render, ticket_workflow};
+use crate::storage::{agents as agent_rows, records, settings, users};
+use crate::support::calendar::{self, CalendarSetting};
+use crate::support::dashboards::{self, Board};
+use crate::support::queue::{open_tickets, order_key};
+use crate::support::{agents, tickets};
+
+/// The queue's waiting tickets (open, unassigned) in queue order, as far
+/// as the caller may see them; `position` is the place in the whole queue.
+pub async fn queue_tickets(
+    a: Authorized<QueuesRead>,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    let mut tx = a.scope.db.begin_read().await?;
+    if records::get(&mut tx, "queue", path.id).await?.is_none() {
+        return Err(ApiError::not_found());
+    }
+    let wf = ticket_workflow(&mut tx).await?;
+    let rows: Vec<_> = open_tickets(&mut tx, path.id, &wf)
+        .await?
+        .into_iter()
+        .filter(|r| !r.data.0.contains_key("assignee_id"))
+        .collect();
+    tx.rollback().await?;
+    let mut keyed: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let mut d = r.data.0.clone();
+            d.insert("created_at".into(), json!(r.created_at));
+            (order_key(r.id, &d), r)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let items: Vec<Value> = keyed
+        .iter()
+        .enumerate()
+        .filter_map(
+            |(i, (_, r))| match a.principal.decide("tickets:read", &meta(r)) {
+                Decision::Allow { hidden_fields } => {
+                    let mut v = render(r, hidden_fields, &[]);
+                    v["position"] = json!(i);
+                    Some(v)
+                }
+                Decision::Deny => None,
+            },
+        )
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"items": items, "size": keyed.len(), "next_cursor": null})))
+}
+
+async fn written(s: &Services, scope: &TenantScope, w: Written) -> HttpResponse {
+    s.realtime.engage(&scope.tenant, &scope.db).await;
+    if w.seq > 0 {
+        s.realtime.committed(scope.tenant.id, w.seq).await;
+    }
+    HttpResponse::Ok()
+        .insert_header(etag(w.version))
+        .json(w.record)
+}
+
+/// The caller takes the ticket: one of any number of simultaneous claims
+/// wins, the rest get `409 already_claimed`.
+pub async fn claim(
+    a: Authorized<TicketsAssign>,
+    s: web::Data<Services>,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    let w = tickets::claim(&a.scope.db, &a.principal, path.id, false).await?;
+    Ok(written(&s, &a.scope, w).await)
+}
+
+pub async fn accept_offer(
+    a: Authorized<TicketsAssign>,
+    s: web::Data<Services>,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    let w = tickets::claim(&a.scope.db, &a.principal, path.id, true).await?;
+    Ok(written(&s, &a.scope, w).await)
+}
+
+pub async fn decline_offer(
+    a: Authorized<TicketsAssign>,
+    s: web::Data<Services>,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    let w = tickets::decline(&a.scope.db, &a.principal, path.id).await?;
+    Ok(written(&s, &a.scope, w).await)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentInput {
+    status: Option<String>,
+    capacity: Option<i64>,
+    skills: Option<Vec<String>>,
+}
+
+impl AgentInput {
+    fn check(&self) -> Result<(), Vec<FieldError>> {
+        let mut v = Validation::default();
+        if let Some(s) = &self.status
+            && !agents::STATUSES.contains(&s.as_str())
+        {
+            v.push(FieldError::new("status", "must be online, away or offline"));
+        }
+        if self.capacity.is_some_and(|c| !(0..=1000).contains(&c)) {
+            v.push(FieldError::new("capacity", "must be between 0 and 1000"));
+        }
+        if let Some(sk) = &self.skills {
+            let distinct: BTreeSet<&String> = sk.iter().collect();
+            if sk.len() > 50
+                || distinct.len() != sk.len()
+                || sk
+                    .iter()
+                    .any(|s| s.trim().is_empty() || s.chars().count() > 50)
+            {
+                v.push(FieldError::new(
+                    "skills",
+                    "at most 50 distinct, non-empty skills of up to 50 characters",
+                ));
+            }
+        }
+        v.finish()
+    }
+}
+
+pub async fn list_agents(a: Authorized<UsersRead>) -> Result<HttpResponse, ApiError> {
+    let mut tx = a.scope.db.begin_read().await?;
+    let rows = agent_rows::list(&mut tx).await?;
+    tx.rollback().await?;
+    let now = a.scope.db.clock().now();
+    let items: Vec<Value> = rows.iter().map(|r| agents::view(r, now)).collect();
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
+}
+
+async fn set_agent(
+    s: &Services,
+    scope: &TenantScope,
+    actor: &Principal,
+    user: uuid::Uuid,
+    input: &AgentInput,
+) -> Result<HttpResponse, ApiError> {
+    input.check().map_err(ApiError::validation)?;
+    let mut tx = scope.db.begin_read().await?;
+    let exists = users::get(&mut tx, user)
+        .await?
+        .is_some_and(|u| u.kind == "staff");
+    tx.rollback().await?;
+    if !exists {
+        return Err(ApiError::not_found());
+    }
+    let (row, seq) = agents::update(
+        &scope.db,
+        user,
+        input.status.as_deref(),
+        input.capacity,
+        input.skills.as_deref(),
+        actor.user_id,
+    )
+    .await?;
+    s.realtime.committed(scope.tenant.id, seq).await;
+    Ok(HttpResponse::Ok().json(agents::view(&row, scope.db.clock().now())))
+}
+
+/// An admin sets an agent's capacity and skills (and status).
+pub async fn update_agent(
+    a: Authorized<QueuesWrite>,
+    s: web::Data<Services>,
+    path: web::Path<IdPath>,
+    body: ApiJson<AgentInput>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
+    set_agent(&s, &a.scope, &a.principal, path.id, &body).await
+}
+
+pub async fn my_agent(a: Authorized<TicketsAssign>) -> Result<HttpResponse, ApiError> {
+    let mut tx = a.scope.db.begin_read().await?;
+    let row = agent_rows::get(&mut tx, a.principal.user_id).await?;
+    tx.rollback().await?;
+    let now = a.scope.db.clock().now();
+    Ok(HttpResponse::Ok().json(match row {
+        Some(r) => agents::view(&r, now),
+        None => json!({"user_id": a.principal.user_id, "status": "online", "connected": false,
+                       "availability": "offline", "capacity": agent_rows::DEFAULT_CAPACITY, "skills": []}),
+    }))
+}
+
+/// An agent sets their own status; capacity and skills are an admin's.
+pub async fn put_my_agent(
+    a: Authorized<TicketsAssign>,
+    s: web::Data<Services>,
+    body: ApiJson<AgentInput>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
+    if body.capacity.is_some() || body.skills.is_some() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "status",
+            "only the status can be set here; capacity and skills are set by an admin",
+        )]));
+    }
+    set_agent(&s, &a.scope, &a.principal, a.principal.user_id, &body).await
+}
+
+pub async fn get_calendar(a: Authorized<SlaPoliciesRead>) -> Result<HttpResponse, ApiError> {
+    let mut tx = a.scope.db.begin_read().await?;
+    let v = settings::get(&mut tx, calendar::SETTING)
+        .await?
+        .and_then(|v| serde_json::from_value::<CalendarSetting>(v).ok())
+        .unwrap_or_default();
+    tx.rollback().await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// Sets the working hours SLA clocks count in. Running clocks take the
+/// new calendar at their ticket's next change.
+pub async fn put_calendar(
+    a: Authorized<AdminSettings>,
+    body: ApiJson<CalendarSetting>,
+) -> Result<HttpResponse, ApiError> {
+    let cal = body.into_inner()?;
+    cal.compile().map_err(ApiError::validation)?;
+    let mut tx = a.scope.db.begin().await?;
+    settings::put(
+        &mut tx,
+        calendar::SETTING,
+        &serde_json::to_value(&cal).unwrap_or_default(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(cal))
+}
+
+/// A dashboard's figures computed from storage now (live updates come
+/// over the WebSocket topic `dashboard:<name>`).
+pub async fn dashboard(
+    a: Authorized<DashboardsRead>,
+    path: web::Path<NamePath>,
+) -> Result<HttpResponse, ApiError> {
+    let board = Board::parse(&path.name).ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Ok().json(dashboards::recompute(&a.scope.db, board).await?))
+}

@@ -1,0 +1,270 @@
+//! Live dashboards: one actor per tenant and board beside the hub, fed the
+//! same committed events as everyone else and kept incrementally. Pushes
+//! are coalesced: at most one every 250 ms, and one at local midnight so
+//! "today" and "this month" roll over without an event.
+
+pub mod sales;
+pub mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::actors::tenant::TenantActor;
+use crate::records::service::ticket_workflow;
+use crate::records::workflow::TicketWorkflow;
+use crate::storage::events::EventRow;
+use crate::storage::records::{self, Bind, COLUMNS};
+use crate::storage::{StorageError, TenantDb, TenantTx, events};
+use crate::support::calendar::BusinessCalendar;
+use crate::support::queue::Observe;
+use crate::support::tickets::business_calendar;
+
+pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Board {
+    Support,
+    Sales,
+}
+
+impl Board {
+    pub fn parse(name: &str) -> Option<Board> {
+        match name {
+            "support" => Some(Board::Support),
+            "sales" => Some(Board::Sales),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Board::Support => "support",
+            Board::Sales => "sales",
+        }
+    }
+}
+
+async fn all_of(
+    tx: &mut TenantTx,
+    kind: &str,
+) -> Result<Vec<(Uuid, Map<String, Value>)>, StorageError> {
+    let sql = format!("SELECT {COLUMNS} FROM records WHERE kind = $1");
+    Ok(records::select(tx, sql, &[Bind::Text(kind.into())])
+        .await?
+        .into_iter()
+        .map(|r| {
+            let mut d = r.data.0;
+            d.insert("created_at".into(), serde_json::json!(r.created_at));
+            (r.id, d)
+        })
+        .collect())
+}
+
+/// The board's figures recomputed from storage: what `GET
+/// /dashboards/{name}` answers and what the live figures must equal.
+pub async fn recompute(db: &TenantDb, board: Board) -> Result<Value, StorageError> {
+    let mut tx = db.begin_read().await?;
+    let cal = business_calendar(&mut tx)
+        .await
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let now = db.clock().now();
+    let out = match board {
+        Board::Support => {
+            let wf = ticket_workflow(&mut tx)
+                .await
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            let t = all_of(&mut tx, "ticket").await?;
+            support::recompute(t.iter().map(|(id, d)| (*id, d)), &wf, now, &cal)
+        }
+        Board::Sales => {
+            let p = all_of(&mut tx, "pipeline").await?;
+            let d = all_of(&mut tx, "deal").await?;
+            sales::recompute(
+                p.iter().map(|(i, x)| (*i, x)),
+                d.iter().map(|(i, x)| (*i, x)),
+                now,
+                &cal,
+            )
+        }
+    };
+    tx.rollback().await?;
+    Ok(out)
+}
+
+enum State {
+    Support(support::SupportBoard, TicketWorkflow),
+    Sales(sales::SalesBoard),
+}
+
+impl State {
+    fn apply(&mut self, e: &EventRow) {
+        let data = e.data.0.as_object();
+        let gone = e.event_type.ends_with(".deleted");
+        match (self, e.kind.as_str()) {
+            (State::Support(b, wf), "ticket") => {
+                b.apply(
+                    e.record_id,
+                    data.filter(|_| !gone).map(|d| support::facts(d, wf)),
+                );
+            }
+            (State::Sales(b), "deal") => {
+                b.apply_deal(e.record_id, data.filter(|_| !gone).and_then(sales::deal));
+            }
+            (State::Sales(b), "pipeline") => {
+                b.apply_pipeline(e.record_id, data.filter(|_| !gone).map(sales::pipeline));
+            }
+            _ => {}
+        }
+    }
+}
+
+pub struct DashboardActor {
+    board: Board,
+    db: TenantDb,
+    hub: Addr<TenantActor>,
+    state: Option<State>,
+    cal: BusinessCalendar,
+    last_seq: i64,
+    flush: Option<SpawnHandle>,
+    midnight: Option<SpawnHandle>,
+}
+
+impl DashboardActor {
+    pub fn new(board: Board, db: TenantDb, hub: Addr<TenantActor>) -> Self {
+        Self {
+            board,
+            db,
+            hub,
+            state: None,
+            cal: BusinessCalendar::default(),
+            last_seq: 0,
+            flush: None,
+            midnight: None,
+        }
+    }
+
+    fn push(&mut self, ctx: &mut Context<Self>) {
+        self.flush = None;
+        let Some(state) = &self.state else { return };
+        let now = self.db.clock().now();
+        let data = match state {
+            State::Support(b, _) => b.snapshot(now, &self.cal),
+            State::Sales(b) => b.snapshot(now, &self.cal),
+        };
+        self.hub.do_send(Figures {
+            board: self.board,
+            seq: self.last_seq,
+            data: Arc::new(data),
+        });
+        if let Some(h) = self.midnight.take() {
+            ctx.cancel_future(h);
+        }
+        let wait = self.db.clock().until(self.cal.next_midnight(now));
+        self.midnight = Some(ctx.run_later(wait, |act, ctx| {
+            act.midnight = None;
+            act.push(ctx);
+        }));
+    }
+
+    fn soon(&mut self, ctx: &mut Context<Self>) {
+        if self.flush.is_none() {
+            self.flush = Some(ctx.run_later(FLUSH_EVERY, |act, ctx| act.push(ctx)));
+        }
+    }
+}
+
+impl Actor for DashboardActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let (db, board) = (self.db.clone(), self.board);
+        // The head is read first: any change after it arrives as an event
+        // carrying the record's full state, so applying it again is safe.
+        let load = async move {
+            let mut tx = db.begin_read().await?;
+            let head = events::head(&mut tx).await?;
+            let cal = business_calendar(&mut tx)
+                .await
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            let state = match board {
+                Board::Support => {
+                    let wf = ticket_workflow(&mut tx)
+                        .await
+                        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+                    let mut b = support::SupportBoard::default();
+                    for (id, d) in all_of(&mut tx, "ticket").await? {
+                        b.apply(id, Some(support::facts(&d, &wf)));
+                    }
+                    State::Support(b, wf)
+                }
+                Board::Sales => {
+                    let mut b = sales::SalesBoard::default();
+                    for (id, d) in all_of(&mut tx, "pipeline").await? {
+                        b.apply_pipeline(id, Some(sales::pipeline(&d)));
+                    }
+                    for (id, d) in all_of(&mut tx, "deal").await? {
+                        b.apply_deal(id, sales::deal(&d));
+                    }
+                    State::Sales(b)
+                }
+            };
+            tx.rollback().await?;
+            Ok::<_, StorageError>((head, cal, state))
+        };
+        ctx.wait(load.into_actor(self).map(|res, act, ctx| match res {
+            Ok((head, cal, state)) => {
+                act.last_seq = head;
+                act.cal = cal;
+                act.state = Some(state);
+                act.push(ctx);
+            }
+            Err(e) => {
+                tracing::warn!(board = act.board.name(), error = %e, "dashboard failed to load");
+                ctx.stop();
+            }
+        }));
+    }
+}
+
+impl Handler<Observe> for DashboardActor {
+    type Result = ();
+    fn handle(&mut self, m: Observe, ctx: &mut Context<Self>) {
+        let Some(state) = self.state.as_mut() else {
+            return;
+        };
+        let mut changed = false;
+        for e in m.0.iter() {
+            if e.seq > self.last_seq {
+                state.apply(e);
+                self.last_seq = e.seq;
+                changed = true;
+            }
+        }
+        if changed {
+            self.soon(ctx);
+        }
+    }
+}
+
+/// A board's current figures, for the hub to send to its subscribers.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Figures {
+    pub board: Board,
+    pub seq: i64,
+    pub data: Arc<Value>,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Stop;
+
+impl Handler<Stop> for DashboardActor {
+    type Result = ();
+    fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}

@@ -1,0 +1,114 @@
+//! Shared set-up for the support engine's tests: nodes on a hand-moved
+//! clock, SLA policies and queues, and waiting for what timers do.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use mandant::support::Clock;
+use serde_json::{Value, json};
+
+use crate::helpers::{Site, TestApp, redis_url, spawn_node};
+use mandant::secret::Secret;
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// A node of `site` whose support engine reads `clock` (and shares Redis
+/// with the site's other nodes when Redis is there).
+pub async fn node(site: &Site, clock: &Clock) -> TestApp {
+    let redis = redis_url();
+    spawn_node(site, |c| {
+        c.clock = clock.clone();
+        c.redis_url = redis.map(Secret::new);
+    })
+    .await
+}
+
+/// Creates a record and returns it.
+pub async fn create(app: &TestApp, tok: &str, path: &str, body: Value) -> Value {
+    let r = app.api("POST", "acme", path, Some(tok), Some(body)).await;
+    assert_eq!(r.status, 201, "{path}: {}", r.body);
+    r.body
+}
+
+/// An SLA policy (`targets` for priority normal) and a queue using it.
+pub async fn queue_with_policy(
+    app: &TestApp,
+    tok: &str,
+    targets: Value,
+    business_hours: bool,
+    extra: Value,
+) -> String {
+    let p = create(
+        app,
+        tok,
+        "/sla-policies",
+        json!({"name": "Standard", "targets": {"normal": targets, "urgent": targets},
+               "business_hours": business_hours, "paused_statuses": ["pending"], "warn_percent": 80}),
+    )
+    .await;
+    let mut q = json!({"name": "Support", "sla_policy_id": p["id"]});
+    if let (Some(q), Some(e)) = (q.as_object_mut(), extra.as_object()) {
+        q.extend(e.clone());
+    }
+    create(app, tok, "/queues", q).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Every event of `event_type` in the tenant's log.
+pub async fn events_of(app: &TestApp, tok: &str, event_type: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut since = 0;
+    loop {
+        let r = app
+            .api(
+                "GET",
+                "acme",
+                &format!("/events?since={since}&limit=1000"),
+                Some(tok),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let items = r.body["items"].as_array().unwrap().clone();
+        out.extend(items.into_iter().filter(|e| e["type"] == event_type));
+        let next = r.body["next_since"].as_i64().unwrap();
+        if next >= r.body["head"].as_i64().unwrap() || next == since {
+            return out;
+        }
+        since = next;
+    }
+}
+
+/// Polls `check` until it yields a value (5 s at most).
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    for _ in 0..100 {
+        if let Some(v) = check().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Waits for `n` events of `event_type`, then a little longer to be sure
+/// no more arrive; returns them.
+pub async fn exactly(app: &TestApp, tok: &str, event_type: &str, n: usize) -> Vec<Value> {
+    eventually(event_type, || async {
+        let e = events_of(app, tok, event_type).await;
+        (e.len() >= n).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let e = events_of(app, tok, event_type).await;
+    assert_eq!(e.len(), n, "{event_type}: {e:#?}");
+    e
+}

@@ -1,0 +1,127 @@
+// The signed-in state of one tenant's tab, for every view: who is signed
+// in (`/me`), what they may do, and the shared services.
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { Me, TokenPair } from '../api/types';
+import { NetworkError } from '../api/problem';
+import type { ConnectionState } from '../realtime/client';
+import type { StoredWrite } from '../offline/store';
+import { clearApiCache, type Services } from './services';
+
+export interface Session {
+  services: Services;
+  signedIn: boolean;
+  me: Me | null;
+  /** Browser's idea of the network, plus what our own calls found. */
+  online: boolean;
+  connection: ConnectionState;
+  pending: StoredWrite[];
+  signIn(pair: TokenPair): Promise<void>;
+  signOut(): Promise<void>;
+  reloadMe(): Promise<void>;
+  can(permission: string): boolean;
+}
+
+const Ctx = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const s = useContext(Ctx);
+  if (!s) throw new Error('useSession outside SessionProvider');
+  return s;
+}
+
+export function useServices(): Services {
+  return useSession().services;
+}
+
+/** How often to retry queued writes while some wait (covers a server that was down while the browser stayed "online"). */
+const REPLAY_EVERY_MS = 10_000;
+
+export function SessionProvider({ services, children }: { services: Services; children: ReactNode }) {
+  const { api, tokens, realtime, queue } = services;
+  const [signedIn, setSignedIn] = useState(() => tokens.get() !== null);
+  const [me, setMe] = useState<Me | null>(null);
+  const [online, setOnline] = useState(() => navigator.onLine);
+  const [connection, setConnection] = useState<ConnectionState>(realtime.state);
+  const [pending, setPending] = useState<StoredWrite[]>(queue.list());
+
+  useEffect(() => tokens.onChange(setSignedIn), [tokens]);
+  useEffect(() => realtime.onState(setConnection), [realtime]);
+  useEffect(() => queue.subscribe(setPending), [queue]);
+  useEffect(() => {
+    api.setHooks({ onAuthLost: () => tokens.clear() });
+  }, [api, tokens]);
+
+  const reloadMe = useCallback(async () => {
+    try {
+      setMe((await api.get<Me>('/me')).data);
+    } catch (e) {
+      // Offline with nothing cached: keep the session; views show what they can.
+      if (!(e instanceof NetworkError)) throw e;
+    }
+  }, [api]);
+
+  useEffect(() => {
+    if (!signedIn) {
+      setMe(null);
+      realtime.stop();
+      return;
+    }
+    void reloadMe().catch(() => undefined);
+    realtime.start();
+    void queue.replay().catch(() => undefined);
+  }, [signedIn, realtime, queue, reloadMe]);
+
+  // Back online, or the socket got through: the server is reachable again.
+  useEffect(() => {
+    const up = () => {
+      setOnline(true);
+      realtime.reconnectNow();
+      if (signedIn) void queue.replay().catch(() => undefined);
+    };
+    const down = () => setOnline(false);
+    window.addEventListener('online', up);
+    window.addEventListener('offline', down);
+    return () => {
+      window.removeEventListener('online', up);
+      window.removeEventListener('offline', down);
+    };
+  }, [realtime, queue, signedIn]);
+
+  useEffect(() => {
+    if (connection === 'open' && signedIn) void queue.replay().catch(() => undefined);
+  }, [connection, signedIn, queue]);
+
+  const waiting = pending.some((w) => w.status === 'pending');
+  useEffect(() => {
+    if (!waiting || !signedIn) return;
+    const id = setInterval(() => void queue.replay().catch(() => undefined), REPLAY_EVERY_MS);
+    return () => clearInterval(id);
+  }, [waiting, signedIn, queue]);
+
+  const value = useMemo<Session>(() => {
+    const perms = new Set(me?.permissions.map((p) => p.permission) ?? []);
+    return {
+      services,
+      signedIn,
+      me,
+      online,
+      connection,
+      pending,
+      signIn: async (pair) => {
+        tokens.set(pair);
+        await reloadMe();
+      },
+      signOut: async () => {
+        await api.request('POST', '/auth/logout').catch(() => undefined);
+        tokens.clear();
+        await clearApiCache();
+      },
+      reloadMe,
+      // Before /me arrives (or offline without it), show everything: the
+      // server still decides, and a missing link would only confuse.
+      can: (permission) => me === null || perms.has(permission),
+    };
+  }, [services, signedIn, me, online, connection, pending, tokens, api, reloadMe]);
+
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}

@@ -1,0 +1,37 @@
+// React's way into the tab's one socket: a view says which topic it shows;
+// the client counts views per topic and keeps the subscription alive.
+import { useEffect, useRef, useState } from 'react';
+import { useServices } from '../app/session';
+import type { TopicHandler } from './client';
+import type { PresenceMember, PresenceState } from './protocol';
+
+/**
+ * Subscribes while mounted. Handlers may change on every render without
+ * resubscribing: only a different topic does.
+ */
+export function useTopic(topic: string | null, handler: TopicHandler) {
+  const { realtime } = useServices();
+  const ref = useRef(handler);
+  ref.current = handler;
+  useEffect(() => {
+    if (!topic) return;
+    return realtime.subscribe(topic, {
+      onEvent: (f) => ref.current.onEvent?.(f),
+      onResync: (r) => ref.current.onResync?.(r),
+      onPresence: (m) => ref.current.onPresence?.(m),
+      onSubscribed: (f) => ref.current.onSubscribed?.(f),
+      onError: (c, m) => ref.current.onError?.(c, m),
+    });
+  }, [realtime, topic]);
+}
+
+/** Who else is on a topic; announces our own state while mounted. */
+export function usePresence(topic: string | null, state: PresenceState, selfId?: string): PresenceMember[] {
+  const { realtime } = useServices();
+  const [members, setMembers] = useState<PresenceMember[]>([]);
+  useTopic(topic, { onPresence: setMembers });
+  useEffect(() => {
+    if (topic) realtime.setPresence(topic, state);
+  }, [realtime, topic, state]);
+  return members.filter((m) => m.user_id !== selfId);
+}

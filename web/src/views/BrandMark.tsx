@@ -1,0 +1,20 @@
+// The tenant's logo and name. Without a logo, its initial on the brand
+// colour, so every tenant has a recognisable mark.
+import { safeLogoUrl, type Branding } from '../branding/branding';
+
+export function BrandMark({ branding, fallbackName }: { branding: Branding | null; fallbackName: string }) {
+  const name = branding?.name || fallbackName;
+  const logo = safeLogoUrl(branding?.logo_url);
+  return (
+    <span className="brand">
+      {logo ? (
+        <img className="brand__logo" src={logo} alt="" />
+      ) : (
+        <span className="brand__initial" aria-hidden="true">
+          {name.slice(0, 1).toUpperCase()}
+        </span>
+      )}
+      <span className="brand__name" data-testid="brand-name">{name}</span>
+    </span>
+  );
+}

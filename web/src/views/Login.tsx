@@ -1,0 +1,125 @@
+// Sign-in with optional TOTP: the server answers `401 mfa_required` when the
+// account has MFA and no code was sent (src/identity/service.rs); we then
+// ask for the code and send email, password and `totp_code` (or
+// `recovery_code`) together, since the API keeps no half-signed-in state.
+import { useRef, useState, type FormEvent } from 'react';
+import { ApiError } from '../api/problem';
+import type { TokenPair } from '../api/types';
+import { useSession } from '../app/session';
+import { navigate } from '../app/router';
+import type { Branding } from '../branding/branding';
+import { useI18n } from '../i18n';
+import { Alert } from '../ui/Alert';
+import { describeError } from '../ui/errors';
+import { Field } from '../ui/Field';
+import { BrandMark } from './BrandMark';
+import { LanguageSwitch } from './LanguageSwitch';
+
+interface Props {
+  tenant: string;
+  branding: Branding | null;
+  /** Where to go after signing in. */
+  next: string;
+  /** The customer portal's variant of the page. */
+  portal?: boolean;
+}
+
+export function Login({ tenant, branding, next, portal }: Props) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { services, signIn } = useSession();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [step, setStep] = useState<'password' | 'mfa'>('password');
+  const [code, setCode] = useState('');
+  const [recovery, setRecovery] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [codeError, setCodeError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const codeInput = useRef<HTMLInputElement>(null);
+  const name = branding?.name ?? tenant;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setCodeError(undefined);
+    const body: Record<string, string> = { email, password };
+    if (step === 'mfa') body[recovery ? 'recovery_code' : 'totp_code'] = code.replace(/\s+/g, '');
+    try {
+      const r = await services.api.request<TokenPair>('POST', '/auth/login', { body, auth: false });
+      await signIn(r.data);
+      navigate(next, { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'mfa_required') {
+        setStep('mfa');
+        setTimeout(() => codeInput.current?.focus(), 0);
+      } else if (err instanceof ApiError && err.code === 'mfa_invalid') {
+        setCodeError(t('login.mfaInvalid'));
+        codeInput.current?.focus();
+      } else if (err instanceof ApiError && (err.code === 'invalid_credentials' || err.code === 'unauthorized')) {
+        setError(t('login.invalid'));
+      } else {
+        setError(describeError(err, i18n));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="auth-page">
+      <main className="auth-card" id="main">
+        <div className="auth-card__top">
+          <BrandMark branding={branding} fallbackName={tenant} />
+          <LanguageSwitch />
+        </div>
+        <h1>{portal ? `${t('login.portal')} · ${name}` : t('login.title', { name })}</h1>
+        {error ? <Alert tone="danger">{error}</Alert> : null}
+        <form onSubmit={submit} noValidate>
+          {step === 'password' ? (
+            <>
+              <Field label={t('login.email')} required>
+                <input type="email" name="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus />
+              </Field>
+              <Field label={t('login.password')} required>
+                <input type="password" name="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+              </Field>
+              <button className="btn btn--primary btn--block" type="submit" disabled={busy}>
+                {t('login.submit')}
+              </button>
+            </>
+          ) : (
+            <>
+              <h2>{t('login.mfaTitle')}</h2>
+              <p>{t('login.mfaHint')}</p>
+              <Field label={recovery ? t('login.recovery') : t('login.code')} error={codeError} required>
+                <input
+                  ref={codeInput}
+                  name="code"
+                  value={code}
+                  onChange={(e) => setCode(e.target.value)}
+                  autoComplete="one-time-code"
+                  inputMode={recovery ? 'text' : 'numeric'}
+                  pattern={recovery ? undefined : '[0-9 ]*'}
+                  required
+                />
+              </Field>
+              <button className="btn btn--primary btn--block" type="submit" disabled={busy}>
+                {t('login.verify')}
+              </button>
+              <div className="auth-card__links">
+                <button type="button" className="link-button" onClick={() => { setRecovery(!recovery); setCode(''); }}>
+                  {recovery ? t('login.useCode') : t('login.useRecovery')}
+                </button>
+                <button type="button" className="link-button" onClick={() => { setStep('password'); setCode(''); setPassword(''); }}>
+                  {t('login.cancel')}
+                </button>
+              </div>
+            </>
+          )}
+        </form>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,231 @@
+// One contact or company: its fields and custom fields, live while open
+// (`record:<kind>:<id>`), who else is looking, its activities, and for a
+// company its people and deals. Changes waiting to sync are shown on top.
+import { useState } from 'react';
+import { ApiError } from '../../api/problem';
+import { deleteRecord, getRecord, list } from '../../api/records';
+import type { Contact, CustomField, Deal, RecordBase } from '../../api/types';
+import { Link, navigate } from '../../app/router';
+import { useServices, useSession } from '../../app/session';
+import { useI18n, type I18n } from '../../i18n';
+import { usePresence, useTopic } from '../../realtime/hooks';
+import { Alert } from '../../ui/Alert';
+import { Dialog } from '../../ui/Dialog';
+import { describeError } from '../../ui/errors';
+import { useLoad } from '../../ui/useLoad';
+import { ActivityList } from './ActivityList';
+import { useCompanyNames, useCustomFields } from './hooks';
+import type { KindMeta } from './kinds';
+
+interface Loaded {
+  record: RecordBase;
+  version: number;
+  fromCache: boolean;
+  cachedAt: string | null;
+}
+
+function customValue(f: CustomField, v: unknown, i18n: I18n): string {
+  if (v == null || v === '') return i18n.t('record.none');
+  if (f.type === 'bool') return v ? '✓' : '✗';
+  if (f.type === 'currency' && typeof v === 'object') {
+    const m = v as { amount: number; currency: string };
+    return i18n.money(m.amount, m.currency);
+  }
+  if (f.type === 'date' && typeof v === 'string') return i18n.date(v);
+  if (f.type === 'datetime' && typeof v === 'string') return i18n.dateTime(v);
+  return Array.isArray(v) ? v.join(', ') : String(v);
+}
+
+export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: string; id: string }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { api, queue } = useServices();
+  const { can, me, pending } = useSession();
+  const customs = useCustomFields(meta.kind);
+  const companies = useCompanyNames(meta.path === 'contacts');
+  const [liveNote, setLiveNote] = useState(false);
+  const [deleted, setDeleted] = useState(false);
+  const [confirm, setConfirm] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const base = `/t/${tenant}/${meta.path}`;
+  const topic = `record:${meta.kind}:${id}`;
+  const others = usePresence(topic, 'viewing', me?.user.id);
+
+  const page = useLoad<Loaded>(
+    async (signal) => {
+      const r = await getRecord<RecordBase>(api, meta.path, id, signal);
+      return { record: r.data, version: r.version ?? r.data.version, fromCache: r.fromCache, cachedAt: r.cachedAt };
+    },
+    [api, meta.path, id],
+  );
+
+  useTopic(topic, {
+    onEvent: (f) => {
+      if (f.event.endsWith('.deleted')) {
+        setDeleted(true);
+        return;
+      }
+      const rec = f.data as unknown as RecordBase;
+      page.set((s) => {
+        if (!s || rec.version <= s.version) return s;
+        setLiveNote(true);
+        return { ...s, record: { ...s.record, ...rec }, version: rec.version };
+      });
+    },
+    onResync: () => page.reload(),
+  });
+
+  const remove = async () => {
+    setConfirm(false);
+    if (!page.data) return;
+    try {
+      await deleteRecord(api, meta.path, id, page.data.version, `${t('record.delete')}: ${meta.display(page.data.record)}`);
+      navigate(base);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 412) setActionError(t('record.conflict'));
+      else setActionError(describeError(e, i18n));
+    }
+  };
+
+  if (page.error && !page.data) {
+    const notFound = page.error instanceof ApiError && page.error.status === 404;
+    return (
+      <section>
+        <h1>{t(meta.title)}</h1>
+        <Alert tone="danger">{notFound ? t('record.notFound') : describeError(page.error, i18n)}</Alert>
+        <Link to={base}>{t('app.back')}</Link>
+      </section>
+    );
+  }
+  if (!page.data) return <p aria-busy="true">{t('app.loading')}</p>;
+
+  const overlay = queue.pendingPatch(`/${meta.path}/${id}`);
+  const rec = (overlay ? { ...page.data.record, ...overlay, custom: { ...page.data.record.custom, ...(overlay.custom as object) } } : page.data.record) as unknown as Record<string, unknown>;
+  const waiting = pending.some((w) => w.path === `/${meta.path}/${id}` && w.status === 'pending');
+  const name = meta.display(rec as unknown as RecordBase);
+  const value = (key: string): React.ReactNode => {
+    const v = rec[key];
+    if (v == null || v === '' || (Array.isArray(v) && v.length === 0)) return t('record.none');
+    if (key === 'company_id') return <Link to={`/t/${tenant}/companies/${String(v)}`}>{companies.get(String(v)) ?? t('record.show')}</Link>;
+    if (key === 'email') return <a href={`mailto:${String(v)}`}>{String(v)}</a>;
+    if (key === 'website') return <a href={String(v)} rel="noopener noreferrer" target="_blank">{String(v)}</a>;
+    return Array.isArray(v) ? v.join(', ') : String(v);
+  };
+  const custom = (rec.custom ?? {}) as Record<string, unknown>;
+
+  return (
+    <article className="detail">
+      <div className="view-head">
+        <h1>
+          {name} {waiting ? <span className="badge badge--pending">{t('sync.pendingBadge')}</span> : null}
+        </h1>
+        <div className="view-head__actions">
+          {can(`${meta.path}:write`) ? (
+            <Link className="btn btn--primary" to={`${base}/${id}/edit`}>
+              {t('record.edit')}
+            </Link>
+          ) : null}
+          {can(`${meta.path}:delete`) ? (
+            <button type="button" className="btn btn--danger" onClick={() => setConfirm(true)}>
+              {t('record.delete')}
+            </button>
+          ) : null}
+        </div>
+      </div>
+      {others.length ? (
+        <p className="presence" role="status">
+          {t('record.viewing', { names: others.map((m) => m.name).join(', ') })}
+        </p>
+      ) : null}
+      {page.data.fromCache ? <p className="cache-note">{t('conn.cached', { time: page.data.cachedAt ? i18n.dateTime(page.data.cachedAt) : '' })}</p> : null}
+      {liveNote ? <Alert>{t('record.updatedLive')}</Alert> : null}
+      {deleted ? <Alert tone="warning">{t('record.deleted')}</Alert> : null}
+      {actionError ? <Alert tone="danger">{actionError}</Alert> : null}
+
+      <dl className="fields" data-testid="record-fields">
+        {meta.fields.map((f) => (
+          <div key={f.key} className="fields__row" data-field={f.key}>
+            <dt>{t(f.label)}</dt>
+            <dd>{value(f.key)}</dd>
+          </div>
+        ))}
+        {customs.map((f) => (
+          <div key={f.key} className="fields__row" data-field={`custom.${f.key}`}>
+            <dt>{f.label}</dt>
+            <dd>{customValue(f, custom[f.key], i18n)}</dd>
+          </div>
+        ))}
+        <div className="fields__row fields__row--meta">
+          <dt>{t('record.updated_at')}</dt>
+          <dd>{i18n.dateTime(String(rec.updated_at))}</dd>
+        </div>
+      </dl>
+
+      {meta.path === 'companies' ? <CompanyRelated tenant={tenant} companyId={id} /> : null}
+      <ActivityList relatedKind={meta.kind} relatedId={id} />
+
+      <Dialog
+        open={confirm}
+        title={t('record.delete')}
+        onClose={() => setConfirm(false)}
+        role="alertdialog"
+        actions={
+          <>
+            <button type="button" className="btn" onClick={() => setConfirm(false)}>
+              {t('record.cancel')}
+            </button>
+            <button type="button" className="btn btn--danger" onClick={() => void remove()}>
+              {t('record.delete')}
+            </button>
+          </>
+        }
+      >
+        <p>{t('record.deleteConfirm', { name })}</p>
+      </Dialog>
+    </article>
+  );
+}
+
+function CompanyRelated({ tenant, companyId }: { tenant: string; companyId: string }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { api } = useServices();
+  const { can } = useSession();
+  const people = useLoad(async (signal) => (await list<Contact>(api, 'contacts', { filters: { company_id: companyId }, limit: 50 }, signal)).data.items, [api, companyId]);
+  const deals = useLoad(
+    async (signal) => (can('deals:read') ? (await list<Deal>(api, 'deals', { filters: { company_id: companyId }, limit: 50 }, signal)).data.items : []),
+    [api, companyId],
+  );
+  return (
+    <div className="related">
+      <section aria-labelledby="rel-people">
+        <h2 id="rel-people">{t('company.contacts')}</h2>
+        {people.data?.length ? (
+          <ul className="plain-list">
+            {people.data.map((c) => (
+              <li key={c.id}>
+                <Link to={`/t/${tenant}/contacts/${c.id}`}>{[c.first_name, c.last_name].filter(Boolean).join(' ')}</Link>
+                {c.title ? <span className="muted"> · {c.title}</span> : null}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">{people.loading ? t('app.loading') : t('list.empty')}</p>
+        )}
+      </section>
+      {deals.data?.length ? (
+        <section aria-labelledby="rel-deals">
+          <h2 id="rel-deals">{t('company.deals')}</h2>
+          <ul className="plain-list">
+            {deals.data.map((d) => (
+              <li key={d.id}>
+                <Link to={`/t/${tenant}/pipeline/${d.pipeline_id}`}>{d.title}</Link>
+                {d.amount != null ? <span className="muted"> · {i18n.money(d.amount, d.currency)}</span> : null}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { Deal, Pipeline } from '../../api/types';
+import { applyEvent, columns, initial, queuedMove, settle, startMove, totals } from './board-state';
+
+const pipeline: Pipeline = {
+  id: 'p1', version: 1, created_at: '', updated_at: '', name: 'New business',
+  stages: [{ id: 'lead', name: 'Lead' }, { id: 'offer', name: 'Offer' }, { id: 'won', name: 'Won' }],
+};
+const deal = (id: string, stage: string, version = 1, extra: Partial<Deal> = {}): Deal => ({
+  id, version, stage_id: stage, pipeline_id: 'p1', title: id, created_at: `2026-01-0${id.length}`, updated_at: '', amount: 100, currency: 'EUR', ...extra,
+});
+const stagesOf = (b: ReturnType<typeof initial>) =>
+  Object.fromEntries(columns(b, pipeline).map((c) => [c.stage?.id ?? 'none', c.deals.map((d) => d.id)]));
+
+describe('pipeline board state', () => {
+  it('puts deals in their stage columns, in pipeline order, unknown stages first', () => {
+    const b = initial('p1', [deal('a', 'offer'), deal('b', 'lead'), deal('c', 'gone')]);
+    expect(columns(b, pipeline).map((c) => c.stage?.id ?? null)).toEqual([null, 'lead', 'offer', 'won']);
+    expect(stagesOf(b)).toEqual({ none: ['c'], lead: ['b'], offer: ['a'], won: [] });
+  });
+
+  it("shows someone else's move and says so", () => {
+    const b = initial('p1', [deal('a', 'lead')]);
+    const [next, change] = applyEvent(b, 'deal.updated', deal('a', 'won', 2));
+    expect(stagesOf(next).won).toEqual(['a']);
+    expect(change).toMatchObject({ kind: 'moved', from: 'lead', to: 'won' });
+  });
+
+  it('ignores an event older than what it has', () => {
+    const b = initial('p1', [deal('a', 'won', 5)]);
+    const [next, change] = applyEvent(b, 'deal.updated', deal('a', 'lead', 4));
+    expect(next).toBe(b);
+    expect(change.kind).toBe('none');
+  });
+
+  it('adds new deals, and removes deleted ones and ones moved to another pipeline', () => {
+    let b = initial('p1', [deal('a', 'lead'), deal('b', 'lead')]);
+    [b] = applyEvent(b, 'deal.created', deal('c', 'offer'));
+    [b] = applyEvent(b, 'deal.deleted', { id: 'a' });
+    [b] = applyEvent(b, 'deal.updated', deal('b', 'lead', 2, { pipeline_id: 'p2' }));
+    expect(stagesOf(b)).toEqual({ lead: [], offer: ['c'], won: [] });
+  });
+
+  it('shows our move at once and keeps it while the request is on its way', () => {
+    let b = startMove(initial('p1', [deal('a', 'lead')]), 'a', 'won');
+    expect(stagesOf(b).won).toEqual(['a']);
+    // Someone's unrelated edit arrives meanwhile: the card stays where we put it.
+    [b] = applyEvent(b, 'deal.updated', deal('a', 'lead', 2, { title: 'renamed' }));
+    expect(stagesOf(b).won).toEqual(['a']);
+    b = settle(b, 'a', deal('a', 'won', 3));
+    expect(stagesOf(b).won).toEqual(['a']);
+    expect(b.moves).toEqual({});
+  });
+
+  it('puts the card back when the move failed (conflict) and takes the latest version', () => {
+    let b = startMove(initial('p1', [deal('a', 'lead')]), 'a', 'won');
+    b = settle(b, 'a', deal('a', 'offer', 2));
+    expect(stagesOf(b)).toMatchObject({ offer: ['a'], won: [] });
+  });
+
+  it('keeps a queued (offline) move until its own event comes back', () => {
+    let b = queuedMove(startMove(initial('p1', [deal('a', 'lead')]), 'a', 'won'), 'a');
+    expect(b.moves.a?.state).toBe('queued');
+    [b] = applyEvent(b, 'deal.updated', deal('a', 'won', 2));
+    expect(b.moves).toEqual({});
+    expect(stagesOf(b).won).toEqual(['a']);
+  });
+
+  it('adds up amounts per currency', () => {
+    expect(totals([deal('a', 'x'), deal('b', 'x', 1, { amount: 50, currency: 'USD' }), deal('c', 'x')])).toEqual({ EUR: 200, USD: 50 });
+  });
+});
