@@ -1,6 +1,6 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
-import { SW_ENTRY, serviceWorkerPlugin } from './build/sw-plugin';
+import { SW_ENTRY, serviceWorkerPlugin } from './build/sw-plugin.ts';
 
 // Where the Mandant server runs while Vite serves the app (dev and preview).
 // Once the server serves web/dist itself, this proxy is only for `npm run dev`.

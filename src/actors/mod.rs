@@ -131,6 +131,19 @@ impl Realtime {
         });
     }
 
+    /// Agents' availability changed: queues here and on the other nodes
+    /// route again.
+    pub fn agents_changed(&self, tenant: TenantId) {
+        self.reroute(tenant);
+        self.announce(BusMessage::AgentsChanged { tenant_id: tenant });
+    }
+
+    fn reroute(&self, tenant: TenantId) {
+        if let Some(a) = self.running(tenant) {
+            let _ = a.try_send(tenant::Reroute);
+        }
+    }
+
     /// Tells the other nodes, without making the caller wait: with Redis
     /// away a publish may stall, and a write must not. What is lost here is
     /// caught up by the hubs' tick (events) or the sessions' re-check timer.
@@ -180,6 +193,7 @@ fn follow(rt: &Arc<Realtime>, bus: &Bus) {
                     BusMessage::PrincipalsChanged { tenant_id, user_id } => {
                         rt.recheck(*tenant_id, *user_id)
                     }
+                    BusMessage::AgentsChanged { tenant_id } => rt.reroute(*tenant_id),
                     _ => {}
                 },
                 Err(RecvError::Lagged(_)) => {}

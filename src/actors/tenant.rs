@@ -202,8 +202,7 @@ impl TenantActor {
     }
 
     /// Tells the nodes that agents with live sockets here are connected;
-    /// an agent who was not is announced with an `agent.online` event, so
-    /// every node's queues route to them at once.
+    /// when one of them was not, every node's queues route again at once.
     fn touch_agents(&mut self, only: Option<uuid::Uuid>) {
         let users: Vec<uuid::Uuid> = self
             .sessions
@@ -220,12 +219,12 @@ impl TenantActor {
         let (db, rt, tenant) = (self.db.clone(), self.rt.clone(), self.tenant.id);
         actix::spawn(async move {
             match crate::support::agents::touch(&db, &users).await {
-                Ok(Some(seq)) => {
+                Ok(true) => {
                     if let Some(rt) = rt.upgrade() {
-                        rt.committed(tenant, seq).await;
+                        rt.agents_changed(tenant);
                     }
                 }
-                Ok(None) => {}
+                Ok(false) => {}
                 Err(e) => tracing::debug!(error = %e, "agent presence refresh failed"),
             }
         });
@@ -817,6 +816,20 @@ impl Handler<Figures> for TenantActor {
             if entry.topics.contains(&topic) {
                 Self::push(entry, frame.clone());
             }
+        }
+    }
+}
+
+/// Agents' availability changed: the queues route again.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reroute;
+
+impl Handler<Reroute> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, _: Reroute, _: &mut Context<Self>) {
+        for q in self.queues.values() {
+            q.do_send(queue::Reroute);
         }
     }
 }

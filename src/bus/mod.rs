@@ -34,6 +34,9 @@ pub enum BusMessage {
     },
     /// Events up to `seq` were committed in this tenant's log.
     EventsCommitted { tenant_id: TenantId, seq: i64 },
+    /// An agent came online or changed status, capacity or skills: the
+    /// tenant's queues try to route their waiting tickets again.
+    AgentsChanged { tenant_id: TenantId },
     /// Local only: messages may have been missed (Redis reconnected);
     /// drop every cache that the bus keeps fresh.
     Reset,

@@ -204,6 +204,22 @@ fn common_schemas() -> Map<String, Value> {
         "imported": {"type": "integer"}, "skipped": {"type": "integer"}, "error_count": {"type": "integer"},
         "errors": {"type": "array", "items": {"type": "object", "properties": {"line": {"type": "integer"}, "field": {"type": "string"}, "message": {"type": "string"}}}}}}));
     s.insert("Object".into(), json!({"type": "object"}));
+    s.insert("QueuedTicketPage".into(), json!({"type": "object", "description": "open, unassigned tickets in queue order (priority, SLA due, age)",
+        "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"position": {"type": "integer"}}}},
+        "size": {"type": "integer"}, "next_cursor": {"type": "null"}}}));
+    s.insert("Agent".into(), json!({"type": "object", "properties": {
+        "user_id": {"type": "string", "format": "uuid"}, "status": {"type": "string", "enum": ["online", "away", "offline"]},
+        "connected": {"type": "boolean"}, "availability": {"type": "string", "enum": ["online", "away", "offline"]},
+        "capacity": {"type": "integer"}, "skills": {"type": "array", "items": {"type": "string"}}}}));
+    s.insert("AgentInput".into(), json!({"type": "object", "additionalProperties": false, "properties": {
+        "status": {"type": "string", "enum": ["online", "away", "offline"]},
+        "capacity": {"type": "integer", "minimum": 0, "maximum": 1000},
+        "skills": {"type": "array", "maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": 50}}}}));
+    s.insert("BusinessCalendar".into(), json!({"type": "object", "required": ["time_zone", "hours"], "additionalProperties": false, "properties": {
+        "time_zone": {"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"},
+        "hours": {"type": "object", "description": "mon…sun → [[\"HH:MM\", \"HH:MM\"], …]",
+                  "additionalProperties": {"type": "array", "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}}}},
+        "holidays": {"type": "array", "items": {"type": "string", "format": "date"}}}}));
     s
 }
 
@@ -216,6 +232,11 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         let name = schema_name(k);
         if seg.get(1) == Some(&"import") {
             return (s("CsvBody"), s("ImportReport"), 200);
+        }
+        match seg.get(2) {
+            Some(&"tickets") => return (None, s("QueuedTicketPage"), 200),
+            Some(&"claim") | Some(&"offer") => return (None, s("Ticket"), 200),
+            _ => {}
         }
         return match (method, seg.len(), seg.get(2)) {
             ("get", 1, _) => (None, Some(format!("{name}Page")), 200),
@@ -298,6 +319,14 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
             200,
         ),
         ("get", "/branding") => (None, s("Object"), 200),
+        ("get", "/agents") => (None, s("Page"), 200),
+        ("patch", "/agents/{id}") | ("put", "/me/agent") => (s("AgentInput"), s("Agent"), 200),
+        ("get", "/me/agent") => (None, s("Agent"), 200),
+        ("get", "/settings/business-calendar") => (None, s("BusinessCalendar"), 200),
+        ("put", "/settings/business-calendar") => {
+            (s("BusinessCalendar"), s("BusinessCalendar"), 200)
+        }
+        ("get", "/dashboards/{name}") => (None, s("Object"), 200),
         (_, p) if p.starts_with("/api/v1/tenants") => match method {
             "post" => (s("CreateTenant"), s("Tenant"), 201),
             "patch" => (s("UpdateTenant"), s("Tenant"), 200),

@@ -14,7 +14,7 @@ use super::problem::ApiError;
 use super::records::etag;
 use crate::app::Services;
 use crate::domain::{FieldError, Validation};
-use crate::identity::{Decision, Principal};
+use crate::identity::Decision;
 use crate::records::service::{Written, meta, render, ticket_workflow};
 use crate::storage::{agents as agent_rows, records, settings, users};
 use crate::support::calendar::{self, CalendarSetting};
@@ -47,7 +47,7 @@ pub async fn queue_tickets(
             (order_key(r.id, &d), r)
         })
         .collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.sort_by_key(|k| k.0);
     let items: Vec<Value> = keyed
         .iter()
         .enumerate()
@@ -153,7 +153,6 @@ pub async fn list_agents(a: Authorized<UsersRead>) -> Result<HttpResponse, ApiEr
 async fn set_agent(
     s: &Services,
     scope: &TenantScope,
-    actor: &Principal,
     user: uuid::Uuid,
     input: &AgentInput,
 ) -> Result<HttpResponse, ApiError> {
@@ -166,16 +165,16 @@ async fn set_agent(
     if !exists {
         return Err(ApiError::not_found());
     }
-    let (row, seq) = agents::update(
+    let row = agents::update(
         &scope.db,
         user,
         input.status.as_deref(),
         input.capacity,
         input.skills.as_deref(),
-        actor.user_id,
     )
     .await?;
-    s.realtime.committed(scope.tenant.id, seq).await;
+    s.realtime.engage(&scope.tenant, &scope.db).await;
+    s.realtime.agents_changed(scope.tenant.id);
     Ok(HttpResponse::Ok().json(agents::view(&row, scope.db.clock().now())))
 }
 
@@ -187,7 +186,7 @@ pub async fn update_agent(
     body: ApiJson<AgentInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    set_agent(&s, &a.scope, &a.principal, path.id, &body).await
+    set_agent(&s, &a.scope, path.id, &body).await
 }
 
 pub async fn my_agent(a: Authorized<TicketsAssign>) -> Result<HttpResponse, ApiError> {
@@ -215,7 +214,7 @@ pub async fn put_my_agent(
             "only the status can be set here; capacity and skills are set by an admin",
         )]));
     }
-    set_agent(&s, &a.scope, &a.principal, a.principal.user_id, &body).await
+    set_agent(&s, &a.scope, a.principal.user_id, &body).await
 }
 
 pub async fn get_calendar(a: Authorized<SlaPoliciesRead>) -> Result<HttpResponse, ApiError> {

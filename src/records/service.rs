@@ -209,6 +209,13 @@ pub(crate) async fn people_of(
         "contact" => p.extend(uuid_of(data, "user_id")),
         "ticket" => {
             p.extend(created_by);
+            // The agent offered the ticket may read it to decide.
+            p.extend(
+                data.get("offer")
+                    .and_then(|o| o.get("user_id"))
+                    .and_then(Value::as_str)
+                    .and_then(|s| Uuid::parse_str(s).ok()),
+            );
             if let Some(requester) = uuid_of(data, "requester_id")
                 && let Some(c) = records::get(tx, "contact", requester).await?
             {
@@ -326,9 +333,7 @@ async fn kind_rules(
                     .and_then(Value::as_array)
                     .cloned()
                     .unwrap_or_default();
-                history.push(
-                    json!({"from": from, "to": stage, "by": actor.user_id, "at": Utc::now()}),
-                );
+                history.push(json!({"from": from, "to": stage, "by": actor.user_id, "at": now}));
                 data.insert("stage_history".into(), Value::Array(history));
                 if before.is_some() {
                     extra_events.push(("deal.stage_changed", json!({"from": from, "to": stage})));
@@ -461,8 +466,10 @@ pub async fn create(
         data.insert("owner_id".into(), json!(actor.user_id));
     }
     check_owner(kind, actor, &data, None)?;
-    kind_rules(&mut tx, kind, &mut data, None, actor, db.clock().now()).await?;
-    let now = Utc::now();
+    // Record times come from the tenant's clock, as SLA clocks and
+    // dashboards do, so all of a tenant's "when" agree.
+    let now = db.clock().now();
+    kind_rules(&mut tx, kind, &mut data, None, actor, now).await?;
     let row = RecordRow {
         id: Uuid::now_v7(),
         kind: kind.kind.to_owned(),
@@ -551,6 +558,25 @@ pub async fn update(
     input: &Value,
     if_match: Option<i64>,
 ) -> Result<Written> {
+    // Without If-Match the caller asked for no precondition: a write that
+    // lost a race to another one is merged again onto the newer record.
+    let mut tries = 0;
+    loop {
+        match update_once(db, kind, actor, id, input, if_match).await {
+            Err(RecordError::VersionConflict(_)) if if_match.is_none() && tries < 5 => tries += 1,
+            other => return other,
+        }
+    }
+}
+
+async fn update_once(
+    db: &TenantDb,
+    kind: &KindDef,
+    actor: &Principal,
+    id: Uuid,
+    input: &Value,
+    if_match: Option<i64>,
+) -> Result<Written> {
     let mut tx = db.begin().await?;
     let before = readable(&mut tx, kind, actor, id).await?;
     if let Some(v) = if_match
@@ -570,13 +596,14 @@ pub async fn update(
     check_refs(&mut tx, &refs).await?;
     let mut new_data = merge(before.data.0.clone(), data);
     check_owner(kind, actor, &new_data, Some(&before.data.0))?;
+    let now = db.clock().now();
     let extra = kind_rules(
         &mut tx,
         kind,
         &mut new_data,
         Some(&before.data.0),
         actor,
-        db.clock().now(),
+        now,
     )
     .await?;
     let new_custom = merge(before.custom.0.clone(), custom);
@@ -589,7 +616,7 @@ pub async fn update(
         people: Json(people_of(&mut tx, kind, &new_data, before.created_by).await?),
         team_id: uuid_of(&new_data, "team_id"),
         version: before.version + 1,
-        updated_at: Utc::now(),
+        updated_at: now,
         data: Json(new_data),
         custom: Json(new_custom),
         ..before.clone()
@@ -769,7 +796,7 @@ pub async fn add_comment(
             "This needs the permission {need} on this ticket."
         )));
     }
-    let now = Utc::now();
+    let now = db.clock().now();
     let row = RecordRow {
         id: Uuid::now_v7(),
         kind: COMMENT.into(),

@@ -436,3 +436,15 @@ impl Handler<Stop> for QueueActor {
         ctx.stop();
     }
 }
+
+/// Agents' availability changed: try the waiting tickets again.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reroute;
+
+impl Handler<Reroute> for QueueActor {
+    type Result = ();
+    fn handle(&mut self, _: Reroute, ctx: &mut Context<Self>) {
+        self.route(ctx);
+    }
+}

@@ -92,6 +92,15 @@ pub async fn on_save(
     wf: &TicketWorkflow,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    // A ticket in a queue with a team belongs to that team unless it says
+    // otherwise, so the team's agents (team scope) can see and work it.
+    if !data.contains_key("team_id")
+        && let Some(q) = uuid_of(data, "queue_id")
+        && let Some(queue) = records::get(tx, "queue", q).await?
+        && let Some(team) = queue.data.0.get("team_id")
+    {
+        data.insert("team_id".into(), team.clone());
+    }
     let (policy, measure) = policy_of(tx, data).await?;
     let sla = sla::on_save(
         before.and_then(Sla::of),
@@ -115,6 +124,7 @@ pub async fn on_save(
 /// `events` (type, change) after it; `None` when someone changed it first.
 async fn rewrite(
     tx: &mut TenantTx,
+    now: DateTime<Utc>,
     before: &RecordRow,
     data: Map<String, Value>,
     actor: Option<Uuid>,
@@ -124,7 +134,7 @@ async fn rewrite(
     let row = RecordRow {
         people: sqlx::types::Json(people_of(tx, kind, &data, before.created_by).await?),
         version: before.version + 1,
-        updated_at: Utc::now(),
+        updated_at: now,
         data: sqlx::types::Json(data),
         ..before.clone()
     };
@@ -189,6 +199,7 @@ pub async fn on_reply(
     put_sla(&mut data, Some(after));
     match rewrite(
         tx,
+        now,
         ticket,
         data,
         Some(actor.user_id),
@@ -226,7 +237,7 @@ pub async fn fire(
         put_sla(&mut data, Some(sla));
         let change = json!({"metric": metric.as_str(), "at": at});
         if let Some((_, seq)) =
-            rewrite(&mut tx, &row, data, None, &[(alarm.event(), change)]).await?
+            rewrite(&mut tx, now, &row, data, None, &[(alarm.event(), change)]).await?
         {
             tx.commit().await?;
             return Ok(Some(seq));
@@ -295,25 +306,25 @@ pub async fn claim(db: &TenantDb, actor: &Principal, id: Uuid, via_offer: bool) 
                 crate::domain::FieldError::new("status", "the ticket is finished; reopen it first"),
             ]));
         }
-        match (offer_of(data, now), via_offer) {
-            (Some((u, _)), _) if u != actor.user_id => {
-                return Err(RecordError::AlreadyClaimed(
-                    "The ticket is offered to another agent right now.".into(),
-                ));
-            }
-            (None, true) => {
-                return Err(RecordError::NoOffer(
-                    "There is no live offer of this ticket to you.".into(),
-                ));
-            }
-            _ => {}
+        let offer = offer_of(data, now).map(|(u, _)| u);
+        if via_offer && offer != Some(actor.user_id) {
+            return Err(RecordError::NoOffer(
+                "There is no live offer of this ticket to you.".into(),
+            ));
+        }
+        if offer.is_some_and(|u| u != actor.user_id) {
+            return Err(RecordError::AlreadyClaimed(
+                "The ticket is offered to another agent right now.".into(),
+            ));
         }
         let mut new = data.clone();
         new.insert("assignee_id".into(), json!(actor.user_id));
         new.remove("offer");
         let change = json!({"from": null, "to": actor.user_id, "via": if via_offer { "offer" } else { "claim" }});
         let events = [("ticket.updated", Value::Null), ("ticket.assigned", change)];
-        if let Some((row, seq)) = rewrite(&mut tx, &row, new, Some(actor.user_id), &events).await? {
+        if let Some((row, seq)) =
+            rewrite(&mut tx, now, &row, new, Some(actor.user_id), &events).await?
+        {
             tx.commit().await?;
             return Ok(Written {
                 record: render(&row, &BTreeSet::new(), &[]),
@@ -345,6 +356,7 @@ pub async fn decline(db: &TenantDb, actor: &Principal, id: Uuid) -> Result<Writt
     }
     let (row, seq) = withdraw(
         &mut tx,
+        db.clock().now(),
         &row,
         actor.user_id,
         "ticket.offer_declined",
@@ -362,6 +374,7 @@ pub async fn decline(db: &TenantDb, actor: &Principal, id: Uuid) -> Result<Writt
 
 async fn withdraw(
     tx: &mut TenantTx,
+    now: DateTime<Utc>,
     row: &RecordRow,
     user: Uuid,
     event: &str,
@@ -374,7 +387,15 @@ async fn withdraw(
         no.push(user);
     }
     data.insert("declined_by".into(), json!(no));
-    rewrite(tx, row, data, actor, &[(event, json!({"user_id": user}))]).await
+    rewrite(
+        tx,
+        now,
+        row,
+        data,
+        actor,
+        &[(event, json!({"user_id": user}))],
+    )
+    .await
 }
 
 /// An offer's time ran out: it goes back to the queue (once, whichever
@@ -395,7 +416,7 @@ pub async fn expire_offer(db: &TenantDb, id: Uuid, user: Uuid) -> Result<Option<
     if !still || offer_of(&row.data.0, now).is_some() {
         return Ok(None);
     }
-    let out = withdraw(&mut tx, &row, user, "ticket.offer_expired", None).await?;
+    let out = withdraw(&mut tx, now, &row, user, "ticket.offer_expired", None).await?;
     tx.commit().await?;
     Ok(out.map(|(_, seq)| seq))
 }
@@ -499,7 +520,8 @@ pub async fn offer_next(db: &TenantDb, queue: Uuid, ticket: Uuid) -> Result<Opti
         json!({"user_id": agent, "offered_at": now, "expires_at": until}),
     );
     let change = json!({"user_id": agent, "expires_at": until});
-    let Some((_, seq)) = rewrite(&mut tx, &row, new, None, &[("ticket.offered", change)]).await?
+    let Some((_, seq)) =
+        rewrite(&mut tx, now, &row, new, None, &[("ticket.offered", change)]).await?
     else {
         return Ok(None);
     };

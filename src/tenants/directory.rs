@@ -42,7 +42,8 @@ impl TenantDirectory {
                         BusMessage::TenantChanged { slug, .. } => dir.invalidate(slug),
                         BusMessage::Reset => dir.cache.clear(),
                         BusMessage::EventsCommitted { .. }
-                        | BusMessage::PrincipalsChanged { .. } => {}
+                        | BusMessage::PrincipalsChanged { .. }
+                        | BusMessage::AgentsChanged { .. } => {}
                     },
                     // Missed messages: anything might be stale.
                     Err(RecvError::Lagged(_)) => dir.cache.clear(),

@@ -113,7 +113,7 @@ async fn unmigrate(site: &Site, slug: &str) {
         .unwrap();
     let id = mandant::domain::tenant::TenantId(id);
     // Children before parents, so SQLite's foreign keys are satisfied too.
-    let sql = "DROP TABLE realtime_tickets; DROP TABLE refresh_tokens; DROP TABLE sessions; DROP TABLE mfa_recovery_codes; \
+    let sql = "DROP TABLE routing_cursors; DROP TABLE agents; DROP TABLE realtime_tickets; DROP TABLE refresh_tokens; DROP TABLE sessions; DROP TABLE mfa_recovery_codes; \
                DROP TABLE api_keys; DROP TABLE user_teams; DROP TABLE teams; DROP TABLE role_grants; \
                DROP TABLE roles; DROP TABLE auth_events; DROP TABLE settings; DROP TABLE user_roles; \
                DROP TABLE users; DROP TABLE records; DROP TABLE custom_fields; DROP TABLE events; \

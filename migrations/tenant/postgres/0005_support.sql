@@ -4,7 +4,7 @@
 CREATE TABLE agents (
     user_id     uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
     status      text NOT NULL CHECK (status IN ('online', 'away', 'offline')),
-    capacity    integer NOT NULL,
+    capacity    bigint NOT NULL,
     skills      jsonb NOT NULL DEFAULT '[]',
     seen_at     timestamptz,
     updated_at  timestamptz NOT NULL

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
 import { ApiClient, refresher } from './client';
 import { ApiError, NetworkError } from './problem';

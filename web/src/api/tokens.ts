@@ -78,6 +78,20 @@ export class TokenStore {
     this.emit();
   }
 
+  /** The user id in the access token (`sub`), without verifying it: it only labels local data. */
+  subject(): string | null {
+    const token = this.get()?.access_token;
+    const payload = token?.split('.')[1];
+    if (!payload) return null;
+    try {
+      const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+      const sub = (JSON.parse(json) as { sub?: unknown }).sub;
+      return typeof sub === 'string' ? sub : null;
+    } catch {
+      return null;
+    }
+  }
+
   onChange(fn: (signedIn: boolean) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);

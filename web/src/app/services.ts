@@ -34,6 +34,7 @@ export function createServices(tenant: string): Services {
     },
     Date.now,
     lock,
+    () => tokens.subject(),
   );
   api.setHooks({
     enqueue: async (w) => {

@@ -44,7 +44,15 @@ export function SessionProvider({ services, children }: { services: Services; ch
   const [connection, setConnection] = useState<ConnectionState>(realtime.state);
   const [pending, setPending] = useState<StoredWrite[]>(queue.list());
 
-  useEffect(() => tokens.onChange(setSignedIn), [tokens]);
+  useEffect(
+    () =>
+      tokens.onChange((s) => {
+        setSignedIn(s);
+        // Someone else may have signed in: show their queued writes, not ours.
+        void queue.reload();
+      }),
+    [tokens, queue],
+  );
   useEffect(() => realtime.onState(setConnection), [realtime]);
   useEffect(() => queue.subscribe(setPending), [queue]);
   useEffect(() => {
@@ -113,6 +121,9 @@ export function SessionProvider({ services, children }: { services: Services; ch
       },
       signOut: async () => {
         await api.request('POST', '/auth/logout').catch(() => undefined);
+        // Signing out means leaving this device: take the saved answers and
+        // unsent changes along, so the next person does not see them.
+        await queue.clear();
         tokens.clear();
         await clearApiCache();
       },
@@ -121,7 +132,7 @@ export function SessionProvider({ services, children }: { services: Services; ch
       // server still decides, and a missing link would only confuse.
       can: (permission) => me === null || perms.has(permission),
     };
-  }, [services, signedIn, me, online, connection, pending, tokens, api, reloadMe]);
+  }, [services, signedIn, me, online, connection, pending, tokens, api, queue, reloadMe]);
 
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

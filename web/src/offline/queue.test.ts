@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError, NetworkError } from '../api/problem';
 import { OfflineQueue } from './queue';
@@ -112,5 +113,31 @@ describe('offline write queue', () => {
     await q.enqueue({ method: 'POST', path: '/activities', body: {}, label: 'x' });
     await Promise.all([q.replay(), q.replay()]);
     expect(send).toHaveBeenCalledOnce();
+  });
+});
+
+describe('offline queue owners', () => {
+  it("never shows or sends one person's writes for another who signs in on the same device", async () => {
+    const store = new MemoryStore();
+    let user = 'u1';
+    const sent: string[] = [];
+    const q = new OfflineQueue('acme', store, async (w) => void sent.push(w.path), Date.now, undefined, () => user);
+    await q.enqueue({ method: 'PATCH', path: '/contacts/mine', body: {}, label: 'x' });
+    user = 'u2';
+    await q.reload();
+    expect(q.list()).toEqual([]);
+    await q.replay();
+    expect(sent).toEqual([]);
+    user = 'u1';
+    await q.replay();
+    expect(sent).toEqual(['/contacts/mine']);
+  });
+
+  it('forgets the writes of a person who signs out', async () => {
+    const store = new MemoryStore();
+    const q = new OfflineQueue('acme', store, async () => {}, Date.now, undefined, () => 'u1');
+    await q.enqueue({ method: 'POST', path: '/activities', body: {}, label: 'x' });
+    await q.clear();
+    expect(await store.all('acme')).toEqual([]);
   });
 });

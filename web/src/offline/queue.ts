@@ -46,14 +46,19 @@ export class OfflineQueue {
     private now: () => number = Date.now,
     // Two tabs replaying the same queue would send each write twice.
     private lock: <T>(name: string, fn: () => Promise<T>) => Promise<T> = (_n, fn) => fn(),
+    /** The signed-in user: writes are theirs, and only theirs are shown and sent. */
+    private owner: () => string | null = () => null,
   ) {
     this.loaded = this.reload();
   }
 
   /** Re-reads the store (another tab may have queued or replayed). */
   async reload() {
+    const me = this.owner();
     const all = await this.store.all(this.tenant);
-    this.items = all.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    this.items = all
+      .filter((w) => (w.user ?? null) === me)
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     this.emit();
   }
 
@@ -96,6 +101,7 @@ export class OfflineQueue {
       ...w,
       id: `${this.now().toString(36)}-${(this.seq++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
       tenant: this.tenant,
+      user: this.owner(),
       createdAt: this.now(),
       status: 'pending',
     };
@@ -153,6 +159,13 @@ export class OfflineQueue {
     }
     this.emit();
     return report;
+  }
+
+  /** Forgets this person's writes (they signed out on this device). */
+  async clear() {
+    for (const w of this.items) await this.store.remove(w.id);
+    this.items = [];
+    this.emit();
   }
 
   /** Drops a write (the person chose to keep what the server has). */

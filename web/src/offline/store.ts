@@ -8,6 +8,8 @@ export type WriteStatus = 'pending' | 'conflict' | 'failed';
 export interface StoredWrite extends QueuedWrite {
   id: string;
   tenant: string;
+  /** Who made it (the token's subject): only they may replay it. */
+  user: string | null;
   createdAt: number;
   status: WriteStatus;
   /** Why the server refused it (conflict or failed). */

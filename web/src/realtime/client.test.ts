@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RealtimeClient, type ConnectionState, type TopicHandler } from './client';
 import { backoffDelay } from './backoff';

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import type { Contact, CustomField } from '../../api/types';
 import { diff, toFormValues, toJson, withoutNulls } from './formValues';

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import type { Deal, Pipeline } from '../../api/types';
 import { applyEvent, columns, initial, queuedMove, settle, startMove, totals } from './board-state';

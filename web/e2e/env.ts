@@ -1,0 +1,11 @@
+// Shared by the global setup (Node, main process) and the tests (workers).
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    appUrl: string;
+    serverUrl: string;
+    password: string;
+    secondTenant: { slug: string; name: string; email: string };
+  }
+}

@@ -1,0 +1,78 @@
+// What every end-to-end test needs: a browser, signed-in pages, and direct
+// API calls to check what the server really holds.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+import { CHROMIUM } from './env';
+
+export const appUrl = () => inject('appUrl');
+export const serverUrl = () => inject('serverUrl');
+export const password = () => inject('password');
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Root in a container has no user namespaces for Chromium's sandbox.
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+}
+
+export async function newPage(browser: Browser, opts: { baseURL?: string; phone?: boolean } = {}) {
+  const context: BrowserContext = await browser.newContext({
+    baseURL: opts.baseURL ?? appUrl(),
+    viewport: opts.phone ? { width: 390, height: 844 } : { width: 1280, height: 860 },
+    locale: 'en-GB',
+    serviceWorkers: 'allow',
+  });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Signs in through the login form and waits for the app shell. */
+export async function signIn(page: Page, tenant: string, email: string, next = '') {
+  await page.goto(`/t/${tenant}/login${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password());
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+/** The live connection is up (subscriptions are being made). */
+export async function waitLive(page: Page) {
+  await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+}
+
+// One sign-in per person: the server throttles repeated logins.
+const tokens = new Map<string, Promise<string>>();
+
+function token(tenant: string, email: string): Promise<string> {
+  const key = `${tenant}/${email}`;
+  let t = tokens.get(key);
+  if (!t) {
+    t = fetch(`${serverUrl()}/t/${tenant}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: password() }),
+    }).then(async (r) => {
+      if (!r.ok) throw new Error(`login ${email}: ${r.status} ${await r.text()}`);
+      return ((await r.json()) as { access_token: string }).access_token;
+    });
+    tokens.set(key, t);
+  }
+  return t;
+}
+
+/** Calls the tenant API directly, as `email`: what the server really holds. */
+export async function api<T>(tenant: string, email: string, method: string, path: string, body?: unknown, ifMatch?: number) {
+  const access_token = await token(tenant, email);
+  const headers: Record<string, string> = { authorization: `Bearer ${access_token}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (ifMatch !== undefined) headers['if-match'] = `"${ifMatch}"`;
+  const res = await fetch(`${serverUrl()}/t/${tenant}/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
