@@ -176,6 +176,14 @@ pub struct Tenant {
     pub state: TenantState,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Features the tenant's admin switched off.
+    pub disabled_features: Vec<super::features::Feature>,
+}
+
+impl Tenant {
+    pub fn has(&self, f: super::features::Feature) -> bool {
+        !self.disabled_features.contains(&f)
+    }
 }
 
 #[cfg(test)]

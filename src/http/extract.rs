@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::problem::{ApiError, Code};
 use crate::app::Services;
+use crate::domain::features::Feature;
 use crate::domain::tenant::Tenant;
 use crate::storage::TenantDb;
 
@@ -67,6 +68,11 @@ impl FromRequest for TenantScope {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let slug = req.match_info().get("tenant").map(str::to_owned);
         let services = services(req);
+        let features = req
+            .path()
+            .split_once("/api/v1")
+            .map(|(_, tail)| Feature::of_path(tail))
+            .unwrap_or_default();
         Box::pin(async move {
             let services = services?;
             let slug = slug.ok_or_else(ApiError::not_found)?;
@@ -76,6 +82,10 @@ impl FromRequest for TenantScope {
                 .resolve(&slug)
                 .await?
                 .ok_or_else(ApiError::not_found)?;
+            // A feature the tenant switched off does not exist for anyone.
+            if features.iter().any(|f| !tenant.has(*f)) {
+                return Err(ApiError::not_found());
+            }
             let db = services.storage.tenant_db(&tenant).await?;
             Ok(TenantScope { tenant, db })
         })

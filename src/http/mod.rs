@@ -23,6 +23,7 @@ mod security;
 mod support;
 pub mod tenant_routes;
 mod users;
+mod web_app;
 mod ws;
 
 use actix_web::body::{BoxBody, EitherBody};
@@ -44,7 +45,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .configure(openapi::configure)
         .configure(control_plane::configure)
         .configure(tenant_routes::configure)
-        .route("/t/{tenant}/ws", web::get().to(ws::connect));
+        .route("/t/{tenant}/ws", web::get().to(ws::connect))
+        .default_service(web::to(web_app::serve));
 }
 
 /// Catches error responses that no handler shaped (unknown route, wrong

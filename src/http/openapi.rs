@@ -204,6 +204,23 @@ fn common_schemas() -> Map<String, Value> {
         "imported": {"type": "integer"}, "skipped": {"type": "integer"}, "error_count": {"type": "integer"},
         "errors": {"type": "array", "items": {"type": "object", "properties": {"line": {"type": "integer"}, "field": {"type": "string"}, "message": {"type": "string"}}}}}}));
     s.insert("Object".into(), json!({"type": "object"}));
+    let colors = json!({"type": "object", "additionalProperties": false, "properties": {
+        "primary": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "accent": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+        "background": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "text": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}}});
+    let features = json!({"type": "object", "additionalProperties": {"type": "boolean"},
+        "description": "crm, sales, support, dashboards: true when on"});
+    s.insert("Branding".into(), json!({"type": "object", "properties": {
+        "slug": {"type": "string"}, "name": {"type": "string"}, "logo_url": {"type": ["string", "null"]},
+        "colors": colors, "locale": {"type": "string", "enum": ["en", "de"]}, "features": features}}));
+    s.insert("BrandingSettings".into(), json!({"type": "object", "additionalProperties": false, "properties": {
+        "display_name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "logo_url": {"type": "string", "description": "https URL or data:image/…;base64 URL (≤ 100 KiB)"},
+        "colors": colors, "locale": {"type": "string", "enum": ["en", "de"]}}}));
+    s.insert(
+        "Features".into(),
+        json!({"type": "object", "required": ["features"], "additionalProperties": false,
+        "properties": {"features": features}}),
+    );
     s.insert("QueuedTicketPage".into(), json!({"type": "object", "description": "open, unassigned tickets in queue order (priority, SLA due, age)",
         "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"position": {"type": "integer"}}}},
         "size": {"type": "integer"}, "next_cursor": {"type": "null"}}}));
@@ -318,7 +335,11 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
             s("EventSettings"),
             200,
         ),
-        ("get", "/branding") => (None, s("Object"), 200),
+        ("get", "/branding") => (None, s("Branding"), 200),
+        ("get", "/settings/branding") => (None, s("BrandingSettings"), 200),
+        ("put", "/settings/branding") => (s("BrandingSettings"), s("BrandingSettings"), 200),
+        ("get", "/settings/features") => (None, s("Features"), 200),
+        ("put", "/settings/features") => (s("Features"), s("Features"), 200),
         ("get", "/agents") => (None, s("Page"), 200),
         ("patch", "/agents/{id}") | ("put", "/me/agent") => (s("AgentInput"), s("Agent"), 200),
         ("get", "/me/agent") => (None, s("Agent"), 200),

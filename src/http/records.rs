@@ -107,11 +107,18 @@ pub async fn list<K: Kind>(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let pairs = query_pairs(&req);
-    match pairs
+    // `?format=` wins; otherwise a client that asks for CSV gets CSV.
+    let wants_csv = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.split(',').any(|t| t.trim().starts_with("text/csv")));
+    let format = pairs
         .iter()
         .find(|(k, _)| k == "format")
         .map(|(_, v)| v.as_str())
-    {
+        .or(wants_csv.then_some("csv"));
+    match format {
         None | Some("json") => {}
         Some("csv") => {
             return super::csv::export(a.scope.db, def::<K>()?, a.principal, pairs).await;

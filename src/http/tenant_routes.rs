@@ -63,6 +63,14 @@ macro_rules! tenant_routes {
 
 tenant_routes! {
     "/branding" { get => branding::branding [public] }
+    "/settings/branding" {
+        get => branding::get_branding [AdminSettings],
+        put => branding::put_branding [AdminSettings],
+    }
+    "/settings/features" {
+        get => branding::get_features [AdminSettings],
+        put => branding::put_features [AdminSettings],
+    }
     "/auth/login" { post => auth::login [public] }
     "/auth/refresh" { post => auth::refresh [public] }
     "/auth/logout" { post => auth::logout [authenticated] }

@@ -217,6 +217,30 @@ struct Conn {
 }
 
 impl Conn {
+    /// A topic of a feature the tenant switched off does not exist. The
+    /// directory (refreshed over the bus) says what is on right now.
+    async fn topic_enabled(&self, t: &Topic) -> bool {
+        use crate::domain::features::Feature;
+        let tenant = match self
+            .services
+            .tenants
+            .directory()
+            .resolve(self.tenant.slug.as_str())
+            .await
+        {
+            Ok(Some(t)) => t,
+            _ => return false,
+        };
+        let needs: Vec<Feature> = match t {
+            Topic::Dashboard(b) => [Some(Feature::Dashboards), Feature::of_kind(b.kind())]
+                .into_iter()
+                .flatten()
+                .collect(),
+            other => Feature::of_kind(other.kind()).into_iter().collect(),
+        };
+        needs.iter().all(|f| tenant.has(*f))
+    }
+
     async fn run(mut self, stream: actix_ws::MessageStream) {
         let mut stream = stream
             .max_frame_size(MAX_FRAME)
@@ -395,6 +419,11 @@ impl Conn {
                         .send(&protocol::error(id, "invalid_topic", "Unknown topic."))
                         .await;
                 };
+                if !self.topic_enabled(&t).await {
+                    return self
+                        .send(&protocol::error(id, "not_found", "Unknown topic."))
+                        .await;
+                }
                 if since.is_some_and(|s| s < 0) {
                     return self
                         .send(&protocol::error(

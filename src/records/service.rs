@@ -762,6 +762,23 @@ pub async fn add_comment(
     ticket: Uuid,
     input: &Value,
 ) -> Result<Written> {
+    // A public reply also moves the ticket's SLA clocks; if the ticket
+    // changed meanwhile, the reply is written again onto the newer ticket.
+    let mut tries = 0;
+    loop {
+        match add_comment_once(db, actor, ticket, input).await {
+            Err(RecordError::VersionConflict(_)) if tries < 5 => tries += 1,
+            other => return other,
+        }
+    }
+}
+
+async fn add_comment_once(
+    db: &TenantDb,
+    actor: &Principal,
+    ticket: Uuid,
+    input: &Value,
+) -> Result<Written> {
     let tickets = by_kind("ticket").ok_or(RecordError::NotFound)?;
     let obj = input
         .as_object()
@@ -816,14 +833,13 @@ pub async fn add_comment(
         updated_at: now,
     };
     records::insert(&mut tx, &row, "").await?;
-    let rendered = render(&row, &BTreeSet::new(), &[]);
-    let mut seq = append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?;
-    if !internal
-        && let Some(s) =
-            crate::support::tickets::on_reply(&mut tx, &t, actor, db.clock().now()).await?
-    {
-        seq = s;
+    // The ticket row is locked before the event counter, as in every other
+    // write: taking them in the other order deadlocks against an update.
+    if !internal {
+        crate::support::tickets::on_reply(&mut tx, &t, actor, now).await?;
     }
+    let rendered = render(&row, &BTreeSet::new(), &[]);
+    let seq = append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?;
     tx.commit().await?;
     Ok(Written {
         record: rendered,

@@ -42,6 +42,7 @@ struct TenantRow {
     state: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    disabled_features: sqlx::types::Json<Vec<String>>,
 }
 
 impl TryFrom<TenantRow> for Tenant {
@@ -57,11 +58,20 @@ impl TryFrom<TenantRow> for Tenant {
             shard: r.shard,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            // A name this binary does not know is a feature it does not
+            // have: nothing to switch off.
+            disabled_features: r
+                .disabled_features
+                .0
+                .iter()
+                .filter_map(|f| crate::domain::features::Feature::parse(f))
+                .collect(),
         })
     }
 }
 
-const COLUMNS: &str = "id, slug, name, plan, shard, state, created_at, updated_at";
+const COLUMNS: &str =
+    "id, slug, name, plan, shard, state, created_at, updated_at, disabled_features";
 
 impl ControlStore {
     /// Opens the control plane and brings it to the current version.
@@ -150,6 +160,26 @@ impl ControlStore {
         let row: TenantRow = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(name.map(|n| n.as_str()))
             .bind(plan.map(|p| p.as_str()))
+            .bind(Utc::now())
+            .bind(slug.as_str())
+            .fetch_one(p)
+            .await)?;
+        row.try_into()
+    }
+
+    /// Switches features off (and the others on) for an active tenant.
+    pub async fn set_disabled_features(
+        &self,
+        slug: &TenantSlug,
+        off: &[crate::domain::features::Feature],
+    ) -> Result<Tenant> {
+        let names: Vec<&str> = off.iter().map(|f| f.name()).collect();
+        let sql = format!(
+            "UPDATE tenants SET disabled_features = $1, updated_at = $2 \
+             WHERE slug = $3 AND state = 'active' RETURNING {COLUMNS}"
+        );
+        let row: TenantRow = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(sqlx::types::Json(&names))
             .bind(Utc::now())
             .bind(slug.as_str())
             .fetch_one(p)

@@ -40,6 +40,13 @@ impl From<sqlx::Error> for StorageError {
             sqlx::Error::Database(db) if db.code().as_deref() == Some(STALE_PLAN) => {
                 StorageError::StalePlan
             }
+            // Deadlock, serialization failure, SQLite busy: transient, the
+            // client may retry (503), never an internal error.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40P01" | "40001" | "5" | "517")) =>
+            {
+                StorageError::Unavailable(e.to_string())
+            }
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StorageError::Conflict("record")
             }

@@ -196,6 +196,12 @@ impl QueueActor {
     }
 
     fn arm(&mut self, ctx: &mut Context<Self>) {
+        // A hub that died (a panic) takes its queues with it; the next
+        // hub starts fresh ones from storage.
+        if !self.hub.connected() {
+            ctx.stop();
+            return;
+        }
         if let Some(h) = self.timer.take() {
             ctx.cancel_future(h);
         }

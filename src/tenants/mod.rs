@@ -1,6 +1,7 @@
 //! The tenant life cycle: create (provision storage and first admin),
 //! update, delete, recover from interrupted runs, migrate, and the demo.
 
+pub mod branding;
 mod demo;
 pub mod demo_data;
 mod directory;

@@ -89,6 +89,7 @@ impl TenantService {
             state: TenantState::Provisioning,
             created_at: now,
             updated_at: now,
+            disabled_features: Vec::new(),
         };
         // The unique slug row is the claim: of two concurrent creations
         // only one gets here, before any storage is made.
@@ -184,6 +185,25 @@ impl TenantService {
             .storage
             .control()
             .update(&slug, name.as_ref(), plan)
+            .await
+            .map_err(|e| match e {
+                StorageError::NotFound => TenantError::NotFound,
+                other => other.into(),
+            })?;
+        self.announce(&t).await;
+        Ok(t)
+    }
+
+    /// Sets which features are off; every node's directory hears of it.
+    pub async fn set_disabled_features(
+        &self,
+        tenant: &Tenant,
+        off: &[crate::domain::features::Feature],
+    ) -> Result<Tenant, TenantError> {
+        let t = self
+            .storage
+            .control()
+            .set_disabled_features(&tenant.slug, off)
             .await
             .map_err(|e| match e {
                 StorageError::NotFound => TenantError::NotFound,

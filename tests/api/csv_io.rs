@@ -61,6 +61,12 @@ async fn export_streams_filtered_lists(backend: Backend) {
         r.content_type()
     );
     let text = r.body.as_str().unwrap().to_owned();
+    // Asking by `Accept` gets the same export.
+    let (status, ct, by_accept) = app
+        .get_accepting("/t/acme/api/v1/contacts", &tok, "text/csv")
+        .await;
+    assert_eq!((status.as_u16(), ct.starts_with("text/csv")), (200, true));
+    assert_eq!(by_accept.lines().count(), text.lines().count());
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()

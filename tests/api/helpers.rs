@@ -315,6 +315,31 @@ impl TestApp {
     }
 
     /// A GET with one extra raw header.
+    /// A GET with a bearer token and an `Accept` header; the body as text.
+    pub async fn get_accepting(
+        &self,
+        path: &str,
+        token: &str,
+        accept: &str,
+    ) -> (StatusCode, String, String) {
+        let mut res = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .insert_header(("accept", accept))
+            .send()
+            .await
+            .expect("request sent");
+        let raw = res.body().limit(64 * 1024 * 1024).await.expect("body");
+        let ct = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (res.status(), ct, String::from_utf8_lossy(&raw).into_owned())
+    }
+
     pub async fn request_raw_header(&self, path: &str, name: &str, value: &str) -> Resp {
         let mut res = self
             .client

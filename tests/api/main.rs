@@ -27,3 +27,5 @@ mod scale;
 mod shards;
 mod sla;
 mod support_kit;
+mod tenant_settings;
+mod web_app;

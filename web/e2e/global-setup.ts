@@ -11,7 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { preview, type PreviewServer } from 'vite';
+import { createLogger, preview, type PreviewServer } from 'vite';
 import { CHROMIUM } from './env';
 
 const WEB = resolve(import.meta.dirname, '..');
@@ -101,10 +101,16 @@ export default async function setup(project: TestProject) {
   const servesApp = root?.ok && (await root.text()).includes('/boot-branding.js');
   if (!servesApp) {
     process.env.MANDANT_URL = serverUrl;
+    // A browser context closing resets its proxied socket: expected, not news.
+    const logger = createLogger('warn');
+    const error = logger.error.bind(logger);
+    logger.error = (msg, opts) => {
+      if (!/ws proxy (socket )?error/.test(msg)) error(msg, opts);
+    };
     vite = await preview({
       root: WEB,
       configFile: join(WEB, 'vite.config.ts'),
-      logLevel: 'warn',
+      customLogger: logger,
       preview: { host: '127.0.0.1', port: await freePort(), strictPort: true },
     });
     appUrl = vite.resolvedUrls?.local[0]?.replace(/\/$/, '') ?? '';

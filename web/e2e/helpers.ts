@@ -28,13 +28,19 @@ export async function newPage(browser: Browser, opts: { baseURL?: string; phone?
   return { context, page };
 }
 
-/** Signs in through the login form and waits for the app shell. */
-export async function signIn(page: Page, tenant: string, email: string, next = '') {
+const SIGN_IN = {
+  en: { email: 'E-mail', password: 'Password', submit: 'Sign in', nav: 'Main' },
+  de: { email: 'E-Mail', password: 'Passwort', submit: 'Anmelden', nav: 'Hauptnavigation' },
+};
+
+/** Signs in through the login form (in the page's language) and waits for the app shell. */
+export async function signIn(page: Page, tenant: string, email: string, next = '', lang: 'en' | 'de' = 'en') {
+  const l = SIGN_IN[lang];
   await page.goto(`/t/${tenant}/login${next ? `?next=${encodeURIComponent(next)}` : ''}`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(password());
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await page.getByLabel(l.email).fill(email);
+  await page.getByLabel(l.password).fill(password());
+  await page.getByRole('button', { name: l.submit }).click();
+  await page.getByRole('navigation', { name: l.nav }).waitFor();
 }
 
 /** The live connection is up (subscriptions are being made). */
@@ -62,17 +68,22 @@ function token(tenant: string, email: string): Promise<string> {
   return t;
 }
 
-/** Calls the tenant API directly, as `email`: what the server really holds. */
-export async function api<T>(tenant: string, email: string, method: string, path: string, body?: unknown, ifMatch?: number) {
+/** The raw answer of the tenant API to `email`'s call. */
+export async function apiResponse(tenant: string, email: string, method: string, path: string, body?: unknown, ifMatch?: number) {
   const access_token = await token(tenant, email);
   const headers: Record<string, string> = { authorization: `Bearer ${access_token}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (ifMatch !== undefined) headers['if-match'] = `"${ifMatch}"`;
-  const res = await fetch(`${serverUrl()}/t/${tenant}/api/v1${path}`, {
+  return fetch(`${serverUrl()}/t/${tenant}/api/v1${path}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+}
+
+/** Calls the tenant API directly, as `email`: what the server really holds. */
+export async function api<T>(tenant: string, email: string, method: string, path: string, body?: unknown, ifMatch?: number) {
+  const res = await apiResponse(tenant, email, method, path, body, ifMatch);
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }

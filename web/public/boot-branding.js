@@ -20,9 +20,28 @@
   };
   var COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 
+  // Black or white text on the primary colour, whichever contrasts more.
+  function onColor(hex) {
+    var h = hex.length === 4 ? '#' + hex[1] + hex[1] + hex[2] + hex[2] + hex[3] + hex[3] : hex;
+    var l = [1, 3, 5]
+      .map(function (i) {
+        var c = parseInt(h.slice(i, i + 2), 16) / 255;
+        return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+      })
+      .reduce(function (sum, c, i) {
+        return sum + c * [0.2126, 0.7152, 0.0722][i];
+      }, 0);
+    return (l + 0.05) / 0.05 > 1.05 / (l + 0.05) ? '#000000' : '#ffffff';
+  }
+
   function apply(b) {
     if (!b || typeof b !== 'object') return;
-    var colors = b.colors || {};
+    var given = b.colors || {};
+    var colors = {};
+    for (var c in given) colors[c] = given[c];
+    if (!COLOR.test(colors.on_primary || '') && COLOR.test(colors.primary || '')) {
+      colors.on_primary = onColor(colors.primary);
+    }
     for (var k in VARS) {
       if (typeof colors[k] === 'string' && COLOR.test(colors[k])) {
         root.style.setProperty(VARS[k], colors[k]);
@@ -44,15 +63,15 @@
   } catch (e) {
     cached = null;
   }
-  var hide = document.createElement('style');
+  // Hidden through the CSSOM rather than a <style> element: a strict
+  // Content-Security-Policy (style-src 'self') allows this.
   if (cached) {
     apply(cached);
   } else {
-    hide.textContent = 'body{visibility:hidden}';
-    document.head.appendChild(hide);
+    root.style.visibility = 'hidden';
   }
   function reveal() {
-    if (hide.parentNode) hide.parentNode.removeChild(hide);
+    root.style.removeProperty('visibility');
   }
   var timer = setTimeout(reveal, 1500);
   fetch('/t/' + slug + '/api/v1/branding', { headers: { accept: 'application/json' } })

@@ -45,6 +45,13 @@ impl Board {
             Board::Sales => "sales",
         }
     }
+    /// The record kind whose feature the board belongs to.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Board::Support => "ticket",
+            Board::Sales => "deal",
+        }
+    }
 }
 
 async fn all_of(
@@ -148,6 +155,10 @@ impl DashboardActor {
 
     fn push(&mut self, ctx: &mut Context<Self>) {
         self.flush = None;
+        if !self.hub.connected() {
+            ctx.stop();
+            return;
+        }
         let Some(state) = &self.state else { return };
         let now = self.db.clock().now();
         let data = match state {

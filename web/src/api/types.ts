@@ -101,8 +101,6 @@ export interface Me {
   teams: string[];
   permissions: { permission: string; scope: string; hidden_fields: string[] }[];
   mfa_enrollment_required: boolean;
-  /** Proposed (not served yet): the tenant's enabled features. Absent = all. */
-  features?: string[];
 }
 
 export interface ImportReport {

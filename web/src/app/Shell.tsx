@@ -34,7 +34,7 @@ export function Shell({ tenant, branding, children }: { tenant: string; branding
     }
   }, [pathname]);
 
-  const areas = visibleAreas(me, can);
+  const areas = visibleAreas(me, can, branding?.features);
   const base = `/t/${tenant}`;
   return (
     <div className="shell">
@@ -83,7 +83,7 @@ export function Shell({ tenant, branding, children }: { tenant: string; branding
       </header>
       {!online ? <div className="offline-note" role="status">{t('conn.offlineNote')}</div> : null}
       <SyncPanel />
-      <main id="main" ref={main} className="main">
+      <main id="main" ref={main} className="main" tabIndex={-1}>
         {children}
       </main>
     </div>

@@ -15,7 +15,7 @@ import { RecordForm } from '../views/crm/RecordForm';
 import { RecordList } from '../views/crm/RecordList';
 import { KINDS } from '../views/crm/kinds';
 import { PipelineBoard } from '../views/pipeline/PipelineBoard';
-import { visibleAreas } from './areas';
+import { AREAS, featureOn, visibleAreas } from './areas';
 import { match, navigate, useLocation } from './router';
 import { createServices } from './services';
 import { SessionProvider, useSession } from './session';
@@ -34,8 +34,10 @@ export function TenantApp({ tenant }: { tenant: string }) {
   );
 }
 
+/** Goes to `to` after every render, not only the first: a route change
+ *  that lands on the same Redirect again must still move on. */
 function Redirect({ to }: { to: string }) {
-  useEffect(() => navigate(to, { replace: true }), [to]);
+  useEffect(() => navigate(to, { replace: true }));
   return null;
 }
 
@@ -46,23 +48,27 @@ function Routes({ tenant, branding }: { tenant: string; branding: ReturnType<typ
   const rest = pathname.slice(base.length) || '/';
 
   if (rest === '/portal' || rest.startsWith('/portal/')) {
-    return signedIn ? <Portal tenant={tenant} branding={branding} /> : <Login tenant={tenant} branding={branding} next={pathname} portal />;
+    return signedIn ? <Portal tenant={tenant} branding={branding} /> : <Login tenant={tenant} branding={branding} portal />;
   }
   if (rest === '/login') {
     const next = new URLSearchParams(search).get('next');
     const safeNext = next && next.startsWith(`${base}/`) ? next : `${base}/`;
-    return signedIn ? <Redirect to={safeNext} /> : <Login tenant={tenant} branding={branding} next={safeNext} />;
+    return signedIn ? <Redirect to={safeNext} /> : <Login tenant={tenant} branding={branding} />;
   }
   if (!signedIn) return <Redirect to={`${base}/login?next=${encodeURIComponent(pathname + search)}`} />;
   if (me?.mfa_enrollment_required) return <MfaEnroll />;
   // Portal users have their own home.
   if (me && (me.user.kind === 'customer') && !rest.startsWith('/portal')) return <Redirect to={`${base}/portal`} />;
 
-  const areas = visibleAreas(me, can);
+  const areas = visibleAreas(me, can, branding?.features);
   let view: ReactNode;
   const m = (p: string) => match(p, rest);
   let p: Record<string, string> | null;
-  if (rest === '/' ) {
+  // A switched-off feature's pages do not exist, like its endpoints.
+  const area = AREAS.find((a) => rest === `/${a.path}` || rest.startsWith(`/${a.path}/`));
+  if (area && !featureOn(branding?.features, area.feature)) {
+    view = <NotFound />;
+  } else if (rest === '/') {
     const first = areas[0];
     view = first ? <Redirect to={`${base}/${first.path}`} /> : <NotFound />;
   } else if (m('/pipeline')) view = <PipelineBoard tenant={tenant} />;

@@ -1,5 +1,6 @@
 // The app's top-level areas: route, label, and what a person needs to see
-// them (a permission; a tenant feature flag once the server has them).
+// them: a permission, and the tenant's feature switched on (the public
+// branding's `features`; a switched-off feature's endpoints answer 404).
 import type { Key } from '../i18n';
 import type { Me } from '../api/types';
 
@@ -7,8 +8,8 @@ export interface Area {
   path: string;
   label: Key;
   permission: string | ((me: Me) => boolean);
-  /** Proposed feature flag name (see Me.features); absent flags = enabled. */
-  feature: string;
+  /** The tenant feature it belongs to (src/domain/features.rs), if any. */
+  feature: string | null;
 }
 
 export const AREAS: Area[] = [
@@ -21,14 +22,18 @@ export const AREAS: Area[] = [
     path: 'admin',
     label: 'nav.admin',
     permission: (me) => me.permissions.some((p) => p.permission.startsWith('admin:')),
-    feature: 'admin',
+    feature: null,
   },
-  { path: 'supplier', label: 'nav.supplier', permission: (me) => me.user.kind === 'supplier' || me.roles.includes('owner'), feature: 'supplier_portal' },
+  { path: 'supplier', label: 'nav.supplier', permission: (me) => me.user.kind === 'supplier' || me.roles.includes('owner'), feature: null },
 ];
 
-export function visibleAreas(me: Me | null, can: (p: string) => boolean): Area[] {
+export function featureOn(features: Record<string, boolean> | undefined, feature: string | null): boolean {
+  return feature === null || features?.[feature] !== false;
+}
+
+export function visibleAreas(me: Me | null, can: (p: string) => boolean, features?: Record<string, boolean>): Area[] {
   return AREAS.filter((a) => {
-    if (me?.features && !me.features.includes(a.feature)) return false;
+    if (!featureOn(features, a.feature)) return false;
     if (typeof a.permission === 'string') return can(a.permission);
     return me === null || a.permission(me);
   });

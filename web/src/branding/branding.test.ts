@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { applyBranding, COLOR_VARS, safeLogoUrl } from './branding';
+import { applyBranding, COLOR_VARS, onColor, safeLogoUrl } from './branding';
 
 const boot = readFileSync(resolve(import.meta.dirname, '../../public/boot-branding.js'), 'utf8');
 const root = document.documentElement;
@@ -16,11 +16,20 @@ afterEach(() => {
   history.replaceState(null, '', '/');
 });
 
+// As the server sends it: four colours; text on primary is worked out.
 const acme = {
   slug: 'acme',
   name: 'Acme GmbH',
-  colors: { primary: '#aa0000', on_primary: '#ffffff', accent: '#00aa00', background: '#fafafa', surface: '#fff', text: '#111111' },
+  colors: { primary: '#ffd400', accent: '#00aa00', background: '#fafafa', text: '#111111' },
+  locale: 'de',
+  features: { crm: true, sales: false },
 };
+
+it('picks readable text for the primary colour', () => {
+  expect(onColor('#ffd400')).toBe('#000000');
+  expect(onColor('#1f4fd1')).toBe('#ffffff');
+  expect(onColor('#fff')).toBe('#000000');
+});
 
 it('applies colours as CSS variables, and only plain hex colours', () => {
   applyBranding({ slug: 'x', name: 'X', colors: { primary: '#123456', accent: 'red; background: url(evil)', text: 'url(x)' } });
@@ -44,17 +53,17 @@ it('the boot script hides the page until a first visit has branding, then applie
   let answer: (r: Response) => void = () => {};
   vi.stubGlobal('fetch', vi.fn(() => new Promise<Response>((r) => (answer = r))));
   new Function(boot)();
-  const hidden = [...document.head.querySelectorAll('style')].some((s) => s.textContent?.includes('visibility:hidden'));
-  expect(hidden).toBe(true);
+  expect(root.style.visibility).toBe('hidden');
   answer(new Response(JSON.stringify(acme), { status: 200, headers: { 'content-type': 'application/json' } }));
-  await vi.waitFor(() => expect(document.head.querySelector('style')).toBeNull());
+  await vi.waitFor(() => expect(root.style.visibility).toBe(''));
   const fromBoot = Object.values(COLOR_VARS).map((v) => root.style.getPropertyValue(v));
   expect(JSON.parse(localStorage.getItem('mandant:branding:acme')!)).toEqual(acme);
 
   root.removeAttribute('style');
   applyBranding(acme);
   expect(Object.values(COLOR_VARS).map((v) => root.style.getPropertyValue(v))).toEqual(fromBoot);
-  expect(fromBoot[0]).toBe('#aa0000');
+  expect(fromBoot[0]).toBe('#ffd400');
+  expect(root.style.getPropertyValue('--brand-on-primary')).toBe('#000000');
 });
 
 it('the boot script applies cached branding at once, before any answer arrives', () => {
@@ -62,7 +71,7 @@ it('the boot script applies cached branding at once, before any answer arrives',
   localStorage.setItem('mandant:branding:acme', JSON.stringify(acme));
   vi.stubGlobal('fetch', vi.fn(() => new Promise<Response>(() => {})));
   new Function(boot)();
-  expect(root.style.getPropertyValue('--brand-primary')).toBe('#aa0000');
-  expect(document.head.querySelector('style')).toBeNull();
+  expect(root.style.getPropertyValue('--brand-primary')).toBe('#ffd400');
+  expect(root.style.visibility).toBe('');
   expect(document.title).toBe('Acme GmbH');
 });

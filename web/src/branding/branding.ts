@@ -5,12 +5,16 @@
 
 export interface Branding {
   slug: string;
+  /** The tenant's display name (its settings' display_name, else its name). */
   name: string;
   /** https:, same-origin path or data:image/… URL; anything else is ignored. */
   logo_url?: string | null;
+  /** The server sends primary, accent, background and text (#rrggbb). */
   colors?: Partial<Record<ColorKey, string>>;
-  /** BCP 47, e.g. "de" or "en"; the default language for this tenant. */
+  /** "en" or "de": the tenant's default language. */
   locale?: string | null;
+  /** Feature switches, e.g. {crm: true, sales: false}; a missing one is on. */
+  features?: Record<string, boolean>;
 }
 
 export type ColorKey = 'primary' | 'on_primary' | 'accent' | 'background' | 'surface' | 'text';
@@ -46,8 +50,23 @@ export function safeLogoUrl(url: string | null | undefined): string | null {
   return null;
 }
 
+/**
+ * Text on the primary colour: black or white, whichever reads better
+ * (WCAG relative luminance), unless the tenant set one.
+ */
+export function onColor(hex: string): string {
+  const h = hex.length === 4 ? hex.replace(/^#(.)(.)(.)$/, '#$1$1$2$2$3$3') : hex;
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(h.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  const l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  return (l + 0.05) / 0.05 > 1.05 / (l + 0.05) ? '#000000' : '#ffffff';
+}
+
 export function applyBranding(b: Branding, root: HTMLElement = document.documentElement) {
-  const colors = b.colors ?? {};
+  const colors = { ...(b.colors ?? {}) };
+  if (!isColor(colors.on_primary) && isColor(colors.primary)) colors.on_primary = onColor(colors.primary);
   for (const [key, cssVar] of Object.entries(COLOR_VARS) as [ColorKey, string][]) {
     const v = colors[key];
     if (isColor(v)) root.style.setProperty(cssVar, v);

@@ -12,15 +12,24 @@ export function useBranding(slug: string): Branding | null {
     };
     // The boot script may still be fetching; take its answer when it comes.
     window.addEventListener('mandant:branding', onBoot);
-    void fetchBranding(slug).then((b) => {
-      if (live && b) {
-        applyBranding(b);
-        setBranding(b);
-      }
-    });
+    const refresh = () =>
+      void fetchBranding(slug).then((b) => {
+        if (live && b) {
+          applyBranding(b);
+          setBranding(b);
+        }
+      });
+    refresh();
+    // An admin may change colours or switch a feature off meanwhile: look
+    // again whenever the person comes back to this tab.
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') refresh();
+    };
+    document.addEventListener('visibilitychange', onVisible);
     return () => {
       live = false;
       window.removeEventListener('mandant:branding', onBoot);
+      document.removeEventListener('visibilitychange', onVisible);
     };
   }, [slug]);
   return branding;

@@ -162,6 +162,7 @@ export const de: Record<Key, string> = {
   'import.done': '{imported} importiert, {skipped} übersprungen.',
   'import.rowErrors': 'Zeilen mit Fehlern',
   'import.line': 'Zeile',
+  'import.problem': 'Problem',
 
   'pipeline.title': 'Pipeline',
   'pipeline.choose': 'Pipeline',

@@ -162,6 +162,7 @@ export const en = {
   'import.done': '{imported} imported, {skipped} skipped.',
   'import.rowErrors': 'Rows with errors',
   'import.line': 'Line',
+  'import.problem': 'Problem',
 
   'pipeline.title': 'Pipeline',
   'pipeline.choose': 'Pipeline',

@@ -59,6 +59,11 @@ export function I18nProvider({ children, tenantLocale }: { children: ReactNode; 
   useEffect(() => {
     document.documentElement.lang = lang;
   }, [lang]);
+  // The tenant's locale may arrive after the first render (first visit, no
+  // cached branding); it wins unless the person chose a language.
+  useEffect(() => {
+    setLangState(initialLang(tenantLocale));
+  }, [tenantLocale]);
   const setLang = useCallback((l: Lang) => {
     try {
       localStorage.setItem(STORAGE, l);

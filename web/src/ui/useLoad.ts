@@ -37,7 +37,7 @@ export function useLoad<T>(fn: (signal: AbortSignal) => Promise<T>, deps: Depend
         if (!ctl.signal.aborted) setLoading(false);
       });
     return () => ctl.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `fn` is read through a ref: only `deps` (and reload) start a new run.
   }, [...deps, tick]);
 
   const reload = useCallback(() => setTick((n) => n + 1), []);

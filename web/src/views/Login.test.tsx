@@ -14,7 +14,7 @@ const me = { user: { id: 'u1', email: 'a@x', name: 'Ann', kind: 'staff', mfa_ena
 
 it('asks for the TOTP code when the server says mfa_required, then sends it with the password', async () => {
   const logins: unknown[] = [];
-  const { services } = renderApp(<Login tenant="acme" branding={{ slug: 'acme', name: 'Acme GmbH' }} next="/t/acme/" />, (_method, path, body) => {
+  const { services } = renderApp(<Login tenant="acme" branding={{ slug: 'acme', name: 'Acme GmbH' }} />, (_method, path, body) => {
     if (path === '/auth/login') {
       logins.push(body);
       const b = body as { totp_code?: string };
@@ -48,7 +48,7 @@ it('asks for the TOTP code when the server says mfa_required, then sends it with
 
 it('offers a recovery code instead, and says when the password is wrong', async () => {
   const bodies: unknown[] = [];
-  renderApp(<Login tenant="acme" branding={null} next="/t/acme/" />, (_m, path, body) => {
+  renderApp(<Login tenant="acme" branding={null} />, (_m, path, body) => {
     if (path !== '/auth/login') return undefined;
     bodies.push(body);
     const b = body as { password: string; recovery_code?: string };

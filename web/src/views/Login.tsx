@@ -6,7 +6,6 @@ import { useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/problem';
 import type { TokenPair } from '../api/types';
 import { useSession } from '../app/session';
-import { navigate } from '../app/router';
 import type { Branding } from '../branding/branding';
 import { useI18n } from '../i18n';
 import { Alert } from '../ui/Alert';
@@ -18,13 +17,11 @@ import { LanguageSwitch } from './LanguageSwitch';
 interface Props {
   tenant: string;
   branding: Branding | null;
-  /** Where to go after signing in. */
-  next: string;
   /** The customer portal's variant of the page. */
   portal?: boolean;
 }
 
-export function Login({ tenant, branding, next, portal }: Props) {
+export function Login({ tenant, branding, portal }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
   const { services, signIn } = useSession();
@@ -48,8 +45,9 @@ export function Login({ tenant, branding, next, portal }: Props) {
     if (step === 'mfa') body[recovery ? 'recovery_code' : 'totp_code'] = code.replace(/\s+/g, '');
     try {
       const r = await services.api.request<TokenPair>('POST', '/auth/login', { body, auth: false });
+      // The routes move on (to ?next=) once signed in; navigating here too
+      // would race them (this call returns after they already moved).
       await signIn(r.data);
-      navigate(next, { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'mfa_required') {
         setStep('mfa');

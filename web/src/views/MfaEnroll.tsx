@@ -24,7 +24,6 @@ export function MfaEnroll() {
       .then((r) => setEnrollment(r.data))
       .catch((e: unknown) => setError(describeError(e, i18n)));
     // Enrol once per visit of this page.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [services.api]);
 
   const confirm = async (e: FormEvent) => {

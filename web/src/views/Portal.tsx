@@ -21,7 +21,7 @@ export function Portal({ tenant, branding }: { tenant: string; branding: Brandin
           </button>
         </div>
       </header>
-      <main id="main" className="main">
+      <main id="main" className="main" tabIndex={-1}>
         <section className="placeholder">
           <h1>{t('login.portal')}</h1>
           <p className="placeholder__badge">{t('placeholder.soon')}</p>

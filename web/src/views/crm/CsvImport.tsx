@@ -76,7 +76,7 @@ export function CsvImport({ meta, tenant }: { meta: KindMeta; tenant: string }) 
               <tr>
                 <th scope="col">{t('import.line')}</th>
                 <th scope="col">{t('list.field')}</th>
-                <th scope="col">{t('list.value')}</th>
+                <th scope="col">{t('import.problem')}</th>
               </tr>
             </thead>
             <tbody>

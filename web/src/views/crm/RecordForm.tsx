@@ -64,7 +64,6 @@ export function RecordForm({ meta, tenant, id }: Props) {
   useEffect(() => {
     void load();
     // Reload when the custom fields arrive: they shape the form.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id, customs]);
 
   useEffect(() => {

@@ -64,7 +64,7 @@ export function RecordList({ meta, tenant }: { meta: KindMeta; tenant: string })
       setSp(next);
     }, 300);
     return () => clearTimeout(id);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Only typing starts the timer; the URL catching up must not restart it.
   }, [search]);
 
   useTopic(meta.path, {

@@ -1,0 +1,187 @@
+//! Branding and feature flags: what the public branding endpoint shows,
+//! how bad settings are refused, and a switched-off feature vanishing from
+//! the API and the WebSocket at once, on every node; and the web app
+//! served at `/` beside the API.
+
+use mandant::support::Clock;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{Backend, Site};
+use crate::realtime::Ws;
+use crate::support_kit::node;
+
+both_backends!(
+    branding_is_public_validated_and_per_tenant,
+    a_disabled_feature_is_gone_everywhere
+);
+
+async fn branding_is_public_validated_and_per_tenant(backend: Backend) {
+    let app = node(&Site::new(backend).await, &Clock::system()).await;
+    let acme = app.tenant_with_owner("acme").await;
+    app.tenant_with_owner("globex").await;
+    let r = app
+        .api("PUT", "acme", "/settings/branding", Some(&acme),
+             Some(json!({"display_name": "ACME Support", "logo_url": "https://cdn.acme.example/logo.svg",
+                         "colors": {"primary": "#aa0000", "accent": "#00aa00"}, "locale": "de"})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let b = app.api("GET", "acme", "/branding", None, None).await;
+    assert_eq!(b.body["name"], "ACME Support");
+    assert_eq!(b.body["colors"]["primary"], "#aa0000");
+    assert_eq!(b.body["locale"], "de");
+    assert_eq!(
+        b.body["features"],
+        json!({"crm": true, "dashboards": true, "sales": true, "support": true})
+    );
+    // The other tenant keeps its own look.
+    let g = app.api("GET", "globex", "/branding", None, None).await;
+    assert_eq!(
+        (g.body["name"].as_str(), g.body["locale"].as_str()),
+        (Some("globex GmbH"), Some("en"))
+    );
+    assert_eq!(g.body["colors"], json!({}));
+    // Field by field refusals; nothing changes.
+    let r = app
+        .api("PUT", "acme", "/settings/branding", Some(&acme),
+             Some(json!({"logo_url": "http://insecure.example/x.png", "colors": {"primary": "blue"}, "locale": "fr"})))
+        .await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), ["logo_url", "colors.primary", "locale"]);
+    app.api(
+        "PUT",
+        "acme",
+        "/settings/branding",
+        Some(&acme),
+        Some(json!({"colour": "#000000"})),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    assert_eq!(
+        app.api("GET", "acme", "/branding", None, None).await.body["name"],
+        "ACME Support"
+    );
+    // Only admins change it.
+    let (_, agent) = app
+        .user_with_roles("acme", &acme, "a@acme.example", &["agent"])
+        .await;
+    app.api(
+        "PUT",
+        "acme",
+        "/settings/branding",
+        Some(&agent),
+        Some(json!({"locale": "en"})),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // The web app is served beside the API; the API's unknown paths stay problems.
+    for path in ["/", "/t/acme", "/t/acme/pipeline"] {
+        let r = app.request("GET", path, None, None).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert!(
+            r.content_type().starts_with("text/html"),
+            "{path}: {}",
+            r.content_type()
+        );
+    }
+    for path in ["/t/acme/api/v1/nothing", "/no/such/thing", "/api/nothing"] {
+        app.request("GET", path, None, None)
+            .await
+            .assert_problem(404, "not_found");
+    }
+}
+
+async fn a_disabled_feature_is_gone_everywhere(backend: Backend) {
+    let site = Site::new(backend).await;
+    let (a, b) = (
+        node(&site, &Clock::system()).await,
+        node(&site, &Clock::system()).await,
+    );
+    let tok = a.tenant_with_owner("acme").await;
+    assert_eq!(
+        b.api("GET", "acme", "/deals", Some(&tok), None)
+            .await
+            .status,
+        200
+    );
+    let mut ws = Ws::connect(&b, "acme", &tok).await.unwrap();
+    let r = a
+        .api(
+            "PUT",
+            "acme",
+            "/settings/features",
+            Some(&tok),
+            Some(json!({"features": {"sales": false}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["features"]["sales"], false);
+    // Gone on the other node too (its directory hears it over the bus).
+    crate::support_kit::eventually("the switch to reach the other node", || async {
+        (b.api("GET", "acme", "/deals", Some(&tok), None)
+            .await
+            .status
+            == 404)
+            .then_some(())
+    })
+    .await;
+    b.api("GET", "acme", "/pipelines", Some(&tok), None)
+        .await
+        .assert_problem(404, "not_found");
+    b.api("GET", "acme", "/dashboards/sales", Some(&tok), None)
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        b.api("GET", "acme", "/dashboards/support", Some(&tok), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        b.api("GET", "acme", "/contacts", Some(&tok), None)
+            .await
+            .status,
+        200
+    );
+    for topic in ["deals", "dashboard:sales"] {
+        ws.send(json!({"type": "subscribe", "id": topic, "topic": topic}))
+            .await;
+        let f = ws.expect().await;
+        assert_eq!(
+            (f["type"].as_str(), f["code"].as_str()),
+            (Some("error"), Some("not_found")),
+            "{f}"
+        );
+    }
+    assert_eq!(
+        b.api("GET", "acme", "/branding", None, None).await.body["features"]["sales"],
+        false
+    );
+    a.api(
+        "PUT",
+        "acme",
+        "/settings/features",
+        Some(&tok),
+        Some(json!({"features": {"warp_drive": true}})),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let r = a
+        .api(
+            "PUT",
+            "acme",
+            "/settings/features",
+            Some(&tok),
+            Some(json!({"features": {"sales": true}})),
+        )
+        .await;
+    assert_eq!(r.body["features"]["sales"], true);
+    crate::support_kit::eventually("sales to come back", || async {
+        (b.api("GET", "acme", "/deals", Some(&tok), None)
+            .await
+            .status
+            == 200)
+            .then_some(())
+    })
+    .await;
+}
