@@ -246,33 +246,39 @@ impl TenantActor {
         }
     }
 
-    /// Delivers one event to every session subscribed to a matching topic
-    /// that may read it; each distinct (topic, hidden fields) is encoded once.
+    /// Delivers one event to every session, once under each of its topics
+    /// that matches (a view of `tickets` and one of `ticket:<id>` each get
+    /// it, as each resumes from its own `seq`), if the session may read it.
+    /// Each distinct (topic, hidden fields) is encoded once.
     fn fan_out(&mut self, e: &EventRow) {
         // Keyed by (topic, hidden fields): most sessions share one entry, so
         // the event is encoded once and only a pointer is queued per session.
         let mut frames: HashMap<(Topic, BTreeSet<String>), Frame> = HashMap::new();
         let mut delivered = 0u64;
         for entry in self.sessions.values_mut() {
-            let Some(topic) = entry
+            let mut matching = entry
                 .topics
                 .iter()
-                .find(|t| t.matches(&e.kind, e.record_id, &e.data.0))
+                .filter(|t| t.matches(&e.kind, e.record_id, &e.data.0))
                 .copied()
-            else {
+                .peekable();
+            if matching.peek().is_none() {
                 continue;
-            };
+            }
             let Some(hidden) = audience(&entry.principal, e) else {
                 continue;
             };
-            let frame = frames
-                .entry((topic, hidden))
-                .or_insert_with_key(|(topic, hidden)| {
-                    protocol::event(&topic.name(), e.seq, &e.event_type, &redacted(e, hidden))
-                        .into()
-                })
-                .clone();
-            delivered += u64::from(Self::push(entry, frame));
+            let matching: Vec<Topic> = matching.collect();
+            for topic in matching {
+                let frame = frames
+                    .entry((topic, hidden.clone()))
+                    .or_insert_with_key(|(topic, hidden)| {
+                        protocol::event(&topic.name(), e.seq, &e.event_type, &redacted(e, hidden))
+                            .into()
+                    })
+                    .clone();
+                delivered += u64::from(Self::push(entry, frame));
+            }
         }
         if delivered > 0 {
             let label = crate::telemetry_metrics::tenant_label(self.tenant.slug.as_str());

@@ -232,6 +232,9 @@ fn common_schemas() -> Map<String, Value> {
         "status": {"type": "string", "enum": ["online", "away", "offline"]},
         "capacity": {"type": "integer", "minimum": 0, "maximum": 1000},
         "skills": {"type": "array", "maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": 50}}}}));
+    s.insert("SupportSettings".into(), json!({"type": "object", "additionalProperties": false, "properties": {
+        "portal_queue_id": {"type": ["string", "null"], "format": "uuid", "description": "the queue tickets opened in the portals join"}
+    }}));
     s.insert("BusinessCalendar".into(), json!({"type": "object", "required": ["time_zone", "hours"], "additionalProperties": false, "properties": {
         "time_zone": {"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"},
         "hours": {"type": "object", "description": "mon…sun → [[\"HH:MM\", \"HH:MM\"], …]",
@@ -347,6 +350,8 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         ("put", "/settings/business-calendar") => {
             (s("BusinessCalendar"), s("BusinessCalendar"), 200)
         }
+        ("get", "/settings/support") => (None, s("SupportSettings"), 200),
+        ("put", "/settings/support") => (s("SupportSettings"), s("SupportSettings"), 200),
         ("get", "/dashboards/{name}") => (None, s("Object"), 200),
         (_, p) if p.starts_with("/api/v1/tenants") => match method {
             "post" => (s("CreateTenant"), s("Tenant"), 201),

@@ -15,6 +15,7 @@ use super::records::etag;
 use crate::app::Services;
 use crate::domain::{FieldError, Validation};
 use crate::identity::Decision;
+use crate::records::portal::{self, SupportSetting};
 use crate::records::service::{Written, meta, render, ticket_workflow};
 use crate::storage::{agents as agent_rows, records, settings, users};
 use crate::support::calendar::{self, CalendarSetting};
@@ -244,6 +245,25 @@ pub async fn put_calendar(
     .await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(cal))
+}
+
+/// Support settings: the queue tickets opened from the portals join.
+pub async fn get_support_settings(a: Authorized<QueuesRead>) -> Result<HttpResponse, ApiError> {
+    let mut tx = a.scope.db.begin_read().await?;
+    let s = portal::setting(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(HttpResponse::Ok().json(s))
+}
+
+pub async fn put_support_settings(
+    a: Authorized<AdminSettings>,
+    body: ApiJson<SupportSetting>,
+) -> Result<HttpResponse, ApiError> {
+    let s = body.into_inner()?;
+    let mut tx = a.scope.db.begin().await?;
+    portal::put_setting(&mut tx, &s).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(s))
 }
 
 /// A dashboard's figures computed from storage now (live updates come

@@ -203,6 +203,10 @@ tenant_routes! {
         get => support::get_calendar [SlaPoliciesRead],
         put => support::put_calendar [AdminSettings],
     }
+    "/settings/support" {
+        get => support::get_support_settings [QueuesRead],
+        put => support::put_support_settings [AdminSettings],
+    }
     "/dashboards/{name}" { get => support::dashboard [DashboardsRead] }
     "/custom-fields" {
         get => record_meta::list_fields [CustomFieldsRead],

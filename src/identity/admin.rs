@@ -28,6 +28,17 @@ use crate::storage::{
 
 const KINDS: [&str; 3] = ["staff", "customer", "supplier"];
 
+/// Without an explicit kind, a user who holds only the customer (or only
+/// the supplier) role is that portal's user; anyone else is staff.
+fn default_kind(roles: &[String]) -> &'static str {
+    for portal in ["customer", "supplier"] {
+        if !roles.is_empty() && roles.iter().all(|r| r == portal) {
+            return portal;
+        }
+    }
+    "staff"
+}
+
 async fn record(
     tx: &mut TenantTx,
     actor: &Principal,
@@ -232,7 +243,10 @@ pub async fn create_user(
             None
         }
     };
-    let kind = input.kind.clone().unwrap_or_else(|| "staff".into());
+    let kind = input
+        .kind
+        .clone()
+        .unwrap_or_else(|| default_kind(&input.roles).into());
     if !KINDS.contains(&kind.as_str()) {
         v.push(FieldError::new(
             "kind",

@@ -8,10 +8,12 @@
 //! - [`service`]: authorised reads and writes, each write with its event.
 //! - [`events`]: the event log as a reader may see it.
 //! - [`fields`]: custom field definitions.
+//! - [`portal`]: what customers and suppliers may write, and where their tickets go.
 
 pub mod csv_io;
 pub mod events;
 pub mod fields;
+pub mod portal;
 pub mod query;
 pub mod retention;
 pub mod schema;

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::portal;
 use super::query::{ListQuery, Reach};
 use super::schema::{COMMENT, KindDef, by_kind};
 use super::validate::{self, Checked, Custom, Ref};
@@ -456,6 +457,7 @@ pub async fn create(
             "The plan allows {max} records; this tenant has reached it."
         )));
     }
+    portal::check(kind.kind, actor, input, true)?;
     let customs = customs(&mut tx, kind.kind).await?;
     let Checked { data, custom, refs } =
         validate::record(kind, &customs, input, true).map_err(RecordError::Validation)?;
@@ -466,6 +468,9 @@ pub async fn create(
         data.insert("owner_id".into(), json!(actor.user_id));
     }
     check_owner(kind, actor, &data, None)?;
+    if kind.kind == "ticket" {
+        portal::place_new_ticket(&mut tx, actor, &mut data).await?;
+    }
     // Record times come from the tenant's clock, as SLA clocks and
     // dashboards do, so all of a tenant's "when" agree.
     let now = db.clock().now();
@@ -590,6 +595,7 @@ async fn update_once(
             kind.write_perm()
         )));
     }
+    portal::check(kind.kind, actor, input, false)?;
     let customs = customs(&mut tx, kind.kind).await?;
     let Checked { data, custom, refs } =
         validate::record(kind, &customs, input, false).map_err(RecordError::Validation)?;
@@ -822,6 +828,10 @@ async fn add_comment_once(
             ("body".to_owned(), body),
             ("internal".to_owned(), json!(internal)),
             ("author_id".to_owned(), json!(actor.user_id)),
+            // Who wrote it as they were then, so a thread reads the same
+            // after a rename, and a portal reader needs no user directory.
+            ("author_name".to_owned(), json!(actor.name)),
+            ("author_kind".to_owned(), json!(actor.kind)),
         ])),
         custom: Json(Map::new()),
         people: t.people.clone(),

@@ -1,5 +1,6 @@
 //! The demo tenant, so that a first start has something to log in to.
 
+use super::demo_data::DEMO_USERS;
 use super::input::{AdminInput, CreateTenant};
 use super::service::{TenantError, TenantService};
 use crate::domain::email::Email;
@@ -31,12 +32,16 @@ impl TenantService {
             .map_err(|e| TenantError::Validation(vec![e]))?;
         match self.get(DEMO_SLUG).await {
             Ok(tenant) => {
+                // Everyone of the demo signs in with the password printed now.
                 let hash = password::hash(checked).await?;
-                let email = Email::parse("email", DEMO_ADMIN_EMAIL)
-                    .map_err(|e| TenantError::Validation(vec![e]))?;
                 let db = self.storage().tenant_db(&tenant).await?;
                 let mut tx = db.begin().await?;
-                users::set_password_hash(&mut tx, &email, &hash).await?;
+                let people = DEMO_USERS.iter().map(|u| u.0);
+                for e in std::iter::once(DEMO_ADMIN_EMAIL).chain(people) {
+                    let email =
+                        Email::parse("email", e).map_err(|e| TenantError::Validation(vec![e]))?;
+                    users::set_password_hash(&mut tx, &email, &hash).await?;
+                }
                 tx.commit().await?;
             }
             Err(TenantError::NotFound) => {

@@ -1,7 +1,8 @@
 //! A believable data set for the demo tenant: companies and contacts, two
 //! pipelines with deals in every stage, queues with tickets of every
 //! priority and status, activities, and a user for each built-in role a
-//! visitor may want to try. Written through the same service as the API,
+//! visitor may want to try (the supplier sees a company, a deal and a few
+//! tickets shared with them). Written through the same service as the API,
 //! so it is validated and produces events like any other write.
 
 use serde_json::{Value, json};
@@ -11,6 +12,7 @@ use crate::domain::email::Email;
 use crate::domain::password::{self, Password};
 use crate::domain::tenant::Tenant;
 use crate::identity::service::owner_principal;
+use crate::records::portal;
 use crate::records::schema::by_path;
 use crate::records::service::{self, RecordError};
 use crate::storage::users::{self, NewUser};
@@ -80,6 +82,21 @@ const STATUS_PATHS: [&[&str]; 5] = [
     &["open", "resolved", "closed"],
 ];
 
+/// The demo's people besides its admin (email, name, role, kind); they
+/// sign in with the admin's password.
+pub const DEMO_USERS: [(&str, &str, &str, &str); 5] = [
+    ("agent@demo.example", "Alex Agent", "agent", "staff"),
+    ("sales@demo.example", "Sam Sales", "sales", "staff"),
+    ("manager@demo.example", "Morgan Manager", "manager", "staff"),
+    (
+        "customer@demo.example",
+        "Chris Customer",
+        "customer",
+        "customer",
+    ),
+    ("supplier@demo.example", "Pat Parts", "supplier", "supplier"),
+];
+
 fn id(v: &Value) -> Uuid {
     v["id"]
         .as_str()
@@ -112,17 +129,7 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
         .await
         .map_err(|e| RecordError::Unexpected(format!("{e:#}")))?;
     let mut made = Vec::new();
-    for (email, name, role, kind) in [
-        ("agent@demo.example", "Alex Agent", "agent", "staff"),
-        ("sales@demo.example", "Sam Sales", "sales", "staff"),
-        ("manager@demo.example", "Morgan Manager", "manager", "staff"),
-        (
-            "customer@demo.example",
-            "Chris Customer",
-            "customer",
-            "customer",
-        ),
-    ] {
+    for (email, name, role, kind) in DEMO_USERS {
         let user = NewUser {
             email: Email::parse("email", email).map_err(|e| RecordError::Validation(vec![e]))?,
             name: name.into(),
@@ -137,12 +144,15 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
         made.push(uid);
     }
     tx.commit().await?;
-    let (agent, sales, customer) = (made[0], made[1], made[3]);
+    let (agent, sales, customer, supplier) = (made[0], made[1], made[3], made[4]);
 
     let mut companies = Vec::new();
-    for (name, domain, industry) in COMPANIES {
+    for (i, (name, domain, industry)) in COMPANIES.iter().enumerate() {
+        // The first company is the supplier's own: the supplier portal shows it.
+        let shared: Vec<Uuid> = if i == 0 { vec![supplier] } else { vec![] };
         let c = service::create(db, kind("companies")?, &me, &json!({
-            "name": name, "domain": domain, "industry": industry, "website": format!("https://{domain}"), "tags": ["demo"]
+            "name": name, "domain": domain, "industry": industry, "website": format!("https://{domain}"), "tags": ["demo"],
+            "shared_with": shared,
         }), None).await?;
         companies.push(id(&c.record));
     }
@@ -206,7 +216,10 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
             for n in 0..2 {
                 let k = i * 2 + n;
                 let owner_id = if k % 2 == 0 { sales } else { admin_id };
+                // One deal per pipeline is worked on with the supplier.
+                let shared: Vec<Uuid> = if k == 2 { vec![supplier] } else { vec![] };
                 service::create(db, kind("deals")?, &me, &json!({
+                    "shared_with": shared,
                     "title": format!("{} — {}", COMPANIES[k % COMPANIES.len()].0, label),
                     "pipeline_id": id(&p.record), "stage_id": stage,
                     "amount": 1500 + (k * 3671) % 48_000, "currency": "EUR",
@@ -217,6 +230,11 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
         }
     }
 
+    let policy = service::create(db, kind("sla-policies")?, &me, &json!({
+        "name": "Standard support", "business_hours": true, "paused_statuses": ["pending"],
+        "targets": {"urgent": {"first_response_mins": 30, "resolution_mins": 240}, "high": {"first_response_mins": 120, "resolution_mins": 960},
+                    "normal": {"first_response_mins": 480, "resolution_mins": 2880}, "low": {"first_response_mins": 960, "resolution_mins": 7200}}
+    }), None).await?;
     let mut queues = Vec::new();
     for (name, desc) in [
         ("Support", "Product questions and incidents"),
@@ -226,17 +244,30 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
             db,
             kind("queues")?,
             &me,
-            &json!({"name": name, "description": desc, "team_id": support.id}),
+            &json!({"name": name, "description": desc, "team_id": support.id, "sla_policy_id": id(&policy.record)}),
             None,
         )
         .await?;
         queues.push(id(&q.record));
     }
+    // Tickets opened in the customer portal join the Support queue.
+    let mut tx = db.begin().await?;
+    portal::put_setting(
+        &mut tx,
+        &portal::SupportSetting {
+            portal_queue_id: Some(queues[0]),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     let tickets = kind("tickets")?;
     let mut n = 0;
     for priority in ["low", "normal", "high", "urgent"] {
         for path in STATUS_PATHS {
+            // A few jobs, in different statuses, are the supplier's to work on.
+            let shared: Vec<Uuid> = if n % 6 == 2 { vec![supplier] } else { vec![] };
             let t = service::create(db, tickets, &me, &json!({
+                "shared_with": shared,
                 "subject": TICKET_SUBJECTS[n % TICKET_SUBJECTS.len()], "priority": priority,
                 "description": "Reported by phone; details in the comments.",
                 "queue_id": queues[n % 2], "requester_id": contacts[n % contacts.len()],
@@ -278,10 +309,5 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
         }
         service::create(db, activities, &me, &body, None).await?;
     }
-    service::create(db, kind("sla-policies")?, &me, &json!({
-        "name": "Standard support", "business_hours": true, "paused_statuses": ["pending"],
-        "targets": {"urgent": {"first_response_mins": 30, "resolution_mins": 240}, "high": {"first_response_mins": 120, "resolution_mins": 960},
-                    "normal": {"first_response_mins": 480, "resolution_mins": 2880}, "low": {"first_response_mins": 960, "resolution_mins": 7200}}
-    }), None).await?;
     Ok(true)
 }

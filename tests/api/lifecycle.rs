@@ -250,6 +250,51 @@ async fn the_demo_tenant_is_seeded_once(backend: Backend) {
         })
         .collect();
     assert_eq!(combos.len(), 20);
+
+    // The portals have something to show: the supplier sees what was
+    // shared with them, and a customer's new ticket joins the Support queue.
+    let pw = second.password.expose();
+    let sup = app.login("demo", "supplier@demo.example", pw).await;
+    assert_eq!(sup.status, 200, "{}", sup.body);
+    let sup = sup.body["access_token"].as_str().unwrap().to_owned();
+    let count = |path: &'static str, tok: String| {
+        let app = &app;
+        async move {
+            let r = app.api("GET", "demo", path, Some(&tok), None).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.body);
+            r.body["items"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(
+        (
+            count("/companies", sup.clone()).await,
+            count("/deals", sup.clone()).await,
+            count("/tickets", sup.clone()).await
+        ),
+        (1, 2, 3)
+    );
+    let cust = app.login("demo", "customer@demo.example", pw).await;
+    let cust = cust.body["access_token"].as_str().unwrap().to_owned();
+    let t = app
+        .api(
+            "POST",
+            "demo",
+            "/tickets",
+            Some(&cust),
+            Some(serde_json::json!({"subject": "Help"})),
+        )
+        .await;
+    assert_eq!(t.status, 201, "{}", t.body);
+    let queues = app.api("GET", "demo", "/queues", Some(&tok), None).await;
+    let support = queues.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "Support")
+        .unwrap()
+        .clone();
+    assert_eq!(t.body["queue_id"], support["id"]);
+    assert!(support["sla_policy_id"].is_string(), "{support}");
     app.stop().await;
 }
 

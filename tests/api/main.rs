@@ -20,6 +20,7 @@ mod lifecycle;
 mod limits;
 mod mfa;
 mod openapi;
+mod portal;
 mod realtime;
 mod records;
 mod routing;

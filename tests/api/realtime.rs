@@ -266,6 +266,37 @@ async fn a_write_reaches_subscribers_of_its_tenant_only(backend: Backend) {
         (e["event"].as_str(), e["data"]["body"].as_str()),
         (Some("comment.created"), Some("for you"))
     );
+    // The thread shows who wrote it without a user lookup.
+    assert_eq!(e["data"]["author_kind"], "staff");
+    assert!(
+        e["data"]["author_name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()),
+        "{e}"
+    );
+    // Overlapping topics: a change to t1 comes once under each of them, so
+    // each view (the ticket list, the open ticket) resumes on its own.
+    subscribe(&mut wa, "tickets", None).await;
+    let w = app
+        .api(
+            "PATCH",
+            "acme",
+            &format!("/tickets/{t1}"),
+            Some(&a),
+            Some(json!({"subject": "One, renamed"})),
+        )
+        .await;
+    assert_eq!(w.status, 200, "{}", w.body);
+    let (x, y) = (wa.expect().await, wa.expect().await);
+    let mut topics = [x["topic"].as_str(), y["topic"].as_str()];
+    topics.sort();
+    let ticket_topic = format!("ticket:{t1}");
+    assert_eq!(topics, [Some(ticket_topic.as_str()), Some("tickets")]);
+    assert_eq!(
+        (x["seq"].clone(), x["event"].clone()),
+        (y["seq"].clone(), y["event"].clone())
+    );
+    assert_eq!(x["event"], "ticket.updated");
     app.stop().await;
 }
 

@@ -5,6 +5,9 @@ import './styles/base.css';
 import './styles/layout.css';
 import './styles/components.css';
 import './styles/board.css';
+import './styles/support.css';
+import './styles/dashboards.css';
+import './styles/admin.css';
 
 const root = document.getElementById('root');
 if (root) {

@@ -4,7 +4,7 @@
 import type { ApiClient, ApiResult, Query, WriteResult } from './client';
 import type { CustomField, ImportReport, Page } from './types';
 
-export type KindPath = 'contacts' | 'companies' | 'deals' | 'pipelines' | 'activities' | 'tickets';
+export type KindPath = 'contacts' | 'companies' | 'deals' | 'pipelines' | 'activities' | 'tickets' | 'queues' | 'sla-policies';
 
 export interface ListParams {
   q?: string;

@@ -6,8 +6,12 @@ import { useBranding } from '../branding/useBranding';
 import { I18nProvider } from '../i18n';
 import { Login } from '../views/Login';
 import { MfaEnroll } from '../views/MfaEnroll';
-import { NotFound, Placeholder } from '../views/Placeholder';
-import { Portal } from '../views/Portal';
+import { NotFound } from '../views/NotFound';
+import { Admin } from '../views/admin/Admin';
+import { AgentConsole } from '../views/console/AgentConsole';
+import { Dashboards } from '../views/dashboards/Dashboards';
+import { CustomerPortal } from '../views/portal/CustomerPortal';
+import { SupplierPortal } from '../views/portal/SupplierPortal';
 import { rememberTenant } from '../views/TenantPicker';
 import { CsvImport } from '../views/crm/CsvImport';
 import { RecordDetail } from '../views/crm/RecordDetail';
@@ -43,12 +47,15 @@ function Redirect({ to }: { to: string }) {
 
 function Routes({ tenant, branding }: { tenant: string; branding: ReturnType<typeof useBranding> }) {
   const { pathname, search } = useLocation();
-  const { signedIn, me, can } = useSession();
+  const { signedIn, me, can, online } = useSession();
   const base = `/t/${tenant}`;
   const rest = pathname.slice(base.length) || '/';
 
   if (rest === '/portal' || rest.startsWith('/portal/')) {
-    return signedIn ? <Portal tenant={tenant} branding={branding} /> : <Login tenant={tenant} branding={branding} portal />;
+    if (!signedIn) return <Login tenant={tenant} branding={branding} portal />;
+    // Staff have the console for tickets; the portal is the customers'.
+    if (me && me.user.kind !== 'customer') return <Redirect to={`${base}/`} />;
+    return <CustomerPortal tenant={tenant} branding={branding} rest={rest} />;
   }
   if (rest === '/login') {
     const next = new URLSearchParams(search).get('next');
@@ -57,8 +64,13 @@ function Routes({ tenant, branding }: { tenant: string; branding: ReturnType<typ
   }
   if (!signedIn) return <Redirect to={`${base}/login?next=${encodeURIComponent(pathname + search)}`} />;
   if (me?.mfa_enrollment_required) return <MfaEnroll />;
-  // Portal users have their own home.
-  if (me && (me.user.kind === 'customer') && !rest.startsWith('/portal')) return <Redirect to={`${base}/portal`} />;
+  // Portal people have their own homes, and nothing else.
+  if (me?.user.kind === 'customer') return <Redirect to={`${base}/portal`} />;
+  if (me?.user.kind === 'supplier') {
+    return rest === '/supplier' || rest.startsWith('/supplier/')
+      ? <SupplierPortal tenant={tenant} branding={branding} rest={rest} />
+      : <Redirect to={`${base}/supplier`} />;
+  }
 
   const areas = visibleAreas(me, can, branding?.features);
   let view: ReactNode;
@@ -69,8 +81,10 @@ function Routes({ tenant, branding }: { tenant: string; branding: ReturnType<typ
   if (area && !featureOn(branding?.features, area.feature)) {
     view = <NotFound />;
   } else if (rest === '/') {
+    // Wait for /me: before it, every area looks allowed, and the first one
+    // may be one this person cannot open.
     const first = areas[0];
-    view = first ? <Redirect to={`${base}/${first.path}`} /> : <NotFound />;
+    view = !me && online ? <p aria-busy="true">…</p> : first ? <Redirect to={`${base}/${first.path}`} /> : <NotFound />;
   } else if (m('/pipeline')) view = <PipelineBoard tenant={tenant} />;
   else if ((p = m('/pipeline/:id'))) view = <PipelineBoard tenant={tenant} pipelineId={p.id} />;
   else if ((p = m('/:kind')) && isKind(p.kind)) view = <RecordList key={p.kind} meta={KINDS[p.kind]} tenant={tenant} />;
@@ -78,10 +92,13 @@ function Routes({ tenant, branding }: { tenant: string; branding: ReturnType<typ
   else if ((p = m('/:kind/import')) && isKind(p.kind)) view = <CsvImport meta={KINDS[p.kind]} tenant={tenant} />;
   else if ((p = m('/:kind/:id')) && isKind(p.kind)) view = <RecordDetail key={p.id} meta={KINDS[p.kind]} tenant={tenant} id={p.id!} />;
   else if ((p = m('/:kind/:id/edit')) && isKind(p.kind)) view = <RecordForm key={`${p.id}-edit`} meta={KINDS[p.kind]} tenant={tenant} id={p.id} />;
-  else if (m('/console')) view = <Placeholder title="nav.console" body="placeholder.console" />;
-  else if (m('/dashboards')) view = <Placeholder title="nav.dashboards" body="placeholder.dashboards" />;
-  else if (m('/admin')) view = <Placeholder title="nav.admin" body="placeholder.admin" />;
-  else if (m('/supplier')) view = <Placeholder title="nav.supplier" body="placeholder.supplier" />;
+  else if (area && !areas.includes(area)) view = <NotFound />;
+  else if (m('/console')) view = <AgentConsole tenant={tenant} />;
+  else if ((p = m('/console/:id'))) view = <AgentConsole tenant={tenant} ticketId={p.id} />;
+  else if (m('/dashboards')) view = <Dashboards tenant={tenant} features={branding?.features} />;
+  else if ((p = m('/dashboards/:board'))) view = <Dashboards key={p.board} tenant={tenant} board={p.board} features={branding?.features} />;
+  else if (m('/admin')) view = <Admin tenant={tenant} features={branding?.features} />;
+  else if ((p = m('/admin/:section'))) view = <Admin key={p.section} tenant={tenant} section={p.section} features={branding?.features} />;
   else view = <NotFound />;
 
   return (

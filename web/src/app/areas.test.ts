@@ -21,6 +21,9 @@ describe('navigation areas', () => {
   it('shows what the person may read', () => {
     expect(paths(me(['contacts:read', 'companies:read', 'deals:read']))).toEqual(['pipeline', 'contacts', 'companies']);
     expect(paths(me(['tickets:read', 'admin:users']))).toEqual(['console', 'admin']);
+    // A manager runs queues and SLA policies without being an administrator.
+    expect(paths(me(['tickets:read', 'queues:write']))).toEqual(['console', 'admin']);
+    expect(paths(me(['tickets:read', 'dashboards:read']))).toEqual(['console', 'dashboards']);
   });
 
   it('hides the areas of a feature the tenant switched off; unknown switches leave areas on', () => {

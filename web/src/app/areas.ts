@@ -3,6 +3,9 @@
 // branding's `features`; a switched-off feature's endpoints answer 404).
 import type { Key } from '../i18n';
 import type { Me } from '../api/types';
+import { SECTIONS } from '../views/admin/sections';
+
+const ADMIN_PERMISSIONS = SECTIONS.map((s) => s.permission);
 
 export interface Area {
   path: string;
@@ -21,11 +24,13 @@ export const AREAS: Area[] = [
   {
     path: 'admin',
     label: 'nav.admin',
-    permission: (me) => me.permissions.some((p) => p.permission.startsWith('admin:')),
+    // Any admin page's permission: a manager runs queues, SLA policies,
+    // pipelines and fields without being an administrator.
+    permission: (me) => me.permissions.some((p) => ADMIN_PERMISSIONS.includes(p.permission)),
     feature: null,
   },
-  { path: 'supplier', label: 'nav.supplier', permission: (me) => me.user.kind === 'supplier' || me.roles.includes('owner'), feature: null },
 ];
+// (Customers and suppliers have their portals, outside these areas.)
 
 export function featureOn(features: Record<string, boolean> | undefined, feature: string | null): boolean {
   return feature === null || features?.[feature] !== false;

@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'react';
 import { applyBranding, cachedBranding, fetchBranding, type Branding } from './branding';
 
+/** Dispatched on window after the settings changed, to read them again. */
+export const BRANDING_CHANGED = 'mandant:branding-changed';
+
 /** The tenant's branding: cached at once, then fresh from the server. */
 export function useBranding(slug: string): Branding | null {
   const [branding, setBranding] = useState<Branding | null>(() => cachedBranding(slug));
@@ -26,10 +29,13 @@ export function useBranding(slug: string): Branding | null {
       if (document.visibilityState === 'visible') refresh();
     };
     document.addEventListener('visibilitychange', onVisible);
+    // This tab's own admin just saved branding or features: show them now.
+    window.addEventListener(BRANDING_CHANGED, refresh);
     return () => {
       live = false;
       window.removeEventListener('mandant:branding', onBoot);
       document.removeEventListener('visibilitychange', onVisible);
+      window.removeEventListener(BRANDING_CHANGED, refresh);
     };
   }, [slug]);
   return branding;

@@ -350,3 +350,50 @@ describe('presence and errors', () => {
     expect(c.state).toBe('open');
   });
 });
+
+describe('derived frames', () => {
+  it('hands queue and dashboard frames to their topic, without moving any resume point', async () => {
+    const c = makeClient();
+    const queue: unknown[] = [];
+    const board: unknown[] = [];
+    c.subscribe('queue:q1', { onQueue: (f) => queue.push([f.ticket_id, f.position, f.size]) });
+    c.subscribe('dashboard:support', { onDashboard: (f) => board.push(f.data) });
+    c.start();
+    await settle();
+    const ws = FakeSocket.last();
+    ws.open();
+    ws.ackSubscribes(10);
+    ws.receive({ type: 'queue', topic: 'queue:q1', seq: 14, ticket_id: 't1', position: 0, size: 3 });
+    ws.receive({ type: 'queue', topic: 'queue:q1', seq: 15, ticket_id: 't1', position: null, size: 2 });
+    ws.receive({ type: 'dashboard', topic: 'dashboard:support', seq: 15, data: { open_total: 7 } });
+    expect(queue).toEqual([['t1', 0, 3], ['t1', null, 2]]);
+    expect(board).toEqual([{ open_total: 7 }]);
+    // Only events move the cursor: a reconnect still resumes from 10.
+    expect(c.cursorOf('queue:q1')).toBe(10);
+    expect(c.cursorOf('dashboard:support')).toBe(10);
+  });
+});
+
+describe('overlapping topics', () => {
+  const ticketEvent = (topic: string, seq: number): EventFrame =>
+    ({ type: 'event', topic, seq, event: 'ticket.updated', data: { id: 't1', queue_id: 'q1' } });
+
+  it('hands each topic its own copy of an event, once, and moves each cursor', async () => {
+    const c = makeClient();
+    const got: Record<string, number[]> = { tickets: [], ticket: [] };
+    c.subscribe('tickets', { onEvent: (f) => got.tickets!.push(f.seq) });
+    c.subscribe('ticket:t1', { onEvent: (f) => got.ticket!.push(f.seq) });
+    c.subscribe('ticket:t2', { onEvent: () => { throw new Error('not this ticket'); } });
+    c.start();
+    await settle();
+    const ws = FakeSocket.last();
+    ws.open();
+    ws.ackSubscribes(10);
+    // The server sends the event under each subscribed topic it matches.
+    ws.receive(ticketEvent('tickets', 11));
+    ws.receive(ticketEvent('ticket:t1', 11));
+    ws.receive(ticketEvent('ticket:t1', 11));
+    expect(got).toEqual({ tickets: [11], ticket: [11] });
+    expect([c.cursorOf('tickets'), c.cursorOf('ticket:t1'), c.cursorOf('ticket:t2')]).toEqual([11, 11, 10]);
+  });
+});

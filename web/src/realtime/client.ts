@@ -14,9 +14,11 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import {
   CLOSE_SESSION_ENDED,
   type ClientFrame,
+  type DashboardFrame,
   type EventFrame,
   type PresenceMember,
   type PresenceState,
+  type QueueFrame,
   type ServerFrame,
   type SubscribedFrame,
 } from './protocol';
@@ -30,6 +32,10 @@ export interface TopicHandler {
   onPresence?(members: PresenceMember[]): void;
   onSubscribed?(frame: SubscribedFrame): void;
   onError?(code: string, message: string): void;
+  /** `queue:<id>` topics: a ticket entered, moved in or left the queue. */
+  onQueue?(frame: QueueFrame): void;
+  /** `dashboard:<name>` topics: the whole current state. */
+  onDashboard?(frame: DashboardFrame): void;
 }
 
 /** The parts of the browser's WebSocket this client uses (tests pass a fake). */
@@ -61,7 +67,11 @@ export interface RealtimeOptions {
 
 interface TopicEntry {
   handlers: Set<TopicHandler>;
-  /** Highest seq handed to the handlers: anything at or below is a duplicate. */
+  /**
+   * Highest seq handed to the handlers: anything at or below is a duplicate.
+   * The server sends an event once under each subscribed topic it matches,
+   * so every topic keeps its own.
+   */
   lastEventSeq: number | null;
   /** Where a re-subscription resumes (`since`). */
   cursor: number | null;
@@ -357,6 +367,18 @@ export class RealtimeClient {
         // the views reload what they show.
         if (this.isOpen()) this.sendSubscribe(f.topic, e);
         for (const h of [...e.handlers]) h.onResync?.(f.reason);
+        return;
+      }
+      // Derived frames: they share the event numbering but are not events,
+      // so they move no resume cursor (a reconnect reloads what they show).
+      case 'queue': {
+        const e = this.topics.get(f.topic);
+        for (const h of e ? [...e.handlers] : []) h.onQueue?.(f);
+        return;
+      }
+      case 'dashboard': {
+        const e = this.topics.get(f.topic);
+        for (const h of e ? [...e.handlers] : []) h.onDashboard?.(f);
         return;
       }
       case 'presence': {

@@ -21,6 +21,8 @@ export function useTopic(topic: string | null, handler: TopicHandler) {
       onPresence: (m) => ref.current.onPresence?.(m),
       onSubscribed: (f) => ref.current.onSubscribed?.(f),
       onError: (c, m) => ref.current.onError?.(c, m),
+      onQueue: (f) => ref.current.onQueue?.(f),
+      onDashboard: (f) => ref.current.onDashboard?.(f),
     });
   }, [realtime, topic]);
 }

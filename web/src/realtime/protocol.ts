@@ -26,9 +26,33 @@ export interface SubscribedFrame {
   recovered: boolean;
 }
 
+/**
+ * A ticket's place in a queue changed (`queue:<id>` topics): it entered,
+ * moved, or left (`position: null`, e.g. claimed). `seq` is the event that
+ * caused it; these frames are not replayed after a reconnect.
+ */
+export interface QueueFrame {
+  type: 'queue';
+  topic: string;
+  seq: number;
+  ticket_id: string;
+  position: number | null;
+  size: number;
+}
+
+/** A live dashboard's whole state (`dashboard:<name>`); no replay, the newest wins. */
+export interface DashboardFrame<T = unknown> {
+  type: 'dashboard';
+  topic: string;
+  seq: number;
+  data: T;
+}
+
 export type ServerFrame =
   | SubscribedFrame
   | EventFrame
+  | QueueFrame
+  | DashboardFrame
   | { type: 'unsubscribed'; id?: string | null; topic: string }
   | { type: 'presence'; topic: string; members: PresenceMember[] }
   | { type: 'resync'; topic: string; reason: string }

@@ -1,0 +1,191 @@
+// `npm run screenshots`: every main view of the app, at desktop (1280×800)
+// and phone (390×844) width, into ../docs/screenshots/<view>-<size>.png.
+// It runs against the demo server the end-to-end set-up starts, and first
+// gives the demo what makes the views worth a look: an SLA policy with
+// short targets (so clocks are green, amber and red when photographed), a
+// routing queue that offers the agent a ticket, a conversation with an
+// internal note, a second person on the ticket, and a supplier with
+// something shared.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { api, launch, newPage, signIn, waitLive } from './helpers';
+import { ADMIN, ensureUser, newTicket, queueByName } from './support-data';
+
+const OUT = resolve(import.meta.dirname, '../../docs/screenshots');
+const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+const AGENT = 'agent@demo.example';
+const MANAGER = 'manager@demo.example';
+const CUSTOMER = 'customer@demo.example';
+const SUPPLIER = 'supplier@demo.example';
+
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+async function person(email: string | null, next = ''): Promise<Page> {
+  const { context, page } = await newPage(browser);
+  contexts.push(context);
+  if (email) await signIn(page, 'demo', email, next);
+  return page;
+}
+
+/** Photographs what `page` shows, at both sizes (`ready` runs after each resize). */
+async function shoot(page: Page, name: string, ready?: () => Promise<unknown>) {
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    await page.setViewportSize(viewport);
+    await ready?.();
+    await page.waitForTimeout(400); // layout and fonts settle
+    await page.screenshot({ path: join(OUT, `${name}-${size}.png`), animations: 'disabled', caret: 'hide' });
+  }
+  await page.setViewportSize(SIZES.desktop);
+  console.log(`screenshots: ${name}`);
+}
+
+async function visit(page: Page, path: string, ready: string) {
+  await page.goto(path);
+  await page.locator(ready).first().waitFor({ timeout: 15_000 });
+}
+
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  browser = await launch();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close();
+  await browser?.close();
+});
+
+it('photographs every main view', async () => {
+  const me = (email: string) => api<{ user: { id: string } }>('demo', email, 'GET', '/me').then((m) => m.user.id);
+  const agentId = await me(AGENT);
+  const support = await queueByName('Support');
+  const billing = await queueByName('Billing');
+  const team = (await api<{ items: { id: string; name: string }[] }>('demo', ADMIN, 'GET', '/teams')).items[0]!.id;
+  const contacts = await api<{ items: { id: string; user_id?: string }[] }>('demo', ADMIN, 'GET', '/contacts?limit=50');
+  const customerContact = contacts.items.find((c) => c.user_id) ?? contacts.items[0]!;
+
+  // A supplier, with a ticket, a deal and a company shared.
+  const supplierId = await ensureUser(SUPPLIER, 'Sid Supplier', 'supplier', ['supplier']);
+  await newTicket({
+    subject: 'Replacement parts for order 4711', queue_id: billing.id, priority: 'high', shared_with: [supplierId],
+    description: 'Two hinges and a gasket; please confirm the delivery date.',
+  });
+  const deal = (await api<{ items: { id: string; version: number }[] }>('demo', ADMIN, 'GET', '/deals?limit=1')).items[0]!;
+  await api('demo', ADMIN, 'PATCH', `/deals/${deal.id}`, { shared_with: [supplierId] }, deal.version);
+  const company = (await api<{ items: { id: string; version: number }[] }>('demo', ADMIN, 'GET', '/companies?limit=1')).items[0]!;
+  await api('demo', ADMIN, 'PATCH', `/companies/${company.id}`, { shared_with: [supplierId] }, company.version);
+
+  // ---- views that do not depend on time ----
+  const visitor = await person(null);
+  await visit(visitor, '/t/demo/login', 'form');
+  await shoot(visitor, 'login');
+
+  const admin = await person(ADMIN, '/t/demo/pipeline');
+  await admin.locator('[data-testid="board"][data-live="true"]').waitFor({ timeout: 15_000 });
+  await shoot(admin, 'pipeline');
+  await visit(admin, '/t/demo/contacts', 'table tbody tr');
+  await shoot(admin, 'contacts');
+  await visit(admin, `/t/demo/contacts/${contacts.items[0]!.id}`, '.timeline__item');
+  await shoot(admin, 'contact');
+  await visit(admin, '/t/demo/admin', '.admin-card');
+  await shoot(admin, 'admin');
+  await visit(admin, '/t/demo/admin/users', '[data-testid="users"] tbody tr');
+  await shoot(admin, 'admin-users');
+  await visit(admin, '/t/demo/admin/roles', '.master-list__item');
+  await admin.getByRole('button', { name: /^agent/ }).click();
+  await admin.locator('[data-testid="grants"] input:checked').first().waitFor();
+  await shoot(admin, 'admin-roles');
+  await visit(admin, '/t/demo/admin/branding', '[data-testid="features"]');
+  await shoot(admin, 'admin-branding');
+
+  const supplier = await person(SUPPLIER);
+  await supplier.getByTestId('portal-tickets').waitFor();
+  await supplier.getByTestId('supplier-deals').locator('li').first().waitFor();
+  await shoot(supplier, 'supplier');
+
+  // ---- the support engine: clocks that run out while we watch ----
+  const policy = await api<{ id: string }>('demo', ADMIN, 'POST', '/sla-policies', {
+    name: 'Premium (around the clock)', business_hours: false, warn_percent: 50, paused_statuses: ['pending'],
+    targets: {
+      urgent: { first_response_mins: 1, resolution_mins: 60 },
+      high: { first_response_mins: 2, next_response_mins: 30, resolution_mins: 240 },
+      normal: { first_response_mins: 60, next_response_mins: 120, resolution_mins: 480 },
+      low: { first_response_mins: 240, resolution_mins: 2880 },
+    },
+  });
+  const sq = await api<{ version: number }>('demo', ADMIN, 'GET', `/queues/${support.id}`);
+  await api('demo', ADMIN, 'PATCH', `/queues/${support.id}`, { sla_policy_id: policy.id }, sq.version);
+  const started = Date.now();
+  const urgent = await newTicket({
+    subject: 'Checkout fails with error 500', queue_id: support.id, priority: 'urgent', requester_id: customerContact.id,
+    description: 'Since this morning every order ends on an error page. Customers cannot pay.',
+  });
+  await newTicket({ subject: 'Invoice PDF is empty', queue_id: support.id, priority: 'high', requester_id: customerContact.id });
+  await newTicket({ subject: 'How do I export my contacts?', queue_id: support.id, priority: 'normal' });
+  await newTicket({ subject: 'Feature request: dark mode', queue_id: support.id, priority: 'low' });
+  // The customer writes on it; a colleague leaves a note only staff see.
+  await api('demo', CUSTOMER, 'POST', `/tickets/${urgent.id}/comments`, { body: 'It still fails. Screenshot attached to the e-mail I sent.' });
+  await api('demo', MANAGER, 'POST', `/tickets/${urgent.id}/comments`, {
+    body: 'Payment provider had an outage at 09:12; check their status page before replying.', internal: true,
+  });
+
+  // The agent at work; Billing routes offers to them (one is waiting).
+  const agent = await person(AGENT, `/t/demo/console?queue=${support.id}`);
+  await agent.locator('[data-testid="queue"][data-live="true"]').waitFor({ timeout: 15_000 });
+  await waitLive(agent);
+  await api('demo', ADMIN, 'PATCH', `/agents/${agentId}`, { capacity: 100, skills: ['de', 'billing'] });
+  const bq = await api<{ version: number }>('demo', ADMIN, 'GET', `/queues/${billing.id}`);
+  await api('demo', ADMIN, 'PATCH', `/queues/${billing.id}`, { routing: 'round_robin', agent_ids: [agentId], offer_timeout_secs: 600, team_id: team }, bq.version);
+  await newTicket({ subject: 'Refund for a double charge', queue_id: billing.id, priority: 'high' });
+  // (An agent counts as connected from the server's next presence sweep.)
+  await agent.locator('[data-testid="offers"] [data-ticket]').first().waitFor({ timeout: 60_000 });
+
+  // Photograph once the urgent clock is past due and the high one past its warning.
+  const wait = 65_000 - (Date.now() - started);
+  if (wait > 0) await agent.waitForTimeout(wait);
+  await agent.locator('[data-testid="sla"][data-tone="breached"]').first().waitFor();
+  await agent.locator('[data-testid="sla"][data-tone="warning"]').first().waitFor();
+  await shoot(agent, 'console');
+
+  // One ticket open, with a colleague looking at it too.
+  const manager = await person(MANAGER, `/t/demo/console/${urgent.id}?queue=${support.id}`);
+  await manager.locator('[data-testid="ticket"][data-live="true"]').waitFor();
+  await agent.goto(`/t/demo/console/${urgent.id}?queue=${support.id}`);
+  await agent.locator('[data-testid="presence"] [data-state="viewing"]').waitFor({ timeout: 10_000 });
+  await agent.getByLabel('Internal note').first().waitFor();
+  await shoot(agent, 'ticket');
+
+  const customer = await person(CUSTOMER);
+  await customer.getByTestId('portal-tickets').waitFor();
+  await shoot(customer, 'portal');
+  await visit(customer, `/t/demo/portal/tickets/${urgent.id}`, '[data-testid="thread"] li');
+  await shoot(customer, 'portal-ticket');
+
+  await visit(admin, '/t/demo/admin/queues', '.master-list__item');
+  await admin.getByRole('button', { name: /^Support/ }).click();
+  await shoot(admin, 'admin-queues');
+  await visit(admin, '/t/demo/admin/sla', '.master-list__item');
+  await admin.getByRole('button', { name: /^Premium/ }).click();
+  await shoot(admin, 'admin-sla');
+
+  // The dashboards while work goes on, so their trend lines move.
+  await visit(admin, '/t/demo/dashboards/support', '[data-testid="dashboard"][data-live="true"]');
+  for (const subject of ['Password expired', 'VPN drops every hour', 'New laptop for Jana']) {
+    await admin.waitForTimeout(1300);
+    await newTicket({ subject, queue_id: support.id, priority: 'normal' });
+  }
+  await admin.waitForTimeout(1300);
+  await shoot(admin, 'dashboard-support');
+  await visit(admin, '/t/demo/dashboards/sales', '[data-testid="dashboard"][data-live="true"]');
+  const open = (await api<{ items: { id: string; version: number; stage_id: string }[] }>('demo', ADMIN, 'GET', '/deals?limit=200'))
+    .items.filter((x) => ['lead', 'qualified', 'offer', 'due'].includes(x.stage_id));
+  const next: Record<string, string> = { lead: 'qualified', qualified: 'offer', offer: 'negotiation', due: 'talks' };
+  for (const d of open.slice(0, 3)) {
+    await admin.waitForTimeout(1300);
+    await api('demo', ADMIN, 'PATCH', `/deals/${d.id}`, { stage_id: next[d.stage_id] }, d.version);
+  }
+  await admin.waitForTimeout(1300);
+  await shoot(admin, 'dashboard-sales');
+});

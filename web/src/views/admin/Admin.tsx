@@ -1,0 +1,38 @@
+// /admin and /admin/<section>: a section this person may not use does not
+// exist for them (the server would refuse its writes anyway).
+import type { ReactNode } from 'react';
+import { useSession } from '../../app/session';
+import { NotFound } from '../NotFound';
+import { AdminHome } from './AdminHome';
+import { ApiKeys } from './ApiKeys';
+import { Branding } from './Branding';
+import { Calendar } from './Calendar';
+import { CustomFields } from './CustomFields';
+import { Pipelines } from './Pipelines';
+import { Queues } from './Queues';
+import { Roles } from './Roles';
+import { Security } from './Security';
+import { SlaPolicies } from './SlaPolicies';
+import { Users } from './Users';
+import { visibleSections } from './sections';
+
+const PAGES: Record<string, (tenant: string) => ReactNode> = {
+  users: (t) => <Users tenant={t} />,
+  roles: (t) => <Roles tenant={t} />,
+  fields: (t) => <CustomFields tenant={t} />,
+  pipelines: (t) => <Pipelines tenant={t} />,
+  queues: (t) => <Queues tenant={t} />,
+  sla: (t) => <SlaPolicies tenant={t} />,
+  calendar: (t) => <Calendar tenant={t} />,
+  'api-keys': (t) => <ApiKeys tenant={t} />,
+  security: (t) => <Security tenant={t} />,
+  branding: (t) => <Branding tenant={t} />,
+};
+
+export function Admin({ tenant, section, features }: { tenant: string; section?: string; features?: Record<string, boolean> }) {
+  const { can } = useSession();
+  if (!section) return <AdminHome tenant={tenant} features={features} />;
+  const page = PAGES[section];
+  if (!page || !visibleSections(can, features).some((s) => s.path === section)) return <NotFound />;
+  return <>{page(tenant)}</>;
+}
