@@ -105,6 +105,9 @@ pub struct QueueActor {
     timer: Option<SpawnHandle>,
     busy: HashSet<(Uuid, Due)>,
     routing: bool,
+    /// A reason to route came while a pass was running (an agent came
+    /// online after the pass read who is available): run once more.
+    route_again: bool,
     armed: bool,
 }
 
@@ -130,6 +133,7 @@ impl QueueActor {
             timer: None,
             busy: HashSet::new(),
             routing: false,
+            route_again: false,
             armed: false,
         }
     }
@@ -269,9 +273,14 @@ impl QueueActor {
     /// Offers the first waiting tickets in queue order, one at a time; the
     /// offer's own event brings the next pass.
     fn route(&mut self, ctx: &mut Context<Self>) {
-        if self.mode == Mode::Manual || self.routing {
+        if self.mode == Mode::Manual {
             return;
         }
+        if self.routing {
+            self.route_again = true;
+            return;
+        }
+        self.route_again = false;
         let waiting: Vec<Uuid> = self
             .order
             .iter()
@@ -292,10 +301,12 @@ impl QueueActor {
             }
             Ok::<_, crate::records::service::RecordError>(None)
         };
-        ctx.spawn(fut.into_actor(self).map(|res, act, _| {
+        ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
             act.routing = false;
             match res {
+                // The offer's event brings the next pass.
                 Ok(Some(seq)) => act.announce(seq),
+                Ok(None) if act.route_again => act.route(ctx),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(queue = %act.queue, error = %e, "routing failed; retrying on the next event"),
             }
