@@ -553,6 +553,15 @@ impl Handler<Subscribe> for TenantActor {
                 Topic::Queue(id) => Some(("queue", *id)),
                 Topic::Kind(_) | Topic::Dashboard(_) => None,
             };
+            let replay_from_log = matches!(since, Some(n) if n < last
+                && ring_start.is_none_or(|r| r > n + 1)
+                && last - n <= MAX_REPLAY);
+            // A whole kind without `since` (the common case: a console
+            // opening) needs nothing from the database; a read transaction
+            // per subscription made the connect storm queue for the pool.
+            if single.is_none() && !replay_from_log {
+                return Ok((p, Some(Vec::new())));
+            }
             let mut tx = db
                 .begin_read()
                 .await
