@@ -130,12 +130,37 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cli.command)) {
+    // An interrupt drops the run's future: its servers and workers are
+    // killed with their handles (kill_on_drop); its databases are dropped here.
+    let res = rt.block_on(async {
+        tokio::select! {
+            r = run(cli.command) => r,
+            s = interrupted() => {
+                server::drop_leftovers().await;
+                Err(format!("interrupted ({s}); servers, workers and databases are cleaned up").into())
+            }
+        }
+    });
+    match res {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
     }
 }
 

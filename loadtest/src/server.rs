@@ -142,6 +142,28 @@ async fn psql(db: &str, sql: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Databases made and not dropped yet: an interrupted suite drops them.
+static LIVE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<String>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Drops every database of this process that is still there (after an
+/// interrupt: the servers using them are gone with the run's future).
+pub async fn drop_leftovers() {
+    let names: Vec<String> = live().clone();
+    for name in names {
+        let db = PgDb {
+            url: format!("{PG_ADMIN}/{name}"),
+            name,
+        };
+        if let Err(e) = db.drop_all().await {
+            eprintln!("could not drop {}: {e}", db.name);
+        }
+    }
+}
+
 /// A database made for one run, dropped with its tenants' roles after it.
 #[derive(Debug, Clone)]
 pub struct PgDb {
@@ -164,6 +186,7 @@ impl PgDb {
         let name = format!("mandant_lt_{}_{tag}", std::process::id());
         psql("postgres", &format!("DROP DATABASE IF EXISTS {name}")).await?;
         psql("postgres", &format!("CREATE DATABASE {name}")).await?;
+        live().push(name.clone());
         Ok(PgDb {
             url: format!("{PG_ADMIN}/{name}"),
             name,
@@ -196,6 +219,7 @@ impl PgDb {
             )
             .await?;
         }
+        live().retain(|n| *n != self.name);
         Ok(())
     }
 }
