@@ -382,7 +382,13 @@ impl Actor for TenantActor {
             tx.rollback().await?;
             Ok::<_, StorageError>(ids)
         };
-        ctx.spawn(load.into_actor(self).map(|res, act, ctx| match res {
+        // `wait`, not `spawn`: the load holds a pooled connection, and a
+        // spawned future is only polled while no `wait` future is pending.
+        // Spawned, it could be starved by pumps and subscriptions (waits)
+        // that queue for a connection: with a thousand hubs starting at
+        // once, every connection of the pool ended up held by a starved
+        // load and the node stopped (found by `loadtest`, crm-pg).
+        ctx.wait(load.into_actor(self).map(|res, act, ctx| match res {
             Ok(ids) => ids.into_iter().for_each(|id| act.start_queue(id, ctx)),
             Err(e) => {
                 tracing::warn!(tenant = %act.tenant.slug, error = %e, "queues failed to load")
@@ -553,6 +559,15 @@ impl Handler<Subscribe> for TenantActor {
                 Topic::Queue(id) => Some(("queue", *id)),
                 Topic::Kind(_) | Topic::Dashboard(_) => None,
             };
+            let replay_from_log = matches!(since, Some(n) if n < last
+                && ring_start.is_none_or(|r| r > n + 1)
+                && last - n <= MAX_REPLAY);
+            // A whole kind without `since` (the common case: a console
+            // opening) needs nothing from the database; a read transaction
+            // per subscription made the connect storm queue for the pool.
+            if single.is_none() && !replay_from_log {
+                return Ok((p, Some(Vec::new())));
+            }
             let mut tx = db
                 .begin_read()
                 .await

@@ -125,22 +125,35 @@ impl FromRequest for Authenticated {
             let scope = scope.await?;
             let token = token?;
             let services = services.ok_or_else(|| ApiError::internal("Services missing"))?;
+            let limited = |wait: std::time::Duration| ApiError {
+                retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+                ..ApiError::new(
+                    Code::RateLimited,
+                    "Too many requests for this plan; slow down.",
+                )
+            };
+            // A signed access token names its user: its rate limit is
+            // checked before the session is read, so a tenant flooding past
+            // its plan is refused without a database read per request
+            // (the noisy-neighbour load test). API keys are limited after.
+            let early = services.auth.token_user(&scope.tenant, &token);
+            if let Some(user) = early {
+                services
+                    .rate_limits
+                    .check(scope.tenant.id, scope.tenant.plan, user)
+                    .await
+                    .map_err(limited)?;
+            }
             let principal = services
                 .auth
                 .authenticate(&scope.tenant, &scope.db, &token, &client)
                 .await?;
-            if let Err(wait) = services
-                .rate_limits
-                .check(scope.tenant.id, scope.tenant.plan, principal.user_id)
-                .await
-            {
-                return Err(ApiError {
-                    retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
-                    ..ApiError::new(
-                        Code::RateLimited,
-                        "Too many requests for this plan; slow down.",
-                    )
-                });
+            if early.is_none() {
+                services
+                    .rate_limits
+                    .check(scope.tenant.id, scope.tenant.plan, principal.user_id)
+                    .await
+                    .map_err(limited)?;
             }
             Ok(Authenticated {
                 scope,

@@ -41,6 +41,10 @@ const PING_EVERY: Duration = Duration::from_secs(15);
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 const REAUTH_EVERY: Duration = Duration::from_secs(30);
 const TICKET_TTL_SECS: i64 = 30;
+/// The longest flush window a client may ask for with `?coalesce=`.
+const MAX_COALESCE_MS: u64 = 5;
+/// A coalesced frame stops growing past this many bytes.
+const COALESCE_BYTES: usize = 32 * 1024;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -118,10 +122,17 @@ pub async fn connect(
         ));
     }
     let client = client_info(&req);
-    let ticket = super::records::query_pairs(&req)
-        .into_iter()
+    let query = super::records::query_pairs(&req);
+    let ticket = query
+        .iter()
         .find(|(k, _)| k == "ticket")
-        .map(|(_, v)| v);
+        .map(|(_, v)| v.clone());
+    let coalesce = coalesce_window(
+        query
+            .iter()
+            .find(|(k, _)| k == "coalesce")
+            .map(|(_, v)| v.as_str()),
+    )?;
     let cred = match ticket {
         Some(t) => {
             let mut tx = scope.db.begin().await?;
@@ -193,6 +204,7 @@ pub async fn connect(
         db: scope.db.clone(),
         cred,
         client,
+        coalesce,
     };
     let span = tracing::info_span!("ws", tenant = %conn.tenant.slug, session = id);
     let label = crate::telemetry_metrics::tenant_label(conn.tenant.slug.as_str());
@@ -200,6 +212,20 @@ pub async fn connect(
     metrics::counter!("mandant_ws_connects_total", "tenant" => label).increment(1);
     actix_web::rt::spawn(tracing::Instrument::instrument(conn.run(stream), span));
     Ok(response)
+}
+
+/// `?coalesce=<ms>`: the flush window a client asked for, 1 to 5 ms;
+/// absent or 0 is one frame per message (the default).
+fn coalesce_window(v: Option<&str>) -> Result<Option<Duration>, ApiError> {
+    let Some(v) = v else { return Ok(None) };
+    match v.parse::<u64>() {
+        Ok(0) => Ok(None),
+        Ok(ms) if ms <= MAX_COALESCE_MS => Ok(Some(Duration::from_millis(ms))),
+        _ => Err(ApiError::new(
+            Code::BadRequest,
+            format!("coalesce is a flush window in milliseconds, 0 to {MAX_COALESCE_MS}."),
+        )),
+    }
 }
 
 struct Conn {
@@ -214,6 +240,9 @@ struct Conn {
     db: TenantDb,
     cred: Credential,
     client: ClientInfo,
+    /// Set: every frame is a JSON array of messages, and queued messages
+    /// that arrive within this window of the first share one frame.
+    coalesce: Option<Duration>,
 }
 
 impl Conn {
@@ -297,7 +326,11 @@ impl Conn {
                 }
                 frame = self.rx.recv() => match frame {
                     Some(f) => {
-                        if self.session.text(f.to_string()).await.is_err() { break None; }
+                        let text = match self.coalesce {
+                            None => f.to_string(),
+                            Some(window) => self.gather(f, window).await,
+                        };
+                        if self.session.text(text).await.is_err() { break None; }
                         if self.overflow.load(Ordering::Relaxed) && self.resync(&mut topics).await.is_err() {
                             break None;
                         }
@@ -345,7 +378,38 @@ impl Conn {
     }
 
     async fn send(&mut self, text: &str) -> Result<(), actix_ws::Closed> {
-        self.session.text(text.to_owned()).await
+        match self.coalesce {
+            None => self.session.text(text.to_owned()).await,
+            Some(_) => self.session.text(format!("[{text}]")).await,
+        }
+    }
+
+    /// One coalesced frame: `first` and whatever the hub queues for this
+    /// client within `window` of it (up to `COALESCE_BYTES`), as a JSON
+    /// array. Fewer frames mean fewer wake-ups, encodings and socket
+    /// writes per event when events come faster than the window.
+    async fn gather(&mut self, first: Frame, window: Duration) -> String {
+        let mut out = String::with_capacity(first.len() + 2);
+        out.push('[');
+        out.push_str(&first);
+        let deadline = tokio::time::Instant::now() + window;
+        while out.len() < COALESCE_BYTES {
+            let next = match self.rx.try_recv() {
+                Ok(f) => Some(f),
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    tokio::time::timeout_at(deadline, self.rx.recv())
+                        .await
+                        .ok()
+                        .flatten()
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+            };
+            let Some(f) = next else { break };
+            out.push(',');
+            out.push_str(&f);
+        }
+        out.push(']');
+        out
     }
 
     /// The client fell behind: drop what is queued and tell it, per topic,

@@ -15,7 +15,20 @@ pub struct Ws {
 
 impl Ws {
     pub async fn connect(app: &TestApp, slug: &str, token: &str) -> Result<Ws, u16> {
-        let url = format!("{}/t/{slug}/ws", app.address.replace("http://", "ws://"));
+        Self::connect_query(app, slug, token, "").await
+    }
+
+    /// `query` goes after `?` (empty: none).
+    pub async fn connect_query(
+        app: &TestApp,
+        slug: &str,
+        token: &str,
+        query: &str,
+    ) -> Result<Ws, u16> {
+        let mut url = format!("{}/t/{slug}/ws", app.address.replace("http://", "ws://"));
+        if !query.is_empty() {
+            url = format!("{url}?{query}");
+        }
         match awc::Client::new()
             .ws(url)
             .bearer_auth(token)
@@ -505,6 +518,62 @@ async fn a_slow_consumer_is_cut_loose(backend: Backend) {
     app.stop().await;
 }
 
+/// `?coalesce=5`: every frame is an array of messages; a burst of events
+/// shares frames, in order, none lost; the default stays one per frame.
+async fn coalescing_batches_a_burst_into_few_frames(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    for bad in ["coalesce=6", "coalesce=x", "coalesce=-1"] {
+        assert_eq!(
+            Ws::connect_query(&app, "acme", &tok, bad).await.err(),
+            Some(400),
+            "{bad}"
+        );
+    }
+    let mut batched = Ws::connect_query(&app, "acme", &tok, "coalesce=5")
+        .await
+        .unwrap();
+    let mut plain = Ws::connect(&app, "acme", &tok).await.unwrap();
+    batched
+        .send(json!({"type": "subscribe", "id": "s1", "topic": "contacts"}))
+        .await;
+    let ack = batched.expect().await;
+    assert_eq!(ack[0]["type"], "subscribed", "{ack}");
+    subscribe(&mut plain, "contacts", None).await;
+    batched.send(json!({"type": "ping", "id": "p"})).await;
+    assert_eq!(batched.expect().await, json!([{"type": "pong", "id": "p"}]));
+    // 300 events at once (one import).
+    let mut rows = String::from("last_name\n");
+    for i in 0..300 {
+        rows.push_str(&format!("Person {i}\n"));
+    }
+    let r = app
+        .request(
+            "POST",
+            "/t/acme/api/v1/contacts/import",
+            Some(&tok),
+            Some(("text/csv", rows.into_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (mut frames, mut seqs) = (0, Vec::new());
+    while seqs.len() < 300 {
+        let f = batched.expect().await;
+        let list = f.as_array().expect("a coalesced frame is an array");
+        frames += 1;
+        for m in list {
+            assert_eq!(m["type"], "event", "{m}");
+            seqs.push(m["seq"].as_i64().unwrap());
+        }
+    }
+    assert_eq!(seqs, (1..=300).collect::<Vec<i64>>());
+    assert!(frames < 100, "300 events took {frames} frames");
+    let plain_events = plain.events_until(300).await;
+    assert_eq!(plain_events.len(), 300);
+    assert!(plain_events.iter().all(|e| e.is_object()));
+    app.stop().await;
+}
+
 both_backends!(
     protocol_and_every_error_path,
     browsers_connect_with_a_single_use_ticket,
@@ -512,7 +581,8 @@ both_backends!(
     events_are_filtered_by_scope_and_hidden_fields,
     resume_under_concurrent_writes,
     a_resume_from_before_retention_gets_resync,
-    a_slow_consumer_is_cut_loose
+    a_slow_consumer_is_cut_loose,
+    coalescing_batches_a_burst_into_few_frames
 );
 
 /// Two nodes on one storage and one Redis: a write on one reaches a
