@@ -171,6 +171,28 @@ async fn the_queue_is_ordered_and_pushed_live(backend: Backend) {
             .await
         }
     };
+    // The queue actor loads its tickets as the hub starts; a ticket written
+    // meanwhile would be counted before its own frame. A probe's frame
+    // says the load is done; closed, the probe leaves the queue again.
+    let probe = make("probe", "normal").await;
+    let probe_frame = async |ws: &mut Ws| loop {
+        let f = ws.expect().await;
+        if f["type"] == "queue" && f["ticket_id"] == probe["id"] {
+            break f;
+        }
+    };
+    assert_eq!(probe_frame(&mut ws).await["position"], 0);
+    let r = app
+        .api(
+            "PATCH",
+            "acme",
+            &format!("/tickets/{}", probe["id"].as_str().unwrap()),
+            Some(&owner),
+            Some(json!({"status": "closed"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(probe_frame(&mut ws).await["position"], Value::Null);
     let old = make("old", "normal").await;
     let young = make("young", "normal").await;
     let low = make("low", "low").await;
