@@ -65,7 +65,7 @@ impl Services {
             .await?,
         );
         sweep_throttle(&auth);
-        let realtime = crate::actors::Realtime::new(bus.clone());
+        let realtime = crate::actors::Realtime::new(bus.clone(), auth.principal_cache());
         let rate_limits = Arc::new(match &config.redis_url {
             Some(url) => crate::limits::RateLimits::redis(url.expose())
                 .await

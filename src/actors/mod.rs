@@ -18,11 +18,15 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::bus::{Bus, BusMessage};
 use crate::domain::tenant::{Tenant, TenantId};
+use crate::identity::principal_cache::PrincipalCache;
 use crate::storage::{StorageError, TenantDb, events};
 use tenant::{Committed, TenantActor};
 
 pub struct Realtime {
     bus: Bus,
+    /// Emptied for a tenant before its sessions re-check (see
+    /// `identity::principal_cache`).
+    principals: Arc<PrincipalCache>,
     pool_size: usize,
     arbiters: OnceLock<Vec<ArbiterHandle>>,
     // A std Mutex: held only to look up or insert, never across an await.
@@ -30,18 +34,20 @@ pub struct Realtime {
 }
 
 impl Realtime {
-    pub fn new(bus: Bus) -> Arc<Self> {
+    pub fn new(bus: Bus, principals: Arc<PrincipalCache>) -> Arc<Self> {
         Self::with_pool(
             bus,
+            principals,
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )
     }
 
     /// With `arbiters` threads for the hubs (a test uses one, to put two
     /// tenants on the same thread).
-    pub fn with_pool(bus: Bus, arbiters: usize) -> Arc<Self> {
+    pub fn with_pool(bus: Bus, principals: Arc<PrincipalCache>, arbiters: usize) -> Arc<Self> {
         let rt = Arc::new(Self {
             bus: bus.clone(),
+            principals,
             pool_size: arbiters.max(1),
             arbiters: OnceLock::new(),
             actors: Mutex::new(HashMap::new()),
@@ -159,6 +165,7 @@ impl Realtime {
     }
 
     fn recheck(&self, tenant: TenantId, user: Option<uuid::Uuid>) {
+        self.principals.invalidate(tenant);
         if let Some(a) = self.running(tenant) {
             let _ = a.try_send(tenant::Recheck(user));
         }
@@ -237,7 +244,7 @@ mod tests {
             })
             .await
             .unwrap();
-            let rt = Realtime::with_pool(services.bus.clone(), 1);
+            let rt = Realtime::with_pool(services.bus.clone(), services.auth.principal_cache(), 1);
             let mut hubs = Vec::new();
             for slug in ["alpha", "beta"] {
                 let t = Arc::new(services.tenants.create(&req(slug)).await.unwrap());

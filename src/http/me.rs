@@ -1,12 +1,13 @@
 //! `/me`: the signed-in user, their roles and effective permissions, MFA.
 
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::authz::Authenticated;
 use super::json::ApiJson;
 use super::problem::ApiError;
+use crate::app::Services;
 use crate::identity::{Via, mfa};
 use crate::storage::users;
 
@@ -57,11 +58,16 @@ pub struct CodeInput {
 
 pub async fn mfa_confirm(
     a: Authenticated,
+    s: web::Data<Services>,
     body: ApiJson<CodeInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
     let code = body.code.as_deref().unwrap_or_default();
     let codes = mfa::confirm(&a.scope.db, &a.principal, code, &a.client).await?;
+    // The session may now do more than enrol: no cached principal says otherwise.
+    s.realtime
+        .principals_changed(a.scope.tenant.id, Some(a.principal.user_id))
+        .await;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(json!({"recovery_codes": codes})))
@@ -69,6 +75,7 @@ pub async fn mfa_confirm(
 
 pub async fn mfa_disable(
     a: Authenticated,
+    s: web::Data<Services>,
     body: ApiJson<CodeInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
@@ -80,5 +87,8 @@ pub async fn mfa_disable(
         &a.client,
     )
     .await?;
+    s.realtime
+        .principals_changed(a.scope.tenant.id, Some(a.principal.user_id))
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,6 +4,7 @@
 //! - [`permission`]: the catalogue of `resource:action` and scopes.
 //! - [`builtin`], [`roles`]: role definitions, inheritance, effective grants.
 //! - [`principal`]: the caller and the one policy decision (`decide`).
+//! - [`principal_cache`]: session principals kept for a moment.
 //! - [`tokens`], [`totp`], [`throttle`]: the mechanisms.
 //! - [`service`]: login, refresh, logout, request authentication, MFA.
 //! - [`admin`]: users, roles, teams, API keys, security settings.
@@ -13,6 +14,7 @@ pub mod builtin;
 pub mod mfa;
 pub mod permission;
 pub mod principal;
+pub mod principal_cache;
 pub mod roles;
 pub mod service;
 pub mod throttle;

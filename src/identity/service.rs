@@ -1,5 +1,6 @@
 //! Login, token refresh, logout, per-request authentication and MFA.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
@@ -8,6 +9,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::principal::{Principal, Via};
+use super::principal_cache::PrincipalCache;
 use super::roles::{Grants, RoleSet};
 use super::throttle::LoginThrottle;
 use super::tokens::{self, JwtKeys, TokenError};
@@ -96,6 +98,7 @@ pub struct AuthService {
     dummy_hash: String,
     access_ttl_secs: i64,
     session_ttl: TimeDelta,
+    principals: Arc<PrincipalCache>,
 }
 
 pub struct AuthSettings {
@@ -129,7 +132,14 @@ impl AuthService {
             dummy_hash: password::hash(dummy).await?,
             access_ttl_secs: s.access_ttl_secs,
             session_ttl: TimeDelta::days(s.session_ttl_days),
+            principals: Arc::default(),
         })
+    }
+
+    /// The cache of session principals; whoever announces identity
+    /// changes (`Realtime`) empties it.
+    pub fn principal_cache(&self) -> Arc<PrincipalCache> {
+        self.principals.clone()
     }
 
     pub fn throttle(&self) -> &LoginThrottle {
@@ -293,6 +303,8 @@ impl AuthService {
                 )
                 .await?;
                 tx.commit().await?;
+                // Its access tokens stop now, not when a cached principal ages.
+                self.principals.invalidate(tenant.id);
                 return Err(AuthError::Unauthorized(
                     "The refresh token was already used; the session has been revoked.",
                 ));
@@ -381,6 +393,25 @@ impl AuthService {
     /// which must own the session). Used by access tokens and by the
     /// WebSocket's single-use tickets.
     pub async fn session_principal(
+        &self,
+        tenant: &Tenant,
+        db: &TenantDb,
+        session_id: Uuid,
+        expect_user: Option<Uuid>,
+    ) -> Result<Principal, AuthError> {
+        if let Some(p) = self.principals.get(tenant.id, session_id)
+            && expect_user.is_none_or(|u| p.user_id == u)
+        {
+            return Ok(p);
+        }
+        let p = self
+            .load_session_principal(tenant, db, session_id, expect_user)
+            .await?;
+        self.principals.put(tenant.id, session_id, &p);
+        Ok(p)
+    }
+
+    async fn load_session_principal(
         &self,
         tenant: &Tenant,
         db: &TenantDb,

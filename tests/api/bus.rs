@@ -98,3 +98,49 @@ async fn a_change_on_one_node_is_served_by_the_other() {
     a.stop().await;
     b.stop().await;
 }
+
+/// Node B has a session's principal cached (identity is read once, not on
+/// every request); node A takes the user's role away. B serves the change
+/// as soon as the bus says so, well before the cache would age.
+#[actix_web::test]
+async fn a_role_change_on_one_node_bites_on_the_other() {
+    let Some((a, b)) = crate::helpers::two_nodes().await else {
+        return;
+    };
+    let owner = a.tenant_with_owner("shared").await;
+    let (uid, viewer) = a
+        .user_with_roles("shared", &owner, "v@shared.example", &["viewer"])
+        .await;
+    for _ in 0..3 {
+        let r = b
+            .api("GET", "shared", "/contacts", Some(&viewer), None)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = a
+        .api(
+            "PATCH",
+            "shared",
+            &format!("/users/{uid}"),
+            Some(&owner),
+            Some(json!({"roles": ["customer"]})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let changed = Instant::now();
+    loop {
+        let r = b
+            .api("GET", "shared", "/contacts", Some(&viewer), None)
+            .await;
+        if r.status == 403 {
+            break;
+        }
+        assert!(
+            changed.elapsed() < mandant::identity::principal_cache::TTL / 2,
+            "node B served a cached principal past the bus message"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    a.stop().await;
+    b.stop().await;
+}

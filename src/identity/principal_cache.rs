@@ -1,0 +1,85 @@
+//! Principals of live sessions, kept for a moment.
+//!
+//! Loading a session's principal is a read transaction of seven statements
+//! (session, user, roles, teams, the role set). One browser tab makes many
+//! requests and holds a WebSocket that re-checks itself, and a console
+//! board of a team shares one session: without this, authentication is
+//! most of what the database does. An entry lives [`TTL`] at most, and any
+//! identity change of its tenant (`Realtime::principals_changed`, here or
+//! on another node over the bus) drops the tenant's entries at once, before
+//! live sockets re-check, so changes still bite on the next request.
+//! API keys are not cached: each use is audited.
+
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+use uuid::Uuid;
+
+use super::principal::Principal;
+use crate::domain::tenant::TenantId;
+
+/// The longest a change that no one announced (a session expiring, a
+/// change on a node whose bus message was lost) can go unnoticed.
+pub const TTL: Duration = Duration::from_secs(2);
+
+#[derive(Default)]
+pub struct PrincipalCache {
+    entries: DashMap<(TenantId, Uuid), (Instant, Principal)>,
+}
+
+impl PrincipalCache {
+    /// The cached principal of `session`, if fresh.
+    pub fn get(&self, tenant: TenantId, session: Uuid) -> Option<Principal> {
+        let hit = self.entries.get(&(tenant, session))?;
+        let (at, p) = &*hit;
+        (at.elapsed() < TTL).then(|| p.clone())
+    }
+
+    pub fn put(&self, tenant: TenantId, session: Uuid, principal: &Principal) {
+        if self.entries.len() > 100_000 {
+            self.entries.retain(|_, (at, _)| at.elapsed() < TTL);
+        }
+        self.entries
+            .insert((tenant, session), (Instant::now(), principal.clone()));
+    }
+
+    /// Forgets every principal of `tenant` (who may do what just changed).
+    pub fn invalidate(&self, tenant: TenantId) {
+        self.entries.retain(|(t, _), _| *t != tenant);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::principal::Via;
+
+    fn principal(tenant: TenantId, session: Uuid) -> Principal {
+        Principal {
+            tenant_id: tenant,
+            user_id: Uuid::now_v7(),
+            email: "a@b.example".into(),
+            name: "A".into(),
+            kind: "staff".into(),
+            roles: vec![],
+            teams: vec![],
+            grants: Default::default(),
+            via: Via::Session(session),
+            mfa_enrollment_required: false,
+        }
+    }
+
+    #[test]
+    fn a_change_forgets_only_its_tenant() {
+        let c = PrincipalCache::default();
+        let (a, b) = (TenantId(Uuid::now_v7()), TenantId(Uuid::now_v7()));
+        let (sa, sb) = (Uuid::now_v7(), Uuid::now_v7());
+        c.put(a, sa, &principal(a, sa));
+        c.put(b, sb, &principal(b, sb));
+        assert!(c.get(a, sa).is_some());
+        assert!(c.get(a, sb).is_none(), "keyed by tenant and session");
+        c.invalidate(a);
+        assert!(c.get(a, sa).is_none());
+        assert!(c.get(b, sb).is_some());
+    }
+}
