@@ -25,6 +25,9 @@ pub const TTL: Duration = Duration::from_secs(2);
 #[derive(Default)]
 pub struct PrincipalCache {
     entries: DashMap<(TenantId, Uuid), (Instant, Principal)>,
+    /// Bumped by every invalidation: a principal read before a change
+    /// must not be stored after it.
+    generations: DashMap<TenantId, u64>,
 }
 
 impl PrincipalCache {
@@ -35,16 +38,30 @@ impl PrincipalCache {
         (at.elapsed() < TTL).then(|| p.clone())
     }
 
-    pub fn put(&self, tenant: TenantId, session: Uuid, principal: &Principal) {
+    /// Where `tenant` stands; take it before reading a principal, and
+    /// hand it to [`put`](Self::put).
+    pub fn generation(&self, tenant: TenantId) -> u64 {
+        self.generations.get(&tenant).map_or(0, |g| *g)
+    }
+
+    /// Keeps `principal`, unless the tenant's identities changed since
+    /// `generation` (it may have been read before the change).
+    pub fn put(&self, tenant: TenantId, session: Uuid, principal: &Principal, generation: u64) {
         if self.entries.len() > 100_000 {
             self.entries.retain(|_, (at, _)| at.elapsed() < TTL);
         }
-        self.entries
-            .insert((tenant, session), (Instant::now(), principal.clone()));
+        // Checked under the generation's lock, so an invalidation cannot
+        // slip between the check and the insert.
+        let current = self.generations.entry(tenant).or_insert(0);
+        if *current == generation {
+            self.entries
+                .insert((tenant, session), (Instant::now(), principal.clone()));
+        }
     }
 
     /// Forgets every principal of `tenant` (who may do what just changed).
     pub fn invalidate(&self, tenant: TenantId) {
+        *self.generations.entry(tenant).or_insert(0) += 1;
         self.entries.retain(|(t, _), _| *t != tenant);
     }
 }
@@ -74,12 +91,25 @@ mod tests {
         let c = PrincipalCache::default();
         let (a, b) = (TenantId(Uuid::now_v7()), TenantId(Uuid::now_v7()));
         let (sa, sb) = (Uuid::now_v7(), Uuid::now_v7());
-        c.put(a, sa, &principal(a, sa));
-        c.put(b, sb, &principal(b, sb));
+        c.put(a, sa, &principal(a, sa), c.generation(a));
+        c.put(b, sb, &principal(b, sb), c.generation(b));
         assert!(c.get(a, sa).is_some());
         assert!(c.get(a, sb).is_none(), "keyed by tenant and session");
         c.invalidate(a);
         assert!(c.get(a, sa).is_none());
         assert!(c.get(b, sb).is_some());
+    }
+
+    #[test]
+    fn a_principal_read_before_a_change_is_not_kept() {
+        let c = PrincipalCache::default();
+        let t = TenantId(Uuid::now_v7());
+        let s = Uuid::now_v7();
+        let before = c.generation(t);
+        c.invalidate(t); // e.g. a logout commits while the principal is read
+        c.put(t, s, &principal(t, s), before);
+        assert!(c.get(t, s).is_none());
+        c.put(t, s, &principal(t, s), c.generation(t));
+        assert!(c.get(t, s).is_some());
     }
 }

@@ -404,10 +404,11 @@ impl AuthService {
         {
             return Ok(p);
         }
+        let generation = self.principals.generation(tenant.id);
         let p = self
             .load_session_principal(tenant, db, session_id, expect_user)
             .await?;
-        self.principals.put(tenant.id, session_id, &p);
+        self.principals.put(tenant.id, session_id, &p, generation);
         Ok(p)
     }
 
