@@ -256,22 +256,19 @@ impl TenantActor {
         let mut frames: HashMap<(Topic, BTreeSet<String>), Frame> = HashMap::new();
         let mut delivered = 0u64;
         for entry in self.sessions.values_mut() {
-            let mut matching = entry
-                .topics
-                .iter()
-                .filter(|t| t.matches(&e.kind, e.record_id, &e.data.0))
-                .copied()
-                .peekable();
-            if matching.peek().is_none() {
-                continue;
-            }
-            let Some(hidden) = audience(&entry.principal, e) else {
-                continue;
-            };
-            let matching: Vec<Topic> = matching.collect();
-            for topic in matching {
+            // Who may read it is asked once per session, at its first
+            // matching topic (most sessions match none).
+            let mut hidden: Option<Option<BTreeSet<String>>> = None;
+            for i in 0..entry.topics.len() {
+                let topic = entry.topics[i];
+                if !topic.matches(&e.kind, e.record_id, &e.data.0) {
+                    continue;
+                }
+                let Some(h) = hidden.get_or_insert_with(|| audience(&entry.principal, e)) else {
+                    break;
+                };
                 let frame = frames
-                    .entry((topic, hidden.clone()))
+                    .entry((topic, h.clone()))
                     .or_insert_with_key(|(topic, hidden)| {
                         protocol::event(&topic.name(), e.seq, &e.event_type, &redacted(e, hidden))
                             .into()

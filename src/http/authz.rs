@@ -136,25 +136,32 @@ impl FromRequest for Authenticated {
             // checked before the session is read, so a tenant flooding past
             // its plan is refused without a database read per request
             // (the noisy-neighbour load test). API keys are limited after.
-            let early = services.auth.token_user(&scope.tenant, &token);
-            if let Some(user) = early {
-                services
-                    .rate_limits
-                    .check(scope.tenant.id, scope.tenant.plan, user)
-                    .await
-                    .map_err(limited)?;
-            }
-            let principal = services
-                .auth
-                .authenticate(&scope.tenant, &scope.db, &token, &client)
-                .await?;
-            if early.is_none() {
-                services
-                    .rate_limits
-                    .check(scope.tenant.id, scope.tenant.plan, principal.user_id)
-                    .await
-                    .map_err(limited)?;
-            }
+            let claims = services.auth.access_claims(&scope.tenant, &token)?;
+            let principal = match &claims {
+                Some(c) => {
+                    services
+                        .rate_limits
+                        .check(scope.tenant.id, scope.tenant.plan, c.sub)
+                        .await
+                        .map_err(limited)?;
+                    services
+                        .auth
+                        .token_principal(&scope.tenant, &scope.db, c)
+                        .await?
+                }
+                None => {
+                    let p = services
+                        .auth
+                        .authenticate(&scope.tenant, &scope.db, &token, &client)
+                        .await?;
+                    services
+                        .rate_limits
+                        .check(scope.tenant.id, scope.tenant.plan, p.user_id)
+                        .await
+                        .map_err(limited)?;
+                    p
+                }
+            };
             Ok(Authenticated {
                 scope,
                 principal,

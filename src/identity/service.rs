@@ -12,7 +12,7 @@ use super::principal::{Principal, Via};
 use super::principal_cache::PrincipalCache;
 use super::roles::{Grants, RoleSet};
 use super::throttle::LoginThrottle;
-use super::tokens::{self, JwtKeys, TokenError};
+use super::tokens::{self, Claims, JwtKeys, TokenError};
 use super::totp;
 use crate::domain::FieldError;
 use crate::domain::email::Email;
@@ -363,8 +363,23 @@ impl AuthService {
         bearer: &str,
         client: &ClientInfo,
     ) -> Result<Principal, AuthError> {
+        match self.access_claims(tenant, bearer)? {
+            Some(claims) => self.token_principal(tenant, db, &claims).await,
+            None => self.authenticate_key(tenant, db, bearer, client).await,
+        }
+    }
+
+    /// The claims of a signed, unexpired access token of `tenant`, checked
+    /// without the database; `None` for an API key. Lets rate limits refuse
+    /// a flood by user before it costs a database read, with the token
+    /// verified once ([`token_principal`](Self::token_principal) goes on).
+    pub fn access_claims(
+        &self,
+        tenant: &Tenant,
+        bearer: &str,
+    ) -> Result<Option<Claims>, AuthError> {
         if bearer.starts_with("mk_") {
-            return self.authenticate_key(tenant, db, bearer, client).await;
+            return Ok(None);
         }
         let claims = self.keys.verify(bearer).map_err(|e| match e {
             TokenError::Expired => AuthError::Unauthorized("The access token has expired."),
@@ -373,20 +388,18 @@ impl AuthService {
         if claims.tid != tenant.id.0 {
             return Err(AuthError::NotFound);
         }
-        self.session_principal(tenant, db, claims.sid, Some(claims.sub))
-            .await
+        Ok(Some(claims))
     }
 
-    /// The user a well-signed, unexpired access token of `tenant` speaks
-    /// for, checked without the database (`None` for API keys and for any
-    /// token `authenticate` would refuse anyway). Lets rate limits refuse a
-    /// flood before it costs a database read per request.
-    pub fn token_user(&self, tenant: &Tenant, bearer: &str) -> Option<Uuid> {
-        if bearer.starts_with("mk_") {
-            return None;
-        }
-        let claims = self.keys.verify(bearer).ok()?;
-        (claims.tid == tenant.id.0).then_some(claims.sub)
+    /// The principal behind verified access-token `claims`.
+    pub async fn token_principal(
+        &self,
+        tenant: &Tenant,
+        db: &TenantDb,
+        claims: &Claims,
+    ) -> Result<Principal, AuthError> {
+        self.session_principal(tenant, db, claims.sid, Some(claims.sub))
+            .await
     }
 
     /// The principal of a live session (`expect_user`: the token's subject,
