@@ -19,8 +19,9 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::bus::{Bus, BusMessage};
 use crate::domain::tenant::{Tenant, TenantId};
 use crate::identity::principal_cache::PrincipalCache;
+use crate::storage::events::EventRow;
 use crate::storage::{StorageError, TenantDb, events};
-use tenant::{Committed, TenantActor};
+use tenant::{Committed, CommittedEvents, TenantActor};
 
 pub struct Realtime {
     bus: Bus,
@@ -127,6 +128,24 @@ impl Realtime {
         });
     }
 
+    /// A write on this node committed `events` (in order): this node's hub
+    /// delivers them as they are, the other nodes read them from the log.
+    pub fn committed_events(&self, tenant: TenantId, events: Vec<Arc<EventRow>>) {
+        let Some(seq) = events.last().map(|e| e.seq) else {
+            return;
+        };
+        if let Some(a) = self.running(tenant)
+            && a.try_send(CommittedEvents(events)).is_err()
+        {
+            // A full mailbox: the hub is behind, and will read the log.
+            a.do_send(Committed(seq));
+        }
+        self.announce(BusMessage::EventsCommitted {
+            tenant_id: tenant,
+            seq,
+        });
+    }
+
     /// Live sessions of `user` (or all, with `None`) must re-check their
     /// principal now, on this node and the others.
     pub async fn principals_changed(&self, tenant: TenantId, user: Option<uuid::Uuid>) {
@@ -173,8 +192,24 @@ impl Realtime {
 
     fn poke(&self, tenant: TenantId, seq: i64) {
         if let Some(a) = self.running(tenant) {
-            let _ = a.try_send(Committed(seq));
+            // Unbounded, but small, and a hub that is behind answers many
+            // with one read.
+            a.do_send(Committed(seq));
         }
+    }
+
+    /// Notices may have been missed (the bus reconnected or this node
+    /// fell behind it): every hub reads its log now.
+    fn catch_up_all(&self) {
+        let map = self.actors.lock().unwrap_or_else(|e| e.into_inner());
+        for a in map.values().filter(|a| a.connected()) {
+            a.do_send(Committed(i64::MAX));
+        }
+    }
+
+    /// Whether other nodes' notices reach this node now.
+    pub fn hears_others(&self) -> bool {
+        self.bus.hears_others()
     }
 
     /// Hubs running on this node (for tests and metrics).
@@ -201,9 +236,16 @@ fn follow(rt: &Arc<Realtime>, bus: &Bus) {
                         rt.recheck(*tenant_id, *user_id)
                     }
                     BusMessage::AgentsChanged { tenant_id } => rt.reroute(*tenant_id),
-                    _ => {}
+                    BusMessage::Reset => {
+                        rt.principals.invalidate_all();
+                        rt.catch_up_all();
+                    }
+                    BusMessage::TenantChanged { .. } => {}
                 },
-                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Lagged(_)) => {
+                    rt.principals.invalidate_all();
+                    rt.catch_up_all();
+                }
                 Err(RecvError::Closed) => return,
             }
         }

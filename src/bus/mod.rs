@@ -91,6 +91,13 @@ impl Bus {
         }
     }
 
+    /// Whether this node hears the others now. In-process there are none
+    /// to miss; with Redis, false while the subscription is being
+    /// re-established (what is published meanwhile never arrives).
+    pub fn hears_others(&self) -> bool {
+        self.redis.as_ref().is_none_or(|l| l.subscribed())
+    }
+
     pub fn node_id(&self) -> Uuid {
         self.node_id
     }

@@ -2,6 +2,7 @@
 //! pub/sub connection relaying to local subscribers, re-established on loss.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -19,6 +20,9 @@ const CHANNEL: &str = "mandant:bus";
 #[derive(Clone)]
 pub(super) struct RedisLink {
     publisher: ConnectionManager,
+    /// Whether the subscription is up: while it is down, other nodes'
+    /// messages are being missed.
+    subscribed: Arc<AtomicBool>,
     /// Dropped with the last clone of the bus; the relay task then ends and
     /// closes its subscription.
     _alive: Arc<watch::Sender<()>>,
@@ -36,11 +40,24 @@ impl RedisLink {
         // is missed by this node.
         let pubsub = subscribe(&client).await?;
         let (alive, alive_rx) = watch::channel(());
-        tokio::spawn(relay(client, pubsub, node_id, local.downgrade(), alive_rx));
+        let subscribed = Arc::new(AtomicBool::new(true));
+        tokio::spawn(relay(
+            client,
+            pubsub,
+            node_id,
+            local.downgrade(),
+            alive_rx,
+            subscribed.clone(),
+        ));
         Ok(Self {
             publisher,
+            subscribed,
             _alive: Arc::new(alive),
         })
+    }
+
+    pub(super) fn subscribed(&self) -> bool {
+        self.subscribed.load(Ordering::Relaxed)
     }
 
     pub(super) async fn publish(&self, envelope: &Envelope) -> Result<(), BusError> {
@@ -72,6 +89,7 @@ async fn relay(
     node_id: Uuid,
     local: broadcast::WeakSender<Arc<BusMessage>>,
     mut alive: watch::Receiver<()>,
+    subscribed: Arc<AtomicBool>,
 ) {
     loop {
         {
@@ -95,6 +113,7 @@ async fn relay(
                 }
             }
         }
+        subscribed.store(false, Ordering::Relaxed);
         tracing::warn!("redis bus subscription lost; reconnecting");
         pubsub = loop {
             tokio::select! {
@@ -106,6 +125,7 @@ async fn relay(
                 Err(e) => tracing::warn!(error = %e, "redis bus reconnect failed"),
             }
         };
+        subscribed.store(true, Ordering::Relaxed);
         // Whatever was published while we were away is lost: tell local
         // caches to start over.
         if let Some(local) = local.upgrade() {

@@ -152,7 +152,7 @@ pub async fn create<K: Kind>(
     let quota = crate::limits::plans::quotas(a.scope.tenant.plan).records;
     let w = service::create(&a.scope.db, def::<K>()?, &a.principal, &body, quota).await?;
     engage_support::<K>(&s, &a.scope).await;
-    s.realtime.committed(a.scope.tenant.id, w.seq).await;
+    s.realtime.committed_events(a.scope.tenant.id, w.events);
     let id = w.record["id"].as_str().unwrap_or_default().to_owned();
     Ok(HttpResponse::Created()
         .insert_header((
@@ -190,7 +190,7 @@ pub async fn update<K: Kind>(
     )
     .await?;
     engage_support::<K>(&s, &a.scope).await;
-    s.realtime.committed(a.scope.tenant.id, w.seq).await;
+    s.realtime.committed_events(a.scope.tenant.id, w.events);
     Ok(HttpResponse::Ok()
         .insert_header(etag(w.version))
         .json(w.record))
@@ -203,8 +203,8 @@ pub async fn delete<K: Kind>(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    let seq = service::delete(&a.scope.db, def::<K>()?, &a.principal, path.id, expected).await?;
-    s.realtime.committed(a.scope.tenant.id, seq).await;
+    let event = service::delete(&a.scope.db, def::<K>()?, &a.principal, path.id, expected).await?;
+    s.realtime.committed_events(a.scope.tenant.id, vec![event]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -225,6 +225,6 @@ pub async fn add_comment(
     let body = body.into_inner()?;
     let w = service::add_comment(&a.scope.db, &a.principal, path.id, &body).await?;
     engage_support::<Tickets>(&s, &a.scope).await;
-    s.realtime.committed(a.scope.tenant.id, w.seq).await;
+    s.realtime.committed_events(a.scope.tenant.id, w.events);
     Ok(HttpResponse::Created().json(w.record))
 }

@@ -68,7 +68,9 @@ pub async fn queue_tickets(
 
 async fn written(s: &Services, scope: &TenantScope, w: Written) -> HttpResponse {
     s.realtime.engage(&scope.tenant, &scope.db).await;
-    if w.seq > 0 {
+    if !w.events.is_empty() {
+        s.realtime.committed_events(scope.tenant.id, w.events);
+    } else if w.seq > 0 {
         s.realtime.committed(scope.tenant.id, w.seq).await;
     }
     HttpResponse::Ok()

@@ -2,6 +2,7 @@
 //! optimistic concurrency, and the event written in the same transaction.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::{Map, Value, json};
@@ -17,6 +18,7 @@ use crate::domain::FieldError;
 use crate::identity::permission::Scope;
 use crate::identity::principal::redact;
 use crate::identity::{Decision, Principal, RecordMeta};
+use crate::storage::events::EventRow;
 use crate::storage::records::RecordRow;
 use crate::storage::{
     StorageError, TenantDb, TenantTx, custom_fields, events, records, settings, teams, users,
@@ -406,20 +408,22 @@ async fn append_event(
     row: &RecordRow,
     actor: &Principal,
     data: Value,
-) -> Result<i64> {
-    Ok(events::append(
-        tx,
-        &events::NewEvent {
-            event_type,
-            kind: &row.kind,
-            record_id: row.id,
-            actor: Some(actor.user_id),
-            people: &row.people.0,
-            team_id: row.team_id,
-            data: &data,
-        },
-    )
-    .await?)
+) -> Result<Arc<EventRow>> {
+    Ok(Arc::new(
+        events::append(
+            tx,
+            &events::NewEvent {
+                event_type,
+                kind: &row.kind,
+                record_id: row.id,
+                actor: Some(actor.user_id),
+                people: &row.people.0,
+                team_id: row.team_id,
+                data: &data,
+            },
+        )
+        .await?,
+    ))
 }
 
 fn merge(mut base: Map<String, Value>, patch: Map<String, Value>) -> Map<String, Value> {
@@ -439,6 +443,9 @@ pub struct Written {
     pub record: Value,
     pub version: i64,
     pub seq: i64,
+    /// The events it appended, in order, for the hub to deliver without
+    /// reading them back (empty: the hub reads the log up to `seq`).
+    pub events: Vec<Arc<EventRow>>,
 }
 
 /// Creates a record; `quota`: the plan's record limit, if any.
@@ -501,7 +508,7 @@ pub async fn create(
     )
     .await?;
     let full = render(&row, &BTreeSet::new(), &[]);
-    let seq = append_event(
+    let event = append_event(
         &mut tx,
         &format!("{}.created", kind.kind),
         &row,
@@ -513,7 +520,8 @@ pub async fn create(
     Ok(Written {
         record: visible(actor, kind, &row, &[]),
         version: row.version,
-        seq,
+        seq: event.seq,
+        events: vec![event],
     })
 }
 
@@ -643,18 +651,20 @@ async fn update_once(
         return Err(RecordError::VersionConflict(before.version));
     }
     let full = render(&row, &BTreeSet::new(), &[]);
-    let mut seq = append_event(
-        &mut tx,
-        &format!("{}.updated", kind.kind),
-        &row,
-        actor,
-        full.clone(),
-    )
-    .await?;
+    let mut events = vec![
+        append_event(
+            &mut tx,
+            &format!("{}.updated", kind.kind),
+            &row,
+            actor,
+            full.clone(),
+        )
+        .await?,
+    ];
     for (event_type, change) in extra {
         let mut data = full.clone();
         data["change"] = change;
-        seq = append_event(&mut tx, event_type, &row, actor, data).await?;
+        events.push(append_event(&mut tx, event_type, &row, actor, data).await?);
     }
     // The definitions were read at the start of this transaction already.
     let retired: Vec<String> = customs
@@ -666,7 +676,8 @@ async fn update_once(
     Ok(Written {
         record: visible(actor, kind, &row, &retired),
         version: row.version,
-        seq,
+        seq: events.last().map_or(0, |e| e.seq),
+        events,
     })
 }
 
@@ -676,7 +687,7 @@ pub async fn delete(
     actor: &Principal,
     id: Uuid,
     if_match: Option<i64>,
-) -> Result<i64> {
+) -> Result<Arc<EventRow>> {
     let mut tx = db.begin().await?;
     let before = readable(&mut tx, kind, actor, id).await?;
     if let Some(v) = if_match
@@ -691,7 +702,7 @@ pub async fn delete(
         )));
     }
     records::delete(&mut tx, kind.kind, id).await?;
-    let seq = append_event(
+    let event = append_event(
         &mut tx,
         &format!("{}.deleted", kind.kind),
         &before,
@@ -700,7 +711,7 @@ pub async fn delete(
     )
     .await?;
     tx.commit().await?;
-    Ok(seq)
+    Ok(event)
 }
 
 /// One page of records the actor may read, and the cursor for the next.
@@ -849,11 +860,12 @@ async fn add_comment_once(
         crate::support::tickets::on_reply(&mut tx, &t, actor, now).await?;
     }
     let rendered = render(&row, &BTreeSet::new(), &[]);
-    let seq = append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?;
+    let event = append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?;
     tx.commit().await?;
     Ok(Written {
         record: rendered,
         version: 1,
-        seq,
+        seq: event.seq,
+        events: vec![event],
     })
 }

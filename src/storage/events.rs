@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::TenantTx;
 use super::error::Result;
+use super::tx::Dialect;
 use crate::on_tx;
 
 pub struct NewEvent<'a> {
@@ -34,32 +35,73 @@ pub struct EventRow {
     pub data: Json<Value>,
 }
 
-/// Takes the next number and appends the event. The counter row stays
-/// locked until the transaction ends, so transactions number their events
-/// in the order they commit.
-pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<i64> {
-    let seq: i64 = on_tx!(tx, c => sqlx::query_scalar(
-        "UPDATE event_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq",
-    )
-    .fetch_one(c)
-    .await)?;
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO events (seq, at, type, kind, record_id, actor, people, team_id, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(seq)
-    .bind(Utc::now())
-    .bind(e.event_type)
-    .bind(e.kind)
-    .bind(e.record_id)
-    .bind(e.actor)
-    .bind(Json(e.people))
-    .bind(e.team_id)
-    .bind(Json(e.data))
-    .execute(c)
-    .await
-    .map(|_| ()))?;
-    Ok(seq)
+/// Takes the next number and appends the event; returns it as the log
+/// will hold it. The counter row stays locked until the transaction ends,
+/// so transactions number their events in the order they commit.
+pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<EventRow> {
+    let mut row = EventRow {
+        seq: 0,
+        at: stored_now(),
+        event_type: e.event_type.to_owned(),
+        kind: e.kind.to_owned(),
+        record_id: e.record_id,
+        actor: e.actor,
+        people: Json(e.people.to_vec()),
+        team_id: e.team_id,
+        data: Json(e.data.clone()),
+    };
+    row.seq = match tx.dialect() {
+        // One statement, one round trip: a write is a handful of them, and
+        // on a pool shared by many schemas each one is planned afresh.
+        Dialect::Postgres => on_tx!(tx, c => sqlx::query_scalar(
+            "WITH c AS (UPDATE event_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq) \
+             INSERT INTO events (seq, at, type, kind, record_id, actor, people, team_id, data) \
+             SELECT c.seq, $1, $2, $3, $4, $5, $6, $7, $8 FROM c RETURNING seq",
+        )
+        .bind(row.at)
+        .bind(&row.event_type)
+        .bind(&row.kind)
+        .bind(row.record_id)
+        .bind(row.actor)
+        .bind(&row.people)
+        .bind(row.team_id)
+        .bind(&row.data)
+        .fetch_one(c)
+        .await)?,
+        // SQLite has no UPDATE inside WITH; its round trips are calls.
+        Dialect::Sqlite => {
+            let seq: i64 = on_tx!(tx, c => sqlx::query_scalar(
+                "UPDATE event_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+            )
+            .fetch_one(c)
+            .await)?;
+            on_tx!(tx, c => sqlx::query(
+                "INSERT INTO events (seq, at, type, kind, record_id, actor, people, team_id, data) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(seq)
+            .bind(row.at)
+            .bind(&row.event_type)
+            .bind(&row.kind)
+            .bind(row.record_id)
+            .bind(row.actor)
+            .bind(&row.people)
+            .bind(row.team_id)
+            .bind(&row.data)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+            seq
+        }
+    };
+    Ok(row)
+}
+
+/// Now, at the precision both backends store (PostgreSQL keeps
+/// microseconds), so an event delivered from memory says what the log says.
+fn stored_now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
 /// Events after `since`, oldest first, at most `limit`.
@@ -116,7 +158,7 @@ pub async fn append_many(tx: &mut TenantTx, list: &[NewEvent<'_>]) -> Result<i64
     .fetch_one(c)
     .await)?;
     let first = last - list.len() as i64 + 1;
-    let now = Utc::now();
+    let now = stored_now();
     let mut seq = first;
     // 9 values an event.
     for chunk in list.chunks(400) {

@@ -161,7 +161,8 @@ async fn rewrite(
                 data: &data,
             },
         )
-        .await?;
+        .await?
+        .seq;
     }
     Ok(Some((row, seq)))
 }
@@ -292,6 +293,7 @@ pub async fn claim(db: &TenantDb, actor: &Principal, id: Uuid, via_offer: bool) 
                     record: render(&row, &BTreeSet::new(), &[]),
                     version: row.version,
                     seq: 0,
+                    events: Vec::new(),
                 });
             }
             Some(_) => {
@@ -330,6 +332,7 @@ pub async fn claim(db: &TenantDb, actor: &Principal, id: Uuid, via_offer: bool) 
                 record: render(&row, &BTreeSet::new(), &[]),
                 version: row.version,
                 seq,
+                events: Vec::new(),
             });
         }
         // Lost a race: look again; the winner is now the assignee.
@@ -369,6 +372,7 @@ pub async fn decline(db: &TenantDb, actor: &Principal, id: Uuid) -> Result<Writt
         record: render(&row, &BTreeSet::new(), &[]),
         version: row.version,
         seq,
+        events: Vec::new(),
     })
 }
 

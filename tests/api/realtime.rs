@@ -574,6 +574,76 @@ async fn coalescing_batches_a_burst_into_few_frames(backend: Backend) {
     app.stop().await;
 }
 
+/// A write's events reach its own node's subscribers from memory, without
+/// a read of the log; what they carry must be exactly what the log holds
+/// (JSON as stored, every field), in order, for create, update and delete.
+async fn a_live_event_says_what_the_log_says(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let mut ws = Ws::connect(&app, "acme", &tok).await.unwrap();
+    subscribe(&mut ws, "contacts", None).await;
+    let r = app
+        .api(
+            "POST",
+            "acme",
+            "/contacts",
+            Some(&tok),
+            Some(json!({
+                "first_name": "Zoë \"🚀\" \\ O'Brien",
+                "last_name": "Ünïcødé",
+                "tags": ["vip", "b", "a"],
+                "email": "zoe@example.com"
+            })),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .api(
+            "PATCH",
+            "acme",
+            &format!("/contacts/{id}"),
+            Some(&tok),
+            Some(json!({"last_name": "Second", "tags": null})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .api(
+            "DELETE",
+            "acme",
+            &format!("/contacts/{id}"),
+            Some(&tok),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let live = ws.events_until(3).await;
+    let log = app
+        .api("GET", "acme", "/events?since=0", Some(&tok), None)
+        .await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    let logged = log.body["items"].as_array().unwrap();
+    assert_eq!(live.len(), 3, "{live:?}");
+    assert_eq!(logged.len(), 3, "{logged:?}");
+    for (l, e) in live.iter().zip(logged) {
+        assert_eq!(l["seq"], e["seq"]);
+        assert_eq!(l["event"], e["type"]);
+        assert_eq!(
+            l["data"], e["data"],
+            "seq {}: live and logged data differ",
+            l["seq"]
+        );
+    }
+    let types: Vec<&str> = live.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        ["contact.created", "contact.updated", "contact.deleted"]
+    );
+    assert_eq!(live[0]["data"]["first_name"], "Zoë \"🚀\" \\ O'Brien");
+    app.stop().await;
+}
+
 both_backends!(
     protocol_and_every_error_path,
     browsers_connect_with_a_single_use_ticket,
@@ -582,7 +652,8 @@ both_backends!(
     resume_under_concurrent_writes,
     a_resume_from_before_retention_gets_resync,
     a_slow_consumer_is_cut_loose,
-    coalescing_batches_a_burst_into_few_frames
+    coalescing_batches_a_burst_into_few_frames,
+    a_live_event_says_what_the_log_says
 );
 
 /// Two nodes on one storage and one Redis: a write on one reaches a
