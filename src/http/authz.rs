@@ -6,6 +6,7 @@
 //! of `principal.decide(…)`.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -107,7 +108,7 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
 
 pub struct Authenticated {
     pub scope: TenantScope,
-    pub principal: Principal,
+    pub principal: Arc<Principal>,
     pub client: ClientInfo,
 }
 
@@ -173,7 +174,7 @@ impl FromRequest for Authenticated {
 
 pub struct Authorized<P: Need> {
     pub scope: TenantScope,
-    pub principal: Principal,
+    pub principal: Arc<Principal>,
     pub client: ClientInfo,
     _need: PhantomData<P>,
 }

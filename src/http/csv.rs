@@ -24,7 +24,7 @@ use crate::storage::TenantDb;
 pub async fn export(
     db: TenantDb,
     kind: &'static KindDef,
-    p: Principal,
+    p: std::sync::Arc<Principal>,
     pairs: Vec<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let base: Vec<(String, String)> = pairs

@@ -362,10 +362,12 @@ impl AuthService {
         db: &TenantDb,
         bearer: &str,
         client: &ClientInfo,
-    ) -> Result<Principal, AuthError> {
+    ) -> Result<Arc<Principal>, AuthError> {
         match self.access_claims(tenant, bearer)? {
             Some(claims) => self.token_principal(tenant, db, &claims).await,
-            None => self.authenticate_key(tenant, db, bearer, client).await,
+            None => Ok(Arc::new(
+                self.authenticate_key(tenant, db, bearer, client).await?,
+            )),
         }
     }
 
@@ -397,7 +399,7 @@ impl AuthService {
         tenant: &Tenant,
         db: &TenantDb,
         claims: &Claims,
-    ) -> Result<Principal, AuthError> {
+    ) -> Result<Arc<Principal>, AuthError> {
         self.session_principal(tenant, db, claims.sid, Some(claims.sub))
             .await
     }
@@ -411,17 +413,20 @@ impl AuthService {
         db: &TenantDb,
         session_id: Uuid,
         expect_user: Option<Uuid>,
-    ) -> Result<Principal, AuthError> {
+    ) -> Result<Arc<Principal>, AuthError> {
         if let Some(p) = self.principals.get(tenant.id, session_id)
             && expect_user.is_none_or(|u| p.user_id == u)
         {
             return Ok(p);
         }
         let generation = self.principals.generation(tenant.id);
-        let p = self
+        let (p, expires_at) = self
             .load_session_principal(tenant, db, session_id, expect_user)
             .await?;
-        self.principals.put(tenant.id, session_id, &p, generation);
+        let p = Arc::new(p);
+        let lives = (expires_at - Utc::now()).to_std().unwrap_or_default();
+        self.principals
+            .put(tenant.id, session_id, &p, generation, lives);
         Ok(p)
     }
 
@@ -431,7 +436,7 @@ impl AuthService {
         db: &TenantDb,
         session_id: Uuid,
         expect_user: Option<Uuid>,
-    ) -> Result<Principal, AuthError> {
+    ) -> Result<(Principal, chrono::DateTime<Utc>), AuthError> {
         let ended = AuthError::Unauthorized("The session has ended.");
         let mut tx = db.begin_read().await?;
         let session = sessions::get(&mut tx, session_id).await?;
@@ -452,7 +457,7 @@ impl AuthService {
         let teams = users::teams_of(&mut tx, user.id).await?;
         let set = role_set(&mut tx).await?;
         tx.rollback().await?;
-        Ok(Principal {
+        let principal = Principal {
             tenant_id: tenant.id,
             user_id: user.id,
             email: user.email,
@@ -463,7 +468,8 @@ impl AuthService {
             teams,
             via: Via::Session(session.id),
             mfa_enrollment_required: session.mfa_pending,
-        })
+        };
+        Ok((principal, session.expires_at))
     }
 
     async fn authenticate_key(
