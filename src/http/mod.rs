@@ -41,11 +41,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .app_data(web::PayloadConfig::new(max_body_bytes))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
+        // The socket first: a connect storm should not try every route.
+        .route("/t/{tenant}/ws", web::get().to(ws::connect))
         .configure(health::configure)
         .configure(openapi::configure)
         .configure(control_plane::configure)
         .configure(tenant_routes::configure)
-        .route("/t/{tenant}/ws", web::get().to(ws::connect))
         .default_service(web::to(web_app::serve));
 }
 
