@@ -19,6 +19,11 @@ pub struct Job {
     pub streams: Vec<Vec<WriterSpec>>,
     /// WebSocket handshakes in flight at once.
     pub connect_concurrency: usize,
+    /// Connections started per second, open loop (0: as fast as
+    /// `connect_concurrency` allows). Latency then counts from each
+    /// connection's scheduled start, so a client-side wait is not hidden.
+    #[serde(default)]
+    pub connect_rate: f64,
     /// Keep-alive HTTP connections per server address and stream.
     pub http_pool: usize,
 }

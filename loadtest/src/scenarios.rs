@@ -320,6 +320,10 @@ pub struct IdleParams {
     pub workers: usize,
     pub hold_s: f64,
     pub connect_concurrency: usize,
+    /// The storm's offered rate, connections per second over all workers,
+    /// open loop: the target is a latency at a rate, and a closed loop
+    /// with many handshakes in flight measures its own queue instead.
+    pub connect_rate: f64,
 }
 
 pub fn idle_params(ctx: &Ctx) -> IdleParams {
@@ -329,6 +333,7 @@ pub fn idle_params(ctx: &Ctx) -> IdleParams {
         workers: 4,
         hold_s: 10.0,
         connect_concurrency: 64,
+        connect_rate: 5250.0,
     }
 }
 
@@ -353,6 +358,7 @@ pub async fn idle(ctx: &Ctx, p: IdleParams) -> Result<RunResult> {
         let mut jobs: Vec<Job> = (0..p.workers).map(|w| job(w, 1)).collect();
         for j in &mut jobs {
             j.connect_concurrency = p.connect_concurrency;
+            j.connect_rate = p.connect_rate / p.workers as f64;
         }
         let per = p.conns / u64::from(p.tenants);
         for (i, t) in tenants.iter().enumerate() {

@@ -273,18 +273,24 @@ async fn connect_all(sh: &Arc<Shared>, job: &Job, slot_of: &HashMap<u32, usize>)
     let sem = Arc::new(Semaphore::new(job.connect_concurrency.max(1)));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut total = 0u64;
+    let t0 = tokio::time::Instant::now();
     for g in &job.conns {
         let g = Arc::new(g.clone());
         let slot = slot_of.get(&g.tenant_idx).copied().unwrap_or(0);
         for i in 0..g.count {
+            let start_at = (job.connect_rate > 0.0)
+                .then(|| t0 + Duration::from_secs_f64(total as f64 / job.connect_rate));
             total += 1;
             let slow = i >= g.count - g.slow.min(g.count);
             tokio::spawn(conn_task(
                 sh.clone(),
                 g.clone(),
-                slot,
-                slow,
-                i == 0,
+                ConnStart {
+                    slot,
+                    slow,
+                    sample: i == 0,
+                    at: start_at,
+                },
                 sem.clone(),
                 tx.clone(),
             ));
@@ -383,19 +389,33 @@ async fn subscribe(ws: &mut Ws, topics: &[String]) -> Result<()> {
     Ok(())
 }
 
-async fn conn_task(
-    sh: Arc<Shared>,
-    g: Arc<ConnGroup>,
+/// Where a connection belongs, and when it is to start (open loop).
+struct ConnStart {
     slot: usize,
     slow: bool,
     sample: bool,
+    at: Option<tokio::time::Instant>,
+}
+
+async fn conn_task(
+    sh: Arc<Shared>,
+    g: Arc<ConnGroup>,
+    start: ConnStart,
     sem: Arc<Semaphore>,
     done: mpsc::UnboundedSender<ConnEvent>,
 ) {
+    let ConnStart {
+        slot, slow, sample, ..
+    } = start;
+    if let Some(at) = start.at {
+        tokio::time::sleep_until(at).await;
+    }
+    // Open loop: from the scheduled start, so time spent waiting for a
+    // permit (the client's in-flight cap) counts against the handshake.
+    let (start_ns, t0) = (now_ns(), Instant::now());
     let Ok(permit) = sem.acquire_owned().await else {
         return;
     };
-    let (start_ns, t0) = (now_ns(), Instant::now());
     sh.attempted.fetch_add(1, Relaxed);
     let opened = tokio::time::timeout(CONNECT_TIMEOUT, async {
         let (mut ws, hs) = open(&sh, &g, slow).await?;
