@@ -411,11 +411,16 @@ async fn conn_task(
         tokio::time::sleep_until(at).await;
     }
     // Open loop: from the scheduled start, so time spent waiting for a
-    // permit (the client's in-flight cap) counts against the handshake.
-    let (start_ns, t0) = (now_ns(), Instant::now());
+    // permit (the client's in-flight cap) counts against the connection.
+    // Closed loop: from the permit, as the queue is the client's own.
+    let mut t = (now_ns(), Instant::now());
     let Ok(permit) = sem.acquire_owned().await else {
         return;
     };
+    if start.at.is_none() {
+        t = (now_ns(), Instant::now());
+    }
+    let (start_ns, t0) = t;
     sh.attempted.fetch_add(1, Relaxed);
     let opened = tokio::time::timeout(CONNECT_TIMEOUT, async {
         let (mut ws, hs) = open(&sh, &g, slow).await?;
