@@ -35,6 +35,20 @@ pub struct EventRow {
     pub data: Json<Value>,
 }
 
+/// Binds an event's columns after `seq`, in table order.
+macro_rules! bind_fields {
+    ($q:expr, $row:expr) => {
+        $q.bind($row.at)
+            .bind(&$row.event_type)
+            .bind(&$row.kind)
+            .bind($row.record_id)
+            .bind($row.actor)
+            .bind(&$row.people)
+            .bind($row.team_id)
+            .bind(&$row.data)
+    };
+}
+
 /// Takes the next number and appends the event; returns it as the log
 /// will hold it. The counter row stays locked until the transaction ends,
 /// so transactions number their events in the order they commit.
@@ -53,19 +67,11 @@ pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<EventRow> {
     row.seq = match tx.dialect() {
         // One statement, one round trip: a write is a handful of them, and
         // on a pool shared by many schemas each one is planned afresh.
-        Dialect::Postgres => on_tx!(tx, c => sqlx::query_scalar(
+        Dialect::Postgres => on_tx!(tx, c => bind_fields!(sqlx::query_scalar(
             "WITH c AS (UPDATE event_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq) \
              INSERT INTO events (seq, at, type, kind, record_id, actor, people, team_id, data) \
              SELECT c.seq, $1, $2, $3, $4, $5, $6, $7, $8 FROM c RETURNING seq",
-        )
-        .bind(row.at)
-        .bind(&row.event_type)
-        .bind(&row.kind)
-        .bind(row.record_id)
-        .bind(row.actor)
-        .bind(&row.people)
-        .bind(row.team_id)
-        .bind(&row.data)
+        ), row)
         .fetch_one(c)
         .await)?,
         // SQLite has no UPDATE inside WITH; its round trips are calls.
@@ -75,19 +81,11 @@ pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<EventRow> {
             )
             .fetch_one(c)
             .await)?;
-            on_tx!(tx, c => sqlx::query(
+            on_tx!(tx, c => bind_fields!(sqlx::query(
                 "INSERT INTO events (seq, at, type, kind, record_id, actor, people, team_id, data) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
-            .bind(seq)
-            .bind(row.at)
-            .bind(&row.event_type)
-            .bind(&row.kind)
-            .bind(row.record_id)
-            .bind(row.actor)
-            .bind(&row.people)
-            .bind(row.team_id)
-            .bind(&row.data)
+            .bind(seq), row)
             .execute(c)
             .await
             .map(|_| ()))?;
