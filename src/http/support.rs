@@ -68,11 +68,7 @@ pub async fn queue_tickets(
 
 async fn written(s: &Services, scope: &TenantScope, w: Written) -> HttpResponse {
     s.realtime.engage(&scope.tenant, &scope.db).await;
-    if !w.events.is_empty() {
-        s.realtime.committed_events(scope.tenant.id, w.events);
-    } else if w.seq > 0 {
-        s.realtime.committed(scope.tenant.id, w.seq).await;
-    }
+    s.realtime.committed_events(scope.tenant.id, w.events);
     HttpResponse::Ok()
         .insert_header(etag(w.version))
         .json(w.record)

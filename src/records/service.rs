@@ -438,13 +438,11 @@ fn merge(mut base: Map<String, Value>, patch: Map<String, Value>) -> Map<String,
 }
 
 /// What a write returns: the record as the caller may see it, and the
-/// event sequence number it produced.
+/// events it appended, in order (none: nothing changed), for the hub to
+/// deliver without reading them back.
 pub struct Written {
     pub record: Value,
     pub version: i64,
-    pub seq: i64,
-    /// The events it appended, in order, for the hub to deliver without
-    /// reading them back (empty: the hub reads the log up to `seq`).
     pub events: Vec<Arc<EventRow>>,
 }
 
@@ -520,7 +518,6 @@ pub async fn create(
     Ok(Written {
         record: visible(actor, kind, &row, &[]),
         version: row.version,
-        seq: event.seq,
         events: vec![event],
     })
 }
@@ -676,7 +673,6 @@ async fn update_once(
     Ok(Written {
         record: visible(actor, kind, &row, &retired),
         version: row.version,
-        seq: events.last().map_or(0, |e| e.seq),
         events,
     })
 }
@@ -856,16 +852,17 @@ async fn add_comment_once(
     records::insert(&mut tx, &row, "").await?;
     // The ticket row is locked before the event counter, as in every other
     // write: taking them in the other order deadlocks against an update.
-    if !internal {
-        crate::support::tickets::on_reply(&mut tx, &t, actor, now).await?;
-    }
+    let mut events = if internal {
+        Vec::new()
+    } else {
+        crate::support::tickets::on_reply(&mut tx, &t, actor, now).await?
+    };
     let rendered = render(&row, &BTreeSet::new(), &[]);
-    let event = append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?;
+    events.push(append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?);
     tx.commit().await?;
     Ok(Written {
         record: rendered,
         version: 1,
-        seq: event.seq,
-        events: vec![event],
+        events,
     })
 }

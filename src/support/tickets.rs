@@ -5,6 +5,7 @@
 //! everyone else sees it already done.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
@@ -19,6 +20,7 @@ use crate::records::service::{
     RecordError, Written, meta, people_of, readable, render, search_text, ticket_workflow, uuid_of,
 };
 use crate::records::workflow::TicketWorkflow;
+use crate::storage::events::EventRow;
 use crate::storage::records::RecordRow;
 use crate::storage::{TenantDb, TenantTx, agents, events, records, settings};
 
@@ -121,7 +123,9 @@ pub async fn on_save(
 }
 
 /// Writes `data` over the ticket if it is still at `before.version`, with
-/// `events` (type, change) after it; `None` when someone changed it first.
+/// `events` (type, change) after it, and returns the row and the events
+/// as appended (never empty: `list` is not); `None` when someone changed
+/// it first.
 async fn rewrite(
     tx: &mut TenantTx,
     now: DateTime<Utc>,
@@ -129,7 +133,7 @@ async fn rewrite(
     data: Map<String, Value>,
     actor: Option<Uuid>,
     list: &[(&str, Value)],
-) -> Result<Option<(RecordRow, i64)>> {
+) -> Result<Option<(RecordRow, Vec<Arc<EventRow>>)>> {
     let kind = by_kind("ticket").ok_or(RecordError::NotFound)?;
     let row = RecordRow {
         people: sqlx::types::Json(people_of(tx, kind, &data, before.created_by).await?),
@@ -143,13 +147,13 @@ async fn rewrite(
         return Ok(None);
     }
     let full = render(&row, &BTreeSet::new(), &[]);
-    let mut seq = 0;
+    let mut appended = Vec::with_capacity(list.len());
     for (event_type, change) in list {
         let mut data = full.clone();
         if !change.is_null() {
             data["change"] = change.clone();
         }
-        seq = events::append(
+        let event = events::append(
             tx,
             &events::NewEvent {
                 event_type,
@@ -161,22 +165,27 @@ async fn rewrite(
                 data: &data,
             },
         )
-        .await?
-        .seq;
+        .await?;
+        appended.push(Arc::new(event));
     }
-    Ok(Some((row, seq)))
+    Ok(Some((row, appended)))
+}
+
+fn last_seq(events: &[Arc<EventRow>]) -> Option<i64> {
+    events.last().map(|e| e.seq)
 }
 
 /// A public reply on a ticket moves its response clocks (inside the
-/// reply's transaction). Returns the event sequence if the ticket changed.
+/// reply's transaction). Returns the events it appended (none when the
+/// ticket did not change).
 pub async fn on_reply(
     tx: &mut TenantTx,
     ticket: &RecordRow,
     actor: &Principal,
     now: DateTime<Utc>,
-) -> Result<Option<i64>> {
+) -> Result<Vec<Arc<EventRow>>> {
     let Some(sla) = Sla::of(&ticket.data.0) else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let wf = ticket_workflow(tx).await?;
     let (policy, measure) = policy_of(tx, &ticket.data.0).await?;
@@ -194,7 +203,7 @@ pub async fn on_reply(
         now,
     );
     if after == sla {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let mut data = ticket.data.0.clone();
     put_sla(&mut data, Some(after));
@@ -208,7 +217,7 @@ pub async fn on_reply(
     )
     .await?
     {
-        Some((_, seq)) => Ok(Some(seq)),
+        Some((_, events)) => Ok(events),
         None => Err(RecordError::VersionConflict(ticket.version)),
     }
 }
@@ -237,11 +246,11 @@ pub async fn fire(
         let mut data = row.data.0.clone();
         put_sla(&mut data, Some(sla));
         let change = json!({"metric": metric.as_str(), "at": at});
-        if let Some((_, seq)) =
+        if let Some((_, events)) =
             rewrite(&mut tx, now, &row, data, None, &[(alarm.event(), change)]).await?
         {
             tx.commit().await?;
-            return Ok(Some(seq));
+            return Ok(last_seq(&events));
         }
         tx.rollback().await?;
     }
@@ -292,7 +301,6 @@ pub async fn claim(db: &TenantDb, actor: &Principal, id: Uuid, via_offer: bool) 
                 return Ok(Written {
                     record: render(&row, &BTreeSet::new(), &[]),
                     version: row.version,
-                    seq: 0,
                     events: Vec::new(),
                 });
             }
@@ -324,15 +332,14 @@ pub async fn claim(db: &TenantDb, actor: &Principal, id: Uuid, via_offer: bool) 
         new.remove("offer");
         let change = json!({"from": null, "to": actor.user_id, "via": if via_offer { "offer" } else { "claim" }});
         let events = [("ticket.updated", Value::Null), ("ticket.assigned", change)];
-        if let Some((row, seq)) =
+        if let Some((row, events)) =
             rewrite(&mut tx, now, &row, new, Some(actor.user_id), &events).await?
         {
             tx.commit().await?;
             return Ok(Written {
                 record: render(&row, &BTreeSet::new(), &[]),
                 version: row.version,
-                seq,
-                events: Vec::new(),
+                events,
             });
         }
         // Lost a race: look again; the winner is now the assignee.
@@ -357,7 +364,7 @@ pub async fn decline(db: &TenantDb, actor: &Principal, id: Uuid) -> Result<Writt
             ));
         }
     }
-    let (row, seq) = withdraw(
+    let (row, events) = withdraw(
         &mut tx,
         db.clock().now(),
         &row,
@@ -371,8 +378,7 @@ pub async fn decline(db: &TenantDb, actor: &Principal, id: Uuid) -> Result<Writt
     Ok(Written {
         record: render(&row, &BTreeSet::new(), &[]),
         version: row.version,
-        seq,
-        events: Vec::new(),
+        events,
     })
 }
 
@@ -383,7 +389,7 @@ async fn withdraw(
     user: Uuid,
     event: &str,
     actor: Option<Uuid>,
-) -> Result<Option<(RecordRow, i64)>> {
+) -> Result<Option<(RecordRow, Vec<Arc<EventRow>>)>> {
     let mut data = row.data.0.clone();
     data.remove("offer");
     let mut no = declined(&data);
@@ -422,7 +428,7 @@ pub async fn expire_offer(db: &TenantDb, id: Uuid, user: Uuid) -> Result<Option<
     }
     let out = withdraw(&mut tx, now, &row, user, "ticket.offer_expired", None).await?;
     tx.commit().await?;
-    Ok(out.map(|(_, seq)| seq))
+    Ok(out.and_then(|(_, events)| last_seq(&events)))
 }
 
 /// Each agent's load: open tickets assigned to them plus live offers.
@@ -524,12 +530,12 @@ pub async fn offer_next(db: &TenantDb, queue: Uuid, ticket: Uuid) -> Result<Opti
         json!({"user_id": agent, "offered_at": now, "expires_at": until}),
     );
     let change = json!({"user_id": agent, "expires_at": until});
-    let Some((_, seq)) =
+    let Some((_, events)) =
         rewrite(&mut tx, now, &row, new, None, &[("ticket.offered", change)]).await?
     else {
         return Ok(None);
     };
     agents::set_cursor(&mut tx, queue, agent).await?;
     tx.commit().await?;
-    Ok(Some((agent, seq)))
+    Ok(last_seq(&events).map(|seq| (agent, seq)))
 }
