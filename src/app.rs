@@ -38,6 +38,13 @@ pub struct Services {
 impl Services {
     /// Connects storage (migrating the control plane) and the bus.
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        Self::connect_on(config, None).await
+    }
+
+    /// Like [`connect`](Self::connect), on a given in-process bus when
+    /// `bus` is set and no Redis is configured (several nodes in one
+    /// process share one, as separate processes share Redis).
+    pub async fn connect_on(config: Config, bus: Option<Bus>) -> anyhow::Result<Self> {
         crate::telemetry_metrics::install();
         let storage = Storage::connect(&config)
             .await
@@ -46,7 +53,7 @@ impl Services {
             Some(url) => Bus::redis(url.expose())
                 .await
                 .context("failed to connect to Redis (REDIS_URL)")?,
-            None => Bus::in_process(),
+            None => bus.unwrap_or_else(Bus::in_process),
         };
         let directory = TenantDirectory::new(storage.control().clone());
         directory.follow(&bus);
@@ -66,6 +73,12 @@ impl Services {
         );
         sweep_throttle(&auth);
         let realtime = crate::actors::Realtime::new(bus.clone(), auth.principal_cache());
+        let weak_rt = Arc::downgrade(&realtime);
+        tenants.directory().on_change(move |t| {
+            if let Some(rt) = weak_rt.upgrade() {
+                rt.tenant_changed(t);
+            }
+        });
         let rate_limits = Arc::new(match &config.redis_url {
             Some(url) => crate::limits::RateLimits::redis(url.expose())
                 .await
@@ -223,7 +236,13 @@ pub struct Application {
 impl Application {
     /// Connects, prepares and binds `config.listen` (port 0: any free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let services = Services::connect(config).await?;
+        Self::build_on(config, None).await
+    }
+
+    /// Like [`build`](Self::build), sharing an in-process bus (see
+    /// [`Services::connect_on`]).
+    pub async fn build_on(config: Config, bus: Option<Bus>) -> anyhow::Result<Self> {
+        let services = Services::connect_on(config, bus).await?;
         services.prepare().await?;
         Self::bind(services)
     }
@@ -243,6 +262,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .wrap(from_fn(http::refuse_nul_in_url))
                 .wrap(http::problem_for_bare_errors())
                 .wrap(from_fn(http::request_context::request_context))
                 .configure(|cfg| http::configure(cfg, max_body))

@@ -156,6 +156,14 @@ impl Realtime {
         });
     }
 
+    /// The tenant's directory entry changed (this node's directory read it
+    /// anew): its hub here ends subscriptions of features now off.
+    pub fn tenant_changed(&self, tenant: Arc<Tenant>) {
+        if let Some(a) = self.running(tenant.id) {
+            a.do_send(tenant::TenantUpdated(tenant));
+        }
+    }
+
     /// Agents' availability changed: queues here and on the other nodes
     /// route again.
     pub fn agents_changed(&self, tenant: TenantId) {

@@ -44,6 +44,13 @@ pub fn unsubscribed(id: Option<&str>, topic: &str) -> String {
     json!({"type": "unsubscribed", "id": id, "topic": topic}).to_string()
 }
 
+/// The server ended a subscription on its own, saying why (`code`, e.g.
+/// `feature_disabled`).
+pub fn ended(topic: &str, code: &str, message: &str) -> String {
+    json!({"type": "unsubscribed", "id": null, "topic": topic, "code": code, "message": message})
+        .to_string()
+}
+
 pub fn resync(topic: &str, reason: &str) -> String {
     json!({"type": "resync", "topic": topic, "reason": reason}).to_string()
 }

@@ -178,11 +178,8 @@ impl TenantActor {
             .sessions
             .get_mut(&s.session)
             .ok_or_else(|| Refused("not_found", "unknown session".into()))?;
-        if !entry.principal.has("dashboards:read") {
-            return Err(Refused(
-                "forbidden",
-                "This topic needs the permission dashboards:read.".into(),
-            ));
+        if let Some(why) = board.refusal(&entry.principal) {
+            return Err(Refused("forbidden", why));
         }
         entry.overflow.store(false, Ordering::Relaxed);
         if !entry.topics.contains(&s.topic) {
@@ -871,6 +868,38 @@ impl Handler<queue::Armed> for TenantActor {
     }
 }
 
+/// The tenant's directory entry changed (features, name, plan): the hub
+/// keeps the new one, and subscriptions to topics of a feature now off
+/// end with a frame that says so.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct TenantUpdated(pub Arc<Tenant>);
+
+impl Handler<TenantUpdated> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, m: TenantUpdated, _: &mut Context<Self>) {
+        self.tenant = m.0;
+        for entry in self.sessions.values_mut() {
+            let (keep, gone): (Vec<Topic>, Vec<Topic>) = entry
+                .topics
+                .drain(..)
+                .partition(|t| t.enabled_in(&self.tenant));
+            entry.topics = keep;
+            for t in gone {
+                Self::push(
+                    entry,
+                    protocol::ended(
+                        &t.name(),
+                        "feature_disabled",
+                        "This feature was switched off for the workspace.",
+                    )
+                    .into(),
+                );
+            }
+        }
+    }
+}
+
 impl Handler<Figures> for TenantActor {
     type Result = ();
     fn handle(&mut self, f: Figures, _: &mut Context<Self>) {
@@ -878,7 +907,8 @@ impl Handler<Figures> for TenantActor {
         let frame: Frame = protocol::dashboard(&topic.name(), f.seq, &f.data).into();
         self.figures.insert(f.board, frame.clone());
         for entry in self.sessions.values_mut() {
-            if entry.topics.contains(&topic) {
+            // A principal may have lost the board since subscribing.
+            if entry.topics.contains(&topic) && f.board.refusal(&entry.principal).is_none() {
                 Self::push(entry, frame.clone());
             }
         }

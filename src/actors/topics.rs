@@ -3,6 +3,9 @@
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::domain::features::Feature;
+use crate::domain::tenant::Tenant;
+
 use crate::records::schema::{COMMENT, by_kind, by_path};
 use crate::support::dashboards::Board;
 
@@ -61,6 +64,22 @@ impl Topic {
             Topic::Record(k, _) => k,
             Topic::Dashboard(_) => "",
         }
+    }
+
+    /// The features that must be on for this topic to exist.
+    pub fn features(&self) -> Vec<Feature> {
+        match self {
+            Topic::Dashboard(b) => [Some(Feature::Dashboards), Feature::of_kind(b.kind())]
+                .into_iter()
+                .flatten()
+                .collect(),
+            other => Feature::of_kind(other.kind()).into_iter().collect(),
+        }
+    }
+
+    /// Does the tenant, as it is now, have this topic?
+    pub fn enabled_in(&self, tenant: &Tenant) -> bool {
+        self.features().iter().all(|f| tenant.has(*f))
     }
 
     /// Does an event of `kind` about `record` with `data` belong here?

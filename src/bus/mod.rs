@@ -83,6 +83,18 @@ impl Bus {
         })
     }
 
+    /// Another node on this in-process bus: it hears what this one
+    /// publishes and the other way round, as nodes do over Redis. For
+    /// several nodes in one process (tests); `None` on a Redis bus, where
+    /// nodes meet through Redis.
+    pub fn another_node(&self) -> Option<Self> {
+        self.redis.is_none().then(|| Self {
+            node_id: Uuid::now_v7(),
+            local: self.local.clone(),
+            redis: None,
+        })
+    }
+
     pub fn backend(&self) -> &'static str {
         if self.redis.is_some() {
             "redis"

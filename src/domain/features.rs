@@ -43,7 +43,9 @@ impl Feature {
             "pipelines" | "deals" => vec![Self::Sales],
             "tickets" | "queues" | "sla-policies" | "agents" | "workflows" => vec![Self::Support],
             "me" if seg.next() == Some("agent") => vec![Self::Support],
-            "settings" if seg.next() == Some("business-calendar") => vec![Self::Support],
+            "settings" if matches!(seg.next(), Some("business-calendar" | "support")) => {
+                vec![Self::Support]
+            }
             "dashboards" => match seg.next() {
                 Some("sales") => vec![Self::Dashboards, Self::Sales],
                 Some("support") => vec![Self::Dashboards, Self::Support],
@@ -73,6 +75,7 @@ mod tests {
         assert_eq!(Feature::of_path("/contacts/1"), [Feature::Crm]);
         assert_eq!(Feature::of_path("/me/agent"), [Feature::Support]);
         assert_eq!(Feature::of_path("/me"), []);
+        assert_eq!(Feature::of_path("/settings/support"), [Feature::Support]);
         assert_eq!(
             Feature::of_path("/dashboards/sales"),
             [Feature::Dashboards, Feature::Sales]

@@ -77,8 +77,59 @@ where
     Ok(buf)
 }
 
-/// Parses `bytes` as `T`, classifying a failure as syntax or shape.
+/// Does the JSON text hold an escaped NUL (`\u0000`)? Raw control
+/// characters are not valid JSON, so the escape is the only way in. A
+/// backslash before it may itself be escaped, hence the counting.
+fn has_escaped_nul(bytes: &[u8]) -> bool {
+    let needle = b"u0000";
+    bytes.windows(needle.len()).enumerate().any(|(i, w)| {
+        w == needle && {
+            let slashes = bytes[..i].iter().rev().take_while(|b| **b == b'\\').count();
+            slashes % 2 == 1
+        }
+    })
+}
+
+/// Where in `v` the first string (or key) holding a NUL is, as a dotted path.
+fn nul_path(v: &serde_json::Value, at: &str) -> Option<String> {
+    let join = |k: &str| {
+        if at.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{at}.{k}")
+        }
+    };
+    match v {
+        serde_json::Value::String(s) => s.contains('\0').then(|| at.to_owned()),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| nul_path(x, &join(&i.to_string()))),
+        serde_json::Value::Object(o) => o.iter().find_map(|(k, x)| {
+            if k.contains('\0') {
+                Some(join(&k.replace('\0', "")))
+            } else {
+                nul_path(x, &join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Parses `bytes` as `T`, classifying a failure as syntax or shape. Text
+/// with a NUL character is refused here for every route alike: PostgreSQL
+/// cannot store it, and no field of ours has a use for it.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if has_escaped_nul(bytes)
+        && let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(path) = nul_path(&v, "")
+    {
+        let field = if path.is_empty() { "body".into() } else { path };
+        return Err(ApiError::validation(vec![crate::domain::FieldError::new(
+            field,
+            "must not contain NUL characters",
+        )]));
+    }
     serde_json::from_slice::<T>(bytes).map_err(|e| {
         if serde_json::from_slice::<IgnoredAny>(bytes).is_ok() {
             ApiError::new(
@@ -161,5 +212,16 @@ mod tests {
             );
         }
         assert!(parse::<S>(b"{\"a\": \"x\"}").is_ok());
+    }
+
+    #[test]
+    fn a_nul_anywhere_is_refused_naming_where() {
+        let e = parse::<serde_json::Value>(br#"{"a": {"b": ["x", "y\u0000z"]}}"#).unwrap_err();
+        assert_eq!(e.code, Code::ValidationFailed);
+        assert_eq!(e.errors[0].field, "a.b.1");
+        let e = parse::<serde_json::Value>(br#"{"k\u0000": 1}"#).unwrap_err();
+        assert_eq!(e.errors[0].field, "k");
+        // An escaped backslash followed by "u0000" is not a NUL.
+        assert!(parse::<serde_json::Value>(br#"{"a": "\\u0000"}"#).is_ok());
     }
 }

@@ -88,6 +88,30 @@ pub fn problem_for_bare_errors<B: 'static>() -> ErrorHandlers<B> {
     })
 }
 
+/// Refuses a URL whose path or query holds an encoded NUL (`%00`), for
+/// every route alike: PostgreSQL cannot store or compare text with one,
+/// and no name, filter or cursor of ours has a use for it. In the path it
+/// names nothing that can exist (`404`, like a malformed id); in the query
+/// it is a bad parameter (`422`).
+pub async fn refuse_nul_in_url(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let uri = req.uri();
+    let has_nul = |s: &str| s.contains("%00") || s.contains('\0');
+    if has_nul(uri.path()) {
+        return Err(ApiError::not_found().into());
+    }
+    if uri.query().is_some_and(has_nul) {
+        return Err(ApiError::validation(vec![crate::domain::FieldError::new(
+            "query",
+            "must not contain NUL characters",
+        )])
+        .into());
+    }
+    next.call(req).await
+}
+
 fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {
     ApiError::not_found().into()
 }

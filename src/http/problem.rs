@@ -321,6 +321,13 @@ impl From<AuthError> for ApiError {
                     "Too many attempts; wait before trying again.",
                 )
             },
+            AuthError::Busy => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    Code::Unavailable,
+                    "Too many sign-ins are being checked; try again in a moment.",
+                )
+            },
             AuthError::NotFound => ApiError::not_found(),
             AuthError::Forbidden(m) => ApiError::new(Code::Forbidden, m),
             AuthError::MfaEnrollmentRequired => ApiError::new(

@@ -21,11 +21,14 @@ pub async fn get(a: Authorized<AdminSettings>) -> Result<HttpResponse, ApiError>
 
 pub async fn put(
     a: Authorized<AdminSettings>,
+    s: web::Data<crate::app::Services>,
     body: ApiJson<SecuritySettings>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    Ok(HttpResponse::Ok()
-        .json(admin::put_security(&a.scope.db, &a.principal, &body, &a.client).await?))
+    let saved = admin::put_security(&a.scope.db, &a.principal, &body, &a.client).await?;
+    // Open sessions of users whose roles now need MFA are bound at once.
+    s.realtime.principals_changed(a.scope.tenant.id, None).await;
+    Ok(HttpResponse::Ok().json(saved))
 }
 
 #[derive(Deserialize)]

@@ -10,11 +10,12 @@ use serde_json::{Value, json};
 use super::authz::*;
 use super::extract::{IdPath, NamePath, TenantScope};
 use super::json::ApiJson;
-use super::problem::ApiError;
+use super::problem::{ApiError, Code};
+use crate::identity::principal::redact;
+use crate::identity::{Decision, RecordMeta};
 use super::records::etag;
 use crate::app::Services;
 use crate::domain::{FieldError, Validation};
-use crate::identity::Decision;
 use crate::records::portal::{self, SupportSetting};
 use crate::records::service::{Written, meta, render, ticket_workflow};
 use crate::storage::{agents as agent_rows, records, settings, users};
@@ -140,12 +141,37 @@ impl AgentInput {
     }
 }
 
+/// Agents as `users:read` lets the caller see them: within its scope
+/// (their own team, say), hidden fields removed.
 pub async fn list_agents(a: Authorized<UsersRead>) -> Result<HttpResponse, ApiError> {
     let mut tx = a.scope.db.begin_read().await?;
     let rows = agent_rows::list(&mut tx).await?;
+    let (_, memberships) = users::all_memberships(&mut tx).await?;
     tx.rollback().await?;
     let now = a.scope.db.clock().now();
-    let items: Vec<Value> = rows.iter().map(|r| agents::view(r, now)).collect();
+    let items: Vec<Value> = rows
+        .iter()
+        .filter_map(|r| {
+            let meta = RecordMeta {
+                people: vec![r.user_id],
+                teams: memberships
+                    .iter()
+                    .filter(|(u, _)| *u == r.user_id)
+                    .map(|(_, t)| *t)
+                    .collect(),
+            };
+            match a.principal.decide("users:read", &meta) {
+                Decision::Allow { hidden_fields } => {
+                    let mut v = agents::view(r, now);
+                    if let Some(o) = v.as_object_mut() {
+                        redact(o, hidden_fields);
+                    }
+                    Some(v)
+                }
+                Decision::Deny => None,
+            }
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
 }
 
@@ -271,5 +297,8 @@ pub async fn dashboard(
     path: web::Path<NamePath>,
 ) -> Result<HttpResponse, ApiError> {
     let board = Board::parse(&path.name).ok_or_else(ApiError::not_found)?;
+    if let Some(why) = board.refusal(&a.principal) {
+        return Err(ApiError::new(Code::Forbidden, why));
+    }
     Ok(HttpResponse::Ok().json(dashboards::recompute(&a.scope.db, board).await?))
 }

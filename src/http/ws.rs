@@ -257,25 +257,16 @@ impl Conn {
     /// A topic of a feature the tenant switched off does not exist. The
     /// directory (refreshed over the bus) says what is on right now.
     async fn topic_enabled(&self, t: &Topic) -> bool {
-        use crate::domain::features::Feature;
-        let tenant = match self
+        match self
             .services
             .tenants
             .directory()
             .resolve(self.tenant.slug.as_str())
             .await
         {
-            Ok(Some(t)) => t,
-            _ => return false,
-        };
-        let needs: Vec<Feature> = match t {
-            Topic::Dashboard(b) => [Some(Feature::Dashboards), Feature::of_kind(b.kind())]
-                .into_iter()
-                .flatten()
-                .collect(),
-            other => Feature::of_kind(other.kind()).into_iter().collect(),
-        };
-        needs.iter().all(|f| tenant.has(*f))
+            Ok(Some(tenant)) => t.enabled_in(&tenant),
+            _ => false,
+        }
     }
 
     async fn run(mut self, stream: actix_ws::MessageStream) {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::builtin::BUILTIN;
 use super::permission::{self, Scope};
 use super::principal::{Decision, Principal, RecordMeta, redact};
-use super::roles::{Grants, RoleSet, covers};
+use super::roles::{RoleSet, covers};
 use super::service::{
     AuthError, ClientInfo, SECURITY_KEY, SecuritySettings, role_set, security_settings,
 };
@@ -338,10 +338,16 @@ pub async fn update_user(
     }
     v.finish().map_err(AuthError::Validation)?;
     let before = load_view(&mut tx, id).await?;
+    // Nobody changes anything of a user who holds more than they do
+    // (a password or status change is a takeover), and roles given must
+    // be within reach too.
+    if !covers(&actor.grants, &set.effective(&before.roles)) {
+        return Err(AuthError::Forbidden(
+            "This user holds permissions you do not hold; only someone who holds them may change the user.".into(),
+        ));
+    }
     if let Some(roles) = &patch.roles {
-        // Both what is taken away and what is given must be within reach.
         check_escalation(actor, &set, roles, "roles")?;
-        check_escalation(actor, &set, &before.roles, "roles")?;
     }
     let disabling = patch.status.as_deref() == Some("disabled") && before.status == "active";
     let losing_owner = before.roles.iter().any(|r| r == "owner")
@@ -599,18 +605,6 @@ fn parse_grants(v: &mut Validation, grants: &[GrantInput]) -> Vec<GrantRow> {
     out
 }
 
-fn grants_of(rows: &[GrantRow]) -> Grants {
-    let set = RoleSet::new(vec![RoleRow {
-        name: "probe".into(),
-        parent: None,
-        description: String::new(),
-        grants: rows.to_vec(),
-        created_at: Utc::now(),
-        updated_at: Utc::now(),
-    }]);
-    set.effective(&["probe".into()])
-}
-
 pub async fn create_role(
     db: &TenantDb,
     actor: &Principal,
@@ -644,10 +638,9 @@ pub async fn create_role(
         created_at: Utc::now(),
         updated_at: Utc::now(),
     };
-    let mut wanted = grants_of(&row.grants);
-    if let Some(p) = &row.parent {
-        wanted.extend(set.effective(std::slice::from_ref(p)));
-    }
+    // What the role would grant with its parents, the nearest definition
+    // winning: the actor must hold all of it.
+    let wanted = set.with(row.clone()).effective(std::slice::from_ref(&name));
     if !covers(&actor.grants, &wanted) {
         return Err(AuthError::Forbidden(
             "grants: you cannot grant permissions you do not hold yourself".into(),
@@ -712,10 +705,9 @@ pub async fn update_role(
         grants: grants.unwrap_or(current.grants.clone()),
         ..current.clone()
     };
-    let mut wanted = grants_of(&row.grants);
-    if let Some(p) = &row.parent {
-        wanted.extend(set.effective(std::slice::from_ref(p)));
-    }
+    // Both what the role grants now and what it would grant, parents
+    // included, must be within the actor's reach.
+    let wanted = set.with(row.clone()).effective(&[name.to_owned()]);
     if !covers(&actor.grants, &wanted) || !covers(&actor.grants, &set.effective(&[name.to_owned()]))
     {
         return Err(AuthError::Forbidden(

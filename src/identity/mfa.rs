@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::principal::{Principal, Via};
 use super::service::{AuthError, ClientInfo, security_settings};
+use super::throttle::LoginThrottle;
 use super::totp;
 use crate::domain::tenant::Tenant;
 use crate::storage::{TenantDb, audit, sessions, users};
@@ -64,9 +65,40 @@ pub async fn enroll(
     })
 }
 
+/// Runs a check of the user's second factor under the login throttle,
+/// keyed by the user: a code is guessed no faster than a password.
+async fn throttled<T>(
+    throttle: &LoginThrottle,
+    p: &Principal,
+    c: &ClientInfo,
+    check: impl Future<Output = Result<T, AuthError>>,
+) -> Result<T, AuthError> {
+    let account = format!("mfa:{}", p.user_id);
+    throttle
+        .check(p.tenant_id, &account, &c.ip)
+        .map_err(AuthError::Throttled)?;
+    let outcome = check.await;
+    match &outcome {
+        Ok(_) => throttle.succeeded(p.tenant_id, &account, &c.ip),
+        Err(AuthError::MfaInvalid) => throttle.failed(p.tenant_id, &account, &c.ip),
+        Err(_) => {}
+    }
+    outcome
+}
+
 /// Confirms enrolment with a first code; returns the ten recovery codes,
 /// shown this once.
 pub async fn confirm(
+    throttle: &LoginThrottle,
+    db: &TenantDb,
+    p: &Principal,
+    code: &str,
+    c: &ClientInfo,
+) -> Result<Vec<String>, AuthError> {
+    throttled(throttle, p, c, confirm_unthrottled(db, p, code, c)).await
+}
+
+async fn confirm_unthrottled(
     db: &TenantDb,
     p: &Principal,
     code: &str,
@@ -100,6 +132,23 @@ pub async fn confirm(
 /// Turns MFA off, proven with a current code or a recovery code; refused
 /// when the tenant requires MFA for one of the user's roles.
 pub async fn disable(
+    throttle: &LoginThrottle,
+    db: &TenantDb,
+    p: &Principal,
+    totp_code: Option<&str>,
+    recovery_code: Option<&str>,
+    c: &ClientInfo,
+) -> Result<(), AuthError> {
+    throttled(
+        throttle,
+        p,
+        c,
+        disable_unthrottled(db, p, totp_code, recovery_code, c),
+    )
+    .await
+}
+
+async fn disable_unthrottled(
     db: &TenantDb,
     p: &Principal,
     totp_code: Option<&str>,

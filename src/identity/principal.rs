@@ -81,12 +81,25 @@ impl Principal {
     }
 }
 
-/// Removes hidden fields from a serialised record (top level and `custom`).
+/// Fields kept by the server from another field's values: hiding the
+/// source hides them too (a deal's `stage_history` lists its stage ids).
+const DERIVED: &[(&str, &str)] = &[("stage_history", "stage_id")];
+
+/// Is `field` hidden by `hidden`, itself or through the field it derives from?
+pub fn hides(hidden: &BTreeSet<String>, field: &str) -> bool {
+    hidden.contains(field)
+        || DERIVED
+            .iter()
+            .any(|(derived, source)| *derived == field && hidden.contains(*source))
+}
+
+/// Removes hidden fields from a serialised record (top level, derived
+/// fields, and `custom`).
 pub fn redact(object: &mut Map<String, Value>, hidden: &BTreeSet<String>) {
     if hidden.is_empty() {
         return;
     }
-    object.retain(|k, _| !hidden.contains(k));
+    object.retain(|k, _| !hides(hidden, k));
     if let Some(Value::Object(custom)) = object.get_mut("custom") {
         custom.retain(|k, _| !hidden.contains(k));
     }
@@ -151,6 +164,16 @@ mod tests {
             principal(&["viewer"], vec![]).decide("tickets:read", &theirs),
             Decision::Allow { .. }
         ));
+    }
+
+    #[test]
+    fn hiding_a_stage_hides_its_history() {
+        let mut v = serde_json::json!({"id": "1", "stage_id": "won", "stage_history": [{"to": "won"}]});
+        redact(
+            v.as_object_mut().unwrap(),
+            &BTreeSet::from(["stage_id".to_owned()]),
+        );
+        assert_eq!(v, serde_json::json!({"id": "1"}));
     }
 
     #[test]

@@ -112,21 +112,50 @@ impl RoleSet {
     }
 
     /// Effective grants of a principal holding `roles`, parents included.
+    ///
+    /// Along one role's chain of parents the nearest definition of a
+    /// permission wins: a child that grants a permission its parent grants
+    /// too replaces it, scope and hidden fields alike, so a child may widen
+    /// a scope *and* hide more fields than its parent (a `sales` child
+    /// hiding `email` hides it). Permissions the child does not mention are
+    /// inherited unchanged. The roles a principal holds side by side then
+    /// combine to the most permissive ([`merge`]).
     /// Stored data with a cycle (which writes refuse) still terminates.
     pub fn effective(&self, roles: &[String]) -> Grants {
         let mut out = Grants::new();
         for role in roles {
-            let mut seen = HashSet::new();
-            let mut at = Some(role.clone());
-            while let Some(name) = at {
-                if !seen.insert(name.clone()) {
-                    break;
-                }
-                self.own_grants(&name, &mut out);
-                at = self.parent(&name);
+            for (perm, g) in self.chain(role) {
+                merge(&mut out, perm, g.scope, g.hidden_fields);
             }
         }
         out
+    }
+
+    /// One role's grants with its parents', the nearest definition winning.
+    fn chain(&self, role: &str) -> Grants {
+        let mut chain = Grants::new();
+        let mut seen = HashSet::new();
+        let mut at = Some(role.to_owned());
+        while let Some(name) = at {
+            if !seen.insert(name.clone()) {
+                break;
+            }
+            let mut level = Grants::new();
+            self.own_grants(&name, &mut level);
+            for (perm, g) in level {
+                chain.entry(perm).or_insert(g);
+            }
+            at = self.parent(&name);
+        }
+        chain
+    }
+
+    /// The tenant's roles with `row` in place of the custom role of its
+    /// name (or added): what a role change would make of every role.
+    pub fn with(&self, row: RoleRow) -> RoleSet {
+        let mut custom = self.custom.clone();
+        custom.insert(row.name.clone(), row);
+        RoleSet { custom }
     }
 
     /// Names of all roles, built-ins first.
@@ -188,6 +217,24 @@ mod tests {
         let admin = set.effective(&["admin".into()]);
         assert_eq!(admin["contacts:read"].scope, Scope::All); // admin → manager → viewer
         assert!(admin.contains_key("admin:users"));
+    }
+
+    #[test]
+    fn a_child_may_hide_what_its_parent_shows() {
+        let set = RoleSet::new(vec![role(
+            "discreet-sales",
+            Some("sales"),
+            &[("contacts:read", "all", &["email"])],
+        )]);
+        let g = set.effective(&["discreet-sales".into()]);
+        assert_eq!(
+            g["contacts:read"].hidden_fields,
+            BTreeSet::from(["email".to_owned()])
+        );
+        assert_eq!(g["deals:read"].scope, Scope::All); // inherited unchanged
+        // Holding the parent beside it shows the field again (most permissive).
+        let both = set.effective(&["discreet-sales".into(), "sales".into()]);
+        assert!(both["contacts:read"].hidden_fields.is_empty());
     }
 
     #[test]

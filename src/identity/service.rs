@@ -36,6 +36,9 @@ pub enum AuthError {
     MfaInvalid,
     #[error("too many attempts")]
     Throttled(Duration),
+    /// Too many password checks are waiting (a flood of logins).
+    #[error("too many password checks are waiting")]
+    Busy,
     /// A token of another tenant: answered exactly like an unknown tenant.
     #[error("not found")]
     NotFound,
@@ -184,9 +187,12 @@ impl AuthService {
             .as_ref()
             .and_then(|(u, _)| u.password_hash.clone())
             .unwrap_or_else(|| self.dummy_hash.clone());
-        let password_ok = password::verify(req.password.clone(), stored).await;
+        let password_ok = password::verify(req.password.clone(), stored)
+            .await
+            .map_err(|_| AuthError::Busy)?;
         let Some((user, security)) = user.filter(|(u, _)| password_ok && u.status == "active")
         else {
+            self.throttle.failed(tenant.id, &email_norm, &client.ip);
             Self::audit(
                 db,
                 audit::AuthEvent {
@@ -206,6 +212,9 @@ impl AuthService {
             let outcome = check_second_factor(&mut tx, &user, req).await?;
             if let Err(e) = outcome {
                 tx.rollback().await?;
+                if !matches!(e, AuthError::MfaRequired) {
+                    self.throttle.failed(tenant.id, &email_norm, &client.ip);
+                }
                 let reason = if matches!(e, AuthError::MfaRequired) {
                     "mfa_required"
                 } else {
@@ -254,6 +263,7 @@ impl AuthService {
         )
         .await?;
         tx.commit().await?;
+        self.throttle.succeeded(tenant.id, &email_norm, &client.ip);
         Ok(self.pair(tenant, user.id, session, refresh))
     }
 
@@ -456,7 +466,12 @@ impl AuthService {
         let roles = users::roles_of(&mut tx, user.id).await?;
         let teams = users::teams_of(&mut tx, user.id).await?;
         let set = role_set(&mut tx).await?;
+        // The tenant's MFA policy *now*: a policy made stricter after the
+        // session began binds it on its next request, not only new logins.
+        let security = security_settings(&mut tx).await?;
         tx.rollback().await?;
+        let mfa_required_now =
+            !user.mfa_enabled && roles.iter().any(|r| security.mfa_required_roles.contains(r));
         let principal = Principal {
             tenant_id: tenant.id,
             user_id: user.id,
@@ -467,7 +482,7 @@ impl AuthService {
             roles,
             teams,
             via: Via::Session(session.id),
-            mfa_enrollment_required: session.mfa_pending,
+            mfa_enrollment_required: session.mfa_pending || mfa_required_now,
         };
         Ok((principal, session.expires_at))
     }

@@ -31,7 +31,7 @@ pub fn columns(kind: &KindDef, customs: &[Custom], hidden: &BTreeSet<String>) ->
             .map(|f| f.key.to_owned())
             .filter(|k| !hidden.contains(k)),
     );
-    if kind.kind == "deal" {
+    if kind.kind == "deal" && !crate::identity::principal::hides(hidden, "stage_history") {
         cols.push("stage_history".into());
     }
     if kind.custom {
@@ -65,6 +65,22 @@ fn cell(v: Option<&Value>) -> String {
     }
 }
 
+/// A cell that a spreadsheet would run as a formula (OWASP's CSV
+/// injection rule: it starts with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return) gets a leading `'`, which makes Excel and LibreOffice show it as
+/// text. Plain numbers stay as they are (`-5` is a number, not a formula).
+fn neutralised(cell: String) -> String {
+    let risky = cell
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    if risky && cell.parse::<f64>().is_err() {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 /// CSV text for one record as the API renders it.
 pub fn write_rows(cols: &[String], items: &[Value], with_header: bool) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -78,6 +94,7 @@ pub fn write_rows(cols: &[String], items: &[Value], with_header: bool) -> Vec<u8
                 Some(k) => cell(item.get("custom").and_then(|x| x.get(k))),
                 None => cell(item.get(c)),
             })
+            .map(neutralised)
             .collect();
         let _ = w.write_record(&row);
     }
@@ -469,4 +486,30 @@ async fn flush(
     report.imported += batch.len();
     batch.clear();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_shown_as_text() {
+        let cols = vec!["name".to_owned(), "amount".to_owned()];
+        let items = [
+            json!({"name": "=HYPERLINK(\"http://x\")", "amount": -5}),
+            json!({"name": "@SUM(A1)", "amount": 3}),
+            json!({"name": "+1 555", "amount": null}),
+            json!({"name": "-2+3", "amount": null}),
+            json!({"name": "\tx", "amount": null}),
+            json!({"name": "Müller", "amount": null}),
+        ];
+        let out = String::from_utf8(write_rows(&cols, &items, false)).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "\"'=HYPERLINK(\"\"http://x\"\")\",-5");
+        assert_eq!(lines[1], "'@SUM(A1),3");
+        assert_eq!(lines[2], "'+1 555,");
+        assert_eq!(lines[3], "'-2+3,");
+        assert_eq!(lines[4], "'\tx,");
+        assert_eq!(lines[5], "Müller,");
+    }
 }

@@ -6,8 +6,10 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::schema::{COMMENT, by_kind};
-use crate::identity::principal::redact;
+use super::schema::{COMMENT, by_kind, change_field};
+use crate::domain::features::Feature;
+use crate::domain::tenant::Tenant;
+use crate::identity::principal::{hides, redact};
 use crate::identity::{Decision, Principal, RecordMeta};
 use crate::storage::events::EventRow;
 use crate::storage::{StorageError, TenantDb, events};
@@ -66,11 +68,18 @@ pub fn audience(p: &Principal, e: &EventRow) -> Option<BTreeSet<String>> {
     Some(hidden)
 }
 
-/// The event's record data with `hidden` fields removed.
+/// The event's record data with `hidden` fields removed, and with them
+/// the `change` that says how a hidden field moved.
 pub fn redacted(e: &EventRow, hidden: &BTreeSet<String>) -> Value {
     let mut data = e.data.0.clone();
     if let Some(o) = data.as_object_mut() {
         redact(o, hidden);
+        if !hidden.is_empty()
+            && o.contains_key("change")
+            && change_field(&e.event_type).is_none_or(|f| hides(hidden, f))
+        {
+            o.remove("change");
+        }
     }
     data
 }
@@ -89,8 +98,11 @@ fn view(p: &Principal, e: EventRow) -> Option<EventView> {
     })
 }
 
+/// A page of the log after `since` as `p` may read it; events of the
+/// features `tenant` switched off are left out, like their routes.
 pub async fn read(
     db: &TenantDb,
+    tenant: &Tenant,
     p: &Principal,
     since: i64,
     limit: i64,
@@ -107,7 +119,11 @@ pub async fn read(
     };
     let next_since = rows.last().map_or(since.max(0), |r| r.seq);
     Ok(EventPage {
-        items: rows.into_iter().filter_map(|e| view(p, e)).collect(),
+        items: rows
+            .into_iter()
+            .filter(|e| Feature::of_kind(&e.kind).is_none_or(|f| tenant.has(f)))
+            .filter_map(|e| view(p, e))
+            .collect(),
         next_since,
         head,
         complete,

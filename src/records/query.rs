@@ -5,9 +5,12 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use std::collections::BTreeSet;
+
 use super::schema::{FieldType, KindDef};
 use super::validate::Custom;
 use crate::domain::FieldError;
+use crate::identity::principal::hides;
 use crate::storage::Dialect;
 use crate::storage::records::{Bind, COLUMNS};
 
@@ -68,6 +71,38 @@ pub fn words(q: &str) -> Vec<String> {
         .take(16)
         .map(str::to_lowercase)
         .collect()
+}
+
+/// Lower-case and, where the dialect's index does so, without diacritics
+/// (SQLite's `remove_diacritics 2`; PostgreSQL's `simple` configuration
+/// keeps them).
+fn fold(word: &str, d: Dialect) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    match d {
+        Dialect::Sqlite => word
+            .nfd()
+            .filter(|c| !is_combining_mark(*c))
+            .collect::<String>()
+            .to_lowercase(),
+        Dialect::Postgres => word.to_lowercase(),
+    }
+}
+
+/// Does a record whose searchable text is `text` match every word of `q`
+/// as a prefix of one of its words? The full-text index's rule, run on the
+/// fields one caller may read: a match here is a match of the index too,
+/// so what a caller cannot read never changes their answer.
+pub fn text_matches(q: &str, text: &str, d: Dialect) -> bool {
+    let have: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| fold(w, d))
+        .collect();
+    words(q)
+        .iter()
+        .map(|w| fold(w, d))
+        .all(|w| have.iter().any(|h| h.starts_with(&w)))
 }
 
 /// `q` as the dialect's search syntax: every word, as a prefix.
@@ -184,6 +219,45 @@ impl ListQuery {
         } else {
             Err(errors)
         }
+    }
+
+    /// Refuses a filter or sort on a field `hidden` from the caller: its
+    /// answers would tell the value ("amount ≥ 98765: one row") as surely
+    /// as showing it. Named, like any other refused parameter (`422`).
+    pub fn refuse_hidden(&self, hidden: &BTreeSet<String>) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        for f in &self.filters {
+            if hides(hidden, &f.key) {
+                let name = if f.column == "custom" {
+                    format!("custom.{}", f.key)
+                } else {
+                    f.key.clone()
+                };
+                errors.push(bad(&name, "is hidden from you and cannot be filtered"));
+            }
+        }
+        if let SortKey::Field { key, .. } = &self.sort
+            && hides(hidden, key)
+        {
+            errors.push(bad("sort", format!("{key:?} is hidden from you and cannot be sorted by")));
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    /// The words searched for, if any.
+    pub fn search(&self) -> Option<&str> {
+        self.q.as_deref()
+    }
+
+    /// Continues the list after this row (keyset), as its cursor would.
+    pub fn continue_after(
+        &mut self,
+        id: Uuid,
+        created: DateTime<Utc>,
+        updated: DateTime<Utc>,
+        data: &serde_json::Map<String, Value>,
+    ) {
+        self.cursor = decode_cursor(&self.cursor_after(id, created, updated, data));
     }
 
     /// The SELECT (one row more than `limit`, to know if a next page exists).
@@ -431,6 +505,38 @@ mod tests {
             assert!(sql.contains("ORDER BY COALESCE("), "{sql}");
             assert_eq!(binds.len(), 5, "{sql}");
         }
+    }
+
+    #[test]
+    fn filters_and_sorts_on_hidden_fields_are_refused_by_name() {
+        let k = by_path("deals").unwrap();
+        let customs = [Custom {
+            key: "size".into(),
+            ty: FieldType::Integer { min: 0, max: 100 },
+            required: false,
+            retired: false,
+        }];
+        let q = ListQuery::parse(
+            k,
+            &customs,
+            &pairs(&[("amount.gte", "98765"), ("custom.size", "3"), ("sort", "-expected_close")]),
+        )
+        .unwrap();
+        let hidden = BTreeSet::from(["amount".to_owned(), "size".to_owned(), "expected_close".to_owned()]);
+        let mut f: Vec<_> = q.refuse_hidden(&hidden).unwrap_err().into_iter().map(|e| e.field).collect();
+        f.sort();
+        assert_eq!(f, ["amount", "custom.size", "sort"]);
+        assert!(q.refuse_hidden(&BTreeSet::from(["email".to_owned()])).is_ok());
+    }
+
+    #[test]
+    fn visible_text_matches_prefixes_without_diacritics() {
+        let s = Dialect::Sqlite;
+        assert!(text_matches("Mül", "Anna Müller", s));
+        assert!(text_matches("mul anna", "Anna Müller", s));
+        assert!(!text_matches("mul", "Anna Müller", Dialect::Postgres));
+        assert!(!text_matches("ller", "Anna Müller", s));
+        assert!(!text_matches("anna bob", "Anna Müller", s));
     }
 
     #[test]

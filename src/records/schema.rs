@@ -391,6 +391,20 @@ pub const SERVER_FIELDS: [&str; 9] = [
     "declined_by",
 ];
 
+/// The field whose change an event's `change: {from, to, …}` describes.
+/// An event type not listed here carries no `change`; if one ever does,
+/// readers with any hidden field do not get it (fail closed).
+pub fn change_field(event_type: &str) -> Option<&'static str> {
+    Some(match event_type {
+        "deal.stage_changed" => "stage_id",
+        "ticket.status_changed" => "status",
+        "ticket.assigned" => "assignee_id",
+        "ticket.offered" | "ticket.offer_expired" | "ticket.offer_declined" => "offer",
+        "ticket.sla_warning" | "ticket.sla_breached" => "sla",
+        _ => return None,
+    })
+}
+
 /// How a queue hands out its tickets.
 pub const ROUTING_MODES: [&str; 4] = ["manual", "round_robin", "least_loaded", "skills"];
 

@@ -10,13 +10,13 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::portal;
-use super::query::{ListQuery, Reach};
+use super::query::{self, ListQuery, Reach};
 use super::schema::{COMMENT, KindDef, by_kind};
 use super::validate::{self, Checked, Custom, Ref};
 use super::workflow::{self, TicketWorkflow};
 use crate::domain::FieldError;
 use crate::identity::permission::Scope;
-use crate::identity::principal::redact;
+use crate::identity::principal::{hides, redact};
 use crate::identity::{Decision, Principal, RecordMeta};
 use crate::storage::events::EventRow;
 use crate::storage::records::RecordRow;
@@ -711,6 +711,10 @@ pub async fn delete(
 }
 
 /// One page of records the actor may read, and the cursor for the next.
+/// Rounds of `MAX_LIMIT` rows a search re-checked on visible fields scans
+/// before it answers a short page with a cursor to go on from.
+const SEARCH_SCAN_ROUNDS: usize = 10;
+
 pub async fn list(
     db: &TenantDb,
     kind: &KindDef,
@@ -723,31 +727,73 @@ pub async fn list(
     let grant = actor
         .grant(&kind.read_perm())
         .ok_or_else(|| RecordError::Forbidden(kind.read_perm()))?;
+    let hidden = &grant.hidden_fields;
+    q.refuse_hidden(hidden).map_err(RecordError::Validation)?;
     let reach = match grant.scope {
         Scope::All => Reach::All,
         Scope::Own => Reach::Own(actor.user_id),
         Scope::Team => Reach::Team(actor.user_id, actor.teams.clone()),
     };
-    let (sql, binds) = q.sql(tx.dialect(), kind.kind, &reach);
-    let mut rows = records::select(&mut tx, sql, &binds).await?;
+    let retired: Vec<String> = customs
+        .iter()
+        .filter(|c| c.retired)
+        .map(|c| c.key.clone())
+        .collect();
+    // The index holds every field's words; when some of them are not the
+    // caller's to read, a hit must also be a hit on what they can read.
+    let recheck = q.search().is_some()
+        && (!retired.is_empty()
+            || kind.fields.iter().any(|f| f.searchable && hides(hidden, f.key))
+            || hides(hidden, "tags")
+            || customs.iter().any(|c| hidden.contains(&c.key)));
+    let dialect = tx.dialect();
+    let visible_hit = |item: &Value| match (q.search(), item.as_object()) {
+        (Some(words), Some(o)) => {
+            let empty = Map::new();
+            let custom = o.get("custom").and_then(Value::as_object).unwrap_or(&empty);
+            query::text_matches(words, &search_text(kind, o, custom), dialect)
+        }
+        _ => true,
+    };
+    let limit = q.limit;
+    let mut scan = q.clone();
+    if recheck {
+        scan.limit = query::MAX_LIMIT;
+    }
+    let mut items: Vec<(Value, RecordRow)> = Vec::new();
+    let mut last_scanned: Option<RecordRow> = None;
+    let mut exhausted = false;
+    for _ in 0..SEARCH_SCAN_ROUNDS {
+        let (sql, binds) = scan.sql(dialect, kind.kind, &reach);
+        let mut rows = records::select(&mut tx, sql, &binds).await?;
+        exhausted = rows.len() <= scan.limit;
+        rows.truncate(scan.limit);
+        if let Some(last) = rows.last() {
+            scan.continue_after(last.id, last.created_at, last.updated_at, &last.data.0);
+        }
+        last_scanned = rows.last().cloned().or(last_scanned);
+        for r in rows {
+            let item = render(&r, hidden, &retired);
+            if !recheck || visible_hit(&item) {
+                items.push((item, r));
+            }
+        }
+        if !recheck || exhausted || items.len() > limit {
+            break;
+        }
+    }
     tx.rollback().await?;
-    let next = if rows.len() > q.limit {
-        rows.truncate(q.limit);
-        rows.last()
-            .map(|r| q.cursor_after(r.id, r.created_at, r.updated_at, &r.data.0))
+    let cursor = |r: &RecordRow| q.cursor_after(r.id, r.created_at, r.updated_at, &r.data.0);
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|(_, r)| cursor(r))
+    } else if !exhausted {
+        // A search that ran out of rounds: go on after the last row scanned.
+        last_scanned.as_ref().map(cursor)
     } else {
         None
     };
-    let retired: Vec<String> = customs
-        .into_iter()
-        .filter(|c| c.retired)
-        .map(|c| c.key)
-        .collect();
-    let items = rows
-        .iter()
-        .map(|r| render(r, &grant.hidden_fields, &retired))
-        .collect();
-    Ok((items, next))
+    Ok((items.into_iter().map(|(v, _)| v).collect(), next))
 }
 
 // ---- ticket comments --------------------------------------------------------

@@ -61,26 +61,35 @@ impl TenantDb {
 
     /// A read-write transaction in this tenant.
     pub async fn begin(&self) -> Result<TenantTx> {
-        Ok(match &*self.0 {
-            // IMMEDIATE takes the write lock up front: a deferred transaction
-            // that later upgrades can fail with SQLITE_BUSY mid-way.
-            Inner::Sqlite { writer, .. } => {
-                TenantTx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)
-            }
-            Inner::Postgres { pool, begin_rw, .. } => {
-                TenantTx::Postgres(pool.begin_with(begin_rw.clone()).await?)
-            }
+        let inner = self.0.clone();
+        uncancelled(async move {
+            Ok(match &*inner {
+                // IMMEDIATE takes the write lock up front: a deferred
+                // transaction that later upgrades can fail with SQLITE_BUSY
+                // mid-way.
+                Inner::Sqlite { writer, .. } => {
+                    TenantTx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)
+                }
+                Inner::Postgres { pool, begin_rw, .. } => {
+                    TenantTx::Postgres(pool.begin_with(begin_rw.clone()).await?)
+                }
+            })
         })
+        .await
     }
 
     /// A read-only transaction: on SQLite it runs beside the writer (WAL).
     pub async fn begin_read(&self) -> Result<TenantTx> {
-        Ok(match &*self.0 {
-            Inner::Sqlite { reader, .. } => TenantTx::Sqlite(reader.begin().await?),
-            Inner::Postgres { pool, begin_ro, .. } => {
-                TenantTx::Postgres(pool.begin_with(begin_ro.clone()).await?)
-            }
+        let inner = self.0.clone();
+        uncancelled(async move {
+            Ok(match &*inner {
+                Inner::Sqlite { reader, .. } => TenantTx::Sqlite(reader.begin().await?),
+                Inner::Postgres { pool, begin_ro, .. } => {
+                    TenantTx::Postgres(pool.begin_with(begin_ro.clone()).await?)
+                }
+            })
         })
+        .await
     }
 
     /// Closes this tenant's own connections (SQLite); PostgreSQL pools are
@@ -100,4 +109,23 @@ pub(super) fn scope_sql(schema: &str, role: &str) -> String {
     format!(
         "SELECT set_config('search_path', '{schema}', true), set_config('role', '{role}', true)"
     )
+}
+
+/// Runs a `BEGIN` to its end even when the caller stops waiting. sqlx
+/// (0.9) returns a connection to the pool *inside* the transaction when a
+/// `begin` future is dropped between sending `BEGIN` and reading its
+/// answer: the next borrower then met "a transaction is already in
+/// progress" and a read-only scope (actix drops a handler's other
+/// extractors when one fails). On a task of its own the begin finishes;
+/// if nobody takes the transaction, dropping it rolls back properly.
+async fn uncancelled<F>(begin: F) -> Result<TenantTx>
+where
+    F: std::future::Future<Output = Result<TenantTx>> + Send + 'static,
+{
+    match tokio::spawn(begin).await {
+        Ok(tx) => tx,
+        Err(e) => Err(super::StorageError::Unavailable(format!(
+            "the transaction could not begin: {e}"
+        ))),
+    }
 }

@@ -16,9 +16,13 @@ use crate::storage::{ControlStore, Result};
 
 const TTL: Duration = Duration::from_secs(30);
 
+type Watcher = Box<dyn Fn(Arc<Tenant>) + Send + Sync>;
+
 pub struct TenantDirectory {
     control: ControlStore,
     cache: DashMap<String, (Arc<Tenant>, Instant)>,
+    /// Told of every changed tenant (a std Mutex: held only to call them).
+    watchers: std::sync::Mutex<Vec<Watcher>>,
 }
 
 impl TenantDirectory {
@@ -26,6 +30,7 @@ impl TenantDirectory {
         Arc::new(Self {
             control,
             cache: DashMap::new(),
+            watchers: std::sync::Mutex::default(),
         })
     }
 
@@ -39,7 +44,10 @@ impl TenantDirectory {
                 let Some(dir) = weak.upgrade() else { return };
                 match msg {
                     Ok(m) => match &*m {
-                        BusMessage::TenantChanged { slug, .. } => dir.invalidate(slug),
+                        BusMessage::TenantChanged { slug, .. } => {
+                            dir.invalidate(slug);
+                            dir.tell_watchers(slug).await;
+                        }
                         BusMessage::Reset => dir.cache.clear(),
                         BusMessage::EventsCommitted { .. }
                         | BusMessage::PrincipalsChanged { .. }
@@ -80,5 +88,35 @@ impl TenantDirectory {
 
     pub fn invalidate(&self, slug: &str) {
         self.cache.remove(slug);
+    }
+
+    /// Calls `f` with a tenant's new entry whenever the bus says it
+    /// changed (after the cache dropped the old one, so `f` never sees it).
+    pub fn on_change(&self, f: impl Fn(Arc<Tenant>) + Send + Sync + 'static) {
+        self.watchers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Box::new(f));
+    }
+
+    async fn tell_watchers(&self, slug: &str) {
+        let has_watchers = !self
+            .watchers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty();
+        if !has_watchers {
+            return;
+        }
+        match self.resolve(slug).await {
+            Ok(Some(t)) => {
+                let watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+                for w in watchers.iter() {
+                    w(t.clone());
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(tenant = %slug, error = %e, "could not reread a changed tenant"),
+        }
     }
 }

@@ -150,6 +150,9 @@ pub struct Site {
     pub dir: Arc<tempfile::TempDir>,
     pub pg: Option<Arc<PgDb>>,
     pub token: String,
+    /// The nodes' in-process bus when they have no Redis: nodes of one site
+    /// hear each other, as they would over Redis.
+    pub bus: mandant::bus::Bus,
 }
 
 impl Site {
@@ -163,6 +166,7 @@ impl Site {
             dir: Arc::new(tempfile::tempdir().expect("temp dir")),
             pg,
             token: random_hex(16),
+            bus: mandant::bus::Bus::in_process(),
         }
     }
 
@@ -254,7 +258,7 @@ pub async fn spawn_node(site: &Site, tweak: impl FnOnce(&mut Config)) -> TestApp
     }
     let mut config = site.config();
     tweak(&mut config);
-    let app = Application::build(config)
+    let app = Application::build_on(config, site.bus.another_node())
         .await
         .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());

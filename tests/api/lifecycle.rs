@@ -38,7 +38,10 @@ async fn create_provisions_storage_and_first_admin(backend: Backend) {
         "{hash}"
     );
     assert!(!hash.contains("correct horse"));
-    assert!(mandant::domain::password::verify("correct horse battery staple".into(), hash).await);
+    assert_eq!(
+        mandant::domain::password::verify("correct horse battery staple".into(), hash).await,
+        Ok(true)
+    );
 
     let r = app.admin("GET", "/api/v1/tenants/acme", None).await;
     assert_eq!(r.status, 200);

@@ -14,6 +14,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::actors::tenant::TenantActor;
+use crate::identity::Principal;
+use crate::identity::permission::Scope;
+use crate::identity::principal::hides;
 use crate::records::service::ticket_workflow;
 use crate::records::workflow::TicketWorkflow;
 use crate::storage::events::EventRow;
@@ -45,6 +48,50 @@ impl Board {
             Board::Sales => "sales",
         }
     }
+    /// What the board's figures are computed from: a permission it needs
+    /// at scope `all`, and the fields of that kind its figures use.
+    fn sources(self) -> &'static [(&'static str, &'static [&'static str])] {
+        match self {
+            Board::Support => &[(
+                "tickets:read",
+                &["status", "priority", "assignee_id", "sla", "queue_id"],
+            )],
+            Board::Sales => &[
+                (
+                    "deals:read",
+                    &["amount", "currency", "stage_id", "stage_history", "pipeline_id"],
+                ),
+                ("pipelines:read", &["name", "stages"]),
+            ],
+        }
+    }
+
+    /// Why `p` may not see this board, or `None` when they may. A board
+    /// sums up every record of its kinds, so it is shown only to who may
+    /// read all of them and every field its figures use; anyone else
+    /// would learn totals of what they cannot read.
+    pub fn refusal(self, p: &Principal) -> Option<String> {
+        if !p.has("dashboards:read") {
+            return Some("This needs the permission dashboards:read.".into());
+        }
+        for (perm, fields) in self.sources() {
+            let Some(g) = p.grant(perm) else {
+                return Some(format!("This board needs the permission {perm}."));
+            };
+            if g.scope != Scope::All {
+                return Some(format!(
+                    "This board sums up all records: it needs {perm} at scope all."
+                ));
+            }
+            if let Some(f) = fields.iter().find(|f| hides(&g.hidden_fields, f)) {
+                return Some(format!(
+                    "This board uses the field {f:?}, which is hidden from you."
+                ));
+            }
+        }
+        None
+    }
+
     /// The record kind whose feature the board belongs to.
     pub fn kind(self) -> &'static str {
         match self {

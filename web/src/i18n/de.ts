@@ -63,6 +63,7 @@ export const de: Record<Key, string> = {
   'login.invalid': 'E-Mail oder Passwort ist falsch.',
   'login.mfaInvalid': 'Dieser Code ist ungültig. Versuchen Sie den nächsten.',
   'login.throttled': 'Zu viele Versuche. Bitte in {seconds} s erneut versuchen.',
+  'login.offline': 'Sie sind offline. Zum Anmelden ist eine Verbindung zum Server nötig.',
   'login.portal': 'Kundenportal',
 
   'mfa.enrollTitle': 'Bestätigung in zwei Schritten einrichten',

@@ -63,6 +63,7 @@ export const en = {
   'login.invalid': 'E-mail or password is wrong.',
   'login.mfaInvalid': 'That code is not valid. Try the next one.',
   'login.throttled': 'Too many attempts. Try again in {seconds} s.',
+  'login.offline': 'You are offline. Signing in needs a connection to the server.',
   'login.portal': 'Customer portal',
 
   'mfa.enrollTitle': 'Set up two-step verification',

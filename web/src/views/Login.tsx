@@ -24,7 +24,7 @@ interface Props {
 export function Login({ tenant, branding, portal }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { services, signIn } = useSession();
+  const { services, signIn, online } = useSession();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [step, setStep] = useState<'password' | 'mfa'>('password');
@@ -73,6 +73,8 @@ export function Login({ tenant, branding, portal }: Props) {
           <LanguageSwitch />
         </div>
         <h1>{portal ? `${t('login.portal')} · ${name}` : t('login.title', { name })}</h1>
+        {/* The installed app opens offline too: say why signing in cannot work yet. */}
+        {!online ? <Alert tone="warning">{t('login.offline')}</Alert> : null}
         {error ? <Alert tone="danger">{error}</Alert> : null}
         <form onSubmit={submit} noValidate>
           {step === 'password' ? (
