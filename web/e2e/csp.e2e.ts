@@ -6,11 +6,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launch, newPage, password } from './helpers';
 
-// The policy (web/README.md, "What the server must do"):
+// The policy (the server's src/http/web_app.rs CSP; web/README.md):
 // default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
-// img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:;
-// worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self';
-// form-action 'self'; frame-ancestors 'none' (and X-Frame-Options: DENY).
+// img-src 'self' data: blob: https: (https: only for a tenant's logo URL);
+// font-src 'self' data:; connect-src 'self' ws: wss:; worker-src 'self';
+// manifest-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self';
+// frame-ancestors 'none'; and X-Frame-Options: DENY.
 
 let browser: Browser;
 

@@ -1,16 +1,12 @@
 // A tiny router over the History API: the app has a dozen flat routes and
 // needs no nested layouts or loaders, so this page replaces a dependency.
-import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
 const EVENT = 'mandant:navigate';
 
 export interface Location {
   pathname: string;
   search: string;
-}
-
-function current(): Location {
-  return { pathname: location.pathname, search: location.search };
 }
 
 export function navigate(to: string, opts: { replace?: boolean } = {}) {
@@ -20,18 +16,34 @@ export function navigate(to: string, opts: { replace?: boolean } = {}) {
   window.dispatchEvent(new Event(EVENT));
 }
 
+// The address is an external store read through useSyncExternalStore, not
+// state copied at render and updated by a listener added in an effect. A
+// child's effects run before its parents' ones: a <Redirect> navigating on
+// mount did so before the routes above it listened, so they never heard of
+// it and kept drawing the old address (issue 15: a deep link opened signed
+// out went to /login and showed nothing). useSyncExternalStore compares
+// the address again once it subscribes, so no change is ever missed.
+let snapshot: Location | null = null;
+
+function getSnapshot(): Location {
+  // The same object while the address is the same: React compares by identity.
+  if (!snapshot || snapshot.pathname !== location.pathname || snapshot.search !== location.search) {
+    snapshot = { pathname: location.pathname, search: location.search };
+  }
+  return snapshot;
+}
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('popstate', onChange);
+  window.addEventListener(EVENT, onChange);
+  return () => {
+    window.removeEventListener('popstate', onChange);
+    window.removeEventListener(EVENT, onChange);
+  };
+}
+
 export function useLocation(): Location {
-  const [loc, setLoc] = useState(current);
-  useEffect(() => {
-    const update = () => setLoc(current());
-    window.addEventListener('popstate', update);
-    window.addEventListener(EVENT, update);
-    return () => {
-      window.removeEventListener('popstate', update);
-      window.removeEventListener(EVENT, update);
-    };
-  }, []);
-  return loc;
+  return useSyncExternalStore(subscribe, getSnapshot);
 }
 
 /** `/t/:tenant/contacts/:id` against a path → params, or null. */
