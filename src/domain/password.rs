@@ -75,8 +75,9 @@ fn argon2() -> Argon2<'static> {
 /// bounded queue. The cap keeps a flood of logins from holding 19 MiB per
 /// hash in flight (240 at once once took a node to 4.9 GB), and the fixed
 /// threads keep what the allocator retains to one block per core, where
-/// the blocking pool's many threads each kept theirs.
-struct HashPool {
+/// the blocking pool's many threads each kept theirs. The threads end when
+/// the pool is dropped.
+pub struct HashPool {
     jobs: std::sync::mpsc::SyncSender<Job>,
 }
 
@@ -91,16 +92,16 @@ const QUEUE_PER_CORE: usize = 32;
 #[error("too many password checks are waiting")]
 pub struct Busy;
 
-fn pool() -> &'static HashPool {
-    static POOL: std::sync::OnceLock<HashPool> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
+impl HashPool {
+    /// One thread per core, and a queue of [`QUEUE_PER_CORE`] per thread.
+    pub fn new(name: &str) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let (jobs, rx) = std::sync::mpsc::sync_channel::<Job>(cores * QUEUE_PER_CORE);
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
         for i in 0..cores {
             let rx = rx.clone();
             let spawned = std::thread::Builder::new()
-                .name(format!("argon2-{i}"))
+                .name(format!("{name}-{i}"))
                 .spawn(move || {
                     loop {
                         // A poisoned lock only means another worker panicked
@@ -111,7 +112,7 @@ fn pool() -> &'static HashPool {
                         };
                         match job {
                             Ok(job) => job(),
-                            Err(_) => return, // the pool is gone
+                            Err(_) => return, // the pool was dropped
                         }
                     }
                 });
@@ -120,55 +121,70 @@ fn pool() -> &'static HashPool {
             }
         }
         HashPool { jobs }
-    })
+    }
+
+    /// Runs `f` on a hashing thread. `wait`: queue behind others however
+    /// long (accounts being made); otherwise a full queue is [`Busy`].
+    async fn run<T: Send + 'static>(
+        &self,
+        wait: bool,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        if wait {
+            let jobs = self.jobs.clone();
+            // A full queue blocks the sender: not on an async worker.
+            tokio::task::spawn_blocking(move || jobs.send(job))
+                .await
+                .map_err(|_| Busy)?
+                .map_err(|_| Busy)?;
+        } else {
+            self.jobs.try_send(job).map_err(|_| Busy)?;
+        }
+        rx.await.map_err(|_| Busy)
+    }
+
+    /// Verifies on this pool's threads; a malformed stored hash counts as
+    /// a mismatch. [`Busy`] when too many checks are already waiting.
+    pub async fn verify(&self, password: String, stored: String) -> Result<bool, Busy> {
+        self.run(false, move || {
+            PasswordHash::new(&stored)
+                .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+                .unwrap_or(false)
+        })
+        .await
+    }
 }
 
-/// Runs `f` on a hashing thread. `wait`: queue behind others however
-/// long (accounts being made); otherwise a full queue is [`Busy`].
-async fn on_pool<T: Send + 'static>(
-    wait: bool,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Busy> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let job: Job = Box::new(move || {
-        let _ = tx.send(f());
-    });
-    if wait {
-        let jobs = pool().jobs.clone();
-        // A full queue blocks the sender: not on an async worker.
-        tokio::task::spawn_blocking(move || jobs.send(job))
-            .await
-            .map_err(|_| Busy)?
-            .map_err(|_| Busy)?;
-    } else {
-        pool().jobs.try_send(job).map_err(|_| Busy)?;
-    }
-    rx.await.map_err(|_| Busy)
+/// The process's pool for hashing new passwords (accounts being made or
+/// changed, which wait their turn). Sign-ins check on their own service's
+/// pool, so a flood of them never delays these.
+fn shared() -> &'static HashPool {
+    static POOL: std::sync::OnceLock<HashPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| HashPool::new("argon2"))
 }
 
 /// Hashes on the hashing threads: ~20 ms of CPU must not stall an async
 /// worker (and with it every connection that worker serves).
 pub async fn hash(password: Password) -> Result<String, anyhow::Error> {
-    on_pool(true, move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))
-    })
-    .await
-    .map_err(|_| anyhow::anyhow!("the hashing threads are gone"))?
+    shared()
+        .run(true, move || {
+            let salt = SaltString::generate(&mut OsRng);
+            argon2()
+                .hash_password(password.expose().as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("the hashing threads are gone"))?
 }
 
-/// Verifies on the hashing threads; a malformed stored hash counts as a
-/// mismatch. [`Busy`] when too many checks are already waiting.
+/// Verifies on the process's shared pool (see [`HashPool::verify`]).
 pub async fn verify(password: String, stored: String) -> Result<bool, Busy> {
-    on_pool(false, move || {
-        PasswordHash::new(&stored)
-            .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
-            .unwrap_or(false)
-    })
-    .await
+    shared().verify(password, stored).await
 }
 
 #[cfg(test)]
@@ -203,7 +219,10 @@ mod tests {
         let p = Password::parse("p", "correct horse battery").unwrap_or_else(|e| panic!("{e:?}"));
         let h = hash(p).await.unwrap_or_else(|e| panic!("{e}"));
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert_eq!(verify("correct horse battery".into(), h.clone()).await, Ok(true));
+        assert_eq!(
+            verify("correct horse battery".into(), h.clone()).await,
+            Ok(true)
+        );
         assert_eq!(verify("wrong horse battery".into(), h).await, Ok(false));
         assert_eq!(verify("x".into(), "not a hash".into()).await, Ok(false));
     }

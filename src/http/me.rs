@@ -63,7 +63,14 @@ pub async fn mfa_confirm(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
     let code = body.code.as_deref().unwrap_or_default();
-    let codes = mfa::confirm(s.auth.throttle(), &a.scope.db, &a.principal, code, &a.client).await?;
+    let codes = mfa::confirm(
+        s.auth.throttle(),
+        &a.scope.db,
+        &a.principal,
+        code,
+        &a.client,
+    )
+    .await?;
     // The session may now do more than enrol: no cached principal says otherwise.
     s.realtime
         .principals_changed(a.scope.tenant.id, Some(a.principal.user_id))

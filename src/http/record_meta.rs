@@ -125,6 +125,8 @@ pub async fn events(
             "must be 0 or more",
         )]));
     }
-    let page = crate::records::events::read(&a.scope.db, &a.scope.tenant, &a.principal, since, limit).await?;
+    let page =
+        crate::records::events::read(&a.scope.db, &a.scope.tenant, &a.principal, since, limit)
+            .await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -81,6 +81,8 @@ pub async fn serve(req: HttpRequest) -> Result<HttpResponse, ApiError> {
             Some(f) => file("index.html", f.data),
             None => HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
+                .insert_header(("content-security-policy", CSP))
+                .insert_header(("x-frame-options", "DENY"))
                 .body(NOT_BUILT),
         });
     }

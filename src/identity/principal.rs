@@ -168,7 +168,8 @@ mod tests {
 
     #[test]
     fn hiding_a_stage_hides_its_history() {
-        let mut v = serde_json::json!({"id": "1", "stage_id": "won", "stage_history": [{"to": "won"}]});
+        let mut v =
+            serde_json::json!({"id": "1", "stage_id": "won", "stage_history": [{"to": "won"}]});
         redact(
             v.as_object_mut().unwrap(),
             &BTreeSet::from(["stage_id".to_owned()]),

@@ -96,6 +96,8 @@ pub const SECURITY_KEY: &str = "security";
 pub struct AuthService {
     keys: JwtKeys,
     throttle: LoginThrottle,
+    /// Sign-ins' password checks, capped and queued (see [`password::HashPool`]).
+    verifier: password::HashPool,
     /// Verified against when the email is unknown, so that answering
     /// "unknown" costs what a wrong password costs (no enumeration by timing).
     dummy_hash: String,
@@ -132,6 +134,7 @@ impl AuthService {
         Ok(Self {
             keys: JwtKeys::new(&key),
             throttle: LoginThrottle::new(s.login_per_account_per_min, s.login_per_address_per_min),
+            verifier: password::HashPool::new("argon2-login"),
             dummy_hash: password::hash(dummy).await?,
             access_ttl_secs: s.access_ttl_secs,
             session_ttl: TimeDelta::days(s.session_ttl_days),
@@ -187,7 +190,9 @@ impl AuthService {
             .as_ref()
             .and_then(|(u, _)| u.password_hash.clone())
             .unwrap_or_else(|| self.dummy_hash.clone());
-        let password_ok = password::verify(req.password.clone(), stored)
+        let password_ok = self
+            .verifier
+            .verify(req.password.clone(), stored)
             .await
             .map_err(|_| AuthError::Busy)?;
         let Some((user, security)) = user.filter(|(u, _)| password_ok && u.status == "active")
@@ -470,8 +475,10 @@ impl AuthService {
         // session began binds it on its next request, not only new logins.
         let security = security_settings(&mut tx).await?;
         tx.rollback().await?;
-        let mfa_required_now =
-            !user.mfa_enabled && roles.iter().any(|r| security.mfa_required_roles.contains(r));
+        let mfa_required_now = !user.mfa_enabled
+            && roles
+                .iter()
+                .any(|r| security.mfa_required_roles.contains(r));
         let principal = Principal {
             tenant_id: tenant.id,
             user_id: user.id,

@@ -115,9 +115,7 @@ impl LoginThrottle {
 
     fn still_blocked(&self, key: &str, now: Instant) -> Result<(), Duration> {
         match self.blocked.get(key) {
-            Some(until) if *until > now => {
-                Err((*until - now).max(Duration::from_secs(1)))
-            }
+            Some(until) if *until > now => Err((*until - now).max(Duration::from_secs(1))),
             _ => Ok(()),
         }
     }

@@ -239,9 +239,16 @@ impl ListQuery {
         if let SortKey::Field { key, .. } = &self.sort
             && hides(hidden, key)
         {
-            errors.push(bad("sort", format!("{key:?} is hidden from you and cannot be sorted by")));
+            errors.push(bad(
+                "sort",
+                format!("{key:?} is hidden from you and cannot be sorted by"),
+            ));
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// The words searched for, if any.
@@ -519,14 +526,30 @@ mod tests {
         let q = ListQuery::parse(
             k,
             &customs,
-            &pairs(&[("amount.gte", "98765"), ("custom.size", "3"), ("sort", "-expected_close")]),
+            &pairs(&[
+                ("amount.gte", "98765"),
+                ("custom.size", "3"),
+                ("sort", "-expected_close"),
+            ]),
         )
         .unwrap();
-        let hidden = BTreeSet::from(["amount".to_owned(), "size".to_owned(), "expected_close".to_owned()]);
-        let mut f: Vec<_> = q.refuse_hidden(&hidden).unwrap_err().into_iter().map(|e| e.field).collect();
+        let hidden = BTreeSet::from([
+            "amount".to_owned(),
+            "size".to_owned(),
+            "expected_close".to_owned(),
+        ]);
+        let mut f: Vec<_> = q
+            .refuse_hidden(&hidden)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         f.sort();
         assert_eq!(f, ["amount", "custom.size", "sort"]);
-        assert!(q.refuse_hidden(&BTreeSet::from(["email".to_owned()])).is_ok());
+        assert!(
+            q.refuse_hidden(&BTreeSet::from(["email".to_owned()]))
+                .is_ok()
+        );
     }
 
     #[test]

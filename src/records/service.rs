@@ -743,7 +743,10 @@ pub async fn list(
     // caller's to read, a hit must also be a hit on what they can read.
     let recheck = q.search().is_some()
         && (!retired.is_empty()
-            || kind.fields.iter().any(|f| f.searchable && hides(hidden, f.key))
+            || kind
+                .fields
+                .iter()
+                .any(|f| f.searchable && hides(hidden, f.key))
             || hides(hidden, "tags")
             || customs.iter().any(|c| hidden.contains(&c.key)));
     let dialect = tx.dialect();

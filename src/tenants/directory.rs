@@ -116,7 +116,9 @@ impl TenantDirectory {
                 }
             }
             Ok(None) => {}
-            Err(e) => tracing::warn!(tenant = %slug, error = %e, "could not reread a changed tenant"),
+            Err(e) => {
+                tracing::warn!(tenant = %slug, error = %e, "could not reread a changed tenant")
+            }
         }
     }
 }

@@ -13,7 +13,8 @@ use crate::support_kit::node;
 
 both_backends!(
     branding_is_public_validated_and_per_tenant,
-    a_disabled_feature_is_gone_everywhere
+    a_disabled_feature_is_gone_everywhere,
+    a_disabled_feature_leaves_no_side_door
 );
 
 async fn branding_is_public_validated_and_per_tenant(backend: Backend) {
@@ -83,6 +84,13 @@ async fn branding_is_public_validated_and_per_tenant(backend: Backend) {
             "{path}: {}",
             r.content_type()
         );
+        // No framing (clickjacking), no script but the app's own.
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+        assert_eq!(r.header("x-frame-options").as_deref(), Some("DENY"));
     }
     for path in ["/t/acme/api/v1/nothing", "/no/such/thing", "/api/nothing"] {
         app.request("GET", path, None, None)
@@ -184,4 +192,97 @@ async fn a_disabled_feature_is_gone_everywhere(backend: Backend) {
             .then_some(())
     })
     .await;
+}
+
+/// Switching support off: its settings, its events in the log, and the
+/// live subscriptions to its topics on the other node go too, the last
+/// with a frame that says why.
+async fn a_disabled_feature_leaves_no_side_door(backend: Backend) {
+    let site = Site::new(backend).await;
+    let (a, b) = (
+        node(&site, &Clock::system()).await,
+        node(&site, &Clock::system()).await,
+    );
+    let tok = a.tenant_with_owner("acme").await;
+    let r = a
+        .api(
+            "POST",
+            "acme",
+            "/tickets",
+            Some(&tok),
+            Some(json!({"subject": "Printer"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut ws = Ws::connect(&b, "acme", &tok).await.unwrap();
+    for topic in ["tickets", "contacts"] {
+        ws.send(json!({"type": "subscribe", "id": topic, "topic": topic}))
+            .await;
+        assert_eq!(ws.expect().await["type"], "subscribed");
+    }
+    let has_ticket_events = |body: &serde_json::Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "ticket")
+    };
+    let log = b
+        .api("GET", "acme", "/events?since=0", Some(&tok), None)
+        .await;
+    assert!(has_ticket_events(&log.body), "{}", log.body);
+    assert_eq!(
+        b.api("GET", "acme", "/settings/support", Some(&tok), None)
+            .await
+            .status,
+        200
+    );
+    let r = a
+        .api(
+            "PUT",
+            "acme",
+            "/settings/features",
+            Some(&tok),
+            Some(json!({"features": {"support": false}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let f = ws.expect().await;
+    assert_eq!(
+        (f["type"].as_str(), f["topic"].as_str(), f["code"].as_str()),
+        (
+            Some("unsubscribed"),
+            Some("tickets"),
+            Some("feature_disabled")
+        ),
+        "{f}"
+    );
+    crate::support_kit::eventually("the switch to reach the other node", || async {
+        (b.api("GET", "acme", "/settings/support", Some(&tok), None)
+            .await
+            .status
+            == 404)
+            .then_some(())
+    })
+    .await;
+    let log = b
+        .api("GET", "acme", "/events?since=0", Some(&tok), None)
+        .await;
+    assert_eq!(log.status, 200);
+    assert!(!has_ticket_events(&log.body), "{}", log.body);
+    // The contacts subscription lives on.
+    a.api(
+        "POST",
+        "acme",
+        "/contacts",
+        Some(&tok),
+        Some(json!({"last_name": "Still live"})),
+    )
+    .await;
+    let e = ws.expect().await;
+    assert_eq!(
+        (e["type"].as_str(), e["topic"].as_str()),
+        (Some("event"), Some("contacts")),
+        "{e}"
+    );
 }

@@ -59,7 +59,13 @@ impl Board {
             Board::Sales => &[
                 (
                     "deals:read",
-                    &["amount", "currency", "stage_id", "stage_history", "pipeline_id"],
+                    &[
+                        "amount",
+                        "currency",
+                        "stage_id",
+                        "stage_history",
+                        "pipeline_id",
+                    ],
                 ),
                 ("pipelines:read", &["name", "stages"]),
             ],

@@ -1,0 +1,241 @@
+//! Nobody gains more than they hold: not through a role's parent, not by
+//! taking over a user who holds more, not by keeping a session that a
+//! stricter MFA policy should bind, not by guessing a second factor.
+
+use mandant::identity::totp::code_at;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::{Backend, PASSWORD, Site, TestApp, spawn_app, spawn_node};
+
+async fn post(app: &TestApp, tok: &str, path: &str, body: Value) -> Value {
+    let r = app.api("POST", "acme", path, Some(tok), Some(body)).await;
+    assert_eq!(r.status, 201, "{path}: {}", r.body);
+    r.body
+}
+
+fn grant(perm: &str, scope: &str) -> Value {
+    json!({"permission": perm, "scope": scope})
+}
+
+async fn a_parent_cannot_launder_a_wider_grant(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owner = app.tenant_with_owner("acme").await;
+    post(
+        &app,
+        &owner,
+        "/roles",
+        json!({"name": "tiny", "grants": [grant("contacts:read", "own")]}),
+    )
+    .await;
+    post(
+        &app,
+        &owner,
+        "/roles",
+        json!({"name": "roleadmin", "grants": [grant("admin:roles", "all"), grant("contacts:read", "own")]}),
+    )
+    .await;
+    let (_, attacker) = app
+        .user_with_roles("acme", &owner, "x@acme.example", &["roleadmin"])
+        .await;
+    post(
+        &app,
+        &owner,
+        "/contacts",
+        json!({"last_name": "Someone else's"}),
+    )
+    .await;
+    // Their own role, a parent with the narrow grant, and the wide one.
+    let r = app
+        .api(
+            "PATCH",
+            "acme",
+            "/roles/roleadmin",
+            Some(&attacker),
+            Some(json!({"parent": "tiny", "grants": [grant("admin:roles", "all"), grant("contacts:read", "all")]})),
+        )
+        .await;
+    r.assert_problem(403, "forbidden");
+    // A new role the same way, and a child of a role that holds more.
+    app.api(
+        "POST",
+        "acme",
+        "/roles",
+        Some(&attacker),
+        Some(
+            json!({"name": "sneaky", "parent": "tiny", "grants": [grant("contacts:read", "all")]}),
+        ),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.api(
+        "POST",
+        "acme",
+        "/roles",
+        Some(&attacker),
+        Some(json!({"name": "sneakier", "parent": "viewer"})),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // Nothing changed: still only their own contacts.
+    let list = app
+        .api("GET", "acme", "/contacts", Some(&attacker), None)
+        .await;
+    assert_eq!(list.body["items"], json!([]), "{}", list.body);
+    // Within reach is fine: a child of `tiny` that adds nothing wider.
+    let r = app
+        .api(
+            "POST",
+            "acme",
+            "/roles",
+            Some(&attacker),
+            Some(json!({"name": "fine", "parent": "tiny"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    app.stop().await;
+}
+
+async fn a_user_admin_cannot_take_over_someone_who_holds_more(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owner = app.tenant_with_owner("acme").await;
+    post(
+        &app,
+        &owner,
+        "/roles",
+        json!({"name": "useradmin", "grants": [grant("admin:users", "all"), grant("users:read", "all")]}),
+    )
+    .await;
+    let (_, ua) = app
+        .user_with_roles("acme", &owner, "ua@acme.example", &["useradmin"])
+        .await;
+    let (admin_id, _) = app
+        .user_with_roles("acme", &owner, "adm@acme.example", &["admin"])
+        .await;
+    let me = app.api("GET", "acme", "/me", Some(&owner), None).await;
+    let owner_id = me.body["user"]["id"].as_str().unwrap().to_owned();
+    for target in [&owner_id, &admin_id] {
+        for patch in [
+            json!({"password": "a brand new password 42"}),
+            json!({"status": "disabled"}),
+            json!({"name": "Pwned"}),
+        ] {
+            app.api(
+                "PATCH",
+                "acme",
+                &format!("/users/{target}"),
+                Some(&ua),
+                Some(patch.clone()),
+            )
+            .await
+            .assert_problem(403, "forbidden");
+        }
+    }
+    // The owner still signs in with their own password.
+    assert_eq!(
+        app.login("acme", "admin@acme.example", PASSWORD)
+            .await
+            .status,
+        200
+    );
+    // Someone who holds no more than the user admin: allowed, and a new
+    // password ends that user's sessions.
+    let (low_id, low) = app
+        .user_with_roles("acme", &owner, "low@acme.example", &[])
+        .await;
+    assert_eq!(
+        app.api("GET", "acme", "/me", Some(&low), None).await.status,
+        200
+    );
+    let r = app
+        .api(
+            "PATCH",
+            "acme",
+            &format!("/users/{low_id}"),
+            Some(&ua),
+            Some(json!({"password": "a brand new password 42"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.api("GET", "acme", "/me", Some(&low), None)
+        .await
+        .assert_problem(401, "unauthorized");
+    app.stop().await;
+}
+
+async fn a_stricter_mfa_policy_binds_open_sessions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owner = app.tenant_with_owner("acme").await;
+    let (_, sales) = app
+        .user_with_roles("acme", &owner, "s@acme.example", &["sales"])
+        .await;
+    assert_eq!(
+        app.api("GET", "acme", "/deals", Some(&sales), None)
+            .await
+            .status,
+        200
+    );
+    let r = app
+        .api(
+            "PUT",
+            "acme",
+            "/settings/security",
+            Some(&owner),
+            Some(json!({"mfa_required_roles": ["sales"]})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The very next request of the session opened before the change.
+    app.api("GET", "acme", "/deals", Some(&sales), None)
+        .await
+        .assert_problem(403, "mfa_enrollment_required");
+    let me = app.api("GET", "acme", "/me", Some(&sales), None).await;
+    assert_eq!(me.body["mfa_enrollment_required"], true);
+    app.stop().await;
+}
+
+async fn second_factor_checks_are_throttled_like_logins(backend: Backend) {
+    let site = Site::new(backend).await;
+    let app = spawn_node(&site, |c| c.login_per_account_per_min = 5).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let e = app
+        .api("POST", "acme", "/me/mfa/enroll", Some(&tok), None)
+        .await;
+    let secret = e.body["secret"].as_str().unwrap().to_owned();
+    let now = chrono::Utc::now().timestamp() as u64;
+    let code = code_at(&secret, now).unwrap();
+    let r = app
+        .api(
+            "POST",
+            "acme",
+            "/me/mfa/confirm",
+            Some(&tok),
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut last = None;
+    for i in 0..6 {
+        let r = app
+            .api(
+                "POST",
+                "acme",
+                "/me/mfa/disable",
+                Some(&tok),
+                Some(json!({"code": format!("{:06}", 100_000 + i)})),
+            )
+            .await;
+        last = Some(r);
+    }
+    let r = last.unwrap();
+    r.assert_problem(429, "rate_limited");
+    assert!(r.header("retry-after").is_some());
+    app.stop().await;
+}
+
+both_backends!(
+    a_parent_cannot_launder_a_wider_grant,
+    a_user_admin_cannot_take_over_someone_who_holds_more,
+    a_stricter_mfa_policy_binds_open_sessions,
+    second_factor_checks_are_throttled_like_logins
+);
