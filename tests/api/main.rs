@@ -24,6 +24,7 @@ mod login_abuse;
 mod mfa;
 mod openapi;
 mod policy;
+mod policy_walk;
 mod portal;
 mod realtime;
 mod records;
