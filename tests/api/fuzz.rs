@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::both_backends;
 use crate::helpers::{Backend, Rng, spawn_app};
 
 const STRINGS: &[&str] = &[
@@ -26,6 +27,10 @@ const STRINGS: &[&str] = &[
     "'; DROP TABLE records; --",
     "🦀 Ünïcødé",
     "\u{0}",
+    "a\u{0}b",
+    "\u{1}\u{1f}\u{7f}",
+    "\t\r\n",
+    "%00",
     "null",
     "-1",
     "1e309",
@@ -104,9 +109,12 @@ fn generate(doc: &Value, schema: &Value, rng: &mut Rng, depth: usize) -> Value {
     }
 }
 
-#[actix_web::test]
-async fn every_operation_survives_generated_requests() {
-    let app = spawn_app(Backend::Sqlite).await;
+both_backends!(every_operation_survives_generated_requests);
+
+/// On both backends: PostgreSQL refuses text SQLite takes (a NUL), so the
+/// same request can be fine on one and a 500 on the other.
+async fn every_operation_survives_generated_requests(backend: Backend) {
+    let app = spawn_app(backend).await;
     let mut tok = app.tenant_with_owner("acme").await;
     // Real ids so that some requests reach deep into the handlers.
     let mut ids = Vec::new();
