@@ -112,6 +112,17 @@ pub struct Authenticated {
     pub client: ClientInfo,
 }
 
+/// `429` for a request past its plan's rate, saying when to come back.
+pub fn rate_limited(wait: std::time::Duration) -> ApiError {
+    ApiError {
+        retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+        ..ApiError::new(
+            Code::RateLimited,
+            "Too many requests for this plan; slow down.",
+        )
+    }
+}
+
 impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
@@ -126,13 +137,7 @@ impl FromRequest for Authenticated {
             let scope = scope.await?;
             let token = token?;
             let services = services.ok_or_else(|| ApiError::internal("Services missing"))?;
-            let limited = |wait: std::time::Duration| ApiError {
-                retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
-                ..ApiError::new(
-                    Code::RateLimited,
-                    "Too many requests for this plan; slow down.",
-                )
-            };
+            let limited = rate_limited;
             // A signed access token names its user: its rate limit is
             // checked before the session is read, so a tenant flooding past
             // its plan is refused without a database read per request

@@ -170,6 +170,12 @@ pub async fn connect(
         }
     };
     let principal = principal_of(&s, &scope.tenant, &scope.db, &cred, &client).await?;
+    // An upgrade is a request like any other: it counts against the plan's
+    // rates, or a reconnect loop could flood a tenant past them.
+    s.rate_limits
+        .check(scope.tenant.id, scope.tenant.plan, principal.user_id)
+        .await
+        .map_err(super::authz::rate_limited)?;
     if principal.mfa_enrollment_required {
         return Err(crate::identity::AuthError::MfaEnrollmentRequired.into());
     }

@@ -94,7 +94,9 @@ pub async fn password_hash(tx: &mut TenantTx, email: &Email) -> Result<Option<St
 }
 
 /// What login and request authentication need to know about a user.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// `Debug` leaves out the password hash and the TOTP secret: a user in a
+/// log line or a panic message must not carry them.
+#[derive(Clone, sqlx::FromRow)]
 pub struct AuthUser {
     pub id: Uuid,
     pub email: String,
@@ -105,6 +107,23 @@ pub struct AuthUser {
     pub mfa_enabled: bool,
     pub mfa_secret: Option<String>,
     pub mfa_last_step: i64,
+}
+
+impl std::fmt::Debug for AuthUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |present: bool| if present { "[redacted]" } else { "none" };
+        f.debug_struct("AuthUser")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("status", &self.status)
+            .field("password_hash", &redacted(self.password_hash.is_some()))
+            .field("mfa_enabled", &self.mfa_enabled)
+            .field("mfa_secret", &redacted(self.mfa_secret.is_some()))
+            .field("mfa_last_step", &self.mfa_last_step)
+            .finish()
+    }
 }
 
 const AUTH_COLUMNS: &str =
@@ -327,4 +346,30 @@ pub async fn count(tx: &mut TenantTx) -> Result<i64> {
     Ok(
         on_tx!(tx, c => sqlx::query_scalar::<_, i64>("SELECT count(*) FROM users").fetch_one(c).await)?,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_the_hash_or_the_totp_secret() {
+        let u = AuthUser {
+            id: Uuid::now_v7(),
+            email: "a@x.example".into(),
+            name: "A".into(),
+            kind: "staff".into(),
+            status: "active".into(),
+            password_hash: Some("$argon2id$v=19$secret-hash".into()),
+            mfa_enabled: true,
+            mfa_secret: Some("JBSWY3DPEHPK3PXP".into()),
+            mfa_last_step: 0,
+        };
+        let shown = format!("{u:?}");
+        assert!(
+            !shown.contains("argon2id") && !shown.contains("JBSWY3DP"),
+            "{shown}"
+        );
+        assert!(shown.contains("a@x.example"));
+    }
 }

@@ -151,10 +151,36 @@ async fn live_connections_are_capped_per_plan(backend: Backend) {
     app.stop().await;
 }
 
+/// A WebSocket upgrade counts against the plan's request rate like any
+/// request: a reconnect loop cannot flood a tenant past its plan.
+async fn socket_upgrades_count_against_the_request_rate(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = free_tenant(&app, "small").await;
+    let mut refused = None;
+    let mut open = Vec::new();
+    for _ in 0..19 {
+        match crate::realtime::Ws::connect(&app, "small", &tok).await {
+            Ok(ws) => open.push(ws),
+            Err(status) => {
+                refused = Some(status);
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        refused,
+        Some(429),
+        "{} sockets opened back to back",
+        open.len()
+    );
+    app.stop().await;
+}
+
 both_backends!(
     plan_quotas_refuse_cleanly_and_follow_plan_changes,
     request_rates_are_limited_per_plan,
-    live_connections_are_capped_per_plan
+    live_connections_are_capped_per_plan,
+    socket_upgrades_count_against_the_request_rate
 );
 
 /// With Redis, two nodes share one limit instead of each granting its own.
