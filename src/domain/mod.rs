@@ -4,6 +4,7 @@
 pub mod email;
 pub mod features;
 pub mod password;
+pub mod present;
 pub mod tenant;
 
 /// One field's problem, as reported in a `422` body's `errors` list.

@@ -27,6 +27,20 @@ pub async fn export(
     p: std::sync::Arc<Principal>,
     pairs: Vec<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
+    // The export streams every page of 200; a `limit` is checked like a
+    // list's but does not shorten it, and a `cursor` says where to start.
+    if let Some((_, l)) = pairs.iter().find(|(k, _)| k == "limit")
+        && !l.parse::<usize>().is_ok_and(|n| (1..=200).contains(&n))
+    {
+        return Err(ApiError::validation(vec![crate::domain::FieldError::new(
+            "limit",
+            "must be between 1 and 200",
+        )]));
+    }
+    let start = pairs
+        .iter()
+        .find(|(k, _)| k == "cursor")
+        .map(|(_, c)| c.clone());
     let base: Vec<(String, String)> = pairs
         .into_iter()
         .filter(|(k, _)| !matches!(k.as_str(), "format" | "limit" | "cursor"))
@@ -45,7 +59,7 @@ pub async fn export(
         q.extend(cursor.map(|c| ("cursor".to_owned(), c)));
         q
     };
-    let (first, next) = service::list(&db, kind, &p, &page(None)).await?;
+    let (first, next) = service::list(&db, kind, &p, &page(start)).await?;
     let head = Bytes::from(csv_io::write_rows(&cols, &first, true));
     let rest = futures_util::stream::unfold(next, move |cursor| {
         let (db, p, cols, q) = (

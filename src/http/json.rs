@@ -130,6 +130,16 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "must not contain NUL characters",
         )]));
     }
+    // Every body of this API is an object; serde's derived structs would
+    // also read one from an array, field by field in order.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+        && serde_json::from_slice::<IgnoredAny>(bytes).is_ok()
+    {
+        return Err(ApiError::new(
+            Code::ValidationFailed,
+            "The body must be a JSON object.",
+        ));
+    }
     serde_json::from_slice::<T>(bytes).map_err(|e| {
         if serde_json::from_slice::<IgnoredAny>(bytes).is_ok() {
             ApiError::new(

@@ -32,10 +32,33 @@ fn r(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
-fn field_schema(ty: &FieldType) -> Value {
+/// Text without control characters (C0, DEL, C1), as `validate` has it.
+const LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+/// The same, with a character that is not white space (required text).
+const LINE_REQUIRED: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
+/// Long text may also hold tabs and line breaks.
+const LONG: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+const LONG_REQUIRED: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+
+fn text(max: usize, pattern: &str) -> Value {
+    json!({"type": "string", "maxLength": max, "pattern": pattern})
+}
+
+/// A field's schema in a request (`required`: it may not be empty).
+fn field_schema(ty: &FieldType, required: bool) -> Value {
     match ty {
-        FieldType::Text { max } => json!({"type": "string", "maxLength": max}),
-        FieldType::LongText { max } => json!({"type": "string", "maxLength": max}),
+        FieldType::Text { max } if required => {
+            let mut t = text(*max, LINE_REQUIRED);
+            t["minLength"] = json!(1);
+            t
+        }
+        FieldType::Text { max } => text(*max, LINE),
+        FieldType::LongText { max } if required => {
+            let mut t = text(*max, LONG_REQUIRED);
+            t["minLength"] = json!(1);
+            t
+        }
+        FieldType::LongText { max } => text(*max, LONG),
         FieldType::Number { min, max } => json!({"type": "number", "minimum": min, "maximum": max}),
         FieldType::Integer { min, max } => {
             json!({"type": "integer", "minimum": min, "maximum": max})
@@ -47,12 +70,17 @@ fn field_schema(ty: &FieldType) -> Value {
         FieldType::MultiSelect(v) => {
             json!({"type": "array", "items": {"type": "string", "enum": v}})
         }
-        FieldType::CurrencyCode => json!({"type": "string", "pattern": "^[A-Z]{3}$"}),
+        FieldType::CurrencyCode => {
+            let codes: Vec<&str> = crate::records::validate::CURRENCIES.split(' ').collect();
+            json!({"type": "string", "enum": codes})
+        }
         FieldType::Money => {
             json!({"type": "object", "properties": {"amount": {"type": "number"}, "currency": {"type": "string"}}})
         }
         FieldType::Email => json!({"type": "string", "format": "email"}),
-        FieldType::Url => json!({"type": "string", "format": "uri"}),
+        FieldType::Url => {
+            json!({"type": "string", "format": "uri", "pattern": "^https?://[^\\s]+$", "maxLength": 2000})
+        }
         FieldType::Relation(k) => {
             json!({"type": "string", "format": "uuid", "description": format!("id of a {k}")})
         }
@@ -67,15 +95,25 @@ fn field_schema(ty: &FieldType) -> Value {
             json!({"type": "string", "format": "uuid", "description": "id of a team"})
         }
         FieldType::Tags => {
-            json!({"type": "array", "items": {"type": "string", "maxLength": 50}, "maxItems": 50})
+            let mut item = text(50, LINE_REQUIRED);
+            item["minLength"] = json!(1);
+            json!({"type": "array", "items": item, "maxItems": 50})
         }
-        FieldType::Stages => json!({"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "string"}, "name": {"type": "string"}, "probability": {"type": "number"},
-            "won": {"type": "boolean"}, "lost": {"type": "boolean"}}, "required": ["name"]}}),
+        FieldType::Stages => {
+            let mut name = text(100, LINE_REQUIRED);
+            name["minLength"] = json!(1);
+            json!({"type": "array", "minItems": 1, "maxItems": 50,
+                "description": "stage names are unique (ignoring case); a stage is not both won and lost",
+                "items": {"type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+                "id": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,64}$"}, "name": name,
+                "probability": {"type": ["number", "null"], "minimum": 0, "maximum": 100},
+                "won": {"type": ["boolean", "null"]}, "lost": {"type": ["boolean", "null"]}}}})
+        }
         FieldType::SlaTargets => {
-            json!({"type": "object", "additionalProperties": {"type": "object", "properties": {
-            "first_response_mins": {"type": "integer"}, "next_response_mins": {"type": "integer"},
-            "resolution_mins": {"type": "integer"}}}})
+            let mins = json!({"type": "integer", "minimum": 1, "maximum": 525_600});
+            json!({"type": "object", "propertyNames": {"enum": crate::records::schema::PRIORITIES},
+                "additionalProperties": {"type": "object", "additionalProperties": false, "properties": {
+                "first_response_mins": mins, "next_response_mins": mins, "resolution_mins": mins}}})
         }
     }
 }
@@ -94,9 +132,14 @@ fn schema_name(k: &KindDef) -> String {
 
 fn kind_schemas(schemas: &mut Map<String, Value>) {
     for k in KINDS.iter() {
+        // A field that is neither required nor kept may be cleared with null.
         let mut props = Map::new();
         for f in &k.fields {
-            props.insert(f.key.into(), field_schema(&f.ty));
+            let mut s = field_schema(&f.ty, f.required);
+            if !f.required && !f.kept {
+                s = json!({"anyOf": [s, {"type": "null"}]});
+            }
+            props.insert(f.key.into(), s);
         }
         if k.custom {
             props.insert("custom".into(), json!({"type": "object", "description": "the tenant's custom fields (see /custom-fields)"}));
@@ -111,6 +154,13 @@ fn kind_schemas(schemas: &mut Map<String, Value>) {
         schemas.insert(format!("{name}Input"), json!({
             "type": "object", "properties": props.clone(), "required": required, "additionalProperties": false
         }));
+        // A change names only what changes.
+        schemas.insert(
+            format!("{name}Patch"),
+            json!({
+                "type": "object", "properties": props.clone(), "additionalProperties": false
+            }),
+        );
         let mut out = props;
         out.insert("id".into(), json!({"type": "string", "format": "uuid"}));
         out.insert("version".into(), json!({"type": "integer"}));
@@ -150,26 +200,59 @@ fn common_schemas() -> Map<String, Value> {
         "errors": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}}})));
     s.insert("LoginRequest".into(), json!({"type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {
         "email": {"type": "string"}, "password": {"type": "string"}, "totp_code": {"type": "string"}, "recovery_code": {"type": "string"}}}));
-    s.insert("RefreshRequest".into(), json!({"type": "object", "required": ["refresh_token"], "properties": {"refresh_token": {"type": "string"}}}));
+    s.insert("RefreshRequest".into(), json!({"type": "object", "required": ["refresh_token"], "additionalProperties": false, "properties": {"refresh_token": {"type": "string"}}}));
     s.insert("TokenPair".into(), json!({"type": "object", "properties": {
         "access_token": {"type": "string"}, "refresh_token": {"type": "string"}, "token_type": {"const": "Bearer"}, "expires_in": {"type": "integer"}}}));
     s.insert("Tenant".into(), json!({"type": "object", "properties": {
         "id": {"type": "string", "format": "uuid"}, "slug": {"type": "string", "pattern": "^[a-z][a-z0-9-]{1,62}$"},
         "name": {"type": "string"}, "plan": {"type": "string", "enum": ["free", "standard", "professional", "enterprise"]},
         "shard": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}}));
+    let plan =
+        json!({"type": "string", "enum": ["free", "standard", "professional", "enterprise"]});
+    let name = |max: usize| {
+        let mut t = text(max, LINE_REQUIRED);
+        t["minLength"] = json!(1);
+        t
+    };
     s.insert("CreateTenant".into(), json!({"type": "object", "required": ["slug", "name", "admin"], "additionalProperties": false, "properties": {
-        "slug": {"type": "string"}, "name": {"type": "string"}, "plan": {"type": "string"}, "shard": {"type": "string"},
-        "admin": {"type": "object", "required": ["email", "password"], "properties": {"email": {"type": "string"}, "password": {"type": "string", "minLength": 12}, "name": {"type": "string"}}}}}));
-    s.insert("UpdateTenant".into(), json!({"type": "object", "additionalProperties": false, "properties": {"name": {"type": "string"}, "plan": {"type": "string"}}}));
+        "slug": {"type": "string", "pattern": "^[a-z][a-z0-9-]{1,62}$"}, "name": name(200), "plan": plan, "shard": {"type": "string"},
+        "admin": {"type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {
+            "email": {"type": "string", "format": "email"}, "password": {"type": "string", "minLength": 12, "maxLength": 1024,
+            "description": "not a common password, not one character repeated"}, "name": name(200)}}}}));
+    s.insert("UpdateTenant".into(), json!({"type": "object", "additionalProperties": false, "properties": {"name": name(200), "plan": plan}}));
     s.insert("Page".into(), json!({"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}, "next_cursor": {"type": ["string", "null"]}}}));
     s.insert("User".into(), json!({"type": "object", "properties": {
         "id": {"type": "string", "format": "uuid"}, "email": {"type": "string"}, "name": {"type": "string"},
         "kind": {"type": "string", "enum": ["staff", "customer", "supplier"]}, "status": {"type": "string", "enum": ["active", "disabled"]},
         "roles": {"type": "array", "items": {"type": "string"}}, "teams": {"type": "array", "items": {"type": "string", "format": "uuid"}}}}));
-    s.insert("UserInput".into(), json!({"type": "object", "additionalProperties": false, "properties": {
-        "email": {"type": "string"}, "name": {"type": "string"}, "password": {"type": "string", "minLength": 12},
-        "kind": {"type": "string"}, "status": {"type": "string"}, "roles": {"type": "array", "items": {"type": "string"}},
-        "teams": {"type": "array", "items": {"type": "string", "format": "uuid"}}}}));
+    let password = json!({"type": "string", "minLength": 12, "maxLength": 1024,
+        "description": "not a common password, not one character repeated"});
+    let roles = json!({"type": "array", "items": {"type": "string"}, "description": "names of existing roles"});
+    let teams = json!({"type": "array", "items": {"type": "string", "format": "uuid"}, "description": "ids of existing teams"});
+    s.insert("UserInput".into(), json!({"type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {
+        "email": {"type": "string", "format": "email"}, "name": name(200), "password": password,
+        "kind": {"type": "string", "enum": ["staff", "customer", "supplier"]}, "roles": roles, "teams": teams}}));
+    s.insert("UserPatch".into(), json!({"type": "object", "additionalProperties": false, "properties": {
+        "name": name(200), "password": password, "status": {"type": "string", "enum": ["active", "disabled"]},
+        "roles": roles, "teams": teams}}));
+    s.insert("TeamInput".into(), json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": name(200)}}));
+    s.insert("ApiKeyInput".into(), json!({"type": "object", "required": ["name", "role"], "additionalProperties": false, "properties": {
+        "name": name(200), "role": {"type": "string", "description": "an existing role the caller holds at least"}}}));
+    s.insert(
+        "CodeInput".into(),
+        json!({"type": "object", "additionalProperties": false, "properties": {
+        "code": {"type": "string"}, "recovery_code": {"type": "string"}}}),
+    );
+    let grants = json!({"type": "array", "items": {"type": "object", "required": ["permission"], "additionalProperties": false, "properties": {
+        "permission": {"type": "string", "enum": CATALOGUE.iter().map(|p| p.name).collect::<Vec<_>>()},
+        "scope": {"type": "string", "enum": ["own", "team", "all"]},
+        "hidden_fields": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 64}}}}});
+    s.insert("RoleInput".into(), json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {
+        "name": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,39}$"}, "parent": {"type": "string", "description": "an existing role"},
+        "description": {"type": "string"}, "grants": grants}}));
+    s.insert("RolePatch".into(), json!({"type": "object", "additionalProperties": false, "properties": {
+        "parent": {"type": "string", "description": "an existing role that does not inherit from this one"},
+        "description": {"type": "string"}, "grants": grants}}));
     s.insert("Role".into(), json!({"type": "object", "properties": {
         "name": {"type": "string"}, "parent": {"type": ["string", "null"]}, "description": {"type": "string"}, "builtin": {"type": "boolean"},
         "grants": {"type": "array", "items": {"type": "object", "properties": {
@@ -182,14 +265,27 @@ fn common_schemas() -> Map<String, Value> {
         "id": {"type": "string"}, "kind": {"type": "string"}, "key": {"type": "string"}, "label": {"type": "string"},
         "type": {"type": "string", "enum": crate::records::fields::TYPES}, "options": {"type": "object"},
         "required": {"type": "boolean"}, "retired": {"type": "boolean"}}}));
-    s.insert("TicketWorkflow".into(), json!({"type": "object", "required": ["initial", "statuses", "transitions"], "properties": {
-        "initial": {"type": "string"}, "statuses": {"type": "array", "items": {"type": "string"}},
+    let label = name(100);
+    let key = json!({"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"});
+    s.insert("CustomFieldInput".into(), json!({"type": "object", "required": ["kind", "key", "type"], "additionalProperties": false, "properties": {
+        "kind": {"type": "string", "enum": KINDS.iter().filter(|k| k.custom).map(|k| k.kind).collect::<Vec<_>>()},
+        "key": key, "label": label, "type": {"type": "string", "enum": crate::records::fields::TYPES},
+        "options": {"type": "object", "description": "choices for select types; min/max for numbers"},
+        "required": {"type": "boolean"}}}));
+    s.insert("CustomFieldPatch".into(), json!({"type": "object", "additionalProperties": false,
+        "description": "kind, key and type cannot change", "properties": {
+        "label": label, "options": {"type": "object"}, "required": {"type": "boolean"}, "retired": {"type": "boolean"}}}));
+    s.insert("TicketWorkflow".into(), json!({"type": "object", "required": ["initial", "statuses", "transitions"], "additionalProperties": false, "properties": {
+        "initial": {"type": "string", "description": "one of the statuses"},
+        "statuses": {"type": "array", "minItems": 1, "maxItems": 30, "uniqueItems": true, "items": {"type": "string", "pattern": "^[a-z0-9_-]{1,50}$"}},
         "transitions": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}));
     s.insert("SecuritySettings".into(), json!({"type": "object", "properties": {"mfa_required_roles": {"type": "array", "items": {"type": "string"}}}}));
     s.insert("Comment".into(), json!({"type": "object", "properties": {
         "id": {"type": "string"}, "body": {"type": "string"}, "internal": {"type": "boolean"}, "author_id": {"type": "string"}}}));
+    let mut body = text(20_000, LONG_REQUIRED);
+    body["minLength"] = json!(1);
     s.insert("CommentInput".into(), json!({"type": "object", "required": ["body"], "additionalProperties": false, "properties": {
-        "body": {"type": "string"}, "internal": {"type": "boolean"}}}));
+        "body": body, "internal": {"type": "boolean"}}}));
     s.insert("EventPage".into(), json!({"type": "object", "properties": {
         "items": {"type": "array", "items": {"type": "object", "properties": {
             "seq": {"type": "integer"}, "type": {"type": "string"}, "kind": {"type": "string"}, "record_id": {"type": "string"},
@@ -198,23 +294,25 @@ fn common_schemas() -> Map<String, Value> {
     s.insert("Me".into(), json!({"type": "object", "properties": {
         "user": {"type": "object"}, "tenant": {"type": "object"}, "roles": {"type": "array", "items": {"type": "string"}},
         "permissions": {"type": "array", "items": {"type": "object"}}, "mfa_enrollment_required": {"type": "boolean"}}}));
-    s.insert("EventSettings".into(), json!({"type": "object", "required": ["retention_days"], "properties": {"retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}}}));
-    s.insert("CsvBody".into(), json!({"type": "string", "description": "text/csv: a header row of field keys and custom.<key> columns"}));
+    s.insert("EventSettings".into(), json!({"type": "object", "required": ["retention_days"], "additionalProperties": false, "properties": {"retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}}}));
+    s.insert("CsvBody".into(), json!({"type": "string", "description": "a header row of field keys and custom.<key> columns"}));
     s.insert("ImportReport".into(), json!({"type": "object", "properties": {
         "imported": {"type": "integer"}, "skipped": {"type": "integer"}, "error_count": {"type": "integer"},
         "errors": {"type": "array", "items": {"type": "object", "properties": {"line": {"type": "integer"}, "field": {"type": "string"}, "message": {"type": "string"}}}}}}));
     s.insert("Object".into(), json!({"type": "object"}));
+    // null: the app's default colour.
+    let colour = json!({"type": ["string", "null"], "pattern": "^#[0-9a-fA-F]{6}$"});
     let colors = json!({"type": "object", "additionalProperties": false, "properties": {
-        "primary": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "accent": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
-        "background": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}, "text": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}}});
+        "primary": colour, "accent": colour, "background": colour, "text": colour}});
     let features = json!({"type": "object", "additionalProperties": {"type": "boolean"},
         "description": "crm, sales, support, dashboards: true when on"});
     s.insert("Branding".into(), json!({"type": "object", "properties": {
         "slug": {"type": "string"}, "name": {"type": "string"}, "logo_url": {"type": ["string", "null"]},
         "colors": colors, "locale": {"type": "string", "enum": ["en", "de"]}, "features": features}}));
     s.insert("BrandingSettings".into(), json!({"type": "object", "additionalProperties": false, "properties": {
-        "display_name": {"type": "string", "minLength": 1, "maxLength": 100},
-        "logo_url": {"type": "string", "description": "https URL or data:image/…;base64 URL (≤ 100 KiB)"},
+        "display_name": {"type": ["string", "null"], "minLength": 1, "maxLength": 100, "description": "null: the tenant's name"},
+        "logo_url": {"type": ["string", "null"], "pattern": "^(https://[A-Za-z0-9.-]+\\.[A-Za-z]{2,}(/[^\\s]*)?|data:image/(png|svg\\+xml|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2})$",
+                     "description": "https URL or data:image/…;base64 URL (≤ 100 KiB); null: none"},
         "colors": colors, "locale": {"type": "string", "enum": ["en", "de"]}}}));
     s.insert(
         "Features".into(),
@@ -228,16 +326,28 @@ fn common_schemas() -> Map<String, Value> {
         "user_id": {"type": "string", "format": "uuid"}, "status": {"type": "string", "enum": ["online", "away", "offline"]},
         "connected": {"type": "boolean"}, "availability": {"type": "string", "enum": ["online", "away", "offline"]},
         "capacity": {"type": "integer"}, "skills": {"type": "array", "items": {"type": "string"}}}}));
-    s.insert("AgentInput".into(), json!({"type": "object", "additionalProperties": false, "properties": {
+    let mut skill = text(50, LINE_REQUIRED);
+    skill["minLength"] = json!(1);
+    s.insert(
+        "AgentInput".into(),
+        json!({"type": "object", "additionalProperties": false, "properties": {
         "status": {"type": "string", "enum": ["online", "away", "offline"]},
         "capacity": {"type": "integer", "minimum": 0, "maximum": 1000},
-        "skills": {"type": "array", "maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": 50}}}}));
+        "skills": {"type": "array", "maxItems": 50, "uniqueItems": true, "items": skill}}}),
+    );
+    s.insert(
+        "MyAgentInput".into(),
+        json!({"type": "object", "additionalProperties": false,
+        "description": "capacity and skills are set by an admin", "properties": {
+        "status": {"type": "string", "enum": ["online", "away", "offline"]}}}),
+    );
     s.insert("SupportSettings".into(), json!({"type": "object", "additionalProperties": false, "properties": {
         "portal_queue_id": {"type": ["string", "null"], "format": "uuid", "description": "the queue tickets opened in the portals join"}
     }}));
     s.insert("BusinessCalendar".into(), json!({"type": "object", "required": ["time_zone", "hours"], "additionalProperties": false, "properties": {
         "time_zone": {"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"},
         "hours": {"type": "object", "description": "mon…sun → [[\"HH:MM\", \"HH:MM\"], …]",
+                  "propertyNames": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
                   "additionalProperties": {"type": "array", "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}}}},
         "holidays": {"type": "array", "items": {"type": "string", "format": "date"}}}}));
     s
@@ -264,7 +374,7 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
             ("get", 3, Some(&"comments")) => (None, s("Page"), 200),
             ("post", 3, Some(&"comments")) => (s("CommentInput"), s("Comment"), 201),
             ("get", _, _) => (None, Some(name), 200),
-            ("patch", _, _) => (Some(format!("{name}Input")), Some(name), 200),
+            ("patch", _, _) => (Some(format!("{name}Patch")), Some(name), 200),
             _ => (None, None, 204),
         };
     }
@@ -273,7 +383,7 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         (_, "/auth/refresh") => (s("RefreshRequest"), s("TokenPair"), 200),
         (_, "/auth/logout") | (_, "/me/mfa/disable") => (
             if tail.ends_with("disable") {
-                s("Object")
+                s("CodeInput")
             } else {
                 None
             },
@@ -283,7 +393,7 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         ("get", "/me") => (None, s("Me"), 200),
         (_, "/realtime/ticket") => (None, s("Object"), 200),
         (_, "/me/mfa/enroll") => (None, s("Object"), 200),
-        (_, "/me/mfa/confirm") => (s("Object"), s("Object"), 200),
+        (_, "/me/mfa/confirm") => (s("CodeInput"), s("Object"), 200),
         ("get", "/users")
         | ("get", "/teams")
         | ("get", "/roles")
@@ -293,23 +403,27 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         ("post", "/users") => (s("UserInput"), s("User"), 201),
         ("get", "/users/{id}") | ("patch", "/users/{id}") => (
             if method == "patch" {
-                s("UserInput")
+                s("UserPatch")
             } else {
                 None
             },
             s("User"),
             200,
         ),
-        ("post", "/teams") => (s("Object"), s("Object"), 201),
-        ("post", "/roles") => (s("Role"), s("Role"), 201),
+        ("post", "/teams") => (s("TeamInput"), s("Object"), 201),
+        ("post", "/roles") => (s("RoleInput"), s("Role"), 201),
         ("get", "/roles/{name}") | ("patch", "/roles/{name}") => (
-            if method == "patch" { s("Role") } else { None },
+            if method == "patch" {
+                s("RolePatch")
+            } else {
+                None
+            },
             s("Role"),
             200,
         ),
-        ("post", "/api-keys") => (s("Object"), s("ApiKey"), 201),
-        ("post", "/custom-fields") => (s("CustomField"), s("CustomField"), 201),
-        ("patch", "/custom-fields/{id}") => (s("CustomField"), s("CustomField"), 200),
+        ("post", "/api-keys") => (s("ApiKeyInput"), s("ApiKey"), 201),
+        ("post", "/custom-fields") => (s("CustomFieldInput"), s("CustomField"), 201),
+        ("patch", "/custom-fields/{id}") => (s("CustomFieldPatch"), s("CustomField"), 200),
         ("get", "/settings/security") | ("put", "/settings/security") => (
             if method == "put" {
                 s("SecuritySettings")
@@ -344,7 +458,8 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         ("get", "/settings/features") => (None, s("Features"), 200),
         ("put", "/settings/features") => (s("Features"), s("Features"), 200),
         ("get", "/agents") => (None, s("Page"), 200),
-        ("patch", "/agents/{id}") | ("put", "/me/agent") => (s("AgentInput"), s("Agent"), 200),
+        ("patch", "/agents/{id}") => (s("AgentInput"), s("Agent"), 200),
+        ("put", "/me/agent") => (s("MyAgentInput"), s("Agent"), 200),
         ("get", "/me/agent") => (None, s("Agent"), 200),
         ("get", "/settings/business-calendar") => (None, s("BusinessCalendar"), 200),
         ("put", "/settings/business-calendar") => {
@@ -363,7 +478,8 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         ("get", "/healthz") | ("get", "/readyz") | ("get", "/api/openapi.json") => {
             (None, s("Object"), 200)
         }
-        ("get", "/api/docs") => (None, None, 200),
+        // Text bodies: `operation` gives them their media types.
+        ("get", "/api/docs") | ("get", "/metrics") => (None, None, 200),
         _ => (None, None, 204),
     }
 }
@@ -384,38 +500,78 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
         );
     }
     let tail = path.trim_start_matches("/t/{tenant}/api/v1");
-    if method == "get" && tail.split('/').count() == 2 && by_path(&tail[1..]).is_some() {
-        for (n, d) in [
-            ("limit", "1-200, default 50"),
-            ("cursor", "next_cursor of the previous page"),
-            ("sort", "field or -field"),
-            ("q", "full-text search (word prefixes)"),
+    let list_of = (method == "get" && tail.split('/').count() == 2)
+        .then(|| by_path(&tail[1..]))
+        .flatten();
+    if let Some(kind) = list_of {
+        let mut sorts = vec!["id", "created_at", "updated_at"];
+        sorts.extend(kind.fields.iter().filter(|f| f.sortable).map(|f| f.key));
+        let sorts: Vec<String> = sorts
+            .iter()
+            .flat_map(|k| [(*k).to_owned(), format!("-{k}")])
+            .collect();
+        for (n, d, schema) in [
+            (
+                "limit",
+                "default 50",
+                json!({"type": "integer", "minimum": 1, "maximum": 200}),
+            ),
+            (
+                "cursor",
+                "next_cursor of the previous page",
+                json!({"type": "string"}),
+            ),
+            (
+                "sort",
+                "a field, or -field for descending; not a field hidden from the caller",
+                json!({"type": "string", "enum": sorts}),
+            ),
+            (
+                "q",
+                "full-text search (word prefixes; the first 200 characters)",
+                json!({"type": "string"}),
+            ),
+            (
+                "format",
+                "csv for a CSV export",
+                json!({"type": "string", "enum": ["json", "csv"]}),
+            ),
         ] {
-            params.push(json!({"name": n, "in": "query", "required": false, "description": d, "schema": {"type": "string"}}));
+            params.push(json!({"name": n, "in": "query", "required": false, "description": d, "schema": schema}));
         }
     }
-    if tail == "/audit/auth-events" || path == "/api/v1/tenants" && method == "get" {
-        params.push(
-            json!({"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 200}}),
-        );
+    if tail == "/audit/auth-events" {
+        params.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}));
+        params.push(json!({"name": "cursor", "in": "query", "schema": {"type": "integer"}}));
+    }
+    if path == "/api/v1/tenants" && method == "get" {
+        params.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}));
         params.push(json!({"name": "cursor", "in": "query", "schema": {"type": "string"}}));
     }
     if tail == "/custom-fields" && method == "get" {
         params.push(json!({"name": "kind", "in": "query", "schema": {"type": "string"}}));
     }
     if tail == "/events" {
-        params.push(json!({"name": "since", "in": "query", "schema": {"type": "integer"}}));
         params.push(
-            json!({"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}),
+            json!({"name": "since", "in": "query", "schema": {"type": "integer", "minimum": 0}}),
         );
+        params.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}));
     }
     let mut responses = Map::new();
-    let ok = match &res {
-        Some(name) => {
+    let ok = match (&res, path) {
+        (Some(name), _) => {
             json!({"description": "success", "content": {"application/json": {"schema": r(name)}}})
         }
-        None => json!({"description": "success, no content"}),
+        (None, "/metrics") => json!({"description": "Prometheus text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}}}),
+        (None, "/api/docs") => json!({"description": "the document, browsable",
+            "content": {"text/html": {"schema": {"type": "string"}}}}),
+        (None, _) => json!({"description": "success, no content"}),
     };
+    let mut ok = ok;
+    if list_of.is_some() {
+        ok["content"]["text/csv"] = json!({"schema": {"type": "string"}});
+    }
     responses.insert(status.to_string(), ok);
     responses.insert("400".into(), problem("malformed request or JSON"));
     if !security.as_array().is_some_and(|a| a.is_empty()) {
@@ -433,7 +589,10 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
     let has_query = params.iter().any(|p| p["in"] == "query");
     if req.is_some() {
         responses.insert("413".into(), problem("body too large"));
-        responses.insert("415".into(), problem("body is not application/json"));
+        responses.insert(
+            "415".into(),
+            problem("body is not of the documented media type"),
+        );
     }
     if req.is_some() || has_query {
         responses.insert(
@@ -468,8 +627,12 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
         "security": security,
     });
     if let Some(name) = req {
-        op["requestBody"] =
-            json!({"required": true, "content": {"application/json": {"schema": r(&name)}}});
+        let media = if name == "CsvBody" {
+            "text/csv"
+        } else {
+            "application/json"
+        };
+        op["requestBody"] = json!({"required": true, "content": {media: {"schema": r(&name)}}});
     }
     op
 }

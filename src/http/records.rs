@@ -66,6 +66,7 @@ impl From<RecordError> for ApiError {
             RecordError::QuotaExceeded(m) => ApiError::new(Code::QuotaExceeded, m),
             RecordError::AlreadyClaimed(m) => ApiError::new(Code::AlreadyClaimed, m),
             RecordError::NoOffer(m) => ApiError::new(Code::NoOffer, m),
+            RecordError::Conflict(m) => ApiError::new(Code::Conflict, m),
             RecordError::Unexpected(m) => ApiError::internal(m),
         }
     }

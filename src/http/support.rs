@@ -107,8 +107,11 @@ pub async fn decline_offer(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentInput {
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     status: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present_integer")]
     capacity: Option<i64>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     skills: Option<Vec<String>>,
 }
 
@@ -127,13 +130,13 @@ impl AgentInput {
             let distinct: BTreeSet<&String> = sk.iter().collect();
             if sk.len() > 50
                 || distinct.len() != sk.len()
-                || sk
-                    .iter()
-                    .any(|s| s.trim().is_empty() || s.chars().count() > 50)
+                || sk.iter().any(|s| {
+                    s.trim().is_empty() || s.chars().count() > 50 || s.chars().any(char::is_control)
+                })
             {
                 v.push(FieldError::new(
                     "skills",
-                    "at most 50 distinct, non-empty skills of up to 50 characters",
+                    "at most 50 distinct, non-empty skills of up to 50 characters, without control characters",
                 ));
             }
         }

@@ -115,9 +115,13 @@ pub struct UserView {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserInput {
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub email: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub password: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub kind: Option<String>,
     #[serde(default)]
     pub roles: Vec<String>,
@@ -128,10 +132,15 @@ pub struct NewUserInput {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub status: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub roles: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub teams: Option<Vec<Uuid>>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub password: Option<String>,
 }
 
@@ -485,9 +494,13 @@ pub struct RoleView {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleInput {
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub parent: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub grants: Option<Vec<GrantInput>>,
 }
 
@@ -495,6 +508,7 @@ pub struct RoleInput {
 #[serde(deny_unknown_fields)]
 pub struct GrantInput {
     pub permission: String,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub scope: Option<String>,
     #[serde(default)]
     pub hidden_fields: Vec<String>,

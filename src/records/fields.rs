@@ -33,14 +33,28 @@ pub const TYPES: [&str; 12] = [
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldInput {
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub kind: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub key: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub label: Option<String>,
-    #[serde(rename = "type")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::domain::present::present"
+    )]
     pub field_type: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub options: Option<Value>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub required: Option<bool>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub retired: Option<bool>,
+}
+
+fn valid_label(l: &str) -> bool {
+    !l.trim().is_empty() && l.chars().count() <= 100 && !l.chars().any(char::is_control)
 }
 
 fn valid_key(k: &str) -> bool {
@@ -125,8 +139,11 @@ pub async fn create(
         ));
     }
     let label = input.label.clone().unwrap_or_else(|| key.clone());
-    if label.trim().is_empty() || label.chars().count() > 100 {
-        v.push(FieldError::new("label", "must be 1-100 characters"));
+    if !valid_label(&label) {
+        v.push(FieldError::new(
+            "label",
+            "must be 1-100 characters without control characters",
+        ));
     }
     let field_type = input.field_type.clone().unwrap_or_default();
     if !TYPES.contains(&field_type.as_str()) {
@@ -212,12 +229,18 @@ pub async fn update(
         ));
     }
     if let Some(l) = &input.label {
-        if l.trim().is_empty() || l.chars().count() > 100 {
-            v.push(FieldError::new("label", "must be 1-100 characters"));
+        if !valid_label(l) {
+            v.push(FieldError::new(
+                "label",
+                "must be 1-100 characters without control characters",
+            ));
         }
         row.label = l.clone();
     }
     if let Some(o) = &input.options {
+        if !o.is_object() {
+            v.push(FieldError::new("options", "must be an object"));
+        }
         check_options(&mut v, &row.field_type, o);
         row.options = Json(o.clone());
     }

@@ -14,6 +14,7 @@ pub const SETTING: &str = "events";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventSettings {
+    #[serde(deserialize_with = "crate::domain::present::integer")]
     pub retention_days: i64,
 }
 

@@ -119,6 +119,9 @@ pub struct FieldDef {
     /// Part of the full-text search document.
     pub searchable: bool,
     pub sortable: bool,
+    /// Optional on create (the server fills it in), but never cleared: a
+    /// `null` is refused (a ticket without a status escapes its workflow).
+    pub kept: bool,
 }
 
 fn f(key: &'static str, ty: FieldType) -> FieldDef {
@@ -128,6 +131,7 @@ fn f(key: &'static str, ty: FieldType) -> FieldDef {
         required: false,
         searchable: false,
         sortable: false,
+        kept: false,
     }
 }
 
@@ -142,6 +146,10 @@ impl FieldDef {
     }
     fn sort(mut self) -> Self {
         self.sortable = true;
+        self
+    }
+    fn kept(mut self) -> Self {
+        self.kept = true;
         self
     }
 }
@@ -311,8 +319,10 @@ pub static KINDS: LazyLock<Vec<KindDef>> = LazyLock::new(|| {
                 vec![
                     f("subject", text(300)).required().search().sort(),
                     f("description", FieldType::LongText { max: 20_000 }).search(),
-                    f("status", text(50)).sort(),
-                    f("priority", FieldType::Select(strings(&PRIORITIES))).sort(),
+                    f("status", text(50)).sort().kept(),
+                    f("priority", FieldType::Select(strings(&PRIORITIES)))
+                        .sort()
+                        .kept(),
                     f("queue_id", FieldType::Relation("queue")),
                     f("requester_id", FieldType::Relation("contact")),
                     f("assignee_id", FieldType::User),

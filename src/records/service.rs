@@ -44,6 +44,9 @@ pub enum RecordError {
     /// Accept or decline without a live offer to the caller.
     #[error("{0}")]
     NoOffer(String),
+    /// The record's state does not allow this (a claim on a closed ticket).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Unexpected(String),
 }
@@ -859,7 +862,7 @@ async fn add_comment_once(
         return Err(invalid("body", "is required"));
     }
     let internal = match obj.get("internal") {
-        None | Some(Value::Null) => false,
+        None => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(invalid("internal", "must be true or false")),
     };

@@ -13,7 +13,7 @@ use crate::domain::FieldError;
 use crate::domain::email::Email;
 
 /// ISO 4217 codes in circulation.
-const CURRENCIES: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL";
+pub const CURRENCIES: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL";
 
 /// A reference to check in the database (existence, same tenant).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +118,15 @@ pub fn value(
         FieldType::LongText { max } => text(field, v, *max, true)?,
         FieldType::Number { min, max } => json!(number(field, v, *min, *max)?),
         FieldType::Integer { min, max } => {
-            let n = v.as_i64().ok_or_else(|| err(field, "must be an integer"))?;
+            // `5.0` is an integer to JSON Schema (and to JavaScript).
+            let n = v
+                .as_i64()
+                .or_else(|| {
+                    v.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                        .map(|f| f as i64)
+                })
+                .ok_or_else(|| err(field, "must be an integer"))?;
             if n < *min || n > *max {
                 return Err(err(field, format!("must be between {min} and {max}")));
             }
@@ -360,6 +368,11 @@ fn sla_targets(field: &str, v: &Value) -> Result<Value, FieldError> {
             }
             let n = mins
                 .as_i64()
+                .or_else(|| {
+                    mins.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 1e9)
+                        .map(|f| f as i64)
+                })
                 .filter(|n| (1..=525_600).contains(n))
                 .ok_or_else(|| {
                     err(
@@ -450,6 +463,8 @@ pub fn record(
         if v.is_null() {
             if def.required {
                 errors.push(err(k, "is required"));
+            } else if def.kept {
+                errors.push(err(k, "cannot be cleared"));
             } else {
                 out.data.insert(k.clone(), Value::Null);
             }

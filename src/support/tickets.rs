@@ -312,9 +312,11 @@ pub async fn claim(db: &TenantDb, actor: &Principal, id: Uuid, via_offer: bool) 
             None => {}
         }
         if wf.is_done(data.get("status").and_then(Value::as_str).unwrap_or("")) {
-            return Err(RecordError::Validation(vec![
-                crate::domain::FieldError::new("status", "the ticket is finished; reopen it first"),
-            ]));
+            // The state forbids it, not the input: a conflict, like a claim
+            // that lost its race.
+            return Err(RecordError::Conflict(
+                "The ticket is finished; reopen it first.".into(),
+            ));
         }
         let offer = offer_of(data, now).map(|(u, _)| u);
         if via_offer && offer != Some(actor.user_id) {

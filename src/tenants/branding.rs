@@ -33,7 +33,7 @@ pub struct Branding {
     /// An https URL, or a `data:image/…;base64,` URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::present::object")]
     pub colors: Colors,
     #[serde(default = "default_locale")]
     pub locale: String,

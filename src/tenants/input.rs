@@ -15,25 +15,35 @@ use crate::domain::{FieldError, Validation};
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTenant {
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub slug: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub plan: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub shard: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present_object")]
     pub admin: Option<AdminInput>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdminInput {
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub email: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub password: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTenant {
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub plan: Option<String>,
 }
 

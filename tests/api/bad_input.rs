@@ -229,7 +229,93 @@ async fn unknown_tenants_are_404_everywhere(backend: Backend) {
     app.stop().await;
 }
 
+/// What schemathesis found the document and the server disagreeing on:
+/// arrays read as objects, `null` read as "absent", a ticket's status
+/// cleared past its workflow, `5.0` refused as an integer.
+async fn bodies_mean_what_the_document_says(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let put = |path: &'static str, body: serde_json::Value| {
+        let (app, tok) = (&app, tok.clone());
+        async move { app.api("PUT", "acme", path, Some(&tok), Some(body)).await }
+    };
+    put("/settings/events", json!([30]))
+        .await
+        .assert_problem(422, "validation_failed");
+    put("/settings/support", json!([]))
+        .await
+        .assert_problem(422, "validation_failed");
+    put("/settings/branding", json!({"colors": [null, null]}))
+        .await
+        .assert_problem(422, "validation_failed");
+    put("/me/agent", json!({"status": null}))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.admin("PATCH", "/api/v1/tenants/acme", Some(json!({"name": null})))
+        .await
+        .assert_problem(422, "validation_failed");
+    let me = app.api("GET", "acme", "/me", Some(&tok), None).await;
+    let uid = me.body["user"]["id"].as_str().unwrap().to_owned();
+    app.api(
+        "PATCH",
+        "acme",
+        &format!("/users/{uid}"),
+        Some(&tok),
+        Some(json!({"name": null})),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    // A ticket keeps a status and a priority; other fields clear with null.
+    let t = app
+        .api(
+            "POST",
+            "acme",
+            "/tickets",
+            Some(&tok),
+            Some(json!({"subject": "S", "description": "D"})),
+        )
+        .await;
+    let id = t.body["id"].as_str().unwrap().to_owned();
+    for field in ["status", "priority"] {
+        let r = app
+            .api(
+                "PATCH",
+                "acme",
+                &format!("/tickets/{id}"),
+                Some(&tok),
+                Some(json!({field: null})),
+            )
+            .await;
+        r.assert_problem(422, "validation_failed");
+        assert_eq!(r.error_fields(), [field]);
+    }
+    let r = app
+        .api(
+            "PATCH",
+            "acme",
+            &format!("/tickets/{id}"),
+            Some(&tok),
+            Some(json!({"description": null})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body["status"].is_string() && r.body.get("description").is_none_or(|d| d.is_null()));
+    // 5.0 is an integer.
+    let r = put("/settings/events", json!({"retention_days": 45.0})).await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["retention_days"].as_i64()),
+        (200, Some(45)),
+        "{}",
+        r.body
+    );
+    put("/settings/events", json!({"retention_days": 45.5}))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.stop().await;
+}
+
 both_backends!(
+    bodies_mean_what_the_document_says,
     invalid_slugs_are_422_naming_the_field,
     missing_and_invalid_fields_are_all_named,
     duplicate_slug_is_409_and_keeps_the_first,

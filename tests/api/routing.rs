@@ -543,9 +543,10 @@ async fn claims_and_offers_refuse_what_makes_no_sense(backend: Backend) {
     )
     .await;
     assert_eq!(r.status, 200);
+    // The request is fine; the ticket's state forbids it (as a lost race does).
     call("POST", format!("/tickets/{id}/claim"), owner.clone(), None)
         .await
-        .assert_problem(422, "validation_failed");
+        .assert_problem(409, "conflict");
     // Agent settings.
     let r = call(
         "PUT",
