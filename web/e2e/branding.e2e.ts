@@ -41,7 +41,9 @@ const cssVar = (name: string) => `getComputedStyle(document.documentElement).get
 
 it("shows a different tenant's branding on its login page", async () => {
   const second = inject('secondTenant');
-  const { context, page } = await newPage(browser);
+  // A browser in a language the app does not speak: each tenant's default
+  // language applies (an English or German browser would win over it).
+  const { context, page } = await newPage(browser, { locale: 'fr-FR' });
 
   await page.goto('/t/demo/login');
   await page.getByRole('heading', { name: 'Sign in to Demo GmbH' }).waitFor();
@@ -78,7 +80,7 @@ it('hides a feature the tenant switched off, and its pages', async (ctx) => {
   // Reported as skipped, not passed, on a server without the settings API.
   if (!settingsApi) ctx.skip();
   const second = inject('secondTenant');
-  const { context, page } = await newPage(browser);
+  const { context, page } = await newPage(browser, { locale: 'fr-FR' });
   await signIn(page, second.slug, second.email, '', 'de');
   const nav = page.getByRole('navigation', { name: 'Hauptnavigation' });
   await nav.getByRole('link', { name: 'Kontakte' }).waitFor();

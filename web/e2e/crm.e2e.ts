@@ -50,12 +50,12 @@ it('creates a contact, showing the server’s validation errors at their fields'
 
 it('searches and filters the list through the API, and exports exactly that as CSV', async () => {
   await page.goto('/t/demo/contacts');
-  await page.getByRole('searchbox', { name: 'Search' }).fill('Quellmann');
+  await page.getByRole('searchbox', { name: 'Search', exact: true }).fill('Quellmann');
   await page.waitForURL(/q=Quellmann/);
   await expect.poll(() => rows().count()).toBe(1);
   expect(await rows().first().textContent()).toContain('Greta Quellmann');
 
-  await page.getByRole('searchbox', { name: 'Search' }).fill('');
+  await page.getByRole('searchbox', { name: 'Search', exact: true }).fill('');
   await page.waitForURL((u) => !u.search.includes('q='));
   await page.getByRole('combobox', { name: 'Field' }).selectOption({ label: 'Company' });
   await page.getByRole('combobox', { name: 'Value' }).selectOption({ label: 'Hanse Handel KG' });

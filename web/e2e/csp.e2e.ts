@@ -64,6 +64,9 @@ it('is served with a Content-Security-Policy and breaks none of its rules', asyn
   await page.getByRole('button', { name: 'Sign in' }).click();
   const nav = page.getByRole('navigation', { name: 'Main' });
   await nav.waitFor();
+  // An administrator's home: the overview; then the board.
+  await page.getByTestId('overview').waitFor({ timeout: 15_000 });
+  await nav.getByRole('link', { name: 'Pipeline' }).click();
   await page.locator('[data-testid="board"][data-live="true"]').waitFor({ timeout: 15_000 });
   // Through the app's own links (no page load) ...
   await nav.getByRole('link', { name: 'Contacts' }).click();

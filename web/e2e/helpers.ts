@@ -17,11 +17,11 @@ export function launch(): Promise<Browser> {
   });
 }
 
-export async function newPage(browser: Browser, opts: { baseURL?: string; phone?: boolean } = {}) {
+export async function newPage(browser: Browser, opts: { baseURL?: string; phone?: boolean; locale?: string } = {}) {
   const context: BrowserContext = await browser.newContext({
     baseURL: opts.baseURL ?? appUrl(),
     viewport: opts.phone ? { width: 390, height: 844 } : { width: 1280, height: 860 },
-    locale: 'en-GB',
+    locale: opts.locale ?? 'en-GB',
     serviceWorkers: 'allow',
   });
   const page = await context.newPage();
@@ -40,7 +40,8 @@ export async function signIn(page: Page, tenant: string, email: string, next = '
   await page.getByLabel(l.email).fill(email);
   await page.getByLabel(l.password).fill(password());
   await page.getByRole('button', { name: l.submit }).click();
-  await page.getByRole('navigation', { name: l.nav }).waitFor();
+  // Attached, not visible: on a phone the navigation hides behind the menu button.
+  await page.locator(`nav[aria-label="${l.nav}"]`).waitFor({ state: 'attached' });
 }
 
 /** The live connection is up (subscriptions are being made). */

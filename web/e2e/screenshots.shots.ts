@@ -85,6 +85,28 @@ it('photographs every main view', async () => {
   const admin = await person(ADMIN, '/t/demo/pipeline');
   await admin.locator('[data-testid="board"][data-live="true"]').waitFor({ timeout: 15_000 });
   await shoot(admin, 'pipeline');
+  await visit(admin, '/t/demo/overview', '[data-testid="stat-contacts"]');
+  await admin.getByTestId('overview-queues').locator('tbody tr').first().waitFor();
+  await shoot(admin, 'overview');
+  // A deal with a task on it, so its card and its timeline have something to show.
+  const shown = (await api<{ items: { id: string; title: string; stage_id: string }[] }>('demo', ADMIN, 'GET', '/deals?limit=50')).items.find((d) => d.stage_id === 'offer') ?? deal;
+  await api('demo', ADMIN, 'POST', '/activities', {
+    type: 'task', subject: 'Send the revised offer', done: false, related_kind: 'deal', related_id: shown.id,
+    due_at: new Date(Date.now() + 2 * 24 * 3600_000).toISOString(),
+  });
+  await api('demo', ADMIN, 'POST', '/activities', {
+    type: 'call', subject: 'Budget confirmed by the CFO', related_kind: 'deal', related_id: shown.id,
+  });
+  await visit(admin, `/t/demo/deals/${shown.id}`, '[data-testid="deal-fields"]');
+  await admin.locator('[data-testid="timeline"] [data-entry="activity"]').first().waitFor();
+  await shoot(admin, 'deal');
+  await api('demo', ADMIN, 'POST', '/activities', {
+    type: 'task', subject: 'Call back Mrs Weber about the renewal', done: false, due_at: new Date(Date.now() - 3 * 3600_000).toISOString(),
+  });
+  await visit(admin, '/t/demo/tasks', '[data-task]');
+  await shoot(admin, 'tasks');
+  await visit(admin, `/t/demo/search?q=${encodeURIComponent('Müller')}`, '[data-testid="search"] [data-kind] a');
+  await shoot(admin, 'search');
   await visit(admin, '/t/demo/contacts', 'table tbody tr');
   await shoot(admin, 'contacts');
   await visit(admin, `/t/demo/contacts/${contacts.items[0]!.id}`, '.timeline__item');
@@ -94,7 +116,7 @@ it('photographs every main view', async () => {
   await visit(admin, '/t/demo/admin/users', '[data-testid="users"] tbody tr');
   await shoot(admin, 'admin-users');
   await visit(admin, '/t/demo/admin/roles', '.master-list__item');
-  await admin.getByRole('button', { name: /^agent/ }).click();
+  await admin.getByRole('button', { name: /^Agent/ }).click();
   await admin.locator('[data-testid="grants"] input:checked').first().waitFor();
   await shoot(admin, 'admin-roles');
   await visit(admin, '/t/demo/admin/branding', '[data-testid="features"]');
@@ -148,6 +170,8 @@ it('photographs every main view', async () => {
   await agent.locator('[data-testid="sla"][data-tone="breached"]').first().waitFor();
   await agent.locator('[data-testid="sla"][data-tone="warning"]').first().waitFor();
   await shoot(agent, 'console');
+  await visit(agent, `/t/demo/console?view=team&queue=${support.id}`, '[data-testid="ticket-views"] [data-ticket]');
+  await shoot(agent, 'console-views');
 
   // One ticket open, with a colleague looking at it too.
   const manager = await person(MANAGER, `/t/demo/console/${urgent.id}?queue=${support.id}`);

@@ -87,8 +87,8 @@ interface DeepLink {
 }
 
 const DEEP_LINKS: DeepLink[] = [
-  // What `mandant serve` prints; home is the first area this person may open.
-  { path: '/t/demo', email: ADMIN, lands: /^\/t\/demo\/pipeline\/[^/?]+$/, view: '[data-testid="board"]' },
+  // What `mandant serve` prints; home depends on the role: an admin's is the overview.
+  { path: '/t/demo', email: ADMIN, lands: /^\/t\/demo\/overview$/, view: '[data-testid="overview"]' },
   { path: '/t/demo/contacts', email: MANAGER, lands: /^\/t\/demo\/contacts$/, view: 'table tbody tr' },
   { path: '/t/demo/contacts?q=Weber', email: SALES, lands: /^\/t\/demo\/contacts\?q=Weber$/, view: 'table tbody tr' },
   { path: '/t/demo/pipeline', email: SALES, lands: /^\/t\/demo\/pipeline\/[^/?]+$/, view: '[data-testid="board"]' },
@@ -137,9 +137,9 @@ it('at `/` for a new person, asks for the workspace, then shows its sign-in form
   expect(documents).toEqual(['/', '/t/demo/']);
 
   await signInHere(page, AGENT);
-  // Home: the agent's first area (agents see no deals, so not the pipeline).
-  await page.waitForURL((u) => u.pathname === '/t/demo/contacts', { timeout: SOON });
-  await page.locator('table tbody tr').first().waitFor({ timeout: 15_000 });
+  // Home: an agent's is the console (issue 15: a home per role).
+  await page.waitForURL((u) => u.pathname === '/t/demo/console', { timeout: SOON });
+  await page.locator('[data-testid="queue"]').waitFor({ timeout: 15_000 });
   expect(errors).toEqual([]);
 });
 

@@ -54,6 +54,31 @@ export interface Deal extends RecordBase {
   expected_close?: string;
   company_id?: string | null;
   contact_ids?: string[];
+  /** Absent when the caller's role hides it. */
+  stage_history?: StageChange[];
+}
+
+export interface StageChange {
+  at: string;
+  by?: string | null;
+  from: string | null;
+  to: string | null;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  kind: string;
+  roles: string[];
+  teams: string[];
+  status: string;
+  created_at: string;
+}
+
+export interface Team {
+  id: string;
+  name: string;
 }
 
 export interface Activity extends RecordBase {

@@ -5,6 +5,7 @@ import type { Branding } from '../branding/branding';
 import { useI18n } from '../i18n';
 import { BrandMark } from '../views/BrandMark';
 import { LanguageSwitch } from '../views/LanguageSwitch';
+import { SearchBox } from '../views/home/Search';
 import { visibleAreas } from './areas';
 import { ConnectionBadge } from './ConnectionBadge';
 import { Link, useLocation } from './router';
@@ -66,6 +67,7 @@ export function Shell({ tenant, branding, children }: { tenant: string; branding
               );
             })}
           </ul>
+          <SearchBox tenant={tenant} />
         </nav>
         <div className="topbar__tools">
           <ConnectionBadge />

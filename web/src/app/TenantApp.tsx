@@ -1,9 +1,11 @@
 // One tenant's app: services made once per page, the session, branding,
 // language, and the routes (signed out: login; MFA enrolment when the
 // tenant requires it; otherwise the shell with the areas).
-import { useEffect, useMemo, type ReactNode } from 'react';
-import { useBranding } from '../branding/useBranding';
-import { I18nProvider } from '../i18n';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useWorkspace, type useBranding } from '../branding/useBranding';
+import { I18nProvider, useI18n, type Key } from '../i18n';
+import { Alert } from '../ui/Alert';
+import { RECENT_KEY, recentTenants } from '../views/TenantPicker';
 import { Login } from '../views/Login';
 import { MfaEnroll } from '../views/MfaEnroll';
 import { NotFound } from '../views/NotFound';
@@ -19,6 +21,11 @@ import { RecordForm } from '../views/crm/RecordForm';
 import { RecordList } from '../views/crm/RecordList';
 import { KINDS } from '../views/crm/kinds';
 import { PipelineBoard } from '../views/pipeline/PipelineBoard';
+import { DealPage } from '../views/deal/DealPage';
+import { MyTasks } from '../views/tasks/MyTasks';
+import { homePath } from '../views/home/home';
+import { Overview } from '../views/home/Overview';
+import { Search } from '../views/home/Search';
 import { AREAS, featureOn, visibleAreas } from './areas';
 import { match, navigate, useLocation } from './router';
 import { createServices } from './services';
@@ -27,14 +34,71 @@ import { Shell } from './Shell';
 
 export function TenantApp({ tenant }: { tenant: string }) {
   const services = useMemo(() => createServices(tenant), [tenant]);
-  const branding = useBranding(tenant);
-  useEffect(() => rememberTenant(tenant), [tenant]);
+  const { branding, missing } = useWorkspace(tenant);
+  const switchedOff = useSwitchedOff(branding?.features);
+  useEffect(() => {
+    if (missing) forgetTenant(tenant);
+    else rememberTenant(tenant);
+  }, [tenant, missing]);
+  if (missing) {
+    return (
+      <I18nProvider>
+        <WorkspaceNotFound slug={tenant} />
+      </I18nProvider>
+    );
+  }
   return (
     <I18nProvider tenantLocale={branding?.locale}>
       <SessionProvider services={services}>
-        <Routes tenant={tenant} branding={branding} />
+        <Routes tenant={tenant} branding={branding} switchedOff={switchedOff} />
       </SessionProvider>
     </I18nProvider>
+  );
+}
+
+function forgetTenant(slug: string) {
+  try {
+    localStorage.setItem(RECENT_KEY, JSON.stringify(recentTenants().filter((s) => s !== slug)));
+  } catch {
+    // Only a convenience.
+  }
+}
+
+/** The features switched off while this page was open (not those off from the start). */
+function useSwitchedOff(features: Record<string, boolean> | undefined): { list: string[]; dismiss(): void } {
+  const last = useRef<Record<string, boolean> | undefined>(undefined);
+  const [list, setList] = useState<string[]>([]);
+  useEffect(() => {
+    const before = last.current;
+    last.current = features;
+    if (!before || !features) return;
+    const off = Object.keys(before).filter((f) => before[f] !== false && features[f] === false);
+    const on = Object.keys(features).filter((f) => features[f] !== false);
+    setList((l) => {
+      const next = [...l.filter((f) => !on.includes(f)), ...off.filter((f) => !l.includes(f))];
+      return next.length === l.length && next.every((f, i) => f === l[i]) ? l : next;
+    });
+  }, [features]);
+  return { list, dismiss: () => setList([]) };
+}
+
+export function featureNames(t: (k: Key) => string, list: string[]): string {
+  return list.map((f) => t(`feature.${f}` as Key)).join(', ');
+}
+
+/** `/t/{slug}` for a workspace the server does not know (its branding answered 404). */
+function WorkspaceNotFound({ slug }: { slug: string }) {
+  const { t } = useI18n();
+  return (
+    <div className="auth-page">
+      <main className="auth-card" id="main" data-testid="workspace-not-found">
+        <h1>{t('app.noWorkspace')}</h1>
+        <p>{t('app.noWorkspaceBody', { slug })}</p>
+        <a className="btn btn--primary" href="/?choose">
+          {t('app.chooseWorkspace')}
+        </a>
+      </main>
+    </div>
   );
 }
 
@@ -45,7 +109,7 @@ function Redirect({ to }: { to: string }) {
   return null;
 }
 
-function Routes({ tenant, branding }: { tenant: string; branding: ReturnType<typeof useBranding> }) {
+function Routes({ tenant, branding, switchedOff }: { tenant: string; branding: ReturnType<typeof useBranding>; switchedOff: { list: string[]; dismiss(): void } }) {
   const { pathname, search } = useLocation();
   const { signedIn, me, can, online } = useSession();
   const base = `/t/${tenant}`;
@@ -79,12 +143,23 @@ function Routes({ tenant, branding }: { tenant: string; branding: ReturnType<typ
   // A switched-off feature's pages do not exist, like its endpoints.
   const area = AREAS.find((a) => rest === `/${a.path}` || rest.startsWith(`/${a.path}/`));
   if (area && !featureOn(branding?.features, area.feature)) {
-    view = <NotFound />;
+    // Switched off while open: say so; otherwise it simply does not exist.
+    view = area.feature && switchedOff.list.includes(area.feature) ? <FeatureOff features={[area.feature]} /> : <NotFound />;
   } else if (rest === '/') {
     // Wait for /me: before it, every area looks allowed, and the first one
     // may be one this person cannot open.
-    const first = areas[0];
-    view = !me && online ? <p aria-busy="true">…</p> : first ? <Redirect to={`${base}/${first.path}`} /> : <NotFound />;
+    // Each role has its home: admins the overview, agents the console,
+    // sales people the board (views/home/home.ts).
+    const home = me ? homePath(me, areas) : areas[0]?.path;
+    view = !me && online ? <p aria-busy="true">…</p> : home ? <Redirect to={`${base}/${home}`} /> : <NotFound />;
+  } else if ((p = m('/deals/:id'))) {
+    view = featureOn(branding?.features, 'sales') && can('deals:read') ? (
+      <DealPage key={p.id} tenant={tenant} id={p.id!} />
+    ) : switchedOff.list.includes('sales') ? (
+      <FeatureOff features={['sales']} />
+    ) : (
+      <NotFound />
+    );
   } else if (m('/pipeline')) view = <PipelineBoard tenant={tenant} />;
   else if ((p = m('/pipeline/:id'))) view = <PipelineBoard tenant={tenant} pipelineId={p.id} />;
   else if ((p = m('/:kind')) && isKind(p.kind)) view = <RecordList key={p.kind} meta={KINDS[p.kind]} tenant={tenant} />;
@@ -92,7 +167,11 @@ function Routes({ tenant, branding }: { tenant: string; branding: ReturnType<typ
   else if ((p = m('/:kind/import')) && isKind(p.kind)) view = <CsvImport meta={KINDS[p.kind]} tenant={tenant} />;
   else if ((p = m('/:kind/:id')) && isKind(p.kind)) view = <RecordDetail key={p.id} meta={KINDS[p.kind]} tenant={tenant} id={p.id!} />;
   else if ((p = m('/:kind/:id/edit')) && isKind(p.kind)) view = <RecordForm key={`${p.id}-edit`} meta={KINDS[p.kind]} tenant={tenant} id={p.id} />;
-  else if (area && !areas.includes(area)) view = <NotFound />;
+  // A board this person may not see still explains itself (Dashboards does).
+  else if (area && !areas.includes(area) && !(area.path === 'dashboards' && can('dashboards:read'))) view = <NotFound />;
+  else if (m('/search')) view = <Search tenant={tenant} features={branding?.features} />;
+  else if (m('/overview')) view = <Overview tenant={tenant} features={branding?.features} />;
+  else if (m('/tasks')) view = <MyTasks tenant={tenant} />;
   else if (m('/console')) view = <AgentConsole tenant={tenant} />;
   else if ((p = m('/console/:id'))) view = <AgentConsole tenant={tenant} ticketId={p.id} />;
   else if (m('/dashboards')) view = <Dashboards tenant={tenant} features={branding?.features} />;
@@ -103,6 +182,7 @@ function Routes({ tenant, branding }: { tenant: string; branding: ReturnType<typ
 
   return (
     <Shell tenant={tenant} branding={branding}>
+      {switchedOff.list.length ? <FeatureNotice list={switchedOff.list} onDismiss={switchedOff.dismiss} /> : null}
       {view}
     </Shell>
   );
@@ -110,4 +190,24 @@ function Routes({ tenant, branding }: { tenant: string; branding: ReturnType<typ
 
 function isKind(k: string | undefined): k is keyof typeof KINDS {
   return k === 'contacts' || k === 'companies';
+}
+
+function FeatureNotice({ list, onDismiss }: { list: string[]; onDismiss(): void }) {
+  const { t } = useI18n();
+  return (
+    <div data-testid="feature-notice">
+      <Alert tone="warning" actions={<button type="button" className="btn btn--small" onClick={onDismiss}>{t('app.dismiss')}</button>}>
+        {t('app.featureOff', { features: featureNames(t, list) })}
+      </Alert>
+    </div>
+  );
+}
+
+function FeatureOff({ features }: { features: string[] }) {
+  const { t } = useI18n();
+  return (
+    <section data-testid="feature-off">
+      <h1 tabIndex={-1}>{t('app.featureOffPage', { features: featureNames(t, features) })}</h1>
+    </section>
+  );
 }

@@ -20,7 +20,9 @@ const paths = (m: Me | null, features?: Record<string, boolean>) => {
 describe('navigation areas', () => {
   it('shows what the person may read', () => {
     expect(paths(me(['contacts:read', 'companies:read', 'deals:read']))).toEqual(['pipeline', 'contacts', 'companies']);
-    expect(paths(me(['tickets:read', 'admin:users']))).toEqual(['console', 'admin']);
+    // An administrator also has the overview, their home.
+    expect(paths(me(['tickets:read', 'admin:users']))).toEqual(['overview', 'console', 'admin']);
+    expect(paths(me(['activities:read', 'deals:read']))).toEqual(['pipeline', 'tasks']);
     // A manager runs queues and SLA policies without being an administrator.
     expect(paths(me(['tickets:read', 'queues:write']))).toEqual(['console', 'admin']);
     expect(paths(me(['tickets:read', 'dashboards:read']))).toEqual(['console', 'dashboards']);

@@ -4,23 +4,27 @@
 import type { Key } from '../i18n';
 import type { Me } from '../api/types';
 import { SECTIONS } from '../views/admin/sections';
+import { visibleBoards } from '../views/dashboards/access';
 
 const ADMIN_PERMISSIONS = SECTIONS.map((s) => s.permission);
 
 export interface Area {
   path: string;
   label: Key;
-  permission: string | ((me: Me) => boolean);
+  permission: string | ((me: Me, features?: Record<string, boolean>) => boolean);
   /** The tenant feature it belongs to (src/domain/features.rs), if any. */
   feature: string | null;
 }
 
 export const AREAS: Area[] = [
+  { path: 'overview', label: 'nav.overview', permission: 'admin:users', feature: null },
   { path: 'pipeline', label: 'nav.pipeline', permission: 'deals:read', feature: 'sales' },
+  { path: 'tasks', label: 'nav.tasks', permission: 'activities:read', feature: 'crm' },
   { path: 'contacts', label: 'nav.contacts', permission: 'contacts:read', feature: 'crm' },
   { path: 'companies', label: 'nav.companies', permission: 'companies:read', feature: 'crm' },
   { path: 'console', label: 'nav.console', permission: 'tickets:read', feature: 'support' },
-  { path: 'dashboards', label: 'nav.dashboards', permission: 'dashboards:read', feature: 'dashboards' },
+  // Only with a board this person may open (the server answers 403 to the others).
+  { path: 'dashboards', label: 'nav.dashboards', permission: (me, features) => visibleBoards(me, features).length > 0, feature: 'dashboards' },
   {
     path: 'admin',
     label: 'nav.admin',
@@ -40,6 +44,6 @@ export function visibleAreas(me: Me | null, can: (p: string) => boolean, feature
   return AREAS.filter((a) => {
     if (!featureOn(features, a.feature)) return false;
     if (typeof a.permission === 'string') return can(a.permission);
-    return me === null || a.permission(me);
+    return me === null || a.permission(me, features);
   });
 }

@@ -1,6 +1,7 @@
 // The signed-in state of one tenant's tab, for every view: who is signed
 // in (`/me`), what they may do, and the shared services.
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { BRANDING_CHANGED } from '../branding/useBranding';
 import type { Me, TokenPair } from '../api/types';
 import { NetworkError } from '../api/problem';
 import type { ConnectionState } from '../realtime/client';
@@ -19,6 +20,8 @@ export interface Session {
   signOut(): Promise<void>;
   reloadMe(): Promise<void>;
   can(permission: string): boolean;
+  /** The session ended by itself (a refresh was refused), not by signing out. */
+  expired: boolean;
 }
 
 const Ctx = createContext<Session | null>(null);
@@ -43,6 +46,7 @@ export function SessionProvider({ services, children }: { services: Services; ch
   const [online, setOnline] = useState(() => navigator.onLine);
   const [connection, setConnection] = useState<ConnectionState>(realtime.state);
   const [pending, setPending] = useState<StoredWrite[]>(queue.list());
+  const [expired, setExpired] = useState(false);
 
   useEffect(
     () =>
@@ -56,8 +60,25 @@ export function SessionProvider({ services, children }: { services: Services; ch
   useEffect(() => realtime.onState(setConnection), [realtime]);
   useEffect(() => queue.subscribe(setPending), [queue]);
   useEffect(() => {
-    api.setHooks({ onAuthLost: () => tokens.clear() });
+    api.setHooks({
+      onAuthLost: () => {
+        // Said on the sign-in page: "session expired, sign in again"
+        // (not after signing out, when a late answer may still say 401).
+        if (!leaving.current) setExpired(true);
+        tokens.clear();
+      },
+    });
   }, [api, tokens]);
+  const leaving = useRef(false);
+  // A topic the server ended because its feature was switched off: read
+  // the features again, so the navigation and the views follow at once.
+  useEffect(
+    () =>
+      realtime.onTopicClosed((_topic, code) => {
+        if (code === 'feature_disabled') window.dispatchEvent(new Event(BRANDING_CHANGED));
+      }),
+    [realtime],
+  );
 
   const reloadMe = useCallback(async () => {
     try {
@@ -115,11 +136,16 @@ export function SessionProvider({ services, children }: { services: Services; ch
       online,
       connection,
       pending,
+      expired,
       signIn: async (pair) => {
+        setExpired(false);
+        leaving.current = false;
         tokens.set(pair);
         await reloadMe();
       },
       signOut: async () => {
+        leaving.current = true;
+        setExpired(false);
         await api.request('POST', '/auth/logout').catch(() => undefined);
         // Signing out means leaving this device: take the saved answers and
         // unsent changes along, so the next person does not see them.
@@ -132,7 +158,7 @@ export function SessionProvider({ services, children }: { services: Services; ch
       // server still decides, and a missing link would only confuse.
       can: (permission) => me === null || perms.has(permission),
     };
-  }, [services, signedIn, me, online, connection, pending, tokens, api, queue, reloadMe]);
+  }, [services, signedIn, me, online, connection, pending, tokens, api, queue, reloadMe, expired]);
 
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -90,9 +90,19 @@ export function cachedBranding(slug: string): Branding | null {
   }
 }
 
+/** Thrown by fetchBranding when the server says there is no such workspace. */
+export class NoSuchWorkspace extends Error {}
+
 export async function fetchBranding(slug: string, fetchImpl: typeof fetch = fetch): Promise<Branding | null> {
+  let r: Response;
   try {
-    const r = await fetchImpl(`/t/${slug}/api/v1/branding`, { headers: { accept: 'application/json' } });
+    r = await fetchImpl(`/t/${slug}/api/v1/branding`, { headers: { accept: 'application/json' } });
+  } catch {
+    return null;
+  }
+  // A 404 from the server itself (problem+json), not from a cache or proxy in between.
+  if (r.status === 404 && (r.headers.get('content-type') ?? '').includes('json')) throw new NoSuchWorkspace(slug);
+  try {
     if (!r.ok) return null;
     const b = (await r.json()) as Branding;
     try {

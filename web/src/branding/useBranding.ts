@@ -1,12 +1,20 @@
 import { useEffect, useState } from 'react';
-import { applyBranding, cachedBranding, fetchBranding, type Branding } from './branding';
+import { applyBranding, cachedBranding, fetchBranding, NoSuchWorkspace, type Branding } from './branding';
 
 /** Dispatched on window after the settings changed, to read them again. */
 export const BRANDING_CHANGED = 'mandant:branding-changed';
 
-/** The tenant's branding: cached at once, then fresh from the server. */
+/**
+ * The tenant's branding: cached at once, then fresh from the server.
+ * `missing`: the server answered that no such workspace exists.
+ */
 export function useBranding(slug: string): Branding | null {
+  return useWorkspace(slug).branding;
+}
+
+export function useWorkspace(slug: string): { branding: Branding | null; missing: boolean } {
   const [branding, setBranding] = useState<Branding | null>(() => cachedBranding(slug));
+  const [missing, setMissing] = useState(false);
   useEffect(() => {
     let live = true;
     const onBoot = (e: Event) => {
@@ -16,12 +24,18 @@ export function useBranding(slug: string): Branding | null {
     // The boot script may still be fetching; take its answer when it comes.
     window.addEventListener('mandant:branding', onBoot);
     const refresh = () =>
-      void fetchBranding(slug).then((b) => {
-        if (live && b) {
-          applyBranding(b);
-          setBranding(b);
-        }
-      });
+      void fetchBranding(slug).then(
+        (b) => {
+          if (live && b) {
+            applyBranding(b);
+            setBranding(b);
+            setMissing(false);
+          }
+        },
+        (e: unknown) => {
+          if (live && e instanceof NoSuchWorkspace) setMissing(true);
+        },
+      );
     refresh();
     // An admin may change colours or switch a feature off meanwhile: look
     // again whenever the person comes back to this tab.
@@ -38,5 +52,5 @@ export function useBranding(slug: string): Branding | null {
       window.removeEventListener(BRANDING_CHANGED, refresh);
     };
   }, [slug]);
-  return branding;
+  return { branding, missing };
 }

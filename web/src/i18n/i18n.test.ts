@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { de } from './de';
 import { en } from './en';
-import { toLang, translate } from './index';
+import { initialLang, toLang, translate } from './index';
 
 describe('i18n', () => {
   it('has every English key in German, and no German key English lacks', () => {
@@ -21,6 +21,18 @@ describe('i18n', () => {
     for (const key of Object.keys(en) as (keyof typeof en)[]) {
       expect(params(de[key]), key).toEqual(params(en[key]));
     }
+  });
+
+  it("lets the browser's language win over the tenant's default", () => {
+    expect(initialLang('de', ['en-GB', 'en'])).toBe('en');
+    expect(initialLang('en', ['fr-FR', 'de-AT'])).toBe('de');
+    expect(initialLang('de', ['fr-FR'])).toBe('de');
+    expect(initialLang(null, [])).toBe('en');
+  });
+
+  it('has German words for the SLA units, and no English left in the console', () => {
+    expect(translate('de', 'unit.m', { n: 4 })).toBe('4 min');
+    expect(translate('de', 'console.queue')).toBe('Warteschlange');
   });
 
   it('reads language tags', () => {

@@ -4,6 +4,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { de } from './de';
 import { en, type Key } from './en';
+import { formatDuration } from '../views/support/sla';
 
 export type Lang = 'en' | 'de';
 export type { Key };
@@ -31,15 +32,26 @@ export function toLang(tag: string | null | undefined): Lang | null {
   return base === 'de' || base === 'en' ? base : null;
 }
 
-/** The person's own choice, else the tenant's locale, else the browser's. */
-export function initialLang(tenantLocale?: string | null): Lang {
+/**
+ * The person's own choice (stored), else their browser's language (the
+ * first of `navigator.languages` we speak), else the tenant's default,
+ * else English. A person's language is theirs: a German workspace does not
+ * turn an English browser German, nor the other way round.
+ */
+export function initialLang(tenantLocale?: string | null, browser: readonly string[] = browserLanguages()): Lang {
   let stored: string | null = null;
   try {
     stored = localStorage.getItem(STORAGE);
   } catch {
     stored = null;
   }
-  return toLang(stored) ?? toLang(tenantLocale) ?? toLang(navigator.language) ?? 'en';
+  const fromBrowser = browser.map(toLang).find((l): l is Lang => l !== null) ?? null;
+  return toLang(stored) ?? fromBrowser ?? toLang(tenantLocale) ?? 'en';
+}
+
+function browserLanguages(): readonly string[] {
+  if (typeof navigator === 'undefined') return [];
+  return navigator.languages?.length ? navigator.languages : navigator.language ? [navigator.language] : [];
 }
 
 export interface I18n {
@@ -50,6 +62,8 @@ export interface I18n {
   money(amount: number, currency?: string): string;
   date(iso: string): string;
   dateTime(iso: string): string;
+  /** A duration in two units, "4m 09s" ("4 min 09 s" in German). */
+  duration(secs: number): string;
 }
 
 const Ctx = createContext<I18n | null>(null);
@@ -60,7 +74,8 @@ export function I18nProvider({ children, tenantLocale }: { children: ReactNode; 
     document.documentElement.lang = lang;
   }, [lang]);
   // The tenant's locale may arrive after the first render (first visit, no
-  // cached branding); it wins unless the person chose a language.
+  // cached branding); it counts only when neither the person nor their
+  // browser named a language we speak.
   useEffect(() => {
     setLangState(initialLang(tenantLocale));
   }, [tenantLocale]);
@@ -94,6 +109,8 @@ export function I18nProvider({ children, tenantLocale }: { children: ReactNode; 
         const d = new Date(iso.length === 10 ? `${iso}T00:00:00` : iso);
         return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(d);
       },
+      duration: (secs) =>
+        formatDuration(secs, { d: translate(lang, 'unit.d'), h: translate(lang, 'unit.h'), m: translate(lang, 'unit.m'), s: translate(lang, 'unit.s') }),
       dateTime: (iso) => {
         const d = new Date(iso);
         return Number.isNaN(d.getTime())

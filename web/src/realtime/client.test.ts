@@ -397,3 +397,34 @@ describe('overlapping topics', () => {
     expect([c.cursorOf('tickets'), c.cursorOf('ticket:t1'), c.cursorOf('ticket:t2')]).toEqual([11, 11, 10]);
   });
 });
+
+describe('a topic ended by the server', () => {
+  it('tells its views and the app when a feature is switched off, and ignores the answer to our own unsubscribe', async () => {
+    const c = makeClient();
+    const errors: string[] = [];
+    const closed: string[] = [];
+    c.subscribe('tickets', { onError: (code) => errors.push(code) });
+    c.onTopicClosed((topic, code) => closed.push(`${topic}:${code}`));
+    c.start();
+    await settle();
+    const ws = FakeSocket.last();
+    ws.open();
+    ws.receive({ type: 'unsubscribed', id: 'c9', topic: 'tickets' });
+    expect(errors).toEqual([]);
+    ws.receive({ type: 'unsubscribed', id: null, topic: 'tickets', code: 'feature_disabled', message: 'support is switched off' });
+    expect(errors).toEqual(['feature_disabled']);
+    expect(closed).toEqual(['tickets:feature_disabled']);
+  });
+
+  it('says when the next reconnect is due, and forgets it on "retry now"', async () => {
+    const c = makeClient();
+    c.start();
+    await settle();
+    FakeSocket.last().open();
+    FakeSocket.last().drop();
+    expect(c.state).toBe('reconnecting');
+    expect(c.retryAt).not.toBeNull();
+    c.reconnectNow();
+    expect(c.retryAt).toBeNull();
+  });
+});

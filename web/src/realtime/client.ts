@@ -103,6 +103,9 @@ export class RealtimeClient {
   private everOpened = false;
   private _state: ConnectionState = 'idle';
   private stateListeners = new Set<(s: ConnectionState) => void>();
+  private closedListeners = new Set<(topic: string, code: string, message: string) => void>();
+  /** When the next reconnect attempt is due (ms since the epoch), while waiting for it. */
+  private _retryAt: number | null = null;
   private readonly o: Required<Omit<RealtimeOptions, 'onSessionEnded'>> & Pick<RealtimeOptions, 'onSessionEnded'>;
 
   constructor(options: RealtimeOptions) {
@@ -123,6 +126,17 @@ export class RealtimeClient {
   onState(fn: (s: ConnectionState) => void): () => void {
     this.stateListeners.add(fn);
     return () => this.stateListeners.delete(fn);
+  }
+
+  /** The server ended a subscription itself (a feature switched off). */
+  onTopicClosed(fn: (topic: string, code: string, message: string) => void): () => void {
+    this.closedListeners.add(fn);
+    return () => this.closedListeners.delete(fn);
+  }
+
+  /** While reconnecting: when the next attempt is due. */
+  get retryAt(): number | null {
+    return this._retryAt;
   }
 
   start() {
@@ -150,6 +164,7 @@ export class RealtimeClient {
     if (!this.running || this._state === 'open' || this._state === 'connecting') return;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    this._retryAt = null;
     this.attempt = 0;
     void this.connect();
   }
@@ -283,10 +298,12 @@ export class RealtimeClient {
 
   private scheduleReconnect() {
     if (!this.running || this.reconnectTimer) return;
-    this.setState('reconnecting');
     const delay = backoffDelay(this.attempt++, this.o.random, this.o.backoff);
+    this._retryAt = Date.now() + delay;
+    this.setState('reconnecting');
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
+      this._retryAt = null;
       void this.connect();
     }, delay);
   }
@@ -393,8 +410,18 @@ export class RealtimeClient {
         for (const h of e ? [...e.handlers] : []) h.onError?.(f.code, f.message);
         return;
       }
+      case 'unsubscribed': {
+        // Without a code it answers our own unsubscribe. With one, the
+        // server ended the topic (`feature_disabled`): its views are told,
+        // and so is the app (it reads the features again).
+        if (!f.code) return;
+        const e = this.topics.get(f.topic);
+        if (e) e.subscribed = false;
+        for (const h of e ? [...e.handlers] : []) h.onError?.(f.code, f.message ?? '');
+        for (const fn of this.closedListeners) fn(f.topic, f.code, f.message ?? '');
+        return;
+      }
       case 'pong':
-      case 'unsubscribed':
         return;
     }
   }

@@ -53,7 +53,8 @@ export type ServerFrame =
   | EventFrame
   | QueueFrame
   | DashboardFrame
-  | { type: 'unsubscribed'; id?: string | null; topic: string }
+  /** With `code`: the server ended the subscription (`feature_disabled`). */
+  | { type: 'unsubscribed'; id?: string | null; topic: string; code?: string; message?: string }
   | { type: 'presence'; topic: string; members: PresenceMember[] }
   | { type: 'resync'; topic: string; reason: string }
   | { type: 'error'; id?: string | null; code: string; message: string }

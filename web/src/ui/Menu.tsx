@@ -1,7 +1,7 @@
 // A menu button (WAI-ARIA menu pattern): Enter/Space/ArrowDown opens it,
 // arrows move, Escape closes and gives focus back to the button. Used for
 // "move to stage", the keyboard path that dragging has no other way to offer.
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 
 export interface MenuItem {
   key: string;
@@ -23,6 +23,36 @@ export function Menu({ label, ariaLabel, items, className }: Props) {
   const button = useRef<HTMLButtonElement>(null);
   const list = useRef<HTMLUListElement>(null);
   const id = useId();
+  const [place, setPlace] = useState<CSSProperties | undefined>();
+
+  // The list is fixed to the viewport next to its button, and kept inside
+  // it: in a scrolling board column near the screen's edge (a phone) an
+  // absolute list would be cut off, or hang off the screen.
+  useLayoutEffect(() => {
+    if (!open) {
+      setPlace(undefined);
+      return;
+    }
+    const position = () => {
+      const b = button.current?.getBoundingClientRect();
+      const l = list.current;
+      if (!b || !l) return;
+      const margin = 8;
+      const w = Math.min(l.offsetWidth, window.innerWidth - 2 * margin);
+      const h = l.offsetHeight;
+      const left = Math.min(Math.max(margin, b.left), window.innerWidth - w - margin);
+      const below = b.bottom + 4;
+      const top = below + h > window.innerHeight - margin && b.top - h - 4 > margin ? b.top - h - 4 : below;
+      setPlace({ position: 'fixed', top, left, right: 'auto', maxWidth: window.innerWidth - 2 * margin });
+    };
+    position();
+    window.addEventListener('resize', position);
+    window.addEventListener('scroll', position, true);
+    return () => {
+      window.removeEventListener('resize', position);
+      window.removeEventListener('scroll', position, true);
+    };
+  }, [open]);
 
   useEffect(() => {
     if (!open) return;
@@ -85,7 +115,7 @@ export function Menu({ label, ariaLabel, items, className }: Props) {
         {label}
       </button>
       {open ? (
-        <ul ref={list} id={id} role="menu" className="menu__list" onKeyDown={onListKey}>
+        <ul ref={list} id={id} role="menu" className="menu__list" style={place} onKeyDown={onListKey}>
           {items.map((item, i) => (
             <li key={item.key} role="none">
               <button

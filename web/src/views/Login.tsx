@@ -24,7 +24,7 @@ interface Props {
 export function Login({ tenant, branding, portal }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { services, signIn, online } = useSession();
+  const { services, signIn, online, expired } = useSession();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [step, setStep] = useState<'password' | 'mfa'>('password');
@@ -75,6 +75,7 @@ export function Login({ tenant, branding, portal }: Props) {
         <h1>{portal ? `${t('login.portal')} · ${name}` : t('login.title', { name })}</h1>
         {/* The installed app opens offline too: say why signing in cannot work yet. */}
         {!online ? <Alert tone="warning">{t('login.offline')}</Alert> : null}
+        {expired && !error ? <Alert tone="warning">{t('app.expired')}</Alert> : null}
         {error ? <Alert tone="danger">{error}</Alert> : null}
         <form onSubmit={submit} noValidate>
           {step === 'password' ? (

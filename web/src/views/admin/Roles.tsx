@@ -8,6 +8,7 @@ import { useI18n } from '../../i18n';
 import { Field } from '../../ui/Field';
 import { useLoad } from '../../ui/useLoad';
 import { permissionCatalogue } from './catalogue';
+import { permissionLabel, roleAbout, roleLabel } from './permissions';
 import { AdminPage, ListInput, SaveState, useSaver } from './kit';
 
 export interface Grant {
@@ -27,7 +28,8 @@ export interface Role {
 const blank = (): Role => ({ name: '', parent: null, description: '', grants: [] });
 
 export function Roles({ tenant }: { tenant: string }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const { api } = useServices();
   const roles = useLoad(async () => (await api.get<Page<Role>>('/roles')).data.items, [api]);
   const [catalogue, setCatalogue] = useState<string[]>([]);
@@ -79,16 +81,16 @@ export function Roles({ tenant }: { tenant: string }) {
           {roles.data?.map((r) => (
             <li key={r.name}>
               <button type="button" className="master-list__item" aria-current={selected === r.name ? 'true' : undefined} onClick={() => open(r)}>
-                <strong>{r.name}</strong>
+                <strong>{roleLabel(i18n, r.name, !!r.builtin)}</strong>
                 {r.builtin ? <span className="badge">{t('admin.builtin')}</span> : null}
-                <span className="muted">{r.description}</span>
+                <span className="muted">{roleAbout(i18n, r.name, !!r.builtin, r.description)}</span>
               </button>
             </li>
           ))}
         </ul>
         {draft ? (
           <section className="panel" aria-labelledby="role-h">
-            <h2 id="role-h">{isNew ? t('admin.newRole') : draft.name}</h2>
+            <h2 id="role-h">{isNew ? t('admin.newRole') : roleLabel(i18n, draft.name, readOnly)}</h2>
             {readOnly ? <p className="muted">{t('admin.builtinNote')}</p> : null}
             <SaveState saver={saver} />
             <fieldset disabled={readOnly} className="plain-fieldset">
@@ -126,7 +128,7 @@ export function Roles({ tenant }: { tenant: string }) {
                           <td>
                             <label className="check">
                               <input type="checkbox" checked={!!g} onChange={(e) => setGrant(p, e.target.checked ? { permission: p, scope: 'all', hidden_fields: [] } : null)} />
-                              <code>{p}</code>
+                              <span>{permissionLabel(i18n, p)}</span> <code className="muted">{p}</code>
                             </label>
                           </td>
                           <td data-label={t('admin.scope')}>

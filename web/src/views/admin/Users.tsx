@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Page } from '../../api/types';
 import { useServices } from '../../app/session';
+import { roleLabel } from './permissions';
 import { useI18n } from '../../i18n';
 import { Dialog } from '../../ui/Dialog';
 import { Field } from '../../ui/Field';
@@ -37,7 +38,8 @@ function Checks({ legend, options, value, onChange }: {
 }
 
 export function Users({ tenant }: { tenant: string }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const { api } = useServices();
   const users = useLoad(async () => (await api.get<Page<UserSummary>>('/users', { limit: 200 })).data.items, [api]);
   const teams = useLoad(async () => (await api.get<Page<Team>>('/teams')).data.items, [api]);
@@ -84,7 +86,7 @@ export function Users({ tenant }: { tenant: string }) {
                 <td>{u.name}</td>
                 <td data-label={t('login.email')}>{u.email}</td>
                 <td data-label={t('admin.kind')}>{t(`admin.kind_${u.kind}` as 'admin.kind_staff')}</td>
-                <td data-label={t('admin.rolesColumn')}>{u.roles.join(', ')}</td>
+                <td data-label={t('admin.rolesColumn')}>{u.roles.map((r) => roleLabel(i18n, r, true)).join(', ')}</td>
                 <td data-label={t('admin.teams')}>{u.teams.map(teamName_).join(', ')}</td>
                 <td data-label={t('admin.status')}>{u.status === 'disabled' ? <span className="badge badge--pending">{t('admin.disabled')}</span> : t('admin.active')}</td>
                 <td>

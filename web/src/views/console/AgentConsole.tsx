@@ -12,7 +12,10 @@ import { useQueues, useUserNames, useWorkflow } from '../support/hooks';
 import { Availability } from './Availability';
 import { MyWork } from './MyWork';
 import { QueuePanel } from './QueuePanel';
+import { NewTicket } from './NewTicket';
+import { isView } from './ticket-views';
 import { TicketPanel } from './TicketPanel';
+import { TicketViews, ViewTabs } from './TicketViews';
 
 export function AgentConsole({ tenant, ticketId }: { tenant: string; ticketId?: string }) {
   const i18n = useI18n();
@@ -23,12 +26,15 @@ export function AgentConsole({ tenant, ticketId }: { tenant: string; ticketId?: 
   const wf = useWorkflow();
   const names = useUserNames();
   const [message, setMessage] = useState<{ tone: 'success' | 'danger'; text: string } | null>(null);
+  const [creating, setCreating] = useState(false);
+  const viewParam = sp.get('view');
+  const view = isView(viewParam) ? viewParam : null;
   const base = `/t/${tenant}/console`;
   const selfId = me?.user.id;
   const canAssign = can('tickets:assign');
   const queueId = sp.get('queue') ?? queues?.[0]?.id;
   const queue = queues?.find((q) => q.id === queueId) ?? queues?.[0];
-  const back = queue ? `${base}?queue=${queue.id}` : base;
+  const back = view ? `${base}?${sp.toString()}` : queue ? `${base}?queue=${queue.id}` : base;
 
   const done = (ticket: Ticket | null, text: string) => {
     setMessage({ tone: 'success', text });
@@ -39,8 +45,27 @@ export function AgentConsole({ tenant, ticketId }: { tenant: string; ticketId?: 
     <section className={`console${ticketId ? ' console--detail' : ''}`}>
       <div className="view-head">
         <h1>{t('nav.console')}</h1>
-        {canAssign ? <Availability /> : null}
+        <div className="view-head__actions">
+          {can('tickets:write') ? (
+            <button type="button" className="btn btn--primary" onClick={() => setCreating(true)}>
+              {t('console.newTicket')}
+            </button>
+          ) : null}
+          {canAssign ? <Availability /> : null}
+        </div>
       </div>
+      {creating ? (
+        <NewTicket
+          queues={queues ?? []}
+          queueId={queue?.id}
+          onClose={() => setCreating(false)}
+          onCreated={(tk) => {
+            setCreating(false);
+            if (tk) done(tk, t('console.ticketCreated', { subject: tk.subject }));
+            else setMessage({ tone: 'success', text: t('sync.queued') });
+          }}
+        />
+      ) : null}
       {message ? (
         <Alert tone={message.tone} actions={<button type="button" className="btn btn--small" onClick={() => setMessage(null)}>{t('app.dismiss')}</button>}>
           {message.text}
@@ -52,7 +77,10 @@ export function AgentConsole({ tenant, ticketId }: { tenant: string; ticketId?: 
           {queues ? (
             <MyWork queues={queues} base={base} selected={ticketId} selfId={selfId} wf={wf} canAssign={canAssign}
               onDone={done} onError={(text) => setMessage({ tone: 'danger', text })}>
-              {queue ? (
+              <ViewTabs current={view ?? 'queue'} base={ticketId ? `${base}/${ticketId}` : base} />
+              {view ? (
+                <TicketViews view={view} base={base} selected={ticketId} wf={wf} queues={queues} names={names} />
+              ) : queue ? (
                 <QueuePanel key={queue.id} queue={queue} queues={queues} base={base} selected={ticketId} selfId={selfId} canAssign={canAssign} onClaimed={done}
                   onPick={(id) => navigate(`${ticketId ? `${base}/${ticketId}` : base}?queue=${id}`, { replace: true })} />
               ) : (

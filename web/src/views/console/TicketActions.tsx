@@ -9,7 +9,6 @@ import { useServices } from '../../app/session';
 import { useI18n, type I18n } from '../../i18n';
 import { describeError } from '../../ui/errors';
 import { useNow } from '../../ui/useNow';
-import { formatDuration } from '../support/sla';
 import { offeredElsewhere, offerTo } from './queue-state';
 
 export function actionError(e: unknown, i18n: I18n): string {
@@ -60,7 +59,7 @@ export function TicketActions({ ticket, selfId, canAssign, onDone, onError }: Pr
     return (
       <div className="offer-actions" data-testid="offer">
         <span className="offer-actions__left" role="timer" aria-live="off">
-          {t('console.offerLeft', { time: formatDuration(offer.left) })}
+          {t('console.offerLeft', { time: i18n.duration(offer.left) })}
         </span>
         <button type="button" className="btn btn--small btn--primary" disabled={busy} onClick={() => void run('accept')}
           aria-label={t('console.acceptLabel', { subject: ticket.subject })}>

@@ -84,7 +84,14 @@ export function TicketPanel({ tenant, id, queues, wf, names, back }: Props) {
     }
   };
 
-  const nameOf = (uid: string | null | undefined) => (!uid ? null : uid === selfId ? t('thread.you') : names.get(uid) ?? null);
+  // A colleague's name: from /users (as far as this person may read it),
+  // else from who is on the ticket now, else from what they wrote on it.
+  const nameOf = (uid: string | null | undefined) =>
+    !uid
+      ? null
+      : uid === selfId
+        ? t('thread.you')
+        : names.get(uid) ?? others.find((m) => m.user_id === uid)?.name ?? tk.data?.comments.find((c) => c.author_id === uid && c.author_name)?.author_name ?? null;
   const queue = queues.find((q) => q.id === ticket.queue_id);
   const statuses = wf ? nextStatuses(wf, ticket.status) : [ticket.status];
   const viewing = others.filter((m) => m.state === 'viewing');

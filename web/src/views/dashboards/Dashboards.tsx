@@ -1,19 +1,35 @@
 // /dashboards: the support and sales dashboards, one at a time, each on
 // its own address so it can be bookmarked or shown on a wall screen.
 import { Link } from '../../app/router';
+import { useSession } from '../../app/session';
+import { visibleBoards } from './access';
 import { useI18n, type Key } from '../../i18n';
+import { Alert } from '../../ui/Alert';
 import { NotFound } from '../NotFound';
 import { SalesDashboard } from './SalesDashboard';
 import { SupportDashboard } from './SupportDashboard';
 
 export function Dashboards({ tenant, board, features }: { tenant: string; board?: string; features?: Record<string, boolean> }) {
   const { t } = useI18n();
+  const { me } = useSession();
+  const allowed = visibleBoards(me, features);
   const boards: { name: 'support' | 'sales'; label: Key }[] = [
     { name: 'support' as const, label: 'dash.support' as Key },
     { name: 'sales' as const, label: 'dash.sales' as Key },
-  ].filter((b) => features?.[b.name] !== false);
+  ].filter((b) => allowed.includes(b.name));
   const current = boards.find((b) => b.name === board) ?? (board ? null : boards[0]);
-  if (!current) return <NotFound />;
+  if (!current) {
+    // A board this person may not see: say why, rather than "no such page".
+    if ((board === 'support' || board === 'sales') && features?.[board] !== false) {
+      return (
+        <section data-testid="dashboard-forbidden">
+          <h1 tabIndex={-1}>{t('nav.dashboards')}</h1>
+          <Alert tone="warning">{t('dash.forbidden')}</Alert>
+        </section>
+      );
+    }
+    return <NotFound />;
+  }
   const base = `/t/${tenant}/dashboards`;
   return (
     <section className="dashboards">

@@ -7,7 +7,6 @@ import { useI18n } from '../../i18n';
 import { useNow } from '../../ui/useNow';
 import { priorityLabel, statusLabel } from '../support/labels';
 import { useWorkflow } from '../support/hooks';
-import { formatDuration } from '../support/sla';
 import { BarChart, Kpi, Sparkline, type Bar } from './charts';
 import { DashboardFrame } from './DashboardFrame';
 import { useDashboard } from './useDashboard';
@@ -44,13 +43,13 @@ export function SupportDashboard({ tenant }: { tenant: string }) {
             <Kpi label={t('dash.breaches')} value={i18n.number(d.sla_breaches_today)} tone={d.sla_breaches_today > 0 ? 'danger' : 'ok'} testId="kpi-breaches" />
             <Kpi
               label={t('dash.medianFirst')}
-              value={d.median_first_response_secs_today === null ? '—' : formatDuration(d.median_first_response_secs_today)}
+              value={d.median_first_response_secs_today === null ? '—' : i18n.duration(d.median_first_response_secs_today)}
               hint={t('dash.firstResponses', { count: d.first_responses_today })}
               testId="kpi-first"
             />
             <Kpi
               label={t('dash.oldest')}
-              value={d.oldest_waiting ? formatDuration((now - Date.parse(d.oldest_waiting.created_at)) / 1000) : '—'}
+              value={d.oldest_waiting ? i18n.duration((now - Date.parse(d.oldest_waiting.created_at)) / 1000) : '—'}
               hint={d.oldest_waiting ? <Link to={`/t/${tenant}/console/${d.oldest_waiting.ticket_id}`}>{t('dash.openTicket')}</Link> : undefined}
               testId="kpi-oldest"
               changesWith={d.oldest_waiting?.ticket_id ?? null}

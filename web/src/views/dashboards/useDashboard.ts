@@ -14,6 +14,8 @@ export interface Live<T> {
   live: boolean;
   updatedAt: number | null;
   history: Point[];
+  /** The server ended the live figures (the feature was switched off). */
+  switchedOff?: boolean;
 }
 
 export function useDashboard<T>(name: 'support' | 'sales', figure: (d: T) => number): Live<T> {
@@ -45,6 +47,10 @@ export function useDashboard<T>(name: 'support' | 'sales', figure: (d: T) => num
       framed.current = true;
       take(f.data as T, true);
     },
+    onError: (code) => {
+      if (code === 'feature_disabled') setState((s) => ({ ...s, live: false, switchedOff: true }));
+    },
+    onSubscribed: () => setState((s) => (s.switchedOff ? { ...s, switchedOff: false } : s)),
   });
   return state;
 }

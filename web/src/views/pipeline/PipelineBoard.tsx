@@ -3,11 +3,12 @@
 // A move is a PATCH {stage_id} with If-Match; a 412 means someone changed
 // the deal first, and the person chooses what happens. Everyone else's
 // moves arrive live over `pipeline:<id>`.
-import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { ApiError } from '../../api/problem';
 import { getRecord, listAll, updateRecord } from '../../api/records';
-import type { Deal, Pipeline } from '../../api/types';
-import { navigate } from '../../app/router';
+import type { Activity, Contact, Deal, Pipeline } from '../../api/types';
+import { useTeams, useUsers } from '../../app/directory';
+import { navigate, useSearchParams } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n } from '../../i18n';
 import { usePresence, useTopic } from '../../realtime/hooks';
@@ -15,7 +16,10 @@ import { Alert } from '../../ui/Alert';
 import { Dialog } from '../../ui/Dialog';
 import { describeError } from '../../ui/errors';
 import { useLoad } from '../../ui/useLoad';
+import { useCompanyNames } from '../crm/hooks';
+import { filterDeals, nextActivities, type BoardFilter } from '../deal/deal-state';
 import { DealCard } from './DealCard';
+import { NewDeal } from './NewDeal';
 import {
   applyEvent, columns, initial, queuedMove, settle, stageName, startMove, totals, type Board,
 } from './board-state';
@@ -74,15 +78,15 @@ export function PipelineBoard({ tenant, pipelineId }: { tenant: string; pipeline
         </label>
       </div>
       {pipeline ? (
-        <BoardColumns key={pipeline.id} pipeline={pipeline} canMove={can('deals:write')} selfId={me?.user.id} pendingPaths={pending} />
+        <BoardColumns key={pipeline.id} tenant={tenant} pipeline={pipeline} canMove={can('deals:write')} selfId={me?.user.id} pendingPaths={pending} />
       ) : null}
     </section>
   );
 }
 
 function BoardColumns({
-  pipeline, canMove, selfId, pendingPaths,
-}: { pipeline: Pipeline; canMove: boolean; selfId?: string; pendingPaths: { path: string; status: string }[] }) {
+  tenant, pipeline, canMove, selfId, pendingPaths,
+}: { tenant: string; pipeline: Pipeline; canMove: boolean; selfId?: string; pendingPaths: { path: string; status: string }[] }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { api } = useServices();
@@ -104,6 +108,41 @@ function BoardColumns({
   const topic = `pipeline:${pipeline.id}`;
   const others = usePresence(topic, 'viewing', selfId);
   const none = t('pipeline.noStage');
+  const { can, me } = useSession();
+  const users = useUsers();
+  const teams = useTeams();
+  const companies = useCompanyNames(can('companies:read'));
+  const [sp, setSp] = useSearchParams();
+  const filter: BoardFilter = { owner: sp.get('owner') ?? '', team: sp.get('team') ?? '', text: sp.get('q') ?? '' };
+  const setFilter = (k: 'owner' | 'team' | 'q', v: string) => {
+    const next = new URLSearchParams(sp);
+    if (v) next.set(k, v);
+    else next.delete(k);
+    setSp(next);
+  };
+  const [adding, setAdding] = useState<string | null>(null);
+  // Names of the deals' contacts, and their open activities (the next one shows).
+  const contacts = useLoad(
+    async () => (can('contacts:read') ? new Map((await listAll<Contact>(api, 'contacts', {}, 2000)).items.map((c) => [c.id, [c.first_name, c.last_name].filter(Boolean).join(' ')])) : new Map<string, string>()),
+    [api],
+  );
+  const openActs = useLoad(
+    async () => (can('activities:read') ? (await listAll<Activity>(api, 'activities', { filters: { related_kind: 'deal', done: 'false' } }, 2000)).items : []),
+    [api],
+  );
+  const next = useMemo(() => nextActivities(openActs.data ?? []), [openActs.data]);
+  useTopic(can('activities:read') ? 'activities' : null, {
+    onEvent: (f) => {
+      const a = f.data as unknown as Activity;
+      if (!a?.id) return;
+      openActs.set((s) => {
+        const rest = (s ?? []).filter((x) => x.id !== a.id);
+        if (f.event.endsWith('.deleted') || a.related_kind !== 'deal' || a.done === true) return rest;
+        return [...rest, a];
+      });
+    },
+    onResync: () => openActs.reload(),
+  });
 
   const load = useCallback(async () => {
     try {
@@ -198,7 +237,21 @@ function BoardColumns({
     return <Alert tone="danger" actions={<button className="btn btn--small" onClick={() => void load()}>{t('app.retry')}</button>}>{describeError(error, i18n)}</Alert>;
   }
   if (!board) return <p aria-busy="true">{t('app.loading')}</p>;
-  const cols = columns(board, pipeline);
+  const userName = (id?: string | null) => (id ? users.get(id)?.name ?? (id === me?.user.id ? me.user.name : undefined) : undefined);
+  const firstContact = (d: Deal) => (d.contact_ids?.[0] ? contacts.data?.get(d.contact_ids[0]) : undefined);
+  const filtering = !!(filter.owner || filter.team || filter.text);
+  const all = Object.values(board.deals);
+  const kept = filtering
+    ? new Set(
+        filterDeals(all, filter, {
+          selfId,
+          members: (team) => [...users.values()].filter((u) => u.teams.includes(team)).map((u) => u.id),
+          names: (d) => [userName(d.owner_id), firstContact(d), d.company_id ? companies.get(d.company_id) : undefined].filter((x): x is string => !!x),
+        }).map((d) => d.id),
+      )
+    : null;
+  const cols = columns(board, pipeline).map((c) => (kept ? { ...c, deals: c.deals.filter((d) => kept.has(d.id)) } : c));
+  const staff = [...users.values()].filter((u) => u.kind === 'staff');
 
   return (
     <>
@@ -208,6 +261,47 @@ function BoardColumns({
       {failure ? <Alert tone="danger">{failure}</Alert> : null}
       <div className="visually-hidden" role="status" aria-live="polite" data-testid="board-announce">
         {announce}
+      </div>
+      <div className="board-filters" role="search" aria-label={t('list.filters')}>
+        <label className="toolbar__sort">
+          <span>{t('pipeline.filterText')}</span>
+          <input type="search" aria-label={t('pipeline.filterText')} value={filter.text} onChange={(e) => setFilter('q', e.target.value)} />
+        </label>
+        <label className="toolbar__sort">
+          <span>{t('pipeline.filterOwner')}</span>
+          <select aria-label={t('pipeline.filterOwner')} value={filter.owner} onChange={(e) => setFilter('owner', e.target.value)}>
+            <option value="">{t('pipeline.anyone')}</option>
+            <option value="me">{t('pipeline.mine')}</option>
+            {staff.filter((u) => u.id !== selfId).map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {teams.length ? (
+          <label className="toolbar__sort">
+            <span>{t('pipeline.filterTeam')}</span>
+            <select aria-label={t('pipeline.filterTeam')} value={filter.team} onChange={(e) => setFilter('team', e.target.value)}>
+              <option value="">{t('pipeline.anyTeam')}</option>
+              {teams.map((tm) => (
+                <option key={tm.id} value={tm.id}>
+                  {tm.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        {filtering ? (
+          <>
+            <span className="muted" role="status" data-testid="board-filtered">
+              {t('pipeline.filtered', { shown: kept?.size ?? 0, total: all.length })}
+            </span>
+            <button type="button" className="btn btn--small" onClick={() => setSp(new URLSearchParams())}>
+              {t('pipeline.clearFilters')}
+            </button>
+          </>
+        ) : null}
       </div>
       <div className="board" data-testid="board" data-live={live}>
         {cols.map((col) => {
@@ -232,7 +326,20 @@ function BoardColumns({
               onDrop={(e) => col.stage && onDrop(e, col.stage.id)}
             >
               <header className="board__head">
-                <h2 id={headingId}>{col.stage?.name ?? none}</h2>
+                <div className="board__title">
+                  <h2 id={headingId}>{col.stage?.name ?? none}</h2>
+                  {col.stage && can('deals:write') ? (
+                    <button
+                      type="button"
+                      className="btn btn--small btn--ghost board__add"
+                      aria-label={t('deal.newIn', { stage: col.stage.name })}
+                      title={t('deal.newIn', { stage: col.stage.name })}
+                      onClick={() => setAdding(col.stage!.id)}
+                    >
+                      +
+                    </button>
+                  ) : null}
+                </div>
                 <p className="muted">
                   {t('pipeline.deals', { count: col.deals.length })}
                   {Object.entries(sums).map(([cur, sum]) => ` · ${i18n.money(sum, cur)}`)}
@@ -243,6 +350,11 @@ function BoardColumns({
                   <li key={d.id}>
                     <DealCard
                       deal={d}
+                      href={`/t/${tenant}/deals/${d.id}`}
+                      owner={userName(d.owner_id)}
+                      contact={firstContact(d)}
+                      company={d.company_id ? companies.get(d.company_id) : undefined}
+                      next={next.get(d.id)}
                       pipeline={pipeline}
                       canMove={canMove}
                       pending={board.moves[d.id]?.state === 'queued' || pendingPaths.some((w) => w.path === `/deals/${d.id}` && w.status === 'pending')}
@@ -265,6 +377,20 @@ function BoardColumns({
           );
         })}
       </div>
+      {adding ? (
+        <NewDeal
+          pipeline={pipeline}
+          stageId={adding}
+          onClose={() => setAdding(null)}
+          onCreated={(d) => {
+            setAdding(null);
+            if (d) {
+              setBoard((b) => (b ? settle(b, d.id, d) : b));
+              setAnnounce(t('deal.created', { title: d.title, stage: stageName(pipeline, d.stage_id, none) }));
+            } else setAnnounce(t('sync.queued'));
+          }}
+        />
+      ) : null}
       <Dialog
         open={conflict !== null}
         role="alertdialog"
@@ -304,3 +430,4 @@ function BoardColumns({
     </>
   );
 }
+

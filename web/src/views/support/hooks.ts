@@ -1,9 +1,8 @@
 // What several support views load: people's names, the ticket workflow,
 // the queues. Each degrades quietly when the person may not read it.
 import { useEffect, useState } from 'react';
-import { listAll } from '../../api/records';
+import { loadQueues, loadUsers } from '../../app/directory';
 import { workflow as getWorkflow, type Queue, type Workflow } from '../../api/support';
-import type { Page } from '../../api/types';
 import { useServices, useSession } from '../../app/session';
 
 export interface UserSummary {
@@ -25,9 +24,8 @@ export function useUserNames(): Map<string, string> {
   useEffect(() => {
     if (!allowed) return;
     let live = true;
-    api
-      .get<Page<UserSummary>>('/users', { limit: 200 })
-      .then((r) => live && setNames(new Map(r.data.items.map((u) => [u.id, u.name]))))
+    loadUsers(api)
+      .then((items) => live && setNames(new Map(items.map((u) => [u.id, u.name]))))
       .catch(() => undefined);
     return () => {
       live = false;
@@ -56,8 +54,8 @@ export function useQueues(): { queues: Queue[] | null; error: unknown } {
   const [state, setState] = useState<{ queues: Queue[] | null; error: unknown }>({ queues: null, error: null });
   useEffect(() => {
     let live = true;
-    listAll<Queue>(api, 'queues', { sort: 'name' })
-      .then((r) => live && setState({ queues: r.items, error: null }))
+    loadQueues(api)
+      .then((items) => live && setState({ queues: items, error: null }))
       .catch((error: unknown) => live && setState({ queues: [], error }));
     return () => {
       live = false;

@@ -55,5 +55,9 @@ describe('SLA clocks', () => {
     expect(formatDuration(3900)).toBe('1h 05m');
     expect(formatDuration(-3900)).toBe('1h 05m');
     expect(formatDuration(2 * 86400 + 3 * 3600 + 5)).toBe('2d 3h');
+    const de = { d: '{n} T', h: '{n} h', m: '{n} min', s: '{n} s' };
+    expect(formatDuration(249, de)).toBe('4 min 09 s');
+    expect(formatDuration(3900, de)).toBe('1 h 05 min');
+    expect(formatDuration(2 * 86400 + 3 * 3600, de)).toBe('2 T 3 h');
   });
 });

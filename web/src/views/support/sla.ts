@@ -48,16 +48,27 @@ export function urgentClock(sla: Sla | null | undefined, now: number): ClockView
   return open.reduce((a, b) => ((b.remaining ?? 0) < (a.remaining ?? 0) ? b : a));
 }
 
+/** How each unit is written: `{n}` is the number ("{n}d"; German "{n} T"). */
+export interface DurationUnits {
+  d: string;
+  h: string;
+  m: string;
+  s: string;
+}
+
+export const EN_UNITS: DurationUnits = { d: '{n}d', h: '{n}h', m: '{n}m', s: '{n}s' };
+
 /** "2d 3h", "1h 05m", "4m 09s", "12s": two units, the larger first. */
-export function formatDuration(totalSecs: number): string {
+export function formatDuration(totalSecs: number, units: DurationUnits = EN_UNITS): string {
   const s = Math.abs(Math.trunc(totalSecs));
   const d = Math.floor(s / 86400);
   const h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
   const two = (n: number) => String(n).padStart(2, '0');
-  if (d > 0) return `${d}d ${h}h`;
-  if (h > 0) return `${h}h ${two(m)}m`;
-  if (m > 0) return `${m}m ${two(sec)}s`;
-  return `${sec}s`;
+  const u = (k: keyof DurationUnits, n: number | string) => units[k].replace('{n}', String(n));
+  if (d > 0) return `${u('d', d)} ${u('h', h)}`;
+  if (h > 0) return `${u('h', h)} ${u('m', two(m))}`;
+  if (m > 0) return `${u('m', m)} ${u('s', two(sec))}`;
+  return u('s', sec);
 }
