@@ -131,12 +131,15 @@ impl TenantActor {
 
     fn start_queue(&mut self, id: uuid::Uuid, ctx: &mut Context<Self>) {
         if !self.queues.contains_key(&id) {
+            let hub = ctx.address();
             let q = QueueActor::new(
-                self.tenant.id,
                 self.db.clone(),
                 id,
-                ctx.address(),
-                self.rt.clone(),
+                queue::QueueReports {
+                    moved: hub.clone().recipient(),
+                    armed: hub.clone().recipient(),
+                    wrote: hub.recipient(),
+                },
             );
             self.queues.insert(id, q.start());
         }
@@ -194,7 +197,7 @@ impl TenantActor {
             Self::push(entry, f.clone());
         }
         if !self.dashboards.contains_key(&board) {
-            let d = DashboardActor::new(board, self.db.clone(), ctx.address()).start();
+            let d = DashboardActor::new(board, self.db.clone(), ctx.address().recipient()).start();
             self.dashboards.insert(board, d);
         }
         Ok(())
@@ -853,6 +856,16 @@ impl Handler<queue::Moved> for TenantActor {
                 })
                 .clone();
             Self::push(entry, f);
+        }
+    }
+}
+
+impl Handler<queue::Wrote> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, m: queue::Wrote, _: &mut Context<Self>) {
+        if let Some(rt) = self.rt.upgrade() {
+            let tenant = self.tenant.id;
+            actix::spawn(async move { rt.committed(tenant, m.0).await });
         }
     }
 }

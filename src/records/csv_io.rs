@@ -4,10 +4,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::storage::Json;
 use chrono::Utc;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::schema::{FieldType, KindDef, SERVER_FIELDS};

@@ -1,10 +1,10 @@
 //! Custom field definitions: add, relabel, retire, restore. They apply to
 //! the next write: definitions are read in every writing transaction.
 
+use crate::storage::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::schema::by_kind;

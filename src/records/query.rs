@@ -1,5 +1,6 @@
 //! List queries: filters, sort, full-text search and keyset cursors,
-//! parsed from the query string and turned into SQL for one dialect.
+//! parsed from the query string and checked against the kind and the
+//! caller; `storage::list` says them in SQL.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -12,7 +13,8 @@ use super::validate::Custom;
 use crate::domain::FieldError;
 use crate::identity::principal::hides;
 use crate::storage::Dialect;
-use crate::storage::records::{Bind, COLUMNS};
+use crate::storage::list::{Cmp, Condition, ListSpec, Order, Reach, Shape};
+use crate::storage::records::Bind;
 
 pub const MAX_LIMIT: usize = 200;
 
@@ -50,14 +52,6 @@ pub struct ListQuery {
     cursor: Option<(Value, Uuid)>,
     q: Option<String>,
     filters: Vec<Filter>,
-}
-
-/// Who the list is for: everything, or only records whose `people`
-/// include the user (own), or also whose team is one of theirs (team).
-pub enum Reach {
-    All,
-    Own(Uuid),
-    Team(Uuid, Vec<Uuid>),
 }
 
 fn bad(field: &str, msg: impl Into<String>) -> FieldError {
@@ -103,22 +97,6 @@ pub fn text_matches(q: &str, text: &str, d: Dialect) -> bool {
         .iter()
         .map(|w| fold(w, d))
         .all(|w| have.iter().any(|h| h.starts_with(&w)))
-}
-
-/// `q` as the dialect's search syntax: every word, as a prefix.
-fn fts_query(d: Dialect, words: &[String]) -> String {
-    match d {
-        Dialect::Sqlite => words
-            .iter()
-            .map(|w| format!("\"{w}\"*"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        Dialect::Postgres => words
-            .iter()
-            .map(|w| format!("{w}:*"))
-            .collect::<Vec<_>>()
-            .join(" & "),
-    }
 }
 
 impl ListQuery {
@@ -267,105 +245,73 @@ impl ListQuery {
         self.cursor = decode_cursor(&self.cursor_after(id, created, updated, data));
     }
 
-    /// The SELECT (one row more than `limit`, to know if a next page exists).
-    pub fn sql(&self, d: Dialect, kind: &str, reach: &Reach) -> (String, Vec<Bind>) {
-        let mut binds = vec![Bind::Text(kind.to_owned())];
-        let mut wh = vec!["kind = $1".to_owned()];
-        let next = |b: Bind, binds: &mut Vec<Bind>| {
-            binds.push(b);
-            binds.len()
-        };
-        match reach {
-            Reach::All => {}
-            Reach::Own(user) => {
-                let n = next(Bind::Text(user.to_string()), &mut binds);
-                wh.push(d.array_column_contains("people", n));
-            }
-            Reach::Team(user, teams) => {
-                let n = next(Bind::Text(user.to_string()), &mut binds);
-                let mut alt = vec![d.array_column_contains("people", n)];
-                for t in teams {
-                    let n = next(Bind::Id(*t), &mut binds);
-                    alt.push(format!("team_id = ${n}"));
-                }
-                wh.push(format!("({})", alt.join(" OR ")));
-            }
+    /// Asks storage for one page: one row more than `limit`, to know if a
+    /// next page exists. `f` gets the page's question.
+    pub fn spec<'a>(
+        &'a self,
+        kind: &'a str,
+        reach: &'a Reach,
+        conditions: &'a [Condition],
+        words: &'a Option<Vec<String>>,
+        order: &'a Order,
+    ) -> ListSpec<'a> {
+        ListSpec {
+            kind,
+            reach,
+            conditions,
+            search: words.as_deref(),
+            order,
+            desc: self.desc,
+            after: self.cursor.as_ref().map(|(v, id)| (self.sort_bind(v), *id)),
+            limit: self.limit + 1,
         }
-        for f in &self.filters {
-            // Parse was checked in `parse`; a failure here cannot happen.
-            let Ok(b) = filter_bind(f) else { continue };
-            let n = next(b, &mut binds);
-            let expr = match &f.ty {
-                t if t.is_array() => {
-                    wh.push(d.json_array_contains(f.column, &f.key, n));
-                    continue;
-                }
-                FieldType::Number { .. } | FieldType::Integer { .. } => {
-                    d.json_number(f.column, &f.key)
-                }
-                FieldType::Bool => d.json_bool(f.column, &f.key),
-                _ => d.json_text(f.column, &f.key),
-            };
-            let op = match f.op {
-                Op::Eq => "=",
-                Op::Gt => ">",
-                Op::Gte => ">=",
-                Op::Lt => "<",
-                Op::Lte => "<=",
-            };
-            wh.push(format!("{expr} {op} ${n}"));
-        }
-        if let Some(q) = &self.q {
-            let w = words(q);
-            if w.is_empty() {
-                wh.push("1 = 0".into());
-            } else {
-                let n = next(Bind::Text(fts_query(d, &w)), &mut binds);
-                wh.push(d.fts_match(n));
-            }
-        }
-        let sort_expr = self.sort_expr(d);
-        let dir = if self.desc { "DESC" } else { "ASC" };
-        if let Some((v, id)) = &self.cursor {
-            let cmp = if self.desc { "<" } else { ">" };
-            let id_n = next(Bind::Id(*id), &mut binds);
-            match self.sort_bind(v) {
-                None => wh.push(format!("id {cmp} ${id_n}")),
-                Some(b) => {
-                    let v_n = next(b, &mut binds);
-                    wh.push(format!(
-                        "({sort_expr} {cmp} ${v_n} OR ({sort_expr} = ${v_n} AND id {cmp} ${id_n}))"
-                    ));
-                }
-            }
-        }
-        let order = if matches!(self.sort, SortKey::Id) {
-            format!("id {dir}")
-        } else {
-            format!("{sort_expr} {dir}, id {dir}")
-        };
-        let limit_n = next(Bind::Int(self.limit as i64 + 1), &mut binds);
-        (
-            format!(
-                "SELECT {COLUMNS} FROM records WHERE {} ORDER BY {order} LIMIT ${limit_n}",
-                wh.join(" AND ")
-            ),
-            binds,
-        )
     }
 
-    fn sort_expr(&self, d: Dialect) -> String {
+    /// The filters as storage conditions (each value parsed in `parse`).
+    pub fn conditions(&self) -> Vec<Condition> {
+        self.filters
+            .iter()
+            .filter_map(|f| {
+                let value = filter_bind(f).ok()?;
+                let shape = match &f.ty {
+                    t if t.is_array() => Shape::Contains,
+                    FieldType::Number { .. } | FieldType::Integer { .. } => Shape::Number,
+                    FieldType::Bool => Shape::Bool,
+                    _ => Shape::Text,
+                };
+                let cmp = match f.op {
+                    Op::Eq => Cmp::Eq,
+                    Op::Gt => Cmp::Gt,
+                    Op::Gte => Cmp::Gte,
+                    Op::Lt => Cmp::Lt,
+                    Op::Lte => Cmp::Lte,
+                };
+                Some(Condition {
+                    column: f.column,
+                    key: f.key.clone(),
+                    shape,
+                    cmp,
+                    value,
+                })
+            })
+            .collect()
+    }
+
+    /// The search words (`Some(empty)` for a `q` without any: no match).
+    pub fn words(&self) -> Option<Vec<String>> {
+        self.q.as_deref().map(words)
+    }
+
+    pub fn order(&self) -> Order {
         match &self.sort {
-            SortKey::Id => "id".into(),
-            SortKey::CreatedAt => "created_at".into(),
-            SortKey::UpdatedAt => "updated_at".into(),
+            SortKey::Id => Order::Id,
+            SortKey::CreatedAt => Order::CreatedAt,
+            SortKey::UpdatedAt => Order::UpdatedAt,
             SortKey::Field {
                 key,
                 ty: FieldType::Number { .. } | FieldType::Integer { .. },
-            } => {
-                format!("COALESCE({}, -1)", d.json_number("data", key))
-            }
-            SortKey::Field { key, .. } => format!("COALESCE({}, '')", d.json_text("data", key)),
+            } => Order::Number(key.clone()),
+            SortKey::Field { key, .. } => Order::Text(key.clone()),
         }
     }
 
@@ -494,27 +440,6 @@ mod tests {
     }
 
     #[test]
-    fn sql_uses_only_placeholders_for_values() {
-        let k = by_path("deals").unwrap();
-        let q = ListQuery::parse(
-            k,
-            &[],
-            &pairs(&[
-                ("title", "'; DROP TABLE x; --"),
-                ("q", "acme ltd"),
-                ("sort", "-amount"),
-            ]),
-        )
-        .unwrap();
-        for d in [Dialect::Sqlite, Dialect::Postgres] {
-            let (sql, binds) = q.sql(d, "deal", &Reach::Own(Uuid::now_v7()));
-            assert!(!sql.contains("DROP"), "{sql}");
-            assert!(sql.contains("ORDER BY COALESCE("), "{sql}");
-            assert_eq!(binds.len(), 5, "{sql}");
-        }
-    }
-
-    #[test]
     fn filters_and_sorts_on_hidden_fields_are_refused_by_name() {
         let k = by_path("deals").unwrap();
         let customs = [Custom {
@@ -565,6 +490,6 @@ mod tests {
     #[test]
     fn search_words_are_sanitised() {
         assert_eq!(words("Müller & \"Söhne\" OR *"), ["müller", "söhne", "or"]);
-        assert_eq!(fts_query(Dialect::Postgres, &words("a:b")), "a:* & b:*");
+        assert_eq!(words("a:b"), ["a", "b"]);
     }
 }

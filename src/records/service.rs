@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::{Map, Value, json};
-use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::portal;
-use super::query::{self, ListQuery, Reach};
+use super::query::{self, ListQuery};
 use super::schema::{COMMENT, KindDef, by_kind};
 use super::validate::{self, Checked, Custom, Ref};
 use super::workflow::{self, TicketWorkflow};
@@ -19,9 +18,10 @@ use crate::identity::permission::Scope;
 use crate::identity::principal::{hides, redact};
 use crate::identity::{Decision, Principal, RecordMeta};
 use crate::storage::events::EventRow;
+use crate::storage::list::{self, Reach};
 use crate::storage::records::RecordRow;
 use crate::storage::{
-    StorageError, TenantDb, TenantTx, custom_fields, events, records, settings, teams, users,
+    Json, StorageError, TenantDb, TenantTx, custom_fields, events, records, settings, teams, users,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -753,6 +753,7 @@ pub async fn list(
             || hides(hidden, "tags")
             || customs.iter().any(|c| hidden.contains(&c.key)));
     let dialect = tx.dialect();
+    let (conditions, words, order) = (q.conditions(), q.words(), q.order());
     let visible_hit = |item: &Value| match (q.search(), item.as_object()) {
         (Some(words), Some(o)) => {
             let empty = Map::new();
@@ -770,8 +771,8 @@ pub async fn list(
     let mut last_scanned: Option<RecordRow> = None;
     let mut exhausted = false;
     for _ in 0..SEARCH_SCAN_ROUNDS {
-        let (sql, binds) = scan.sql(dialect, kind.kind, &reach);
-        let mut rows = records::select(&mut tx, sql, &binds).await?;
+        let spec = scan.spec(kind.kind, &reach, &conditions, &words, &order);
+        let mut rows = list::page(&mut tx, &spec).await?;
         exhausted = rows.len() <= scan.limit;
         rows.truncate(scan.limit);
         if let Some(last) = rows.last() {

@@ -13,6 +13,7 @@ mod control;
 pub mod custom_fields;
 mod error;
 pub mod events;
+pub mod list;
 pub mod migrations;
 mod postgres;
 pub mod records;
@@ -39,6 +40,9 @@ pub use error::{Result, StorageError};
 pub use migrations::SchemaStatus;
 pub use postgres::names as pg_names;
 pub use shard::Shard;
+/// JSON columns as rows carry them; re-exported so that no module but
+/// this one names the SQL library.
+pub use sqlx::types::Json;
 pub use tenant_db::TenantDb;
 pub use tx::{Dialect, TenantTx};
 

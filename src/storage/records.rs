@@ -141,8 +141,38 @@ pub async fn existing(tx: &mut TenantTx, kind: &str, ids: &[Uuid]) -> Result<Vec
     Ok(found)
 }
 
-/// Runs a SELECT of [`COLUMNS`] built by `records::query` with its binds.
-pub async fn select(tx: &mut TenantTx, sql: String, binds: &[Bind]) -> Result<Vec<RecordRow>> {
+/// Every record of `kind` (dashboards recompute from them).
+pub async fn of_kind(tx: &mut TenantTx, kind: &str) -> Result<Vec<RecordRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM records WHERE kind = $1");
+    select(tx, sql, &[Bind::Text(kind.into())]).await
+}
+
+/// Records of `kind` whose top-level text field `field` (a validated
+/// identifier) equals `value`: a queue's tickets, say.
+pub async fn where_field(
+    tx: &mut TenantTx,
+    kind: &str,
+    field: &str,
+    value: &str,
+) -> Result<Vec<RecordRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM records WHERE kind = $1 AND {} = $2",
+        tx.dialect().json_text("data", field)
+    );
+    select(
+        tx,
+        sql,
+        &[Bind::Text(kind.into()), Bind::Text(value.into())],
+    )
+    .await
+}
+
+/// Runs a SELECT of [`COLUMNS`] built in this module with its binds.
+pub(super) async fn select(
+    tx: &mut TenantTx,
+    sql: String,
+    binds: &[Bind],
+) -> Result<Vec<RecordRow>> {
     Ok(on_tx!(tx, c => {
         let mut q = sqlx::query_as::<_, RecordRow>(AssertSqlSafe(sql));
         for b in binds {

@@ -9,7 +9,7 @@
 //! actor on another node (or after a restart) fires each alarm once.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
@@ -19,13 +19,10 @@ use uuid::Uuid;
 use super::routing::Mode;
 use super::sla::{Alarm, Metric, Sla};
 use super::tickets;
-use crate::actors::Realtime;
-use crate::actors::tenant::TenantActor;
-use crate::domain::tenant::TenantId;
 use crate::records::service::{ticket_workflow, uuid_of};
 use crate::records::workflow::TicketWorkflow;
 use crate::storage::events::EventRow;
-use crate::storage::records::{self, Bind, COLUMNS, RecordRow};
+use crate::storage::records::{self, RecordRow};
 use crate::storage::{StorageError, TenantDb, TenantTx};
 
 /// At most this many waiting tickets are tried per routing pass, so a
@@ -64,11 +61,7 @@ pub async fn open_tickets(
     queue: Uuid,
     wf: &TicketWorkflow,
 ) -> Result<Vec<RecordRow>, StorageError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM records WHERE kind = 'ticket' AND {} = $1",
-        tx.dialect().json_text("data", "queue_id")
-    );
-    let rows = records::select(tx, sql, &[Bind::Text(queue.to_string())]).await?;
+    let rows = records::where_field(tx, "ticket", "queue_id", &queue.to_string()).await?;
     Ok(rows
         .into_iter()
         .filter(|r| !wf.is_done(r.data.0.get("status").and_then(Value::as_str).unwrap_or("")))
@@ -91,12 +84,20 @@ struct Entry {
     waiting: bool,
 }
 
+/// Where a queue reports to: its hub, as typed recipients, so that the
+/// queue never holds the hub itself (real time flows one way: the hub owns
+/// its children and feeds them; they answer by message).
+#[derive(Clone)]
+pub struct QueueReports {
+    pub moved: Recipient<Moved>,
+    pub armed: Recipient<Armed>,
+    pub wrote: Recipient<Wrote>,
+}
+
 pub struct QueueActor {
-    tenant: TenantId,
     db: TenantDb,
     queue: Uuid,
-    hub: Addr<TenantActor>,
-    rt: Weak<Realtime>,
+    hub: QueueReports,
     mode: Mode,
     wf: TicketWorkflow,
     tickets: HashMap<Uuid, Entry>,
@@ -112,19 +113,11 @@ pub struct QueueActor {
 }
 
 impl QueueActor {
-    pub fn new(
-        tenant: TenantId,
-        db: TenantDb,
-        queue: Uuid,
-        hub: Addr<TenantActor>,
-        rt: Weak<Realtime>,
-    ) -> Self {
+    pub fn new(db: TenantDb, queue: Uuid, hub: QueueReports) -> Self {
         Self {
-            tenant,
             db,
             queue,
             hub,
-            rt,
             mode: Mode::Manual,
             wf: TicketWorkflow::default(),
             tickets: HashMap::new(),
@@ -202,7 +195,7 @@ impl QueueActor {
     fn arm(&mut self, ctx: &mut Context<Self>) {
         // A hub that died (a panic) takes its queues with it; the next
         // hub starts fresh ones from storage.
-        if !self.hub.connected() {
+        if !self.hub.armed.connected() {
             ctx.stop();
             return;
         }
@@ -220,7 +213,7 @@ impl QueueActor {
             || (self.mode != Mode::Manual && self.tickets.values().any(|e| e.waiting));
         if armed != self.armed {
             self.armed = armed;
-            self.hub.do_send(Armed(self.queue, armed));
+            self.hub.armed.do_send(Armed(self.queue, armed));
         }
     }
 
@@ -263,11 +256,10 @@ impl QueueActor {
         self.arm(ctx);
     }
 
+    /// The engine wrote events up to `seq`: the hub delivers them and
+    /// tells the other nodes.
     fn announce(&self, seq: i64) {
-        if let Some(rt) = self.rt.upgrade() {
-            let tenant = self.tenant;
-            actix::spawn(async move { rt.committed(tenant, seq).await });
-        }
+        self.hub.wrote.do_send(Wrote(seq));
     }
 
     /// Offers the first waiting tickets in queue order, one at a time; the
@@ -404,7 +396,7 @@ impl Handler<Observe> for QueueActor {
                         } else {
                             None
                         };
-                        self.hub.do_send(Moved {
+                        self.hub.moved.do_send(Moved {
                             queue: self.queue,
                             ticket: e.record_id,
                             position,
@@ -441,6 +433,11 @@ pub struct Moved {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Armed(pub Uuid, pub bool);
+
+/// The engine committed events up to this number.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Wrote(pub i64);
 
 /// The queue was deleted, or its hub stopped.
 #[derive(Message)]

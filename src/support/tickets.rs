@@ -136,10 +136,10 @@ async fn rewrite(
 ) -> Result<Option<(RecordRow, Vec<Arc<EventRow>>)>> {
     let kind = by_kind("ticket").ok_or(RecordError::NotFound)?;
     let row = RecordRow {
-        people: sqlx::types::Json(people_of(tx, kind, &data, before.created_by).await?),
+        people: crate::storage::Json(people_of(tx, kind, &data, before.created_by).await?),
         version: before.version + 1,
         updated_at: now,
-        data: sqlx::types::Json(data),
+        data: crate::storage::Json(data),
         ..before.clone()
     };
     let text = search_text(kind, &row.data.0, &row.custom.0);

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod access;
+mod architecture;
 mod auth_flow;
 mod bad_input;
 mod bus;

@@ -13,14 +13,13 @@ use actix::prelude::*;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::actors::tenant::TenantActor;
 use crate::identity::Principal;
 use crate::identity::permission::Scope;
 use crate::identity::principal::hides;
 use crate::records::service::ticket_workflow;
 use crate::records::workflow::TicketWorkflow;
 use crate::storage::events::EventRow;
-use crate::storage::records::{self, Bind, COLUMNS};
+use crate::storage::records;
 use crate::storage::{StorageError, TenantDb, TenantTx, events};
 use crate::support::calendar::BusinessCalendar;
 use crate::support::queue::Observe;
@@ -111,8 +110,7 @@ async fn all_of(
     tx: &mut TenantTx,
     kind: &str,
 ) -> Result<Vec<(Uuid, Map<String, Value>)>, StorageError> {
-    let sql = format!("SELECT {COLUMNS} FROM records WHERE kind = $1");
-    Ok(records::select(tx, sql, &[Bind::Text(kind.into())])
+    Ok(records::of_kind(tx, kind)
         .await?
         .into_iter()
         .map(|r| {
@@ -184,7 +182,8 @@ impl State {
 pub struct DashboardActor {
     board: Board,
     db: TenantDb,
-    hub: Addr<TenantActor>,
+    /// The hub's inbox for figures (the board never holds the hub).
+    hub: Recipient<Figures>,
     state: Option<State>,
     cal: BusinessCalendar,
     last_seq: i64,
@@ -193,7 +192,7 @@ pub struct DashboardActor {
 }
 
 impl DashboardActor {
-    pub fn new(board: Board, db: TenantDb, hub: Addr<TenantActor>) -> Self {
+    pub fn new(board: Board, db: TenantDb, hub: Recipient<Figures>) -> Self {
         Self {
             board,
             db,
