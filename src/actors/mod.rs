@@ -128,6 +128,26 @@ impl Realtime {
         });
     }
 
+    /// The one place a committed write's events go, whatever wrote them
+    /// (records, the support engine, comments): this node's hub, started
+    /// first when the events are of kinds the support engine keeps timers
+    /// for, so that their SLA clocks and offers run; then the other nodes.
+    /// Whether a write goes live is decided by its events' kinds.
+    pub async fn written(
+        self: &Arc<Self>,
+        tenant: &Arc<Tenant>,
+        db: &TenantDb,
+        events: Vec<Arc<EventRow>>,
+    ) {
+        if events
+            .iter()
+            .any(|e| crate::support::TIMED_KINDS.contains(&e.kind.as_str()))
+        {
+            self.engage(tenant, db).await;
+        }
+        self.committed_events(tenant.id, events);
+    }
+
     /// A write on this node committed `events` (in order): this node's hub
     /// delivers them as they are, the other nodes read them from the log.
     pub fn committed_events(&self, tenant: TenantId, events: Vec<Arc<EventRow>>) {

@@ -864,8 +864,8 @@ impl Handler<queue::Wrote> for TenantActor {
     type Result = ();
     fn handle(&mut self, m: queue::Wrote, _: &mut Context<Self>) {
         if let Some(rt) = self.rt.upgrade() {
-            let tenant = self.tenant.id;
-            actix::spawn(async move { rt.committed(tenant, m.0).await });
+            let (tenant, db) = (self.tenant.clone(), self.db.clone());
+            actix::spawn(async move { rt.written(&tenant, &db, m.0).await });
         }
     }
 }

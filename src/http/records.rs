@@ -136,14 +136,6 @@ pub async fn list<K: Kind>(
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next})))
 }
 
-/// Tickets and queues have timers: the node that writes them keeps the
-/// tenant's hub (and its queue actors) running.
-async fn engage_support<K: Kind>(s: &Services, scope: &super::extract::TenantScope) {
-    if matches!(K::PATH, "tickets" | "queues") {
-        s.realtime.engage(&scope.tenant, &scope.db).await;
-    }
-}
-
 pub async fn create<K: Kind>(
     a: Authorized<K::Write>,
     s: web::Data<Services>,
@@ -152,8 +144,9 @@ pub async fn create<K: Kind>(
     let body = body.into_inner()?;
     let quota = crate::limits::plans::quotas(a.scope.tenant.plan).records;
     let w = service::create(&a.scope.db, def::<K>()?, &a.principal, &body, quota).await?;
-    engage_support::<K>(&s, &a.scope).await;
-    s.realtime.committed_events(a.scope.tenant.id, w.events);
+    s.realtime
+        .written(&a.scope.tenant, &a.scope.db, w.events)
+        .await;
     let id = w.record["id"].as_str().unwrap_or_default().to_owned();
     Ok(HttpResponse::Created()
         .insert_header((
@@ -190,8 +183,9 @@ pub async fn update<K: Kind>(
         expected,
     )
     .await?;
-    engage_support::<K>(&s, &a.scope).await;
-    s.realtime.committed_events(a.scope.tenant.id, w.events);
+    s.realtime
+        .written(&a.scope.tenant, &a.scope.db, w.events)
+        .await;
     Ok(HttpResponse::Ok()
         .insert_header(etag(w.version))
         .json(w.record))
@@ -205,7 +199,9 @@ pub async fn delete<K: Kind>(
 ) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
     let event = service::delete(&a.scope.db, def::<K>()?, &a.principal, path.id, expected).await?;
-    s.realtime.committed_events(a.scope.tenant.id, vec![event]);
+    s.realtime
+        .written(&a.scope.tenant, &a.scope.db, vec![event])
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -225,7 +221,8 @@ pub async fn add_comment(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
     let w = service::add_comment(&a.scope.db, &a.principal, path.id, &body).await?;
-    engage_support::<Tickets>(&s, &a.scope).await;
-    s.realtime.committed_events(a.scope.tenant.id, w.events);
+    s.realtime
+        .written(&a.scope.tenant, &a.scope.db, w.events)
+        .await;
     Ok(HttpResponse::Created().json(w.record))
 }

@@ -68,8 +68,7 @@ pub async fn queue_tickets(
 }
 
 async fn written(s: &Services, scope: &TenantScope, w: Written) -> HttpResponse {
-    s.realtime.engage(&scope.tenant, &scope.db).await;
-    s.realtime.committed_events(scope.tenant.id, w.events);
+    s.realtime.written(&scope.tenant, &scope.db, w.events).await;
     HttpResponse::Ok()
         .insert_header(etag(w.version))
         .json(w.record)

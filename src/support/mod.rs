@@ -18,3 +18,8 @@ pub mod sla;
 pub mod tickets;
 
 pub use clock::Clock;
+
+/// Record kinds whose writes the engine keeps timers for (SLA clocks,
+/// offers, queue order): the node that writes one keeps the tenant's hub,
+/// and with it the queues, running.
+pub const TIMED_KINDS: [&str; 3] = ["ticket", "queue", "comment"];

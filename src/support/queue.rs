@@ -243,7 +243,7 @@ impl QueueActor {
             ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
                 act.busy.remove(&(id, d));
                 match res {
-                    Ok(Some(seq)) => act.announce(seq),
+                    Ok(Some(events)) => act.announce(events),
                     Ok(None) => {}
                     Err(e) => {
                         tracing::warn!(queue = %act.queue, error = %e, "queue timer failed; retrying in 5 s");
@@ -256,10 +256,10 @@ impl QueueActor {
         self.arm(ctx);
     }
 
-    /// The engine wrote events up to `seq`: the hub delivers them and
-    /// tells the other nodes.
-    fn announce(&self, seq: i64) {
-        self.hub.wrote.do_send(Wrote(seq));
+    /// The engine committed `events`: the hub hands them on the one way
+    /// every write's events go (`Realtime::written`).
+    fn announce(&self, events: Vec<Arc<EventRow>>) {
+        self.hub.wrote.do_send(Wrote(events));
     }
 
     /// Offers the first waiting tickets in queue order, one at a time; the
@@ -287,8 +287,8 @@ impl QueueActor {
         let (db, queue) = (self.db.clone(), self.queue);
         let fut = async move {
             for id in waiting {
-                if let Some((_, seq)) = tickets::offer_next(&db, queue, id).await? {
-                    return Ok(Some(seq));
+                if let Some((_, events)) = tickets::offer_next(&db, queue, id).await? {
+                    return Ok(Some(events));
                 }
             }
             Ok::<_, crate::records::service::RecordError>(None)
@@ -297,7 +297,7 @@ impl QueueActor {
             act.routing = false;
             match res {
                 // The offer's event brings the next pass.
-                Ok(Some(seq)) => act.announce(seq),
+                Ok(Some(events)) => act.announce(events),
                 Ok(None) if act.route_again => act.route(ctx),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(queue = %act.queue, error = %e, "routing failed; retrying on the next event"),
@@ -434,10 +434,10 @@ pub struct Moved {
 #[rtype(result = "()")]
 pub struct Armed(pub Uuid, pub bool);
 
-/// The engine committed events up to this number.
+/// Events the engine committed, in order.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Wrote(pub i64);
+pub struct Wrote(pub Vec<Arc<EventRow>>);
 
 /// The queue was deleted, or its hub stopped.
 #[derive(Message)]

@@ -171,10 +171,6 @@ async fn rewrite(
     Ok(Some((row, appended)))
 }
 
-fn last_seq(events: &[Arc<EventRow>]) -> Option<i64> {
-    events.last().map(|e| e.seq)
-}
-
 /// A public reply on a ticket moves its response clocks (inside the
 /// reply's transaction). Returns the events it appended (none when the
 /// ticket did not change).
@@ -222,15 +218,15 @@ pub async fn on_reply(
     }
 }
 
-/// Records an SLA warning or breach that is owed now. Returns the event's
-/// sequence, or `None` when it is not owed (any more): fired already by
+/// Records an SLA warning or breach that is owed now. Returns the events
+/// it committed, or `None` when it is not owed (any more): fired already by
 /// another timer or node, or the clock moved.
 pub async fn fire(
     db: &TenantDb,
     ticket: Uuid,
     metric: Metric,
     alarm: Alarm,
-) -> Result<Option<i64>> {
+) -> Result<Option<Vec<Arc<EventRow>>>> {
     for _ in 0..5 {
         let now = db.clock().now();
         let mut tx = db.begin().await?;
@@ -250,7 +246,7 @@ pub async fn fire(
             rewrite(&mut tx, now, &row, data, None, &[(alarm.event(), change)]).await?
         {
             tx.commit().await?;
-            return Ok(last_seq(&events));
+            return Ok(Some(events));
         }
         tx.rollback().await?;
     }
@@ -412,7 +408,11 @@ async fn withdraw(
 
 /// An offer's time ran out: it goes back to the queue (once, whichever
 /// node's timer is first).
-pub async fn expire_offer(db: &TenantDb, id: Uuid, user: Uuid) -> Result<Option<i64>> {
+pub async fn expire_offer(
+    db: &TenantDb,
+    id: Uuid,
+    user: Uuid,
+) -> Result<Option<Vec<Arc<EventRow>>>> {
     let now = db.clock().now();
     let mut tx = db.begin().await?;
     let Some(row) = records::get(&mut tx, "ticket", id).await? else {
@@ -430,7 +430,7 @@ pub async fn expire_offer(db: &TenantDb, id: Uuid, user: Uuid) -> Result<Option<
     }
     let out = withdraw(&mut tx, now, &row, user, "ticket.offer_expired", None).await?;
     tx.commit().await?;
-    Ok(out.and_then(|(_, events)| last_seq(&events)))
+    Ok(out.map(|(_, events)| events))
 }
 
 /// Each agent's load: open tickets assigned to them plus live offers.
@@ -459,7 +459,11 @@ async fn loads(
 
 /// Offers one waiting ticket of `queue` to the agent the queue's mode
 /// picks. `None`: the ticket needs no offer or nobody is eligible.
-pub async fn offer_next(db: &TenantDb, queue: Uuid, ticket: Uuid) -> Result<Option<(Uuid, i64)>> {
+pub async fn offer_next(
+    db: &TenantDb,
+    queue: Uuid,
+    ticket: Uuid,
+) -> Result<Option<(Uuid, Vec<Arc<EventRow>>)>> {
     let now = db.clock().now();
     let mut tx = db.begin().await?;
     let (Some(q), Some(row)) = (
@@ -539,5 +543,5 @@ pub async fn offer_next(db: &TenantDb, queue: Uuid, ticket: Uuid) -> Result<Opti
     };
     agents::set_cursor(&mut tx, queue, agent).await?;
     tx.commit().await?;
-    Ok(last_seq(&events).map(|seq| (agent, seq)))
+    Ok(Some((agent, events)))
 }
