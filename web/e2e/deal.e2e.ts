@@ -120,6 +120,15 @@ it("shows someone else's edit live", async () => {
   await page.getByText('This record was just changed by someone else.').waitFor();
 });
 
+it('moves the deal with one click on the stage bar', async () => {
+  const bar = page.getByTestId('stage-bar');
+  expect(await bar.getByRole('button', { name: 'Qualified' }).getAttribute('aria-current')).toBe('step');
+  await bar.getByRole('button', { name: 'Negotiation' }).click();
+  await expect.poll(() => bar.getByRole('button', { name: 'Negotiation' }).getAttribute('aria-current')).toBe('step');
+  await page.getByTestId('timeline').getByText('Moved from Qualified to Negotiation').waitFor();
+  expect((await api<Deal>('demo', ADMIN, 'GET', `/deals/${mine.id}`)).stage_id).toBe('negotiation');
+});
+
 it('adds a task with a due date and an assignee from the deal page', async () => {
   const form = page.getByRole('form', { name: 'Add activity' });
   await form.getByLabel('Type').selectOption('task');

@@ -177,7 +177,7 @@ it('photographs every main view', async () => {
   const manager = await person(MANAGER, `/t/demo/console/${urgent.id}?queue=${support.id}`);
   await manager.locator('[data-testid="ticket"][data-live="true"]').waitFor();
   await agent.goto(`/t/demo/console/${urgent.id}?queue=${support.id}`);
-  await agent.locator('[data-testid="presence"] [data-state="viewing"]').waitFor({ timeout: 10_000 });
+  await agent.locator('[data-testid="presence"] [data-state="viewing"]').waitFor({ timeout: 20_000 });
   await agent.getByLabel('Internal note').first().waitFor();
   await shoot(agent, 'ticket');
 

@@ -643,4 +643,5 @@ export const de: Record<Key, string> = {
   'role.customer.about': "Kundenportal: die eigenen Tickets und öffentliche Antworten",
   'role.supplier': "Lieferant",
   'role.supplier.about': "Lieferantenportal: was mit ihnen geteilt wurde",
+  'deal.stages': "Phasen",
 };

@@ -643,6 +643,7 @@ export const en = {
   'role.customer.about': "Customer portal: their own tickets and public replies",
   'role.supplier': "Supplier",
   'role.supplier.about': "Supplier portal: what was shared with them",
+  'deal.stages': "Stages",
 } as const;
 
 export type Key = keyof typeof en;

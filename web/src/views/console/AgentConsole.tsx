@@ -74,10 +74,10 @@ export function AgentConsole({ tenant, ticketId }: { tenant: string; ticketId?: 
       {error ? <Alert tone="danger">{describeError(error, i18n)}</Alert> : null}
       <div className="console__grid">
         <div className="console__side">
+          <ViewTabs current={view ?? 'queue'} base={ticketId ? `${base}/${ticketId}` : base} />
           {queues ? (
             <MyWork queues={queues} base={base} selected={ticketId} selfId={selfId} wf={wf} canAssign={canAssign}
               onDone={done} onError={(text) => setMessage({ tone: 'danger', text })}>
-              <ViewTabs current={view ?? 'queue'} base={ticketId ? `${base}/${ticketId}` : base} />
               {view ? (
                 <TicketViews view={view} base={base} selected={ticketId} wf={wf} queues={queues} names={names} />
               ) : queue ? (

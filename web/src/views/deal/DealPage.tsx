@@ -58,6 +58,29 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
 
   const page = useLoad(async (signal) => (await getRecord<Deal>(api, 'deals', id, signal)).data, [api, id]);
   const deal = page.data;
+  const [moving, setMoving] = useState(false);
+  const [stageError, setStageError] = useState<string | null>(null);
+
+  // One click on the stage bar moves the deal (If-Match: someone else's
+  // change meanwhile is shown, not overwritten).
+  const moveTo = async (stageId: string) => {
+    if (!deal) return;
+    setMoving(true);
+    setStageError(null);
+    try {
+      const name = pipeline?.stages.find((s) => s.id === stageId)?.name ?? stageId;
+      const r = await updateRecord<Deal>(api, 'deals', deal.id, { stage_id: stageId }, deal.version, t('pipeline.moveTo', { stage: `${name} (${deal.title})` }));
+      if (r.queued) page.set((s) => (s ? { ...s, stage_id: stageId } : s));
+      else page.set((s) => (s && s.version > r.data.version ? s : r.data));
+    } catch (e) {
+      if (e instanceof ApiError && (e.code === 'version_conflict' || e.status === 412)) {
+        setStageError(t('record.conflict'));
+        page.reload();
+      } else setStageError(describeError(e, i18n));
+    } finally {
+      setMoving(false);
+    }
+  };
   const pipeline = pipelines?.find((p) => p.id === deal?.pipeline_id) ?? null;
 
   // The deal's contacts by id, for their names.
@@ -153,6 +176,29 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
         </Alert>
       ) : null}
       {deleted ? <Alert tone="warning">{t('record.deleted')}</Alert> : null}
+      {stageError ? <Alert tone="danger">{stageError}</Alert> : null}
+
+      {pipeline && !editing ? (
+        <ol className="stage-bar" aria-label={t('deal.stages')} data-testid="stage-bar">
+          {pipeline.stages.map((s, i) => {
+            const at = pipeline.stages.findIndex((x) => x.id === deal.stage_id);
+            const state = s.id === deal.stage_id ? 'current' : at >= 0 && i < at && !s.lost ? 'done' : 'todo';
+            return (
+              <li key={s.id} className={`stage-bar__step stage-bar__step--${state}${s.won ? ' stage-bar__step--won' : ''}${s.lost ? ' stage-bar__step--lost' : ''}`}>
+                <button
+                  type="button"
+                  aria-current={state === 'current' ? 'step' : undefined}
+                  disabled={!can('deals:write') || state === 'current' || moving}
+                  title={t('pipeline.moveTo', { stage: s.name })}
+                  onClick={() => void moveTo(s.id)}
+                >
+                  {s.name}
+                </button>
+              </li>
+            );
+          })}
+        </ol>
+      ) : null}
 
       {editing ? (
         <DealForm

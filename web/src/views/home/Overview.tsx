@@ -10,6 +10,7 @@ import { Link } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n, type Key } from '../../i18n';
 import { useLoad } from '../../ui/useLoad';
+import { roleLabel } from '../admin/permissions';
 
 const CAP = 2000;
 
@@ -96,7 +97,7 @@ export function Overview({ tenant, features }: { tenant: string; features?: Reco
               .filter((u) => u.kind === 'staff')
               .map((u) => (
                 <li key={u.id}>
-                  {u.name} <span className="muted">· {u.roles.join(', ')}</span>
+                  {u.name} <span className="muted">· {u.roles.map((r) => roleLabel(i18n, r, true)).join(', ')}</span>
                   {u.status === 'disabled' ? <span className="badge"> {t('overview.disabled')}</span> : null}
                 </li>
               ))}

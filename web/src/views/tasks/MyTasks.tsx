@@ -4,7 +4,7 @@
 // the `activities` topic: a task someone assigns to me appears at once.
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../../api/problem';
-import { createRecord, listAll, updateRecord } from '../../api/records';
+import { createRecord, getRecord, listAll, updateRecord, type KindPath } from '../../api/records';
 import type { Activity } from '../../api/types';
 import { useUsers } from '../../app/directory';
 import { Link } from '../../app/router';
@@ -15,11 +15,20 @@ import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
 import { Field } from '../../ui/Field';
 import { useNow } from '../../ui/useNow';
-import { useLiveLoad } from '../../ui/useLoad';
+import { useLiveLoad, useLoad } from '../../ui/useLoad';
 import { ActivityEntry, localToIso } from '../crm/ActivityList';
 import { taskBuckets } from '../deal/deal-state';
 
 const RELATED: Record<string, string> = { deal: 'deals', contact: 'contacts', company: 'companies', ticket: 'console' };
+const KIND_PATH: Record<string, KindPath> = { deal: 'deals', contact: 'contacts', company: 'companies', ticket: 'tickets' };
+
+/** What a record is called, for "about …" links. */
+function recordName(kind: string, r: Record<string, unknown>): string {
+  if (kind === 'deal') return String(r.title ?? '');
+  if (kind === 'ticket') return String(r.subject ?? '');
+  if (kind === 'company') return String(r.name ?? '');
+  return [r.first_name, r.last_name].filter(Boolean).join(' ');
+}
 
 export function MyTasks({ tenant }: { tenant: string }) {
   const i18n = useI18n();
@@ -102,6 +111,30 @@ export function MyTasks({ tenant }: { tenant: string }) {
     }
   };
 
+  // The names of what the tasks are about (a few records, read once each).
+  const relatedKey = [...new Set((items.data ?? []).filter((a) => a.related_kind && a.related_id).map((a) => `${a.related_kind}:${a.related_id}`))].sort().join(',');
+  const related = useLoad(
+    async (signal) => {
+      const out = new Map<string, string>();
+      await Promise.all(
+        relatedKey
+          .split(',')
+          .filter(Boolean)
+          .slice(0, 100)
+          .map(async (k) => {
+            const [kind, id] = k.split(':') as [string, string];
+            try {
+              out.set(k, recordName(kind, (await getRecord<Record<string, unknown>>(api, KIND_PATH[kind]!, id, signal)).data));
+            } catch {
+              // not readable: the link says what kind it is
+            }
+          }),
+      );
+      return out;
+    },
+    [api, relatedKey],
+  );
+
   const list = [...(items.data ?? []), ...Object.values(ticked).filter((a) => !(items.data ?? []).some((x) => x.id === a.id))];
   const shown = list.map((a) => ticked[a.id] ?? a);
   // Ticked ones keep their place: bucket them as if still open.
@@ -166,7 +199,7 @@ export function MyTasks({ tenant }: { tenant: string }) {
                     <ActivityEntry a={a} canWrite={can('activities:write')} onToggle={() => void toggle(a)}>
                       {to ? (
                         <p className="muted">
-                          <Link to={to}>{t(`tasks.about.${a.related_kind}` as Key)}</Link>
+                          <Link to={to}>{related.data?.get(`${a.related_kind}:${a.related_id}`) || t(`tasks.about.${a.related_kind}` as Key)}</Link>
                         </p>
                       ) : null}
                     </ActivityEntry>
