@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::{Application, Services};
+use crate::app::Application;
 use crate::config::Config;
 use crate::secret::{Secret, random_hex};
+use crate::services::Services;
 use crate::telemetry;
 use crate::tenants::{AdminInput, CreateTenant, TenantError};
 

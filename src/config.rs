@@ -46,7 +46,7 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// The time SLA clocks, offers and dashboards read; tests set a
     /// manual clock. Not configurable from files or the environment.
-    pub clock: crate::support::Clock,
+    pub clock: crate::clock::Clock,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -78,7 +78,7 @@ impl Default for Config {
             login_per_account_per_min: 10,
             login_per_address_per_min: 30,
             allowed_origins: Vec::new(),
-            clock: crate::support::Clock::system(),
+            clock: crate::clock::Clock::system(),
         }
     }
 }

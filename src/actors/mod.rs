@@ -284,8 +284,8 @@ fn follow(rt: &Arc<Realtime>, bus: &Bus) {
 mod tests {
     use super::tenant::{Crash, Stats};
     use super::*;
-    use crate::app::Services;
     use crate::config::Config;
+    use crate::services::Services;
     use crate::tenants::{AdminInput, CreateTenant};
 
     fn req(slug: &str) -> CreateTenant {

@@ -1,10 +1,12 @@
 //! Validated values, parsed once at the boundary. A value of one of these
 //! types is valid by construction; each keeps its tests next to it.
 
+pub mod calendar;
 pub mod email;
 pub mod features;
 pub mod password;
 pub mod present;
+pub mod sla;
 pub mod tenant;
 
 /// One field's problem, as reported in a `422` body's `errors` list.

@@ -7,8 +7,8 @@ use super::authz::{Authenticated, client_info};
 use super::extract::TenantScope;
 use super::json::ApiJson;
 use super::problem::ApiError;
-use crate::app::Services;
 use crate::identity::LoginRequest;
+use crate::services::Services;
 
 pub async fn login(
     scope: TenantScope,

@@ -15,8 +15,8 @@ use futures_util::future::LocalBoxFuture;
 
 use super::extract::TenantScope;
 use super::problem::{ApiError, Code};
-use crate::app::Services;
 use crate::identity::{AuthError, ClientInfo, Principal};
+use crate::services::Services;
 
 /// A permission a route requires, named by a type.
 pub trait Need {

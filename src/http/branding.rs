@@ -10,10 +10,10 @@ use super::authz::{AdminSettings, Authorized};
 use super::extract::TenantScope;
 use super::json::ApiJson;
 use super::problem::ApiError;
-use crate::app::Services;
 use crate::domain::FieldError;
 use crate::domain::features::Feature;
 use crate::domain::tenant::Tenant;
+use crate::services::Services;
 use crate::storage::{TenantDb, settings};
 use crate::tenants::branding::{self, Branding};
 

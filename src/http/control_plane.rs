@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::extract::PlatformAdmin;
 use super::json::ApiJson;
 use super::problem::ApiError;
-use crate::app::Services;
 use crate::domain::FieldError;
 use crate::domain::tenant::Tenant;
+use crate::services::Services;
 use crate::storage::SchemaStatus;
 use crate::tenants::{CreateTenant, UpdateTenant};
 

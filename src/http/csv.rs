@@ -12,11 +12,12 @@ use serde_json::json;
 use super::authz::Authorized;
 use super::problem::{ApiError, Code};
 use super::records::{Kind, query_pairs};
-use crate::app::Services;
 use crate::identity::Principal;
+use crate::records::core::customs;
 use crate::records::csv_io::{self, ImportError};
 use crate::records::schema::{KindDef, by_path};
-use crate::records::service::{self, customs};
+use crate::records::service;
+use crate::services::Services;
 use crate::storage::TenantDb;
 
 /// A list as CSV, streamed page by page. The first page is fetched before

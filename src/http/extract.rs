@@ -11,9 +11,9 @@ use futures_util::future::LocalBoxFuture;
 use sha2::{Digest, Sha256};
 
 use super::problem::{ApiError, Code};
-use crate::app::Services;
 use crate::domain::features::Feature;
 use crate::domain::tenant::Tenant;
+use crate::services::Services;
 use crate::storage::TenantDb;
 
 fn services(req: &HttpRequest) -> Result<web::Data<Services>, ApiError> {

@@ -7,8 +7,8 @@ use serde_json::json;
 use super::authz::Authenticated;
 use super::json::ApiJson;
 use super::problem::ApiError;
-use crate::app::Services;
 use crate::identity::{Via, mfa};
+use crate::services::Services;
 use crate::storage::users;
 
 pub async fn me(a: Authenticated) -> Result<HttpResponse, ApiError> {

@@ -11,9 +11,9 @@ use super::extract::IdPath;
 use super::json::ApiJson;
 use super::problem::ApiError;
 use crate::domain::FieldError;
+use crate::records::core::ticket_workflow;
 use crate::records::fields::{self, FieldInput};
 use crate::records::retention::{self, EventSettings};
-use crate::records::service::ticket_workflow;
 use crate::records::workflow::{self, TicketWorkflow};
 use crate::storage::{custom_fields, settings};
 
@@ -37,7 +37,7 @@ pub async fn list_fields(
 
 pub async fn create_field(
     a: Authorized<CustomFieldsWrite>,
-    s: web::Data<crate::app::Services>,
+    s: web::Data<crate::services::Services>,
     body: ApiJson<FieldInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;

@@ -4,15 +4,16 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::app::Services;
+use crate::services::Services;
 use serde_json::Value;
 
 use super::authz::*;
 use super::extract::IdPath;
 use super::json::ApiJson;
 use super::problem::{ApiError, Code};
+use crate::records::core::RecordError;
 use crate::records::schema::{KindDef, by_path};
-use crate::records::service::{self, RecordError};
+use crate::records::service;
 
 /// A kind of record as a type: its URL segment and the permission types
 /// its routes demand.

@@ -39,7 +39,7 @@ pub async fn create(
 
 pub async fn update(
     a: Authorized<AdminRoles>,
-    s: web::Data<crate::app::Services>,
+    s: web::Data<crate::services::Services>,
     path: web::Path<NamePath>,
     body: ApiJson<RoleInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -52,7 +52,7 @@ pub async fn update(
 
 pub async fn delete(
     a: Authorized<AdminRoles>,
-    s: web::Data<crate::app::Services>,
+    s: web::Data<crate::services::Services>,
     path: web::Path<NamePath>,
 ) -> Result<HttpResponse, ApiError> {
     admin::delete_role(&a.scope.db, &a.principal, &path.name, &a.client).await?;

@@ -21,7 +21,7 @@ pub async fn get(a: Authorized<AdminSettings>) -> Result<HttpResponse, ApiError>
 
 pub async fn put(
     a: Authorized<AdminSettings>,
-    s: web::Data<crate::app::Services>,
+    s: web::Data<crate::services::Services>,
     body: ApiJson<SecuritySettings>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;

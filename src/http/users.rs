@@ -47,7 +47,7 @@ pub async fn create(
 
 pub async fn update(
     a: Authorized<AdminUsers>,
-    s: web::Data<crate::app::Services>,
+    s: web::Data<crate::services::Services>,
     path: web::Path<IdPath>,
     body: ApiJson<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
@@ -62,7 +62,7 @@ pub async fn update(
 
 pub async fn delete(
     a: Authorized<AdminUsers>,
-    s: web::Data<crate::app::Services>,
+    s: web::Data<crate::services::Services>,
     path: web::Path<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
     admin::delete_user(&a.scope.db, &a.principal, path.id, &a.client).await?;

@@ -28,10 +28,10 @@ use crate::actors::tenant::{
     UpdatePrincipal,
 };
 use crate::actors::topics::Topic;
-use crate::app::Services;
 use crate::domain::tenant::Tenant;
 use crate::identity::tokens::{new_refresh_token, sha256_hex};
 use crate::identity::{ClientInfo, Principal, Via};
+use crate::services::Services;
 use crate::storage::{TenantDb, tickets};
 
 /// Frames waiting for one client; past this it gets `resync`.

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::core::{self, RecordError, customs};
 use super::schema::{FieldType, KindDef, SERVER_FIELDS};
-use super::service::{self, RecordError, customs};
 use super::validate::{self, Custom, Ref};
 use crate::domain::FieldError;
 use crate::identity::{Decision, Principal, RecordMeta};
@@ -371,7 +371,7 @@ pub async fn import(
                 }
                 if errs.is_empty() {
                     let now = Utc::now();
-                    let search = service::search_text(kind, &data, &custom);
+                    let search = core::search_text(kind, &data, &custom);
                     batch.push((
                         RecordRow {
                             id: Uuid::now_v7(),
@@ -467,7 +467,7 @@ async fn flush(
     let event_type = format!("{}.created", kind.kind);
     let rendered: Vec<Value> = batch
         .iter()
-        .map(|(r, _)| service::render(r, &BTreeSet::new(), &[]))
+        .map(|(r, _)| core::render(r, &BTreeSet::new(), &[]))
         .collect();
     let list: Vec<events::NewEvent<'_>> = batch
         .iter()

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::core::RecordError;
 use super::schema::by_kind;
-use super::service::RecordError;
 use super::validate::custom_type;
 use crate::domain::{FieldError, Validation};
 use crate::identity::Principal;

@@ -1,6 +1,8 @@
 //! The tenant's CRM and support records: contacts, companies, pipelines,
 //! deals, queues, tickets (with comments), activities, SLA policies.
 //!
+//! - [`core`]: what every writer of records shares (errors, loading and
+//!   rendering for a caller, owners, search text); it calls nothing above it.
 //! - [`schema`]: the kinds and their standard fields.
 //! - [`validate`]: input checks for standard and custom fields.
 //! - [`query`]: list filters, sort, search, cursors.
@@ -10,6 +12,7 @@
 //! - [`fields`]: custom field definitions.
 //! - [`portal`]: what customers and suppliers may write, and where their tickets go.
 
+pub mod core;
 pub mod csv_io;
 pub mod events;
 pub mod fields;
@@ -18,5 +21,6 @@ pub mod query;
 pub mod retention;
 pub mod schema;
 pub mod service;
+pub mod ticket_clocks;
 pub mod validate;
 pub mod workflow;

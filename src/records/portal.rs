@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::service::RecordError;
+use super::core::RecordError;
 use crate::domain::FieldError;
 use crate::identity::Principal;
 use crate::storage::{TenantTx, records, settings};

@@ -59,7 +59,7 @@ struct Inner {
     /// Opened tenant handles. PostgreSQL handles are cheap views on the
     /// shard's pool; SQLite handles own the tenant file's connections.
     open: DashMap<TenantId, TenantDb>,
-    clock: crate::support::Clock,
+    clock: crate::clock::Clock,
 }
 
 impl Storage {

@@ -6,7 +6,7 @@ use sqlx::{AssertSqlSafe, PgPool, SqlSafeStr, SqlStr, SqlitePool};
 
 use super::TenantTx;
 use super::error::Result;
-use crate::support::Clock;
+use crate::clock::Clock;
 
 /// Opens transactions in one tenant's storage and nowhere else.
 ///

@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::tickets::SEEN_TTL_SECS;
-use crate::records::service::RecordError;
+use crate::records::core::RecordError;
 use crate::storage::TenantDb;
 use crate::storage::agents::{self, AgentRow};
 

@@ -17,9 +17,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::routing::Mode;
-use super::sla::{Alarm, Metric, Sla};
 use super::tickets;
-use crate::records::service::{ticket_workflow, uuid_of};
+use crate::domain::sla::{Alarm, Metric, Sla};
+use crate::records::core::{ticket_workflow, uuid_of};
 use crate::records::workflow::TicketWorkflow;
 use crate::storage::events::EventRow;
 use crate::storage::records::{self, RecordRow};
@@ -291,7 +291,7 @@ impl QueueActor {
                     return Ok(Some(events));
                 }
             }
-            Ok::<_, crate::records::service::RecordError>(None)
+            Ok::<_, crate::records::core::RecordError>(None)
         };
         ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
             act.routing = false;

@@ -1,5 +1,6 @@
-//! What the support engine writes on tickets: SLA clocks on every save and
-//! public reply, alarms, offers and claims. Each engine write is a
+//! What the support engine writes on tickets: alarms, offers and claims
+//! (the clocks on every save and reply are `records::ticket_clocks`, in the
+//! same transaction as the save). Each engine write is a
 //! version-checked update of the ticket row plus its event in the same
 //! transaction, so whichever node or timer gets there first does it and
 //! everyone else sees it already done.
@@ -11,18 +12,16 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::calendar::{self, BusinessCalendar, CalendarSetting};
 use super::routing::{self, Candidate, Mode};
-use super::sla::{self, Alarm, Measure, Metric, Policy, Sla, TicketState};
-use crate::identity::{Decision, Principal};
+use crate::domain::sla::{Alarm, Metric, Sla};
+use crate::identity::Principal;
+use crate::records::core::{RecordError, Written, readable, render, ticket_workflow, uuid_of};
 use crate::records::schema::by_kind;
-use crate::records::service::{
-    RecordError, Written, meta, people_of, readable, render, search_text, ticket_workflow, uuid_of,
-};
+use crate::records::ticket_clocks::{put_sla, rewrite, state};
 use crate::records::workflow::TicketWorkflow;
 use crate::storage::events::EventRow;
 use crate::storage::records::RecordRow;
-use crate::storage::{TenantDb, TenantTx, agents, events, records, settings};
+use crate::storage::{TenantDb, TenantTx, agents, records};
 
 type Result<T> = std::result::Result<T, RecordError>;
 
@@ -30,193 +29,6 @@ type Result<T> = std::result::Result<T, RecordError>;
 pub const DEFAULT_OFFER_SECS: i64 = 60;
 /// An agent counts as connected this long after a node last saw a socket.
 pub const SEEN_TTL_SECS: i64 = 90;
-
-pub async fn business_calendar(tx: &mut TenantTx) -> Result<BusinessCalendar> {
-    Ok(settings::get(tx, calendar::SETTING)
-        .await?
-        .and_then(|v| serde_json::from_value::<CalendarSetting>(v).ok())
-        .and_then(|s| s.compile().ok())
-        .unwrap_or_default())
-}
-
-/// The SLA policy of the ticket's queue, and how it counts time.
-async fn policy_of(
-    tx: &mut TenantTx,
-    data: &Map<String, Value>,
-) -> Result<(Option<Policy>, Measure)> {
-    let Some(queue) = uuid_of(data, "queue_id") else {
-        return Ok((None, Measure::Wall));
-    };
-    let Some(q) = records::get(tx, "queue", queue).await? else {
-        return Ok((None, Measure::Wall));
-    };
-    let Some(pid) = uuid_of(&q.data.0, "sla_policy_id") else {
-        return Ok((None, Measure::Wall));
-    };
-    let Some(p) = records::get(tx, "sla_policy", pid).await? else {
-        return Ok((None, Measure::Wall));
-    };
-    let policy = Policy::from_record(pid, &p.data.0);
-    let measure = if policy.business_hours {
-        Measure::Business(business_calendar(tx).await?)
-    } else {
-        Measure::Wall
-    };
-    Ok((Some(policy), measure))
-}
-
-fn state<'a>(data: &'a Map<String, Value>, wf: &TicketWorkflow) -> TicketState<'a> {
-    let status = data.get("status").and_then(Value::as_str).unwrap_or("");
-    TicketState {
-        priority: data
-            .get("priority")
-            .and_then(Value::as_str)
-            .unwrap_or("normal"),
-        status,
-        done: wf.is_done(status),
-    }
-}
-
-fn put_sla(data: &mut Map<String, Value>, sla: Option<Sla>) {
-    match sla.and_then(|s| serde_json::to_value(s).ok()) {
-        Some(v) => data.insert("sla".into(), v),
-        None => data.remove("sla"),
-    };
-}
-
-/// On every ticket create and save, inside its transaction: the clocks
-/// follow the status, priority and queue; an offer ends when the ticket is
-/// assigned, finished or moves to another queue.
-pub async fn on_save(
-    tx: &mut TenantTx,
-    data: &mut Map<String, Value>,
-    before: Option<&Map<String, Value>>,
-    wf: &TicketWorkflow,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    // A ticket in a queue with a team belongs to that team unless it says
-    // otherwise, so the team's agents (team scope) can see and work it.
-    if !data.contains_key("team_id")
-        && let Some(q) = uuid_of(data, "queue_id")
-        && let Some(queue) = records::get(tx, "queue", q).await?
-        && let Some(team) = queue.data.0.get("team_id")
-    {
-        data.insert("team_id".into(), team.clone());
-    }
-    let (policy, measure) = policy_of(tx, data).await?;
-    let sla = sla::on_save(
-        before.and_then(Sla::of),
-        policy.as_ref(),
-        &state(data, wf),
-        &measure,
-        now,
-    );
-    put_sla(data, sla);
-    let moved = before.is_some_and(|b| b.get("queue_id") != data.get("queue_id"));
-    if moved {
-        data.remove("declined_by");
-    }
-    if moved || data.contains_key("assignee_id") || state(data, wf).done {
-        data.remove("offer");
-    }
-    Ok(())
-}
-
-/// Writes `data` over the ticket if it is still at `before.version`, with
-/// `events` (type, change) after it, and returns the row and the events
-/// as appended (never empty: `list` is not); `None` when someone changed
-/// it first.
-async fn rewrite(
-    tx: &mut TenantTx,
-    now: DateTime<Utc>,
-    before: &RecordRow,
-    data: Map<String, Value>,
-    actor: Option<Uuid>,
-    list: &[(&str, Value)],
-) -> Result<Option<(RecordRow, Vec<Arc<EventRow>>)>> {
-    let kind = by_kind("ticket").ok_or(RecordError::NotFound)?;
-    let row = RecordRow {
-        people: crate::storage::Json(people_of(tx, kind, &data, before.created_by).await?),
-        version: before.version + 1,
-        updated_at: now,
-        data: crate::storage::Json(data),
-        ..before.clone()
-    };
-    let text = search_text(kind, &row.data.0, &row.custom.0);
-    if !records::update(tx, &row, before.version, &text).await? {
-        return Ok(None);
-    }
-    let full = render(&row, &BTreeSet::new(), &[]);
-    let mut appended = Vec::with_capacity(list.len());
-    for (event_type, change) in list {
-        let mut data = full.clone();
-        if !change.is_null() {
-            data["change"] = change.clone();
-        }
-        let event = events::append(
-            tx,
-            &events::NewEvent {
-                event_type,
-                kind: "ticket",
-                record_id: row.id,
-                actor,
-                people: &row.people.0,
-                team_id: row.team_id,
-                data: &data,
-            },
-        )
-        .await?;
-        appended.push(Arc::new(event));
-    }
-    Ok(Some((row, appended)))
-}
-
-/// A public reply on a ticket moves its response clocks (inside the
-/// reply's transaction). Returns the events it appended (none when the
-/// ticket did not change).
-pub async fn on_reply(
-    tx: &mut TenantTx,
-    ticket: &RecordRow,
-    actor: &Principal,
-    now: DateTime<Utc>,
-) -> Result<Vec<Arc<EventRow>>> {
-    let Some(sla) = Sla::of(&ticket.data.0) else {
-        return Ok(Vec::new());
-    };
-    let wf = ticket_workflow(tx).await?;
-    let (policy, measure) = policy_of(tx, &ticket.data.0).await?;
-    // Agents may see internal notes; customers may not.
-    let by_agent = matches!(
-        actor.decide("tickets:internal", &meta(ticket)),
-        Decision::Allow { .. }
-    );
-    let after = sla::on_reply(
-        sla.clone(),
-        policy.as_ref(),
-        &state(&ticket.data.0, &wf),
-        by_agent,
-        &measure,
-        now,
-    );
-    if after == sla {
-        return Ok(Vec::new());
-    }
-    let mut data = ticket.data.0.clone();
-    put_sla(&mut data, Some(after));
-    match rewrite(
-        tx,
-        now,
-        ticket,
-        data,
-        Some(actor.user_id),
-        &[("ticket.updated", Value::Null)],
-    )
-    .await?
-    {
-        Some((_, events)) => Ok(events),
-        None => Err(RecordError::VersionConflict(ticket.version)),
-    }
-}
 
 /// Records an SLA warning or breach that is owed now. Returns the events
 /// it committed, or `None` when it is not owed (any more): fired already by

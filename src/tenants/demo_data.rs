@@ -12,9 +12,10 @@ use crate::domain::email::Email;
 use crate::domain::password::{self, Password};
 use crate::domain::tenant::Tenant;
 use crate::identity::service::owner_principal;
+use crate::records::core::RecordError;
 use crate::records::portal;
 use crate::records::schema::by_path;
-use crate::records::service::{self, RecordError};
+use crate::records::service;
 use crate::storage::users::{self, NewUser};
 use crate::storage::{TenantDb, teams};
 

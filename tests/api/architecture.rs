@@ -102,3 +102,60 @@ fn the_lower_layers_import_neither_http_nor_the_actors() {
         found.join("\n")
     );
 }
+
+/// The top-level module each source file belongs to (`records/x.rs` →
+/// `records`, `app.rs` → `app`).
+fn top_of(file: &str) -> String {
+    file.split('/')
+        .next()
+        .unwrap_or(file)
+        .trim_end_matches(".rs")
+        .to_owned()
+}
+
+#[test]
+fn the_top_level_modules_have_no_import_circles() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let lines = source_lines();
+    let modules: BTreeSet<String> = lines
+        .iter()
+        .map(|(f, _, _)| top_of(f))
+        .filter(|m| m != "lib" && m != "main")
+        .collect();
+    let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (file, _, line) in &lines {
+        let from = top_of(file);
+        for part in line.split("crate::").skip(1) {
+            let to: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if to != from && modules.contains(&to) {
+                deps.entry(from.clone()).or_default().insert(to);
+            }
+        }
+    }
+    let reaches = |from: &str, target: &str| {
+        let (mut seen, mut stack) = (BTreeSet::new(), vec![from.to_owned()]);
+        while let Some(m) = stack.pop() {
+            if m == target {
+                return true;
+            }
+            if seen.insert(m.clone()) {
+                stack.extend(deps.get(&m).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
+    let circles: Vec<String> = deps
+        .iter()
+        .flat_map(|(a, tos)| tos.iter().map(move |b| (a.clone(), b.clone())))
+        .filter(|(a, b)| reaches(b, a))
+        .map(|(a, b)| format!("{a} → {b} → … → {a}"))
+        .collect();
+    assert!(
+        circles.is_empty(),
+        "import circles:\n{}",
+        circles.join("\n")
+    );
+}

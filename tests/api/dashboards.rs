@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use mandant::support::Clock;
+use mandant::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::both_backends;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use mandant::support::Clock;
+use mandant::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::both_backends;

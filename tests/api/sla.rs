@@ -3,7 +3,7 @@
 //! after a restart and with two nodes racing for it.
 
 use chrono::Duration;
-use mandant::support::Clock;
+use mandant::clock::Clock;
 use serde_json::json;
 
 use crate::both_backends;

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use mandant::support::Clock;
+use mandant::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::helpers::{Site, TestApp, redis_url, spawn_node};

@@ -3,7 +3,7 @@
 //! the API and the WebSocket at once, on every node; and the web app
 //! served at `/` beside the API.
 
-use mandant::support::Clock;
+use mandant::clock::Clock;
 use serde_json::json;
 
 use crate::both_backends;

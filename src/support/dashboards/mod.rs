@@ -13,17 +13,17 @@ use actix::prelude::*;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::domain::calendar::BusinessCalendar;
 use crate::identity::Principal;
 use crate::identity::permission::Scope;
 use crate::identity::principal::hides;
-use crate::records::service::ticket_workflow;
+use crate::records::core::ticket_workflow;
+use crate::records::ticket_clocks::business_calendar;
 use crate::records::workflow::TicketWorkflow;
 use crate::storage::events::EventRow;
 use crate::storage::records;
 use crate::storage::{StorageError, TenantDb, TenantTx, events};
-use crate::support::calendar::BusinessCalendar;
 use crate::support::queue::Observe;
-use crate::support::tickets::business_calendar;
 
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
 

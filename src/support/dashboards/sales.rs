@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::support::calendar::BusinessCalendar;
+use crate::domain::calendar::BusinessCalendar;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stage {

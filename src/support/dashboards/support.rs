@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use crate::domain::calendar::BusinessCalendar;
+use crate::domain::sla::{Metric, Sla};
 use crate::records::workflow::TicketWorkflow;
-use crate::support::calendar::BusinessCalendar;
-use crate::support::sla::{Metric, Sla};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {

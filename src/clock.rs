@@ -1,5 +1,6 @@
-//! The time the support engine reads: the system clock in production, a
-//! clock the test moves by hand otherwise. SLA due instants, offers and
+//! The time the tenant handle, the support engine and the dashboards read:
+//! the system clock in production, a clock the test moves by hand
+//! otherwise. A low layer, so storage can hold it. SLA due instants, offers and
 //! "today" on dashboards all come from here, so a test can cross a weekend
 //! in a millisecond and watch timers fire at the exact instant.
 

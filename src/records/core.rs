@@ -1,0 +1,202 @@
+//! The record core: what every writer of records shares (the CRM API, the
+//! support engine, imports, the portals): the error type, how a record is
+//! loaded for a caller and rendered for them, who it belongs to, its search
+//! text, and what a write returns. Nothing here calls back into the
+//! services built on it.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::schema::{COMMENT, KindDef};
+use super::validate::{self, Custom};
+use super::workflow::{self, TicketWorkflow};
+use crate::domain::FieldError;
+use crate::identity::principal::redact;
+use crate::identity::{Decision, Principal, RecordMeta};
+use crate::storage::events::EventRow;
+use crate::storage::records::RecordRow;
+use crate::storage::{StorageError, TenantTx, custom_fields, records, settings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("the record changed since version {0}")]
+    VersionConflict(i64),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("{0}")]
+    QuotaExceeded(String),
+    /// Someone else holds the ticket (a claim lost the race).
+    #[error("{0}")]
+    AlreadyClaimed(String),
+    /// Accept or decline without a live offer to the caller.
+    #[error("{0}")]
+    NoOffer(String),
+    /// The record's state does not allow this (a claim on a closed ticket).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unexpected(String),
+}
+
+pub(crate) type Result<T> = std::result::Result<T, RecordError>;
+
+/// What a write returns: the record as the caller may see it, and the
+/// events it appended, in order (none: nothing changed), for the hub to
+/// deliver without reading them back.
+pub struct Written {
+    pub record: Value,
+    pub version: i64,
+    pub events: Vec<Arc<EventRow>>,
+}
+
+/// The custom fields of `kind` as validation needs them.
+pub async fn customs(tx: &mut TenantTx, kind: &str) -> Result<Vec<Custom>> {
+    Ok(custom_fields::for_kind(tx, kind)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            validate::custom_type(&c.field_type, &c.options.0).map(|ty| Custom {
+                key: c.key,
+                ty,
+                required: c.required,
+                retired: c.retired,
+            })
+        })
+        .collect())
+}
+
+pub async fn ticket_workflow(tx: &mut TenantTx) -> Result<TicketWorkflow> {
+    Ok(settings::get(tx, workflow::SETTING)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+pub(crate) fn meta(row: &RecordRow) -> RecordMeta {
+    RecordMeta {
+        people: row.people.0.clone(),
+        teams: row.team_id.into_iter().collect(),
+    }
+}
+
+/// The record as the API shows it, hidden fields and retired custom fields removed.
+pub fn render(row: &RecordRow, hidden: &BTreeSet<String>, retired: &[String]) -> Value {
+    let mut o = Map::new();
+    o.insert("id".into(), json!(row.id));
+    o.insert("version".into(), json!(row.version));
+    o.insert("created_at".into(), json!(row.created_at));
+    o.insert("updated_at".into(), json!(row.updated_at));
+    o.insert("created_by".into(), json!(row.created_by));
+    for (k, v) in &row.data.0 {
+        o.insert(k.clone(), v.clone());
+    }
+    let custom: Map<String, Value> = row
+        .custom
+        .0
+        .iter()
+        .filter(|(k, _)| !retired.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if row.kind != COMMENT {
+        o.insert("custom".into(), Value::Object(custom));
+    }
+    redact(&mut o, hidden);
+    Value::Object(o)
+}
+
+pub(crate) async fn retired(tx: &mut TenantTx, kind: &str) -> Result<Vec<String>> {
+    Ok(customs(tx, kind)
+        .await?
+        .into_iter()
+        .filter(|c| c.retired)
+        .map(|c| c.key)
+        .collect())
+}
+
+pub fn search_text(
+    kind: &KindDef,
+    data: &Map<String, Value>,
+    custom: &Map<String, Value>,
+) -> String {
+    let mut parts: Vec<String> = kind
+        .fields
+        .iter()
+        .filter(|f| f.searchable)
+        .filter_map(|f| data.get(f.key).and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    parts.extend(custom.values().filter_map(Value::as_str).map(str::to_owned));
+    if let Some(tags) = data.get("tags").and_then(Value::as_array) {
+        parts.extend(tags.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+    parts.join(" ")
+}
+
+pub(crate) fn uuid_of(data: &Map<String, Value>, key: &str) -> Option<Uuid> {
+    data.get(key)
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// Who a record belongs to, for `own` scope.
+pub(crate) async fn people_of(
+    tx: &mut TenantTx,
+    kind: &KindDef,
+    data: &Map<String, Value>,
+    created_by: Option<Uuid>,
+) -> Result<Vec<Uuid>> {
+    let mut p: BTreeSet<Uuid> = BTreeSet::new();
+    p.extend(uuid_of(data, "owner_id"));
+    p.extend(uuid_of(data, "assignee_id"));
+    if let Some(a) = data.get("shared_with").and_then(Value::as_array) {
+        p.extend(
+            a.iter()
+                .filter_map(Value::as_str)
+                .filter_map(|s| Uuid::parse_str(s).ok()),
+        );
+    }
+    match kind.kind {
+        "contact" => p.extend(uuid_of(data, "user_id")),
+        "ticket" => {
+            p.extend(created_by);
+            // The agent offered the ticket may read it to decide.
+            p.extend(
+                data.get("offer")
+                    .and_then(|o| o.get("user_id"))
+                    .and_then(Value::as_str)
+                    .and_then(|s| Uuid::parse_str(s).ok()),
+            );
+            if let Some(requester) = uuid_of(data, "requester_id")
+                && let Some(c) = records::get(tx, "contact", requester).await?
+            {
+                p.extend(uuid_of(&c.data.0, "user_id"));
+            }
+        }
+        _ => {}
+    }
+    Ok(p.into_iter().collect())
+}
+
+/// Loads a record the actor may read; anything else is `NotFound`.
+pub(crate) async fn readable(
+    tx: &mut TenantTx,
+    kind: &KindDef,
+    actor: &Principal,
+    id: Uuid,
+) -> Result<RecordRow> {
+    let row = records::get(tx, kind.kind, id)
+        .await?
+        .ok_or(RecordError::NotFound)?;
+    match actor.decide(&kind.read_perm(), &meta(&row)) {
+        Decision::Allow { .. } => Ok(row),
+        Decision::Deny => Err(RecordError::NotFound),
+    }
+}

@@ -1,0 +1,202 @@
+//! The long-lived services: storage, bus, tenants, identity, real time
+//! and rate limits, connected once (`Services::connect`) and shared by every
+//! request, actor and command. Below `http/` and `app`: handlers hold it,
+//! the composition root builds it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::bus::Bus;
+use crate::config::Config;
+use crate::identity::AuthService;
+use crate::identity::service::AuthSettings;
+use crate::secret::{Secret, random_hex};
+use crate::storage::Storage;
+use crate::tenants::{TenantDirectory, TenantService};
+
+/// The long-lived services every request, actor and command shares.
+pub struct Services {
+    pub config: Config,
+    pub storage: Storage,
+    pub bus: Bus,
+    pub tenants: TenantService,
+    pub auth: Arc<AuthService>,
+    pub realtime: Arc<crate::actors::Realtime>,
+    pub rate_limits: Arc<crate::limits::RateLimits>,
+    /// Flips to true when the process is shutting down.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
+    pub platform_token: Secret,
+    /// True when no token was configured and one was made up at start.
+    pub platform_token_generated: bool,
+}
+
+impl Services {
+    /// Connects storage (migrating the control plane) and the bus.
+    pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        Self::connect_on(config, None).await
+    }
+
+    /// Like [`connect`](Self::connect), on a given in-process bus when
+    /// `bus` is set and no Redis is configured (several nodes in one
+    /// process share one, as separate processes share Redis).
+    pub async fn connect_on(config: Config, bus: Option<Bus>) -> anyhow::Result<Self> {
+        crate::telemetry_metrics::install();
+        let storage = Storage::connect(&config)
+            .await
+            .context("failed to open storage")?;
+        let bus = match &config.redis_url {
+            Some(url) => Bus::redis(url.expose())
+                .await
+                .context("failed to connect to Redis (REDIS_URL)")?,
+            None => bus.unwrap_or_else(Bus::in_process),
+        };
+        let directory = TenantDirectory::new(storage.control().clone());
+        directory.follow(&bus);
+        let tenants = TenantService::new(storage.clone(), bus.clone(), directory);
+        let auth = Arc::new(
+            AuthService::new(
+                storage.control(),
+                config.jwt_secret.as_ref(),
+                &AuthSettings {
+                    access_ttl_secs: config.access_token_ttl_secs,
+                    session_ttl_days: config.session_ttl_days,
+                    login_per_account_per_min: config.login_per_account_per_min,
+                    login_per_address_per_min: config.login_per_address_per_min,
+                },
+            )
+            .await?,
+        );
+        sweep_throttle(&auth);
+        let realtime = crate::actors::Realtime::new(bus.clone(), auth.principal_cache());
+        let weak_rt = Arc::downgrade(&realtime);
+        tenants.directory().on_change(move |t| {
+            if let Some(rt) = weak_rt.upgrade() {
+                rt.tenant_changed(t);
+            }
+        });
+        let rate_limits = Arc::new(match &config.redis_url {
+            Some(url) => crate::limits::RateLimits::redis(url.expose())
+                .await
+                .context("failed to connect the rate limiter to Redis")?,
+            None => crate::limits::RateLimits::local(),
+        });
+        sweep_limits(&rate_limits);
+        trim_events_hourly(&tenants);
+        let (platform_token, platform_token_generated) = match &config.platform_token {
+            Some(t) => (t.clone(), false),
+            None => (Secret::new(random_hex(24)), true),
+        };
+        Ok(Self {
+            config,
+            storage,
+            bus,
+            tenants,
+            auth,
+            realtime,
+            rate_limits,
+            shutdown: tokio::sync::watch::channel(false).0,
+            platform_token,
+            platform_token_generated,
+        })
+    }
+
+    /// Start-up duties before serving: finish interrupted tenant operations,
+    /// then bring every tenant to the current schema version.
+    pub async fn prepare(&self) -> anyhow::Result<()> {
+        self.tenants.recover().await?;
+        let report = self.tenants.migrate_all().await?;
+        tracing::info!(
+            tenants = report.migrated,
+            failed = report.failed.len(),
+            ms = report.elapsed.as_millis() as u64,
+            "tenant schemas are current"
+        );
+        self.adopt_support();
+        if !report.failed.is_empty() {
+            anyhow::bail!(
+                "{} tenant(s) failed to migrate: {:?}",
+                report.failed.len(),
+                report.failed
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Services {
+    /// Starts the hub of every tenant that has queues, in the background:
+    /// SLA alarms and offer expiries must fire on a node even when nobody
+    /// is connected, and after a restart they are rebuilt from storage.
+    fn adopt_support(&self) {
+        let (tenants, storage, rt) = (
+            self.tenants.clone(),
+            self.storage.clone(),
+            self.realtime.clone(),
+        );
+        tokio::spawn(async move {
+            let Ok(list) = tenants.list().await else {
+                return;
+            };
+            for t in list {
+                let t = Arc::new(t);
+                let Ok(db) = storage.tenant_db(&t).await else {
+                    continue;
+                };
+                let has_queues = async {
+                    let mut tx = db.begin_read().await?;
+                    let ids = crate::storage::records::ids_of_kind(&mut tx, "queue").await?;
+                    tx.rollback().await?;
+                    Ok::<_, crate::storage::StorageError>(!ids.is_empty())
+                };
+                if has_queues.await.unwrap_or(false) {
+                    rt.engage(&t, &db).await;
+                }
+            }
+        });
+    }
+}
+
+/// Forgets idle throttle keys every minute, until the service is dropped.
+fn sweep_throttle(auth: &Arc<AuthService>) {
+    let weak = Arc::downgrade(auth);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            match weak.upgrade() {
+                Some(a) => a.throttle().sweep(),
+                None => return,
+            }
+        }
+    });
+}
+
+fn sweep_limits(limits: &Arc<crate::limits::RateLimits>) {
+    let weak = Arc::downgrade(limits);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            match weak.upgrade() {
+                Some(l) => l.sweep(),
+                None => return,
+            }
+        }
+    });
+}
+
+/// Applies every tenant's event retention once an hour. Several nodes may
+/// all do it: trimming is idempotent.
+fn trim_events_hourly(tenants: &TenantService) {
+    let tenants = tenants.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            match tenants.trim_events(chrono::Utc::now()).await {
+                Ok(n) if n > 0 => tracing::info!(events = n, "trimmed events past retention"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "event trim sweep failed"),
+            }
+        }
+    });
+}
