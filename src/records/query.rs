@@ -18,21 +18,12 @@ use crate::storage::records::Bind;
 
 pub const MAX_LIMIT: usize = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Eq,
-    Gt,
-    Gte,
-    Lt,
-    Lte,
-}
-
 #[derive(Debug, Clone)]
 struct Filter {
     column: &'static str,
     key: String,
     ty: FieldType,
-    op: Op,
+    op: Cmp,
     raw: String,
 }
 
@@ -148,11 +139,11 @@ impl ListQuery {
                 }
                 other => {
                     let (name, op) = match other.rsplit_once('.') {
-                        Some((n, "gt")) => (n, Op::Gt),
-                        Some((n, "gte")) => (n, Op::Gte),
-                        Some((n, "lt")) => (n, Op::Lt),
-                        Some((n, "lte")) => (n, Op::Lte),
-                        _ => (other, Op::Eq),
+                        Some((n, "gt")) => (n, Cmp::Gt),
+                        Some((n, "gte")) => (n, Cmp::Gte),
+                        Some((n, "lt")) => (n, Cmp::Lt),
+                        Some((n, "lte")) => (n, Cmp::Lte),
+                        _ => (other, Cmp::Eq),
                     };
                     let target = match name.strip_prefix("custom.") {
                         Some(ck) => customs
@@ -165,7 +156,7 @@ impl ListQuery {
                     };
                     match target {
                         Some((column, key, ty))
-                            if ty.filterable() && (op == Op::Eq || ty.ordered()) =>
+                            if ty.filterable() && (op == Cmp::Eq || ty.ordered()) =>
                         {
                             q.filters.push(Filter {
                                 column,
@@ -279,18 +270,11 @@ impl ListQuery {
                     FieldType::Bool => Shape::Bool,
                     _ => Shape::Text,
                 };
-                let cmp = match f.op {
-                    Op::Eq => Cmp::Eq,
-                    Op::Gt => Cmp::Gt,
-                    Op::Gte => Cmp::Gte,
-                    Op::Lt => Cmp::Lt,
-                    Op::Lte => Cmp::Lte,
-                };
                 Some(Condition {
                     column: f.column,
                     key: f.key.clone(),
                     shape,
-                    cmp,
+                    cmp: f.op,
                     value,
                 })
             })
