@@ -56,11 +56,18 @@ afterAll(async () => {
 
 it("takes a claimed ticket out of the other agent's queue, live", async () => {
   const subject = `Scanner offline ${tag()}`;
+  const normal = await newTicket({ subject: `Toner low ${tag()}`, queue_id: queue.id, priority: 'normal' });
   const t = await newTicket({ subject, queue_id: queue.id, priority: 'urgent' });
-  // It arrives in both queues without a reload: urgent goes to the top.
+  // It arrives in both queues without a reload: urgent goes above the
+  // normal ticket made before it (other tests' urgent tickets may wait in
+  // the same queue, so "above", not "first").
   await row(pageA, t.id).waitFor({ timeout: 5000 });
   await row(pageB, t.id).waitFor({ timeout: 5000 });
-  expect(await pageA.locator('[data-testid="queue"] [data-ticket]').first().getAttribute('data-ticket')).toBe(t.id);
+  await row(pageA, normal.id).waitFor({ timeout: 5000 });
+  const order = await pageA.locator('[data-testid="queue"] [data-ticket]').evaluateAll((rows) =>
+    rows.map((r) => r.getAttribute('data-ticket')),
+  );
+  expect(order.indexOf(t.id)).toBeLessThan(order.indexOf(normal.id));
 
   const t0 = Date.now();
   const gone = row(pageB, t.id).waitFor({ state: 'detached', timeout: 5000 }).then(() => Date.now());
