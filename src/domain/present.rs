@@ -14,18 +14,23 @@ where
     T::deserialize(d).map(Some)
 }
 
-/// An integer, also when written with a zero fraction (`5.0`), as JSON
-/// Schema (and JavaScript) counts it; other fractions are errors.
+/// `n` as an integer, also when written with a zero fraction (`5.0`), as
+/// JSON Schema (and JavaScript) counts it; `None` for other fractions.
+pub fn integral(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
+/// An integer field read with [`integral`]; other fractions are errors.
 pub fn integer<'de, D>(d: D) -> Result<i64, D::Error>
 where
     D: Deserializer<'de>,
 {
     let n = serde_json::Number::deserialize(d)?;
-    match (n.as_i64(), n.as_f64()) {
-        (Some(i), _) => Ok(i),
-        (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
-        _ => Err(serde::de::Error::custom(format!("{n} is not an integer"))),
-    }
+    integral(&n).ok_or_else(|| serde::de::Error::custom(format!("{n} is not an integer")))
 }
 
 /// A nested struct read only from a JSON object: serde's derived structs

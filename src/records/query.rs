@@ -237,7 +237,7 @@ impl ListQuery {
     }
 
     /// Asks storage for one page: one row more than `limit`, to know if a
-    /// next page exists. `f` gets the page's question.
+    /// next page exists.
     pub fn spec<'a>(
         &'a self,
         kind: &'a str,

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::schema::{FieldType, KindDef, PRIORITIES, SERVER_FIELDS};
 use crate::domain::FieldError;
 use crate::domain::email::Email;
+use crate::domain::present::integral;
 
 /// ISO 4217 codes in circulation.
 pub const CURRENCIES: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL";
@@ -118,14 +119,9 @@ pub fn value(
         FieldType::LongText { max } => text(field, v, *max, true)?,
         FieldType::Number { min, max } => json!(number(field, v, *min, *max)?),
         FieldType::Integer { min, max } => {
-            // `5.0` is an integer to JSON Schema (and to JavaScript).
             let n = v
-                .as_i64()
-                .or_else(|| {
-                    v.as_f64()
-                        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                        .map(|f| f as i64)
-                })
+                .as_number()
+                .and_then(integral)
                 .ok_or_else(|| err(field, "must be an integer"))?;
             if n < *min || n > *max {
                 return Err(err(field, format!("must be between {min} and {max}")));
@@ -367,12 +363,8 @@ fn sla_targets(field: &str, v: &Value) -> Result<Value, FieldError> {
                 return Err(err(&format!("{f}.{k}"), "unknown target"));
             }
             let n = mins
-                .as_i64()
-                .or_else(|| {
-                    mins.as_f64()
-                        .filter(|f| f.fract() == 0.0 && f.abs() < 1e9)
-                        .map(|f| f as i64)
-                })
+                .as_number()
+                .and_then(integral)
                 .filter(|n| (1..=525_600).contains(n))
                 .ok_or_else(|| {
                     err(

@@ -6,13 +6,8 @@ use mandant::identity::totp::code_at;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, PASSWORD, Site, TestApp, spawn_app, spawn_node};
-
-async fn post(app: &TestApp, tok: &str, path: &str, body: Value) -> Value {
-    let r = app.api("POST", "acme", path, Some(tok), Some(body)).await;
-    assert_eq!(r.status, 201, "{path}: {}", r.body);
-    r.body
-}
+use crate::helpers::{Backend, PASSWORD, Site, spawn_app, spawn_node};
+use crate::support_kit::create;
 
 fn grant(perm: &str, scope: &str) -> Value {
     json!({"permission": perm, "scope": scope})
@@ -21,14 +16,14 @@ fn grant(perm: &str, scope: &str) -> Value {
 async fn a_parent_cannot_launder_a_wider_grant(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
-    post(
+    create(
         &app,
         &owner,
         "/roles",
         json!({"name": "tiny", "grants": [grant("contacts:read", "own")]}),
     )
     .await;
-    post(
+    create(
         &app,
         &owner,
         "/roles",
@@ -38,7 +33,7 @@ async fn a_parent_cannot_launder_a_wider_grant(backend: Backend) {
     let (_, attacker) = app
         .user_with_roles("acme", &owner, "x@acme.example", &["roleadmin"])
         .await;
-    post(
+    create(
         &app,
         &owner,
         "/contacts",
@@ -99,7 +94,7 @@ async fn a_parent_cannot_launder_a_wider_grant(backend: Backend) {
 async fn a_user_admin_cannot_take_over_someone_who_holds_more(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
-    post(
+    create(
         &app,
         &owner,
         "/roles",

@@ -478,6 +478,11 @@ impl TestApp {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The `id` of a record or user in a response body.
+pub fn id(v: &Value) -> String {
+    v["id"].as_str().expect("an id").to_owned()
+}
+
 pub fn tenant_body(slug: &str) -> Value {
     json!({
         "slug": slug,

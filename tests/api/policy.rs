@@ -7,27 +7,18 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, TestApp, id, spawn_app};
 use crate::realtime::Ws;
+use crate::support_kit::create;
 
 /// Markers that live only in hidden fields.
 const MARK: &str = "zq7hidden";
 const AMOUNT: i64 = 98765;
 
-async fn post(app: &TestApp, tok: &str, path: &str, body: Value) -> Value {
-    let r = app.api("POST", "acme", path, Some(tok), Some(body)).await;
-    assert_eq!(r.status, 201, "{path}: {}", r.body);
-    r.body
-}
-
 async fn patch(app: &TestApp, tok: &str, path: &str, body: Value) -> Value {
     let r = app.api("PATCH", "acme", path, Some(tok), Some(body)).await;
     assert_eq!(r.status, 200, "{path}: {}", r.body);
     r.body
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
 }
 
 /// Every key named `key` anywhere in `v`.
@@ -50,7 +41,7 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
     for kind in ["contact", "deal"] {
-        post(
+        create(
             &app,
             &owner,
             "/custom-fields",
@@ -59,7 +50,7 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
         .await;
     }
     let hide = |perm: &str, fields: &[&str]| json!({"permission": perm, "scope": "all", "hidden_fields": fields});
-    post(
+    create(
         &app,
         &owner,
         "/roles",
@@ -88,7 +79,7 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
         assert_eq!(ws.expect().await["type"], "subscribed");
     }
 
-    let contact = post(
+    let contact = create(
         &app,
         &owner,
         "/contacts",
@@ -96,7 +87,7 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
                "phone": "+49 30 98765", "custom": {"note": format!("{MARK} note")}}),
     )
     .await;
-    let pipeline = post(
+    let pipeline = create(
         &app,
         &owner,
         "/pipelines",
@@ -104,7 +95,7 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
                                            {"id": "offer", "name": "Offer", "probability": 60}]}),
     )
     .await;
-    let deal = post(
+    let deal = create(
         &app,
         &owner,
         "/deals",
@@ -119,7 +110,7 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
         json!({"stage_id": "offer"}),
     )
     .await;
-    let ticket = post(
+    let ticket = create(
         &app,
         &owner,
         "/tickets",
@@ -360,7 +351,7 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
 async fn a_child_role_hides_what_its_parent_shows(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
-    post(
+    create(
         &app,
         &owner,
         "/roles",
@@ -371,7 +362,7 @@ async fn a_child_role_hides_what_its_parent_shows(backend: Backend) {
     let (_, tok) = app
         .user_with_roles("acme", &owner, "ds@acme.example", &["discreet-sales"])
         .await;
-    let c = post(
+    let c = create(
         &app,
         &owner,
         "/contacts",
@@ -434,8 +425,8 @@ async fn dashboards_and_agents_follow_the_readers_reach(backend: Backend) {
         assert_eq!(r.status, 200, "{board}: {}", r.body);
     }
     // `users:read` at team scope: agents of the caller's teams only.
-    let team = post(&app, &owner, "/teams", json!({"name": "Blue"})).await;
-    let other_team = post(&app, &owner, "/teams", json!({"name": "Red"})).await;
+    let team = create(&app, &owner, "/teams", json!({"name": "Blue"})).await;
+    let other_team = create(&app, &owner, "/teams", json!({"name": "Red"})).await;
     let r = app
         .api(
             "POST",

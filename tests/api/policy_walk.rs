@@ -8,17 +8,8 @@ use mandant::records::schema::by_path;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app};
-
-async fn post(app: &TestApp, tok: &str, path: &str, body: Value) -> Value {
-    let r = app.api("POST", "acme", path, Some(tok), Some(body)).await;
-    assert_eq!(r.status, 201, "{path}: {}", r.body);
-    r.body
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
+use crate::helpers::{Backend, id, spawn_app};
+use crate::support_kit::create;
 
 /// Is `key` a field of this rendered record (or of its `custom`)?
 fn shows(v: &Value, key: &str) -> bool {
@@ -33,7 +24,7 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
     let owner = app.tenant_with_owner("acme").await;
     let me = app.api("GET", "acme", "/me", Some(&owner), None).await;
     let uid = me.body["user"]["id"].as_str().unwrap().to_owned();
-    let team = id(&post(&app, &owner, "/teams", json!({"name": "Blue"})).await);
+    let team = id(&create(&app, &owner, "/teams", json!({"name": "Blue"})).await);
     let patch = app
         .api(
             "PATCH",
@@ -45,7 +36,7 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
         .await;
     assert_eq!(patch.status, 200, "{}", patch.body);
     for kind in ["contact", "company", "deal", "ticket", "activity"] {
-        post(
+        create(
             &app,
             &owner,
             "/custom-fields",
@@ -61,12 +52,12 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
             .extend(own.as_object().unwrap().clone());
         v
     };
-    let company = post(&app, &owner, "/companies", with_own(json!({"name": "Zqname Ltd", "domain": "zqdomain.example",
+    let company = create(&app, &owner, "/companies", with_own(json!({"name": "Zqname Ltd", "domain": "zqdomain.example",
         "industry": "Zqindustry", "phone": "+1 555 0100", "website": "https://zq.example", "address": "Zqaddress 1"}))).await;
-    let contact = post(&app, &owner, "/contacts", with_own(json!({"first_name": "Zqfirst", "last_name": "Zqlast",
+    let contact = create(&app, &owner, "/contacts", with_own(json!({"first_name": "Zqfirst", "last_name": "Zqlast",
         "email": "zqemail@x.example", "phone": "+1 555 0101", "title": "Zqtitle", "company_id": id(&company), "user_id": uid}))).await;
-    let pipeline = post(&app, &owner, "/pipelines", json!({"name": "P", "stages": [{"id": "a", "name": "A", "probability": 10}, {"id": "b", "name": "B", "probability": 50}]})).await;
-    let deal = post(&app, &owner, "/deals", with_own(json!({"title": "Zqtitle deal", "amount": 1234, "currency": "EUR",
+    let pipeline = create(&app, &owner, "/pipelines", json!({"name": "P", "stages": [{"id": "a", "name": "A", "probability": 10}, {"id": "b", "name": "B", "probability": 50}]})).await;
+    let deal = create(&app, &owner, "/deals", with_own(json!({"title": "Zqtitle deal", "amount": 1234, "currency": "EUR",
         "pipeline_id": id(&pipeline), "stage_id": "a", "expected_close": "2027-01-31", "company_id": id(&company),
         "contact_ids": [id(&contact)]}))).await;
     app.api(
@@ -77,8 +68,8 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
         Some(json!({"stage_id": "b"})),
     )
     .await;
-    let queue = post(&app, &owner, "/queues", json!({"name": "Q"})).await;
-    let ticket = post(&app, &owner, "/tickets", with_own(json!({"subject": "Zqsubject", "description": "Zqdescription",
+    let queue = create(&app, &owner, "/queues", json!({"name": "Q"})).await;
+    let ticket = create(&app, &owner, "/tickets", with_own(json!({"subject": "Zqsubject", "description": "Zqdescription",
         "priority": "high", "queue_id": id(&queue), "requester_id": id(&contact), "assignee_id": uid, "skills": ["zqskill"]}))).await;
     app.api(
         "PATCH",
@@ -88,7 +79,7 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
         Some(json!({"status": "pending"})),
     )
     .await;
-    let activity = post(&app, &owner, "/activities", with_own(json!({"type": "call", "subject": "Zqsubject call",
+    let activity = create(&app, &owner, "/activities", with_own(json!({"type": "call", "subject": "Zqsubject call",
         "body": "Zqbody", "due_at": "2027-01-01T10:00:00Z", "done": false, "related_kind": "deal", "related_id": id(&deal)}))).await;
     let records = [
         ("companies", &company),
@@ -102,7 +93,7 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
         .map(|(p, _)| json!({"permission": format!("{p}:read"), "scope": "all"}))
         .chain([json!({"permission": "events:read", "scope": "all"})])
         .collect();
-    post(
+    create(
         &app,
         &owner,
         "/roles",
