@@ -2,11 +2,11 @@
 //! pool of arbiters (one per core), chosen by hashing the tenant, so
 //! tenants spread over all cores and one busy tenant occupies at most one.
 //!
-//! - [`tenant`]: the tenant's hub (sessions, topics, event pump).
+//! - [`hub`]: the tenant's hub (sessions, topics and replay, presence, event pump, its queue and dashboard children).
 //! - [`topics`], [`protocol`]: what clients subscribe to and the frames.
 
+pub mod hub;
 pub mod protocol;
-pub mod tenant;
 pub mod topics;
 
 use std::collections::HashMap;
@@ -21,7 +21,7 @@ use crate::domain::tenant::{Tenant, TenantId};
 use crate::identity::principal_cache::PrincipalCache;
 use crate::storage::events::EventRow;
 use crate::storage::{StorageError, TenantDb, events};
-use tenant::{Committed, CommittedEvents, TenantActor};
+use hub::{Committed, CommittedEvents, TenantActor};
 
 pub struct Realtime {
     bus: Bus,
@@ -92,7 +92,7 @@ impl Realtime {
         let weak: Weak<Self> = Arc::downgrade(self);
         let weak_rt = weak.clone();
         let (t, d) = (tenant.clone(), db.clone());
-        let addr = TenantActor::start_in_arbiter(&self.arbiter_for(tenant.id), move |_| {
+        let addr = TenantActor::start_in_arbiter(&self.arbiter_for(tenant.id), move |ctx| {
             let on_stop = Box::new(move |id: TenantId| {
                 if let Some(rt) = weak.upgrade() {
                     let mut map = rt.actors.lock().unwrap_or_else(|e| e.into_inner());
@@ -101,7 +101,7 @@ impl Realtime {
                     }
                 }
             });
-            TenantActor::new(t, d, head, on_stop, weak_rt)
+            TenantActor::new(t, d, head, on_stop, weak_rt, ctx)
         });
         map.insert(tenant.id, addr.clone());
         Ok(addr)
@@ -115,17 +115,6 @@ impl Realtime {
         {
             tracing::warn!(tenant = %tenant.slug, error = %e, "could not start the tenant's hub");
         }
-    }
-
-    /// A write committed events up to `seq`: wake this node's hub, and tell
-    /// the other nodes. Never waits: a full mailbox or a lost message is
-    /// caught up by the hub's one-second tick.
-    pub async fn committed(&self, tenant: TenantId, seq: i64) {
-        self.poke(tenant, seq);
-        self.announce(BusMessage::EventsCommitted {
-            tenant_id: tenant,
-            seq,
-        });
     }
 
     /// The one place a committed write's events go, whatever wrote them
@@ -180,7 +169,7 @@ impl Realtime {
     /// anew): its hub here ends subscriptions of features now off.
     pub fn tenant_changed(&self, tenant: Arc<Tenant>) {
         if let Some(a) = self.running(tenant.id) {
-            a.do_send(tenant::TenantUpdated(tenant));
+            a.do_send(hub::TenantUpdated(tenant));
         }
     }
 
@@ -193,7 +182,7 @@ impl Realtime {
 
     fn reroute(&self, tenant: TenantId) {
         if let Some(a) = self.running(tenant) {
-            let _ = a.try_send(tenant::Reroute);
+            let _ = a.try_send(hub::Reroute);
         }
     }
 
@@ -214,7 +203,7 @@ impl Realtime {
     fn recheck(&self, tenant: TenantId, user: Option<uuid::Uuid>) {
         self.principals.invalidate(tenant);
         if let Some(a) = self.running(tenant) {
-            let _ = a.try_send(tenant::Recheck(user));
+            let _ = a.try_send(hub::Recheck(user));
         }
     }
 
@@ -233,6 +222,28 @@ impl Realtime {
         for a in map.values().filter(|a| a.connected()) {
             a.do_send(Committed(i64::MAX));
         }
+    }
+
+    /// Waits until this node's hub of `tenant` has delivered everything
+    /// committed and its queues have nothing in flight, twice with nothing
+    /// new in between: what happens next needs a new write or the clock to
+    /// move. Tests ask this to prove that nothing happens, instead of
+    /// sleeping and hoping the engine was quick enough.
+    pub async fn settle(&self, tenant: TenantId) {
+        let mut last = None;
+        for _ in 0..100 {
+            let Some(hub) = self.running(tenant) else {
+                return;
+            };
+            let Ok(seq) = hub.send(hub::Settle).await else {
+                return;
+            };
+            if last == Some(seq) {
+                return;
+            }
+            last = Some(seq);
+        }
+        tracing::warn!(tenant = %tenant, "the tenant's engine did not settle");
     }
 
     /// Whether other nodes' notices reach this node now.
@@ -282,7 +293,7 @@ fn follow(rt: &Arc<Realtime>, bus: &Bus) {
 
 #[cfg(test)]
 mod tests {
-    use super::tenant::{Crash, Stats};
+    use super::hub::{Crash, Stats};
     use super::*;
     use crate::config::Config;
     use crate::services::Services;

@@ -3,6 +3,8 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::domain::code::Code;
+
 /// What a client may send. Unknown fields are ignored; unknown types are
 /// an `error` frame, not a disconnect.
 #[derive(Debug, Deserialize)]
@@ -27,8 +29,8 @@ pub enum ClientMessage {
     },
 }
 
-pub fn error(id: Option<&str>, code: &str, message: &str) -> String {
-    json!({"type": "error", "id": id, "code": code, "message": message}).to_string()
+pub fn error(id: Option<&str>, code: Code, message: &str) -> String {
+    json!({"type": "error", "id": id, "code": code.as_str(), "message": message}).to_string()
 }
 
 pub fn pong(id: Option<&str>) -> String {
@@ -46,8 +48,8 @@ pub fn unsubscribed(id: Option<&str>, topic: &str) -> String {
 
 /// The server ended a subscription on its own, saying why (`code`, e.g.
 /// `feature_disabled`).
-pub fn ended(topic: &str, code: &str, message: &str) -> String {
-    json!({"type": "unsubscribed", "id": null, "topic": topic, "code": code, "message": message})
+pub fn ended(topic: &str, code: Code, message: &str) -> String {
+    json!({"type": "unsubscribed", "id": null, "topic": topic, "code": code.as_str(), "message": message})
         .to_string()
 }
 

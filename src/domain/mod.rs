@@ -2,6 +2,7 @@
 //! types is valid by construction; each keeps its tests next to it.
 
 pub mod calendar;
+pub mod code;
 pub mod email;
 pub mod features;
 pub mod password;

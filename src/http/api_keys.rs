@@ -8,12 +8,9 @@ use super::extract::IdPath;
 use super::json::ApiJson;
 use super::problem::ApiError;
 use crate::identity::admin::{self, ApiKeyInput};
-use crate::storage::api_keys;
 
 pub async fn list(a: Authorized<AdminApiKeys>) -> Result<HttpResponse, ApiError> {
-    let mut tx = a.scope.db.begin_read().await?;
-    let items = api_keys::list(&mut tx).await?;
-    tx.rollback().await?;
+    let items = admin::list_api_keys(&a.scope.db).await?;
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
 }
 

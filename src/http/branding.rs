@@ -14,18 +14,8 @@ use crate::domain::FieldError;
 use crate::domain::features::Feature;
 use crate::domain::tenant::Tenant;
 use crate::services::Services;
-use crate::storage::{TenantDb, settings};
-use crate::tenants::branding::{self, Branding};
-
-async fn load(db: &TenantDb) -> Result<Branding, ApiError> {
-    let mut tx = db.begin_read().await?;
-    let b = settings::get(&mut tx, branding::SETTING)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default();
-    tx.rollback().await?;
-    Ok(b)
-}
+use crate::tenants::branding::Branding;
+use crate::tenants::settings;
 
 fn features(t: &Tenant) -> serde_json::Value {
     json!(
@@ -39,7 +29,7 @@ fn features(t: &Tenant) -> serde_json::Value {
 /// Public on purpose: it tells what the tenant's login page looks like,
 /// nothing about its data.
 pub async fn branding(scope: TenantScope) -> Result<HttpResponse, ApiError> {
-    let b = load(&scope.db).await?;
+    let b: Branding = settings::load(&scope.db).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-cache"))
         .json(json!({
@@ -53,7 +43,7 @@ pub async fn branding(scope: TenantScope) -> Result<HttpResponse, ApiError> {
 }
 
 pub async fn get_branding(a: Authorized<AdminSettings>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(load(&a.scope.db).await?))
+    Ok(HttpResponse::Ok().json(settings::load::<Branding>(&a.scope.db).await?))
 }
 
 pub async fn put_branding(
@@ -61,15 +51,7 @@ pub async fn put_branding(
     body: ApiJson<Branding>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner()?;
-    b.validate().map_err(ApiError::validation)?;
-    let mut tx = a.scope.db.begin().await?;
-    settings::put(
-        &mut tx,
-        branding::SETTING,
-        &serde_json::to_value(&b).unwrap_or_default(),
-    )
-    .await?;
-    tx.commit().await?;
+    settings::save(&a.scope.db, &b).await?;
     Ok(HttpResponse::Ok().json(b))
 }
 

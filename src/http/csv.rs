@@ -1,8 +1,6 @@
 //! CSV over HTTP: `GET /{kind}?format=csv` streams any list with its
 //! filters; `POST /contacts/import` and `/companies/import` take a CSV body.
 
-use std::collections::BTreeSet;
-
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
@@ -13,7 +11,6 @@ use super::authz::Authorized;
 use super::problem::{ApiError, Code};
 use super::records::{Kind, query_pairs};
 use crate::identity::Principal;
-use crate::records::core::customs;
 use crate::records::csv_io::{self, ImportError};
 use crate::records::schema::{KindDef, by_path};
 use crate::records::service;
@@ -46,14 +43,7 @@ pub async fn export(
         .into_iter()
         .filter(|(k, _)| !matches!(k.as_str(), "format" | "limit" | "cursor"))
         .collect();
-    let mut tx = db.begin_read().await?;
-    let customs = customs(&mut tx, kind.kind).await?;
-    tx.rollback().await?;
-    let hidden: BTreeSet<String> = p
-        .grant(&kind.read_perm())
-        .map(|g| g.hidden_fields.clone())
-        .unwrap_or_default();
-    let cols = csv_io::columns(kind, &customs, &hidden);
+    let cols = csv_io::export_columns(&db, kind, &p).await?;
     let page = move |cursor: Option<String>| {
         let mut q = base.clone();
         q.push(("limit".into(), "200".into()));
@@ -156,7 +146,7 @@ pub async fn import<K: Kind>(
     };
     let limit = s.config.max_import_bytes;
     let buf = super::json::read_limited(&mut payload, limit).await?;
-    let report = csv_io::import(
+    let mut report = csv_io::import(
         &a.scope.db,
         kind,
         &a.principal,
@@ -166,9 +156,9 @@ pub async fn import<K: Kind>(
         &|_| {},
     )
     .await?;
-    if report.imported > 0 {
-        // Whatever the log now holds past the hub's head is news.
-        s.realtime.committed(a.scope.tenant.id, i64::MAX).await;
-    }
+    let events = std::mem::take(&mut report.events);
+    s.realtime
+        .written(&a.scope.tenant, &a.scope.db, events)
+        .await;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -9,13 +9,10 @@ use super::json::ApiJson;
 use super::problem::ApiError;
 use crate::identity::{Via, mfa};
 use crate::services::Services;
-use crate::storage::users;
 
 pub async fn me(a: Authenticated) -> Result<HttpResponse, ApiError> {
     let p = &a.principal;
-    let mut tx = a.scope.db.begin_read().await?;
-    let user = users::auth_by_id(&mut tx, p.user_id).await?;
-    tx.rollback().await?;
+    let user = crate::identity::admin::profile(&a.scope.db, p.user_id).await?;
     let permissions: Vec<_> = p
         .grants
         .iter()

@@ -41,8 +41,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .app_data(web::PayloadConfig::new(max_body_bytes))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
-        // The socket first: a connect storm should not try every route.
-        .route("/t/{tenant}/ws", web::get().to(ws::connect))
         .configure(health::configure)
         .configure(openapi::configure)
         .configure(control_plane::configure)
@@ -61,7 +59,7 @@ pub fn problem_for_bare_errors<B: 'static>() -> ErrorHandlers<B> {
         if is_problem {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
-        let code = Code::for_status(res.status());
+        let code = Code::for_status(res.status().as_u16());
         let detail = match code {
             Code::NotFound => "The requested resource does not exist.".to_owned(),
             Code::MethodNotAllowed => "This resource does not support that method.".to_owned(),

@@ -6,7 +6,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 
-use super::tenant_routes::{Access, table};
+use super::tenant_routes::{Access, SOCKET, table};
 use super::{control_plane, health};
 use crate::identity::permission::CATALOGUE;
 use crate::records::schema::{FieldType, KINDS, KindDef, by_path};
@@ -637,6 +637,36 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
     op
 }
 
+/// The WebSocket as far as OpenAPI can describe one: the upgrade request,
+/// its parameters, and the refusals that come before the upgrade. The
+/// messages over it are in API.md.
+fn socket_operation() -> Value {
+    json!({
+        "operationId": "get_t__tenant__ws",
+        "summary": "the live connection (WebSocket upgrade); its messages are in API.md",
+        "tags": ["realtime"],
+        "parameters": [
+            {"name": "tenant", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "ticket", "in": "query", "required": false,
+             "description": "a one-time ticket from POST /realtime/ticket (browsers cannot send a header); without it, a bearer header",
+             "schema": {"type": "string"}},
+            {"name": "coalesce", "in": "query", "required": false,
+             "description": "wait up to this many milliseconds for more messages and send them as one frame (a JSON array)",
+             "schema": {"type": "integer", "minimum": 1, "maximum": 5}},
+        ],
+        "responses": {
+            "101": {"description": "switching protocols: the socket is open"},
+            "400": problem("not a WebSocket upgrade"),
+            "401": problem("no credentials, or an unknown, used or expired ticket"),
+            "403": problem("an origin that may not connect, or an API key with a ticket"),
+            "404": problem("unknown tenant"),
+            "422": problem("validation failed; `errors` names the parameter"),
+            "429": problem("rate_limited for the tenant's plan; see Retry-After"),
+        },
+        "security": [{"bearerAuth": []}, {"apiKey": []}],
+    })
+}
+
 /// Routes mounted outside the tenant route table, as (method, path).
 pub fn mounted_elsewhere() -> Vec<(&'static str, &'static str)> {
     health::ROUTES
@@ -686,6 +716,10 @@ pub fn build() -> Value {
         );
     }
     for route in table() {
+        if route.path == SOCKET.path {
+            add(route.path, route.method, socket_operation());
+            continue;
+        }
         let (security, summary) = match route.access {
             Access::Public => (json!([]), "public".to_owned()),
             Access::Authenticated => (

@@ -11,135 +11,15 @@ use crate::domain::FieldError;
 use crate::identity::AuthError;
 use crate::storage::StorageError;
 use crate::tenants::TenantError;
+use crate::tenants::settings::SettingError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// Stable error codes. Adding one is fine; renaming one breaks clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Code {
-    BadRequest,
-    MalformedJson,
-    ValidationFailed,
-    Unauthorized,
-    Forbidden,
-    NotFound,
-    MethodNotAllowed,
-    Conflict,
-    VersionConflict,
-    AlreadyClaimed,
-    NoOffer,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    RateLimited,
-    QuotaExceeded,
-    MfaRequired,
-    MfaInvalid,
-    MfaEnrollmentRequired,
-    InvalidCredentials,
-    Unavailable,
-    Internal,
-}
+pub use crate::domain::code::Code;
 
-impl Code {
-    /// The table: code → (status, wire name, title).
-    pub const fn spec(self) -> (StatusCode, &'static str, &'static str) {
-        use Code::*;
-        match self {
-            BadRequest => (StatusCode::BAD_REQUEST, "bad_request", "Bad request"),
-            MalformedJson => (StatusCode::BAD_REQUEST, "malformed_json", "Malformed JSON"),
-            ValidationFailed => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "Validation failed",
-            ),
-            Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
-            Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
-            NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found"),
-            MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Method not allowed",
-            ),
-            Conflict => (StatusCode::CONFLICT, "conflict", "Conflict"),
-            AlreadyClaimed => (StatusCode::CONFLICT, "already_claimed", "Already claimed"),
-            NoOffer => (StatusCode::CONFLICT, "no_offer", "No offer to answer"),
-            VersionConflict => (
-                StatusCode::PRECONDITION_FAILED,
-                "version_conflict",
-                "Version conflict",
-            ),
-            PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "Payload too large",
-            ),
-            UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Unsupported media type",
-            ),
-            RateLimited => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "Rate limited",
-            ),
-            QuotaExceeded => (StatusCode::FORBIDDEN, "quota_exceeded", "Quota exceeded"),
-            MfaRequired => (
-                StatusCode::UNAUTHORIZED,
-                "mfa_required",
-                "MFA code required",
-            ),
-            MfaInvalid => (StatusCode::UNAUTHORIZED, "mfa_invalid", "MFA code invalid"),
-            MfaEnrollmentRequired => (
-                StatusCode::FORBIDDEN,
-                "mfa_enrollment_required",
-                "MFA enrolment required",
-            ),
-            InvalidCredentials => (
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "Invalid credentials",
-            ),
-            Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Service unavailable",
-            ),
-            Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal server error",
-            ),
-        }
-    }
-
-    pub fn status(self) -> StatusCode {
-        self.spec().0
-    }
-
-    pub fn as_str(self) -> &'static str {
-        self.spec().1
-    }
-
-    /// The code a bare status maps to, for responses no handler shaped.
-    pub fn for_status(status: StatusCode) -> Code {
-        use Code::*;
-        match status.as_u16() {
-            400 => BadRequest,
-            401 => Unauthorized,
-            403 => Forbidden,
-            404 => NotFound,
-            405 => MethodNotAllowed,
-            409 => Conflict,
-            412 => VersionConflict,
-            413 => PayloadTooLarge,
-            415 => UnsupportedMediaType,
-            422 => ValidationFailed,
-            429 => RateLimited,
-            503 => Unavailable,
-            _ => Internal,
-        }
-    }
+/// The HTTP status of a code (the table keeps it as a number, below HTTP).
+fn status(code: Code) -> StatusCode {
+    StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 #[derive(Debug)]
@@ -220,7 +100,7 @@ impl ApiError {
         let p = Problem {
             type_: format!("urn:mandant:problem:{code}"),
             title,
-            status: status.as_u16(),
+            status,
             detail: &self.detail,
             code,
             errors: &self.errors,
@@ -245,7 +125,7 @@ impl std::fmt::Display for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.code.status()
+        status(self.code)
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -277,6 +157,15 @@ impl From<StorageError> for ApiError {
             }
             StorageError::Unavailable(_) | StorageError::StalePlan => ApiError::unavailable(e),
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<SettingError> for ApiError {
+    fn from(e: SettingError) -> Self {
+        match e {
+            SettingError::Invalid(errors) => ApiError::validation(errors),
+            SettingError::Storage(s) => s.into(),
         }
     }
 }

@@ -11,11 +11,10 @@ use super::extract::IdPath;
 use super::json::ApiJson;
 use super::problem::ApiError;
 use crate::domain::FieldError;
-use crate::records::core::ticket_workflow;
 use crate::records::fields::{self, FieldInput};
-use crate::records::retention::{self, EventSettings};
-use crate::records::workflow::{self, TicketWorkflow};
-use crate::storage::{custom_fields, settings};
+use crate::records::retention::EventSettings;
+use crate::records::workflow::TicketWorkflow;
+use crate::tenants::settings;
 
 pub async fn list_fields(
     a: Authorized<CustomFieldsRead>,
@@ -25,13 +24,7 @@ pub async fn list_fields(
         .into_iter()
         .find(|(k, _)| k == "kind")
         .map(|(_, v)| v);
-    let mut tx = a.scope.db.begin_read().await?;
-    let all = custom_fields::all(&mut tx).await?;
-    tx.rollback().await?;
-    let items: Vec<_> = all
-        .into_iter()
-        .filter(|f| kind.as_ref().is_none_or(|k| *k == f.kind))
-        .collect();
+    let items = fields::list(&a.scope.db, kind.as_deref()).await?;
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
 }
 
@@ -41,25 +34,29 @@ pub async fn create_field(
     body: ApiJson<FieldInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    let f = fields::create(&a.scope.db, &a.principal, &body).await?;
-    s.realtime.committed(a.scope.tenant.id, i64::MAX).await;
-    Ok(HttpResponse::Created().json(f))
+    let w = fields::create(&a.scope.db, &a.principal, &body).await?;
+    s.realtime
+        .written(&a.scope.tenant, &a.scope.db, w.events)
+        .await;
+    Ok(HttpResponse::Created().json(w.record))
 }
 
 pub async fn update_field(
     a: Authorized<CustomFieldsWrite>,
+    s: web::Data<crate::services::Services>,
     path: web::Path<IdPath>,
     body: ApiJson<FieldInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    Ok(HttpResponse::Ok().json(fields::update(&a.scope.db, &a.principal, path.id, &body).await?))
+    let w = fields::update(&a.scope.db, &a.principal, path.id, &body).await?;
+    s.realtime
+        .written(&a.scope.tenant, &a.scope.db, w.events)
+        .await;
+    Ok(HttpResponse::Ok().json(w.record))
 }
 
 pub async fn get_workflow(a: Authorized<TicketsRead>) -> Result<HttpResponse, ApiError> {
-    let mut tx = a.scope.db.begin_read().await?;
-    let wf = ticket_workflow(&mut tx).await?;
-    tx.rollback().await?;
-    Ok(HttpResponse::Ok().json(wf))
+    Ok(HttpResponse::Ok().json(settings::load::<TicketWorkflow>(&a.scope.db).await?))
 }
 
 pub async fn put_workflow(
@@ -67,20 +64,12 @@ pub async fn put_workflow(
     body: ApiJson<TicketWorkflow>,
 ) -> Result<HttpResponse, ApiError> {
     let wf = body.into_inner()?;
-    wf.validate().map_err(ApiError::validation)?;
-    let mut tx = a.scope.db.begin().await?;
-    settings::put(
-        &mut tx,
-        workflow::SETTING,
-        &serde_json::to_value(&wf).unwrap_or_default(),
-    )
-    .await?;
-    tx.commit().await?;
+    settings::save(&a.scope.db, &wf).await?;
     Ok(HttpResponse::Ok().json(wf))
 }
 
 pub async fn get_event_settings(a: Authorized<AdminSettings>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(retention::load(&a.scope.db).await?))
+    Ok(HttpResponse::Ok().json(settings::load::<EventSettings>(&a.scope.db).await?))
 }
 
 pub async fn put_event_settings(
@@ -88,15 +77,7 @@ pub async fn put_event_settings(
     body: ApiJson<EventSettings>,
 ) -> Result<HttpResponse, ApiError> {
     let s = body.into_inner()?;
-    s.validate().map_err(ApiError::validation)?;
-    let mut tx = a.scope.db.begin().await?;
-    settings::put(
-        &mut tx,
-        retention::SETTING,
-        &serde_json::to_value(&s).unwrap_or_default(),
-    )
-    .await?;
-    tx.commit().await?;
+    settings::save(&a.scope.db, &s).await?;
     Ok(HttpResponse::Ok().json(s))
 }
 

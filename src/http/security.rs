@@ -9,13 +9,10 @@ use super::json::ApiJson;
 use super::problem::ApiError;
 use crate::domain::FieldError;
 use crate::identity::admin;
-use crate::identity::service::{SecuritySettings, security_settings};
-use crate::storage::audit;
+use crate::identity::service::SecuritySettings;
 
 pub async fn get(a: Authorized<AdminSettings>) -> Result<HttpResponse, ApiError> {
-    let mut tx = a.scope.db.begin_read().await?;
-    let s = security_settings(&mut tx).await?;
-    tx.rollback().await?;
+    let s: SecuritySettings = crate::tenants::settings::load(&a.scope.db).await?;
     Ok(HttpResponse::Ok().json(s))
 }
 
@@ -49,9 +46,7 @@ pub async fn auth_events(
             "must be between 1 and 200",
         )]));
     }
-    let mut tx = a.scope.db.begin_read().await?;
-    let items = audit::page(&mut tx, q.cursor, limit).await?;
-    tx.rollback().await?;
+    let items = admin::auth_events(&a.scope.db, q.cursor, limit).await?;
     let next = (items.len() as i64 == limit)
         .then(|| items.last().map(|e| e.id.to_string()))
         .flatten();

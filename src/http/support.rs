@@ -5,24 +5,21 @@ use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::authz::*;
 use super::extract::{IdPath, NamePath, TenantScope};
 use super::json::ApiJson;
 use super::problem::{ApiError, Code};
 use super::records::etag;
-use crate::domain::calendar::{self, CalendarSetting};
+use crate::domain::calendar::CalendarSetting;
 use crate::domain::{FieldError, Validation};
-use crate::identity::principal::redact;
-use crate::identity::{Decision, RecordMeta};
-use crate::records::core::{Written, meta, render, ticket_workflow};
+use crate::records::core::Written;
 use crate::records::portal::{self, SupportSetting};
 use crate::services::Services;
-use crate::storage::{agents as agent_rows, records, settings, users};
 use crate::support::dashboards::{self, Board};
-use crate::support::queue::{open_tickets, order_key};
-use crate::support::{agents, tickets};
+use crate::support::{agents, tickets, waiting};
+use crate::tenants::settings;
 
 /// The queue's waiting tickets (open, unassigned) in queue order, as far
 /// as the caller may see them; `position` is the place in the whole queue.
@@ -30,41 +27,8 @@ pub async fn queue_tickets(
     a: Authorized<QueuesRead>,
     path: web::Path<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut tx = a.scope.db.begin_read().await?;
-    if records::get(&mut tx, "queue", path.id).await?.is_none() {
-        return Err(ApiError::not_found());
-    }
-    let wf = ticket_workflow(&mut tx).await?;
-    let rows: Vec<_> = open_tickets(&mut tx, path.id, &wf)
-        .await?
-        .into_iter()
-        .filter(|r| !r.data.0.contains_key("assignee_id"))
-        .collect();
-    tx.rollback().await?;
-    let mut keyed: Vec<_> = rows
-        .iter()
-        .map(|r| {
-            let mut d = r.data.0.clone();
-            d.insert("created_at".into(), json!(r.created_at));
-            (order_key(r.id, &d), r)
-        })
-        .collect();
-    keyed.sort_by_key(|k| k.0);
-    let items: Vec<Value> = keyed
-        .iter()
-        .enumerate()
-        .filter_map(
-            |(i, (_, r))| match a.principal.decide("tickets:read", &meta(r)) {
-                Decision::Allow { hidden_fields } => {
-                    let mut v = render(r, hidden_fields, &[]);
-                    v["position"] = json!(i);
-                    Some(v)
-                }
-                Decision::Deny => None,
-            },
-        )
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({"items": items, "size": keyed.len(), "next_cursor": null})))
+    let (items, size) = waiting::list(&a.scope.db, &a.principal, path.id).await?;
+    Ok(HttpResponse::Ok().json(json!({"items": items, "size": size, "next_cursor": null})))
 }
 
 async fn written(s: &Services, scope: &TenantScope, w: Written) -> HttpResponse {
@@ -143,37 +107,9 @@ impl AgentInput {
     }
 }
 
-/// Agents as `users:read` lets the caller see them: within its scope
-/// (their own team, say), hidden fields removed.
+/// Agents as `users:read` lets the caller see them.
 pub async fn list_agents(a: Authorized<UsersRead>) -> Result<HttpResponse, ApiError> {
-    let mut tx = a.scope.db.begin_read().await?;
-    let rows = agent_rows::list(&mut tx).await?;
-    let (_, memberships) = users::all_memberships(&mut tx).await?;
-    tx.rollback().await?;
-    let now = a.scope.db.clock().now();
-    let items: Vec<Value> = rows
-        .iter()
-        .filter_map(|r| {
-            let meta = RecordMeta {
-                people: vec![r.user_id],
-                teams: memberships
-                    .iter()
-                    .filter(|(u, _)| *u == r.user_id)
-                    .map(|(_, t)| *t)
-                    .collect(),
-            };
-            match a.principal.decide("users:read", &meta) {
-                Decision::Allow { hidden_fields } => {
-                    let mut v = agents::view(r, now);
-                    if let Some(o) = v.as_object_mut() {
-                        redact(o, hidden_fields);
-                    }
-                    Some(v)
-                }
-                Decision::Deny => None,
-            }
-        })
-        .collect();
+    let items = agents::list(&a.scope.db, &a.principal).await?;
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
 }
 
@@ -184,14 +120,6 @@ async fn set_agent(
     input: &AgentInput,
 ) -> Result<HttpResponse, ApiError> {
     input.check().map_err(ApiError::validation)?;
-    let mut tx = scope.db.begin_read().await?;
-    let exists = users::get(&mut tx, user)
-        .await?
-        .is_some_and(|u| u.kind == "staff");
-    tx.rollback().await?;
-    if !exists {
-        return Err(ApiError::not_found());
-    }
     let row = agents::update(
         &scope.db,
         user,
@@ -217,15 +145,7 @@ pub async fn update_agent(
 }
 
 pub async fn my_agent(a: Authorized<TicketsAssign>) -> Result<HttpResponse, ApiError> {
-    let mut tx = a.scope.db.begin_read().await?;
-    let row = agent_rows::get(&mut tx, a.principal.user_id).await?;
-    tx.rollback().await?;
-    let now = a.scope.db.clock().now();
-    Ok(HttpResponse::Ok().json(match row {
-        Some(r) => agents::view(&r, now),
-        None => json!({"user_id": a.principal.user_id, "status": "online", "connected": false,
-                       "availability": "offline", "capacity": agent_rows::DEFAULT_CAPACITY, "skills": []}),
-    }))
+    Ok(HttpResponse::Ok().json(agents::of(&a.scope.db, a.principal.user_id).await?))
 }
 
 /// An agent sets their own status; capacity and skills are an admin's.
@@ -245,13 +165,7 @@ pub async fn put_my_agent(
 }
 
 pub async fn get_calendar(a: Authorized<SlaPoliciesRead>) -> Result<HttpResponse, ApiError> {
-    let mut tx = a.scope.db.begin_read().await?;
-    let v = settings::get(&mut tx, calendar::SETTING)
-        .await?
-        .and_then(|v| serde_json::from_value::<CalendarSetting>(v).ok())
-        .unwrap_or_default();
-    tx.rollback().await?;
-    Ok(HttpResponse::Ok().json(v))
+    Ok(HttpResponse::Ok().json(settings::load::<CalendarSetting>(&a.scope.db).await?))
 }
 
 /// Sets the working hours SLA clocks count in. Running clocks take the
@@ -261,24 +175,13 @@ pub async fn put_calendar(
     body: ApiJson<CalendarSetting>,
 ) -> Result<HttpResponse, ApiError> {
     let cal = body.into_inner()?;
-    cal.compile().map_err(ApiError::validation)?;
-    let mut tx = a.scope.db.begin().await?;
-    settings::put(
-        &mut tx,
-        calendar::SETTING,
-        &serde_json::to_value(&cal).unwrap_or_default(),
-    )
-    .await?;
-    tx.commit().await?;
+    settings::save(&a.scope.db, &cal).await?;
     Ok(HttpResponse::Ok().json(cal))
 }
 
 /// Support settings: the queue tickets opened from the portals join.
 pub async fn get_support_settings(a: Authorized<QueuesRead>) -> Result<HttpResponse, ApiError> {
-    let mut tx = a.scope.db.begin_read().await?;
-    let s = portal::setting(&mut tx).await?;
-    tx.rollback().await?;
-    Ok(HttpResponse::Ok().json(s))
+    Ok(HttpResponse::Ok().json(settings::load::<SupportSetting>(&a.scope.db).await?))
 }
 
 pub async fn put_support_settings(
@@ -286,9 +189,7 @@ pub async fn put_support_settings(
     body: ApiJson<SupportSetting>,
 ) -> Result<HttpResponse, ApiError> {
     let s = body.into_inner()?;
-    let mut tx = a.scope.db.begin().await?;
-    portal::put_setting(&mut tx, &s).await?;
-    tx.commit().await?;
+    portal::save_setting(&a.scope.db, &s).await?;
     Ok(HttpResponse::Ok().json(s))
 }
 

@@ -46,7 +46,7 @@ macro_rules! tenant_routes {
         /// every pattern with a segment is) once per request, not once per
         /// route; matched route by route it was a fifth of the server's
         /// time in a connect storm (loadtest idle, perf).
-        pub fn configure(cfg: &mut web::ServiceConfig) {
+        fn configure_api(cfg: &mut web::ServiceConfig) {
             cfg.service(
                 web::scope("/t/{tenant}/api/v1")
                     $( .service(
@@ -56,7 +56,7 @@ macro_rules! tenant_routes {
             );
         }
 
-        pub fn table() -> Vec<RouteSpec> {
+        fn api_table() -> Vec<RouteSpec> {
             vec![$($(
                 RouteSpec {
                     method: stringify!($method),
@@ -66,6 +66,27 @@ macro_rules! tenant_routes {
             )+)*]
         }
     };
+}
+
+/// The WebSocket has its own URL (API.md), outside the API's scope, but
+/// it is in the table, so the access walk and the document cover it too.
+/// It takes a bearer header or a one-time ticket (`/realtime/ticket`).
+pub const SOCKET: RouteSpec = RouteSpec {
+    method: "get",
+    path: "/t/{tenant}/ws",
+    access: Access::Authenticated,
+};
+
+/// Mounts the socket, then the API's one scope.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // The socket first: a connect storm should not try the scope.
+    cfg.route(SOCKET.path, web::get().to(ws::connect));
+    configure_api(cfg);
+}
+
+/// Every tenant route with the access it demands.
+pub fn table() -> Vec<RouteSpec> {
+    std::iter::once(SOCKET).chain(api_table()).collect()
 }
 
 tenant_routes! {

@@ -10,7 +10,6 @@ use super::extract::IdPath;
 use super::json::ApiJson;
 use super::problem::ApiError;
 use crate::identity::admin::{self, NewUserInput, UserPatch};
-use crate::storage::teams;
 
 pub async fn list(a: Authorized<UsersRead>) -> Result<HttpResponse, ApiError> {
     let items = admin::list_users(&a.scope.db, &a.principal).await?;
@@ -73,9 +72,7 @@ pub async fn delete(
 }
 
 pub async fn list_teams(a: Authorized<UsersRead>) -> Result<HttpResponse, ApiError> {
-    let mut tx = a.scope.db.begin_read().await?;
-    let items = teams::list(&mut tx).await?;
-    tx.rollback().await?;
+    let items = admin::list_teams(&a.scope.db).await?;
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
 }
 

@@ -13,7 +13,6 @@ use actix::Addr;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
-use chrono::Utc;
 use governor::clock::DefaultClock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde_json::json;
@@ -22,17 +21,17 @@ use tokio::sync::mpsc;
 use super::authz::{Authenticated, client_info};
 use super::extract::TenantScope;
 use super::problem::{ApiError, Code};
-use crate::actors::protocol::{self, ClientMessage};
-use crate::actors::tenant::{
+use crate::actors::hub::{
     Frame, Join, Leave, Presence, PresenceState, Subscribe, TenantActor, Unsubscribe,
     UpdatePrincipal,
 };
+use crate::actors::protocol::{self, ClientMessage};
 use crate::actors::topics::Topic;
 use crate::domain::tenant::Tenant;
-use crate::identity::tokens::{new_refresh_token, sha256_hex};
+use crate::identity::socket_tickets::{self, TICKET_TTL_SECS};
 use crate::identity::{ClientInfo, Principal, Via};
 use crate::services::Services;
-use crate::storage::{TenantDb, tickets};
+use crate::storage::TenantDb;
 
 /// Frames waiting for one client; past this it gets `resync`.
 const QUEUE: usize = 512;
@@ -41,7 +40,6 @@ const MAX_MESSAGE: usize = 16 * 1024;
 const PING_EVERY: Duration = Duration::from_secs(15);
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 const REAUTH_EVERY: Duration = Duration::from_secs(30);
-const TICKET_TTL_SECS: i64 = 30;
 /// The longest flush window a client may ask for with `?coalesce=`.
 const MAX_COALESCE_MS: u64 = 5;
 /// A coalesced frame stops growing past this many bytes.
@@ -63,16 +61,7 @@ pub async fn ticket(a: Authenticated) -> Result<HttpResponse, ApiError> {
             "Tickets are for browser sessions; API keys connect with a bearer header.",
         ));
     };
-    let (ticket, hash) = new_refresh_token();
-    let mut tx = a.scope.db.begin().await?;
-    tickets::insert(
-        &mut tx,
-        &hash,
-        session,
-        Utc::now() + chrono::TimeDelta::seconds(TICKET_TTL_SECS),
-    )
-    .await?;
-    tx.commit().await?;
+    let ticket = socket_tickets::issue(&a.scope.db, session).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(json!({"ticket": ticket, "expires_in": TICKET_TTL_SECS})))
@@ -143,9 +132,7 @@ pub async fn connect(
     )?;
     let cred = match ticket {
         Some(t) => {
-            let mut tx = scope.db.begin().await?;
-            let session = tickets::consume(&mut tx, &sha256_hex(&t)).await?;
-            tx.commit().await?;
+            let session = socket_tickets::redeem(&scope.db, &t).await?;
             Credential::Session(session.ok_or_else(|| {
                 ApiError::new(
                     Code::Unauthorized,
@@ -182,7 +169,7 @@ pub async fn connect(
     let hub = s.realtime.hub(&scope.tenant, &scope.db).await?;
     let max = crate::limits::plans::quotas(scope.tenant.plan).ws_connections;
     if hub
-        .send(crate::actors::tenant::Stats)
+        .send(crate::actors::hub::Stats)
         .await
         .is_ok_and(|(n, _)| n >= max)
     {
@@ -305,7 +292,7 @@ impl Conn {
                                 if strikes > 100 {
                                     break Some(CloseReason { code: CloseCode::Policy, description: Some("too many messages".into()) });
                                 }
-                                if self.send(&protocol::error(None, "rate_limited", "Too many messages; slow down.")).await.is_err() {
+                                if self.send(&protocol::error(None, Code::RateLimited, "Too many messages; slow down.")).await.is_err() {
                                     break None;
                                 }
                                 continue;
@@ -319,7 +306,7 @@ impl Conn {
                             }
                         }
                         Some(Ok(AggregatedMessage::Binary(_))) => {
-                            if self.send(&protocol::error(None, "invalid_message", "Send JSON text frames.")).await.is_err() {
+                            if self.send(&protocol::error(None, Code::InvalidMessage, "Send JSON text frames.")).await.is_err() {
                                 break None;
                             }
                         }
@@ -448,7 +435,7 @@ impl Conn {
             return self
                 .send(&protocol::error(
                     None,
-                    "message_too_large",
+                    Code::MessageTooLarge,
                     "Messages are limited to 16 KiB.",
                 ))
                 .await;
@@ -459,7 +446,7 @@ impl Conn {
                 return self
                     .send(&protocol::error(
                         None,
-                        "invalid_json",
+                        Code::InvalidJson,
                         "The message is not JSON.",
                     ))
                     .await;
@@ -476,11 +463,11 @@ impl Conn {
                 );
                 let (code, m) = if known {
                     (
-                        "invalid_message",
+                        Code::InvalidMessage,
                         "A field is missing or has the wrong type.",
                     )
                 } else {
-                    ("unknown_type", "Unknown message type.")
+                    (Code::UnknownType, "Unknown message type.")
                 };
                 return self.send(&protocol::error(id, code, m)).await;
             }
@@ -490,19 +477,19 @@ impl Conn {
             ClientMessage::Subscribe { topic, since, .. } => {
                 let Some(t) = Topic::parse(&topic) else {
                     return self
-                        .send(&protocol::error(id, "invalid_topic", "Unknown topic."))
+                        .send(&protocol::error(id, Code::InvalidTopic, "Unknown topic."))
                         .await;
                 };
                 if !self.topic_enabled(&t).await {
                     return self
-                        .send(&protocol::error(id, "not_found", "Unknown topic."))
+                        .send(&protocol::error(id, Code::NotFound, "Unknown topic."))
                         .await;
                 }
                 if since.is_some_and(|s| s < 0) {
                     return self
                         .send(&protocol::error(
                             id,
-                            "invalid_message",
+                            Code::InvalidMessage,
                             "since must be 0 or more.",
                         ))
                         .await;
@@ -511,7 +498,7 @@ impl Conn {
                     return self
                         .send(&protocol::error(
                             id,
-                            "too_many_topics",
+                            Code::TooManyTopics,
                             "At most 100 topics per connection.",
                         ))
                         .await;
@@ -533,7 +520,7 @@ impl Conn {
                         self.send(&protocol::error(id, refused.0, &refused.1)).await
                     }
                     Err(_) => {
-                        self.send(&protocol::error(id, "unavailable", "Try again."))
+                        self.send(&protocol::error(id, Code::Unavailable, "Try again."))
                             .await
                     }
                 }
@@ -544,7 +531,7 @@ impl Conn {
                     return self
                         .send(&protocol::error(
                             id,
-                            "invalid_message",
+                            Code::InvalidMessage,
                             "Needs a known topic and state viewing, editing or idle.",
                         ))
                         .await;
@@ -563,7 +550,7 @@ impl Conn {
                         self.send(&protocol::error(id, refused.0, &refused.1)).await
                     }
                     Err(_) => {
-                        self.send(&protocol::error(id, "unavailable", "Try again."))
+                        self.send(&protocol::error(id, Code::Unavailable, "Try again."))
                             .await
                     }
                 }
@@ -571,7 +558,7 @@ impl Conn {
             ClientMessage::Unsubscribe { topic, .. } => {
                 let Some(t) = Topic::parse(&topic) else {
                     return self
-                        .send(&protocol::error(id, "invalid_topic", "Unknown topic."))
+                        .send(&protocol::error(id, Code::InvalidTopic, "Unknown topic."))
                         .await;
                 };
                 topics.retain(|x| *x != t);

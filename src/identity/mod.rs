@@ -7,6 +7,7 @@
 //! - [`principal_cache`]: session principals kept for a moment.
 //! - [`tokens`], [`totp`], [`throttle`]: the mechanisms.
 //! - [`service`]: login, refresh, logout, request authentication, MFA.
+//! - [`socket_tickets`]: one-time tickets that open a browser's WebSocket.
 //! - [`admin`]: users, roles, teams, API keys, security settings.
 
 pub mod admin;
@@ -17,6 +18,7 @@ pub mod principal;
 pub mod principal_cache;
 pub mod roles;
 pub mod service;
+pub mod socket_tickets;
 pub mod throttle;
 pub mod tokens;
 pub mod totp;

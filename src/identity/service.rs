@@ -93,6 +93,11 @@ pub struct SecuritySettings {
 
 pub const SECURITY_KEY: &str = "security";
 
+/// Checked against the roles by `admin::put_security`, which needs storage.
+impl settings::Setting for SecuritySettings {
+    const KEY: &'static str = SECURITY_KEY;
+}
+
 pub struct AuthService {
     keys: JwtKeys,
     throttle: LoginThrottle,
@@ -584,10 +589,7 @@ pub async fn role_set(tx: &mut TenantTx) -> Result<RoleSet, StorageError> {
 }
 
 pub async fn security_settings(tx: &mut TenantTx) -> Result<SecuritySettings, StorageError> {
-    Ok(settings::get(tx, SECURITY_KEY)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default())
+    settings::read(tx).await
 }
 
 /// Checks the TOTP or recovery code of an MFA user inside `tx` (which

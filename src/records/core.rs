@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::schema::{COMMENT, KindDef};
 use super::validate::{self, Custom};
-use super::workflow::{self, TicketWorkflow};
+use super::workflow::TicketWorkflow;
 use crate::domain::FieldError;
 use crate::identity::principal::redact;
 use crate::identity::{Decision, Principal, RecordMeta};
@@ -49,6 +49,29 @@ pub enum RecordError {
 
 pub(crate) type Result<T> = std::result::Result<T, RecordError>;
 
+/// How many times a version-checked write is tried in all when it keeps
+/// losing races to other writes of the same record.
+const RACE_TRIES: usize = 5;
+
+/// Runs a version-checked write again when it lost a race to another write
+/// of the same record (`VersionConflict`: a newer version committed between
+/// its read and its write), reading the newer record each time. After
+/// `RACE_TRIES` lost races the last conflict is returned, for the caller
+/// to say what that means (a claim: "someone else has it").
+pub async fn retry_races<T, F, Fut>(mut once: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut tries = 1;
+    loop {
+        match once().await {
+            Err(RecordError::VersionConflict(_)) if tries < RACE_TRIES => tries += 1,
+            other => return other,
+        }
+    }
+}
+
 /// What a write returns: the record as the caller may see it, and the
 /// events it appended, in order (none: nothing changed), for the hub to
 /// deliver without reading them back.
@@ -75,10 +98,7 @@ pub async fn customs(tx: &mut TenantTx, kind: &str) -> Result<Vec<Custom>> {
 }
 
 pub async fn ticket_workflow(tx: &mut TenantTx) -> Result<TicketWorkflow> {
-    Ok(settings::get(tx, workflow::SETTING)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default())
+    Ok(settings::read(tx).await?)
 }
 
 pub(crate) fn meta(row: &RecordRow) -> RecordMeta {

@@ -20,8 +20,25 @@ use crate::storage::{TenantDb, TenantTx, events, teams, users};
 
 // ---- export ---------------------------------------------------------------
 
+/// The columns `actor` gets in an export of `kind`: its hidden fields are
+/// not there at all, not even as a header.
+pub async fn export_columns(
+    db: &TenantDb,
+    kind: &KindDef,
+    actor: &Principal,
+) -> Result<Vec<String>, RecordError> {
+    let mut tx = db.begin_read().await?;
+    let customs = customs(&mut tx, kind.kind).await?;
+    tx.rollback().await?;
+    let hidden: BTreeSet<String> = actor
+        .grant(&kind.read_perm())
+        .map(|g| g.hidden_fields.clone())
+        .unwrap_or_default();
+    Ok(columns(kind, &customs, &hidden))
+}
+
 /// The export's columns: identity, standard fields, visible custom fields.
-pub fn columns(kind: &KindDef, customs: &[Custom], hidden: &BTreeSet<String>) -> Vec<String> {
+fn columns(kind: &KindDef, customs: &[Custom], hidden: &BTreeSet<String>) -> Vec<String> {
     let mut cols: Vec<String> = ["id", "version", "created_at", "updated_at"]
         .map(String::from)
         .to_vec();
@@ -117,6 +134,9 @@ pub struct ImportReport {
     /// The first 1,000 row errors.
     pub errors: Vec<RowError>,
     pub error_count: usize,
+    /// What the import appended, for the write path after commit.
+    #[serde(skip)]
+    pub events: Vec<std::sync::Arc<crate::storage::events::EventRow>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -482,7 +502,10 @@ async fn flush(
             data,
         })
         .collect();
-    events::append_many(tx, &list).await?;
+    let appended = events::append_many(tx, &list).await?;
+    report
+        .events
+        .extend(appended.into_iter().map(std::sync::Arc::new));
     report.imported += batch.len();
     batch.clear();
     Ok(())

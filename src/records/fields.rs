@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::core::RecordError;
+use super::core::{RecordError, Written};
 use super::schema::by_kind;
 use super::validate::custom_type;
 use crate::domain::{FieldError, Validation};
@@ -97,12 +97,14 @@ fn check_options(v: &mut Validation, field_type: &str, options: &Value) {
     }
 }
 
+/// Appends the field's change to the log (sessions reload their forms)
+/// and answers what the write returns.
 async fn announce(
     tx: &mut crate::storage::TenantTx,
     row: &CustomFieldRow,
     actor: &Principal,
-) -> Result<(), StorageError> {
-    events::append(
+) -> Result<Written, StorageError> {
+    let e = events::append(
         tx,
         &events::NewEvent {
             event_type: "custom_field.changed",
@@ -115,14 +117,32 @@ async fn announce(
         },
     )
     .await?;
-    Ok(())
+    Ok(Written {
+        record: json!(row),
+        version: row.version,
+        events: vec![std::sync::Arc::new(e)],
+    })
+}
+
+/// The custom fields (of `kind` only, when given), retired ones included.
+pub async fn list(
+    db: &crate::storage::TenantDb,
+    kind: Option<&str>,
+) -> Result<Vec<CustomFieldRow>, RecordError> {
+    let mut tx = db.begin_read().await?;
+    let all = custom_fields::all(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(all
+        .into_iter()
+        .filter(|f| kind.is_none_or(|k| k == f.kind))
+        .collect())
 }
 
 pub async fn create(
     db: &TenantDb,
     actor: &Principal,
     input: &FieldInput,
-) -> Result<CustomFieldRow, RecordError> {
+) -> Result<Written, RecordError> {
     let mut v = Validation::default();
     let kind = input.kind.as_deref().and_then(by_kind).filter(|k| k.custom);
     if kind.is_none() {
@@ -195,9 +215,9 @@ pub async fn create(
             )]),
             other => other.into(),
         })?;
-    announce(&mut tx, &row, actor).await?;
+    let written = announce(&mut tx, &row, actor).await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(written)
 }
 
 /// Changes label, options, required or retired; kind, key and type stay.
@@ -206,7 +226,7 @@ pub async fn update(
     actor: &Principal,
     id: Uuid,
     input: &FieldInput,
-) -> Result<CustomFieldRow, RecordError> {
+) -> Result<Written, RecordError> {
     let mut tx = db.begin().await?;
     let mut row = custom_fields::get(&mut tx, id)
         .await?
@@ -253,7 +273,7 @@ pub async fn update(
     }
     custom_fields::update(&mut tx, &row).await?;
     row.version += 1;
-    announce(&mut tx, &row, actor).await?;
+    let written = announce(&mut tx, &row, actor).await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(written)
 }

@@ -13,10 +13,15 @@ use uuid::Uuid;
 use super::core::RecordError;
 use crate::domain::FieldError;
 use crate::identity::Principal;
-use crate::storage::{TenantTx, records, settings};
+use crate::storage::{TenantDb, TenantTx, records, settings};
 
 /// Setting key: `{"portal_queue_id": uuid | null}`.
 pub const SETTING: &str = "support";
+
+/// Checked against the queues by [`put_setting`], which needs storage.
+impl settings::Setting for SupportSetting {
+    const KEY: &'static str = SETTING;
+}
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,14 +94,18 @@ pub async fn place_new_ticket(
 }
 
 pub async fn setting(tx: &mut TenantTx) -> Result<SupportSetting, RecordError> {
-    Ok(settings::get(tx, SETTING)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default())
+    Ok(settings::read(tx).await?)
 }
 
 /// Stores the setting after checking the queue exists.
-pub async fn put_setting(tx: &mut TenantTx, s: &SupportSetting) -> Result<(), RecordError> {
+pub async fn save_setting(db: &TenantDb, s: &SupportSetting) -> Result<(), RecordError> {
+    let mut tx = db.begin().await?;
+    put_setting(&mut tx, s).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn put_setting(tx: &mut TenantTx, s: &SupportSetting) -> Result<(), RecordError> {
     if let Some(q) = s.portal_queue_id
         && records::get(tx, "queue", q).await?.is_none()
     {
@@ -105,7 +114,7 @@ pub async fn put_setting(tx: &mut TenantTx, s: &SupportSetting) -> Result<(), Re
             "no such queue",
         )]));
     }
-    settings::put(tx, SETTING, &json!(s)).await?;
+    settings::write(tx, s).await?;
     Ok(())
 }
 

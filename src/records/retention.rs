@@ -11,6 +11,13 @@ use crate::storage::{StorageError, TenantDb, events, settings};
 
 pub const SETTING: &str = "events";
 
+impl settings::Setting for EventSettings {
+    const KEY: &'static str = SETTING;
+    fn check(&self) -> Result<(), Vec<FieldError>> {
+        self.validate()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventSettings {
@@ -39,11 +46,9 @@ impl EventSettings {
 
 pub async fn load(db: &TenantDb) -> Result<EventSettings, StorageError> {
     let mut tx = db.begin_read().await?;
-    let s = settings::get(&mut tx, SETTING)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok());
+    let s = settings::read(&mut tx).await?;
     tx.rollback().await?;
-    Ok(s.unwrap_or_default())
+    Ok(s)
 }
 
 /// Trims the tenant's events older than its retention at `now`.

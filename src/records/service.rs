@@ -9,8 +9,8 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::core::{
-    RecordError, Result, Written, customs, meta, people_of, readable, render, retired, search_text,
-    ticket_workflow, uuid_of,
+    RecordError, Result, Written, customs, meta, people_of, readable, render, retired, retry_races,
+    search_text, ticket_workflow, uuid_of,
 };
 use super::portal;
 use super::query::{self, ListQuery};
@@ -391,14 +391,13 @@ pub async fn update(
     input: &Value,
     if_match: Option<i64>,
 ) -> Result<Written> {
-    // Without If-Match the caller asked for no precondition: a write that
-    // lost a race to another one is merged again onto the newer record.
-    let mut tries = 0;
-    loop {
-        match update_once(db, kind, actor, id, input, if_match).await {
-            Err(RecordError::VersionConflict(_)) if if_match.is_none() && tries < 5 => tries += 1,
-            other => return other,
-        }
+    match if_match {
+        // The caller's precondition: a conflict is their answer.
+        Some(_) => update_once(db, kind, actor, id, input, if_match).await,
+        // Without If-Match the caller asked for no precondition: a write
+        // that lost a race to another one is merged again onto the newer
+        // record.
+        None => retry_races(|| update_once(db, kind, actor, id, input, None)).await,
     }
 }
 
@@ -650,13 +649,7 @@ pub async fn add_comment(
 ) -> Result<Written> {
     // A public reply also moves the ticket's SLA clocks; if the ticket
     // changed meanwhile, the reply is written again onto the newer ticket.
-    let mut tries = 0;
-    loop {
-        match add_comment_once(db, actor, ticket, input).await {
-            Err(RecordError::VersionConflict(_)) if tries < 5 => tries += 1,
-            other => return other,
-        }
-    }
+    retry_races(|| add_comment_once(db, actor, ticket, input)).await
 }
 
 async fn add_comment_once(

@@ -17,7 +17,7 @@ use super::core::{
 };
 use super::schema::by_kind;
 use super::workflow::TicketWorkflow;
-use crate::domain::calendar::{self, BusinessCalendar, CalendarSetting};
+use crate::domain::calendar::{BusinessCalendar, CalendarSetting};
 use crate::domain::sla::{self, Measure, Policy, Sla, TicketState};
 use crate::identity::{Decision, Principal};
 use crate::storage::events::EventRow;
@@ -25,10 +25,9 @@ use crate::storage::records::RecordRow;
 use crate::storage::{TenantTx, events, records, settings};
 
 pub async fn business_calendar(tx: &mut TenantTx) -> Result<BusinessCalendar> {
-    Ok(settings::get(tx, calendar::SETTING)
+    Ok(settings::read::<CalendarSetting>(tx)
         .await?
-        .and_then(|v| serde_json::from_value::<CalendarSetting>(v).ok())
-        .and_then(|s| s.compile().ok())
+        .compile()
         .unwrap_or_default())
 }
 

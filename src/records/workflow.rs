@@ -23,6 +23,13 @@ pub struct TicketWorkflow {
 
 pub const SETTING: &str = "ticket_workflow";
 
+impl crate::storage::settings::Setting for TicketWorkflow {
+    const KEY: &'static str = SETTING;
+    fn check(&self) -> Result<(), Vec<FieldError>> {
+        self.validate()
+    }
+}
+
 impl Default for TicketWorkflow {
     fn default() -> Self {
         let t = |from: &str, to: &[&str]| {

@@ -144,10 +144,10 @@ pub async fn trim(tx: &mut TenantTx, before: DateTime<Utc>) -> Result<u64> {
 }
 
 /// Appends many events with consecutive numbers taken in one step (bulk
-/// import); returns the first number.
-pub async fn append_many(tx: &mut TenantTx, list: &[NewEvent<'_>]) -> Result<i64> {
+/// import); returns them as stored.
+pub async fn append_many(tx: &mut TenantTx, list: &[NewEvent<'_>]) -> Result<Vec<EventRow>> {
     if list.is_empty() {
-        return head(tx).await;
+        return Ok(Vec::new());
     }
     let last: i64 = on_tx!(tx, c => sqlx::query_scalar(
         "UPDATE event_counter SET seq = seq + $1 WHERE id = 1 RETURNING seq",
@@ -200,5 +200,19 @@ pub async fn append_many(tx: &mut TenantTx, list: &[NewEvent<'_>]) -> Result<i64
         })?;
         seq += chunk.len() as i64;
     }
-    Ok(first)
+    Ok(list
+        .iter()
+        .zip(first..)
+        .map(|(e, seq)| EventRow {
+            seq,
+            at: now,
+            event_type: e.event_type.to_owned(),
+            kind: e.kind.to_owned(),
+            record_id: e.record_id,
+            actor: e.actor,
+            people: Json(e.people.to_vec()),
+            team_id: e.team_id,
+            data: Json(e.data.clone()),
+        })
+        .collect())
 }

@@ -31,3 +31,38 @@ pub async fn put(tx: &mut TenantTx, key: &str, value: &Value) -> Result<()> {
     .map(|_| ()))?;
     Ok(())
 }
+
+/// A setting's type: the key it is kept under, and what makes a value
+/// acceptable. A value that is missing or no longer reads as the type
+/// (an older shape) is the type's default.
+pub trait Setting: serde::Serialize + serde::de::DeserializeOwned + Default + Send + Sync {
+    const KEY: &'static str;
+
+    /// Refuses a value the product cannot work with; checked before it is
+    /// kept, so what is kept is always usable.
+    fn check(&self) -> std::result::Result<(), Vec<crate::domain::FieldError>> {
+        Ok(())
+    }
+}
+
+/// The setting as kept (the default when unset).
+pub async fn read<S: Setting>(tx: &mut TenantTx) -> Result<S> {
+    Ok(get(tx, S::KEY)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+/// Keeps `value` (the caller has checked it).
+pub async fn write<S: Setting>(tx: &mut TenantTx, value: &S) -> Result<()> {
+    put(tx, S::KEY, &serde_json::to_value(value).unwrap_or_default()).await
+}
+
+/// The business calendar lives in `domain`, below storage, so its setting
+/// is declared here.
+impl Setting for crate::domain::calendar::CalendarSetting {
+    const KEY: &'static str = crate::domain::calendar::SETTING;
+    fn check(&self) -> std::result::Result<(), Vec<crate::domain::FieldError>> {
+        self.compile().map(|_| ())
+    }
+}

@@ -6,7 +6,8 @@
 //! - [`tickets`]: the writes the engine makes on tickets (alarms, offers,
 //!   claims), each a version-checked update so it happens once.
 //! - [`routing`]: who gets offered what (agents: `storage::agents`).
-//! - [`queue`]: the queue actor; [`dashboards`]: live aggregates.
+//! - [`queue`]: the queue actor; [`waiting`]: its tickets as the API shows
+//!   them; [`dashboards`]: live aggregates.
 
 pub mod agents;
 
@@ -15,6 +16,7 @@ pub mod queue;
 pub mod routing;
 
 pub mod tickets;
+pub mod waiting;
 
 /// Record kinds whose writes the engine keeps timers for (SLA clocks,
 /// offers, queue order): the node that writes one keeps the tenant's hub,

@@ -110,6 +110,8 @@ pub struct QueueActor {
     /// online after the pass read who is available): run once more.
     route_again: bool,
     armed: bool,
+    /// Waiting for the queue to have nothing in flight ([`Settle`]).
+    settling: Vec<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl QueueActor {
@@ -128,6 +130,7 @@ impl QueueActor {
             routing: false,
             route_again: false,
             armed: false,
+            settling: Vec::new(),
         }
     }
 
@@ -251,6 +254,7 @@ impl QueueActor {
                         act.arm(ctx);
                     }
                 }
+                act.settled();
             }));
         }
         self.arm(ctx);
@@ -302,7 +306,18 @@ impl QueueActor {
                 Ok(None) => {}
                 Err(e) => tracing::warn!(queue = %act.queue, error = %e, "routing failed; retrying on the next event"),
             }
+            act.settled();
         }));
+    }
+
+    /// Answers whoever waits for the queue to settle, once nothing (no
+    /// alarm, expiry or routing pass) is in flight.
+    fn settled(&mut self) {
+        if self.busy.is_empty() && !self.routing {
+            for w in self.settling.drain(..) {
+                let _ = w.send(());
+            }
+        }
     }
 
     fn watch_clock(&mut self, mut rx: tokio::sync::watch::Receiver<u64>, ctx: &mut Context<Self>) {
@@ -448,6 +463,28 @@ impl Handler<Stop> for QueueActor {
     type Result = ();
     fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) {
         ctx.stop();
+    }
+}
+
+/// Answers once the queue has nothing in flight, after doing what a move
+/// of the clock makes it do (run what is due now, route what waits): what
+/// happens next needs a new event or the clock to move. Tests ask this
+/// instead of sleeping to prove that nothing happens.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Settle;
+
+impl Handler<Settle> for QueueActor {
+    type Result = ResponseFuture<()>;
+    fn handle(&mut self, _: Settle, ctx: &mut Context<Self>) -> Self::Result {
+        self.on_timer(ctx);
+        self.route(ctx);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.settling.push(tx);
+        self.settled();
+        Box::pin(async move {
+            let _ = rx.await;
+        })
     }
 }
 

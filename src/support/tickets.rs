@@ -15,7 +15,9 @@ use uuid::Uuid;
 use super::routing::{self, Candidate, Mode};
 use crate::domain::sla::{Alarm, Metric, Sla};
 use crate::identity::Principal;
-use crate::records::core::{RecordError, Written, readable, render, ticket_workflow, uuid_of};
+use crate::records::core::{
+    RecordError, Written, readable, render, retry_races, ticket_workflow, uuid_of,
+};
 use crate::records::schema::by_kind;
 use crate::records::ticket_clocks::{put_sla, rewrite, state};
 use crate::records::workflow::TicketWorkflow;
@@ -39,30 +41,39 @@ pub async fn fire(
     metric: Metric,
     alarm: Alarm,
 ) -> Result<Option<Vec<Arc<EventRow>>>> {
-    for _ in 0..5 {
-        let now = db.clock().now();
-        let mut tx = db.begin().await?;
-        let Some(row) = records::get(&mut tx, "ticket", ticket).await? else {
-            return Ok(None);
-        };
-        let Some(mut sla) = Sla::of(&row.data.0) else {
-            return Ok(None);
-        };
-        let Some(at) = sla.fire(metric, alarm, now) else {
-            return Ok(None);
-        };
-        let mut data = row.data.0.clone();
-        put_sla(&mut data, Some(sla));
-        let change = json!({"metric": metric.as_str(), "at": at});
-        if let Some((_, events)) =
-            rewrite(&mut tx, now, &row, data, None, &[(alarm.event(), change)]).await?
-        {
-            tx.commit().await?;
-            return Ok(Some(events));
-        }
-        tx.rollback().await?;
+    match retry_races(|| fire_once(db, ticket, metric, alarm)).await {
+        // Kept losing to other writes of the ticket: the next event it
+        // makes brings the queue's timer back here.
+        Err(RecordError::VersionConflict(_)) => Ok(None),
+        other => other,
     }
-    Ok(None)
+}
+
+async fn fire_once(
+    db: &TenantDb,
+    ticket: Uuid,
+    metric: Metric,
+    alarm: Alarm,
+) -> Result<Option<Vec<Arc<EventRow>>>> {
+    let now = db.clock().now();
+    let mut tx = db.begin().await?;
+    let Some(row) = records::get(&mut tx, "ticket", ticket).await? else {
+        return Ok(None);
+    };
+    let Some(mut sla) = Sla::of(&row.data.0) else {
+        return Ok(None);
+    };
+    let Some(at) = sla.fire(metric, alarm, now) else {
+        return Ok(None);
+    };
+    let mut data = row.data.0.clone();
+    put_sla(&mut data, Some(sla));
+    let change = json!({"metric": metric.as_str(), "at": at});
+    let (_, events) = rewrite(&mut tx, now, &row, data, None, &[(alarm.event(), change)])
+        .await?
+        .ok_or(RecordError::VersionConflict(row.version))?;
+    tx.commit().await?;
+    Ok(Some(events))
 }
 
 /// The live offer on a ticket: (agent, expiry).
@@ -95,69 +106,76 @@ fn declined(data: &Map<String, Value>) -> Vec<Uuid> {
 /// Takes an unassigned ticket for the caller. Of any number of claims at
 /// once, on any nodes, one wins; the others get `already_claimed`.
 pub async fn claim(db: &TenantDb, actor: &Principal, id: Uuid, via_offer: bool) -> Result<Written> {
+    // A lost race is looked at again: the winner is now the assignee.
+    match retry_races(|| claim_once(db, actor, id, via_offer)).await {
+        Err(RecordError::VersionConflict(_)) => Err(RecordError::AlreadyClaimed(
+            "The ticket kept changing; try again.".into(),
+        )),
+        other => other,
+    }
+}
+
+async fn claim_once(
+    db: &TenantDb,
+    actor: &Principal,
+    id: Uuid,
+    via_offer: bool,
+) -> Result<Written> {
     let kind = by_kind("ticket").ok_or(RecordError::NotFound)?;
-    for _ in 0..5 {
-        let now = db.clock().now();
-        let mut tx = db.begin().await?;
-        // Any grant of tickets:assign lets an agent take a ticket they can
-        // see (the route demands the grant; `own` means "to themselves").
-        let row = readable(&mut tx, kind, actor, id).await?;
-        let wf = ticket_workflow(&mut tx).await?;
-        let data = &row.data.0;
-        match uuid_of(data, "assignee_id") {
-            Some(a) if a == actor.user_id && !via_offer => {
-                return Ok(Written {
-                    record: render(&row, &BTreeSet::new(), &[]),
-                    version: row.version,
-                    events: Vec::new(),
-                });
-            }
-            Some(_) => {
-                return Err(RecordError::AlreadyClaimed(
-                    "Someone else has this ticket already.".into(),
-                ));
-            }
-            None => {}
-        }
-        if wf.is_done(data.get("status").and_then(Value::as_str).unwrap_or("")) {
-            // The state forbids it, not the input: a conflict, like a claim
-            // that lost its race.
-            return Err(RecordError::Conflict(
-                "The ticket is finished; reopen it first.".into(),
-            ));
-        }
-        let offer = offer_of(data, now).map(|(u, _)| u);
-        if via_offer && offer != Some(actor.user_id) {
-            return Err(RecordError::NoOffer(
-                "There is no live offer of this ticket to you.".into(),
-            ));
-        }
-        if offer.is_some_and(|u| u != actor.user_id) {
-            return Err(RecordError::AlreadyClaimed(
-                "The ticket is offered to another agent right now.".into(),
-            ));
-        }
-        let mut new = data.clone();
-        new.insert("assignee_id".into(), json!(actor.user_id));
-        new.remove("offer");
-        let change = json!({"from": null, "to": actor.user_id, "via": if via_offer { "offer" } else { "claim" }});
-        let events = [("ticket.updated", Value::Null), ("ticket.assigned", change)];
-        if let Some((row, events)) =
-            rewrite(&mut tx, now, &row, new, Some(actor.user_id), &events).await?
-        {
-            tx.commit().await?;
+    let now = db.clock().now();
+    let mut tx = db.begin().await?;
+    // Any grant of tickets:assign lets an agent take a ticket they can
+    // see (the route demands the grant; `own` means "to themselves").
+    let row = readable(&mut tx, kind, actor, id).await?;
+    let wf = ticket_workflow(&mut tx).await?;
+    let data = &row.data.0;
+    match uuid_of(data, "assignee_id") {
+        Some(a) if a == actor.user_id && !via_offer => {
             return Ok(Written {
                 record: render(&row, &BTreeSet::new(), &[]),
                 version: row.version,
-                events,
+                events: Vec::new(),
             });
         }
-        // Lost a race: look again; the winner is now the assignee.
-        tx.rollback().await?;
+        Some(_) => {
+            return Err(RecordError::AlreadyClaimed(
+                "Someone else has this ticket already.".into(),
+            ));
+        }
+        None => {}
     }
-    Err(RecordError::AlreadyClaimed(
-        "The ticket kept changing; try again.".into(),
-    ))
+    if wf.is_done(data.get("status").and_then(Value::as_str).unwrap_or("")) {
+        // The state forbids it, not the input: a conflict, like a claim
+        // that lost its race.
+        return Err(RecordError::Conflict(
+            "The ticket is finished; reopen it first.".into(),
+        ));
+    }
+    let offer = offer_of(data, now).map(|(u, _)| u);
+    if via_offer && offer != Some(actor.user_id) {
+        return Err(RecordError::NoOffer(
+            "There is no live offer of this ticket to you.".into(),
+        ));
+    }
+    if offer.is_some_and(|u| u != actor.user_id) {
+        return Err(RecordError::AlreadyClaimed(
+            "The ticket is offered to another agent right now.".into(),
+        ));
+    }
+    let mut new = data.clone();
+    new.insert("assignee_id".into(), json!(actor.user_id));
+    new.remove("offer");
+    let change = json!({"from": null, "to": actor.user_id, "via": if via_offer { "offer" } else { "claim" }});
+    let events = [("ticket.updated", Value::Null), ("ticket.assigned", change)];
+    let (row, events) = rewrite(&mut tx, now, &row, new, Some(actor.user_id), &events)
+        .await?
+        .ok_or(RecordError::VersionConflict(row.version))?;
+    tx.commit().await?;
+    Ok(Written {
+        record: render(&row, &BTreeSet::new(), &[]),
+        version: row.version,
+        events,
+    })
 }
 
 /// The agent turns down the offer made to them; the queue offers the

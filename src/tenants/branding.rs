@@ -7,6 +7,13 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{FieldError, Validation};
 
 pub const SETTING: &str = "branding";
+
+impl crate::storage::settings::Setting for Branding {
+    const KEY: &'static str = SETTING;
+    fn check(&self) -> Result<(), Vec<FieldError>> {
+        self.validate()
+    }
+}
 pub const LOCALES: [&str; 2] = ["en", "de"];
 /// A logo inline as a data URL stays small: it is sent before first paint.
 const MAX_LOGO_BYTES: usize = 100 * 1024;

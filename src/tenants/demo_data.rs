@@ -252,15 +252,13 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
         queues.push(id(&q.record));
     }
     // Tickets opened in the customer portal join the Support queue.
-    let mut tx = db.begin().await?;
-    portal::put_setting(
-        &mut tx,
+    portal::save_setting(
+        db,
         &portal::SupportSetting {
             portal_queue_id: Some(queues[0]),
         },
     )
     .await?;
-    tx.commit().await?;
     let tickets = kind("tickets")?;
     let mut n = 0;
     for priority in ["low", "normal", "high", "urgent"] {

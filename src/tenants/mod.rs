@@ -7,6 +7,7 @@ pub mod demo_data;
 mod directory;
 mod input;
 mod service;
+pub mod settings;
 
 pub use demo::{DEMO_ADMIN_EMAIL, DEMO_SLUG, DemoCredentials};
 pub use directory::TenantDirectory;

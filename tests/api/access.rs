@@ -444,6 +444,13 @@ async fn every_route_enforces_its_access(backend: Backend) {
             .replace("{name}", "somerole");
         let method = r.method.to_uppercase();
         let body = matches!(method.as_str(), "POST" | "PUT" | "PATCH").then(|| json!({}));
+        if r.path == mandant::http::tenant_routes::SOCKET.path {
+            // Outside the API's scope: asked at its own URL.
+            let anon = app.request(&method, "/t/acme/ws", None, None).await;
+            anon.assert_problem(401, "unauthorized");
+            assert_eq!(r.access, Access::Authenticated);
+            continue;
+        }
         let anon = app.api(&method, "acme", &path, None, body.clone()).await;
         match r.access {
             Access::Public => assert_ne!(anon.status, 401, "{method} {path} is public"),

@@ -159,3 +159,27 @@ fn the_top_level_modules_have_no_import_circles() {
         circles.join("\n")
     );
 }
+
+/// Handlers reach storage through services: an `http/` file may name the
+/// storage handle and its error and status types, never a table module,
+/// and never opens a transaction itself (where one write begins and ends
+/// is the service's business, and next the audit trail's).
+#[test]
+fn handlers_reach_storage_through_services() {
+    let types = ["TenantDb", "StorageError", "SchemaStatus"];
+    let found = offenders(
+        |f| !f.starts_with("http/"),
+        |l| {
+            let names_table = l
+                .split("crate::storage::")
+                .skip(1)
+                .any(|rest| !types.iter().any(|t| rest.starts_with(t)));
+            names_table || l.contains(".begin(") || l.contains(".begin_read(")
+        },
+    );
+    assert!(
+        found.is_empty(),
+        "a handler speaks to storage directly:\n{}",
+        found.join("\n")
+    );
+}

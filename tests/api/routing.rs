@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::helpers::{Backend, Site, TestApp};
 use crate::realtime::Ws;
-use crate::support_kit::{at, create, events_of, eventually, exactly, node};
+use crate::support_kit::{at, create, events_of, eventually, exactly, node, settle};
 
 both_backends!(
     fifty_claims_over_two_nodes_have_one_winner,
@@ -138,7 +138,7 @@ async fn fifty_claims_over_two_nodes_have_one_winner(backend: Backend) {
         ticket(&b, &owner, &t["id"]).await["assignee_id"],
         json!(winners[0])
     );
-    let assigned = exactly(&a, &owner, "ticket.assigned", 1).await;
+    let assigned = exactly(&[&a, &b], &owner, "ticket.assigned", 1).await;
     assert_eq!(assigned[0]["data"]["change"]["to"], json!(winners[0]));
 }
 
@@ -342,7 +342,9 @@ async fn round_robin_rotates_declines_and_times_out(backend: Backend) {
     .await;
     assert_eq!(moved.1, json!([ids[2]]));
     assert_eq!(
-        exactly(&app, &owner, "ticket.offer_expired", 2).await.len(),
+        exactly(&[&app], &owner, "ticket.offer_expired", 2)
+            .await
+            .len(),
         2
     );
     // An agent at capacity gets nothing: the first agent holds one ticket.
@@ -457,7 +459,7 @@ async fn least_loaded_skills_and_capacity(backend: Backend) {
         json!({"subject": "Noch eins", "skills": ["de"], "queue_id": sq["id"]}),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    settle(&app).await;
     assert_eq!(ticket(&app, &owner, &t["id"]).await["offer"], json!(null));
     // An agent who steps away gets nothing either.
     let r = app

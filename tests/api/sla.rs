@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::both_backends;
 use crate::helpers::{Backend, Site};
-use crate::support_kit::{at, create, events_of, exactly, node, queue_with_policy};
+use crate::support_kit::{at, create, events_of, exactly, node, queue_with_policy, settle};
 
 both_backends!(
     business_hours_skip_the_weekend_and_a_holiday,
@@ -61,10 +61,10 @@ async fn business_hours_skip_the_weekend_and_a_holiday(backend: Backend) {
     assert_eq!(fr["warn_at"], "2026-12-29T08:36:00Z", "{t}");
 
     clock.set(at("2026-12-29T08:35:59Z"));
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    settle(&app).await;
     assert!(events_of(&app, &tok, "ticket.sla_warning").await.is_empty());
     clock.set(at("2026-12-29T08:36:00Z"));
-    let w = exactly(&app, &tok, "ticket.sla_warning", 1).await;
+    let w = exactly(&[&app], &tok, "ticket.sla_warning", 1).await;
     assert_eq!(
         w[0]["data"]["change"],
         json!({"metric": "first_response", "at": "2026-12-29T08:36:00Z"})
@@ -75,7 +75,7 @@ async fn business_hours_skip_the_weekend_and_a_holiday(backend: Backend) {
             .is_empty()
     );
     clock.set(at("2026-12-29T09:00:00Z"));
-    let b = exactly(&app, &tok, "ticket.sla_breached", 1).await;
+    let b = exactly(&[&app], &tok, "ticket.sla_breached", 1).await;
     assert_eq!(b[0]["record_id"], t["id"]);
     assert_eq!(
         b[0]["data"]["sla"]["first_response"]["breached_at"],
@@ -83,8 +83,8 @@ async fn business_hours_skip_the_weekend_and_a_holiday(backend: Backend) {
     );
     // Much later, still once each.
     clock.advance(Duration::days(3));
-    exactly(&app, &tok, "ticket.sla_warning", 1).await;
-    exactly(&app, &tok, "ticket.sla_breached", 1).await;
+    exactly(&[&app], &tok, "ticket.sla_warning", 1).await;
+    exactly(&[&app], &tok, "ticket.sla_breached", 1).await;
 }
 
 async fn a_paused_clock_resumes_where_it_stopped(backend: Backend) {
@@ -117,7 +117,7 @@ async fn a_paused_clock_resumes_where_it_stopped(backend: Backend) {
     assert_eq!(r.body["sla"]["resolution"]["due_at"], json!(null));
     // Paused well past the original due instant: nothing fires.
     clock.set(t0 + Duration::minutes(70));
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    settle(&app).await;
     assert!(
         events_of(&app, &tok, "ticket.sla_breached")
             .await
@@ -140,14 +140,14 @@ async fn a_paused_clock_resumes_where_it_stopped(backend: Backend) {
         "2026-11-02T12:00:00Z"
     );
     clock.set(t0 + Duration::minutes(119));
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    settle(&app).await;
     assert!(
         events_of(&app, &tok, "ticket.sla_breached")
             .await
             .is_empty()
     );
     clock.set(t0 + Duration::minutes(120));
-    exactly(&app, &tok, "ticket.sla_breached", 1).await;
+    exactly(&[&app], &tok, "ticket.sla_breached", 1).await;
     // Resolving meets the clock; reopening and resolving again adds nothing.
     let r = app
         .api(
@@ -185,18 +185,18 @@ async fn alarms_fire_once_across_restarts(backend: Backend) {
         .await;
     }
     clock.set(t0 + Duration::minutes(8));
-    exactly(&a, &tok, "ticket.sla_warning", 3).await;
+    exactly(&[&a], &tok, "ticket.sla_warning", 3).await;
     a.stop().await;
     // While no node runs, the breach comes due.
     clock.set(t0 + Duration::minutes(30));
     let b = node(&site, &clock).await;
-    exactly(&b, &tok, "ticket.sla_breached", 3).await;
-    exactly(&b, &tok, "ticket.sla_warning", 3).await;
+    exactly(&[&b], &tok, "ticket.sla_breached", 3).await;
+    exactly(&[&b], &tok, "ticket.sla_warning", 3).await;
     b.stop().await;
     let c = node(&site, &clock).await;
     clock.advance(Duration::minutes(5));
-    exactly(&c, &tok, "ticket.sla_breached", 3).await;
-    exactly(&c, &tok, "ticket.sla_warning", 3).await;
+    exactly(&[&c], &tok, "ticket.sla_breached", 3).await;
+    exactly(&[&c], &tok, "ticket.sla_warning", 3).await;
 }
 
 async fn two_nodes_fire_each_alarm_once(backend: Backend) {
@@ -230,9 +230,9 @@ async fn two_nodes_fire_each_alarm_once(backend: Backend) {
         );
     }
     clock.set(t0 + Duration::minutes(8));
-    let w = exactly(&a, &tok, "ticket.sla_warning", 10).await;
+    let w = exactly(&[&a, &b], &tok, "ticket.sla_warning", 10).await;
     clock.set(t0 + Duration::minutes(10));
-    let br = exactly(&b, &tok, "ticket.sla_breached", 10).await;
+    let br = exactly(&[&b, &a], &tok, "ticket.sla_breached", 10).await;
     for id in &ids {
         assert_eq!(w.iter().filter(|e| e["record_id"] == *id).count(), 1);
         assert_eq!(br.iter().filter(|e| e["record_id"] == *id).count(), 1);

@@ -99,15 +99,35 @@ where
     panic!("timed out waiting for {what}");
 }
 
-/// Waits for `n` events of `event_type`, then a little longer to be sure
-/// no more arrive; returns them.
-pub async fn exactly(app: &TestApp, tok: &str, event_type: &str, n: usize) -> Vec<Value> {
+/// Waits until the support engine of tenant `acme` on `node` has nothing
+/// left to do: every committed event delivered, no alarm, expiry or
+/// routing pass in flight, and what the clock makes due now done. What
+/// happens after this needs a new write or the clock to move, so a test
+/// that then sees nothing knows nothing happened.
+pub async fn settle(node: &TestApp) {
+    let tenant = node
+        .services
+        .tenants
+        .get("acme")
+        .await
+        .expect("tenant acme")
+        .id;
+    node.services.realtime.settle(tenant).await;
+}
+
+/// Waits for `n` events of `event_type` (read on the first of `nodes`),
+/// then until every node's engine has settled, to be sure no more come;
+/// returns them.
+pub async fn exactly(nodes: &[&TestApp], tok: &str, event_type: &str, n: usize) -> Vec<Value> {
+    let app = nodes[0];
     eventually(event_type, || async {
         let e = events_of(app, tok, event_type).await;
         (e.len() >= n).then_some(())
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    for node in nodes {
+        settle(node).await;
+    }
     let e = events_of(app, tok, event_type).await;
     assert_eq!(e.len(), n, "{event_type}: {e:#?}");
     e

@@ -17,6 +17,14 @@ pub struct NewApiKey {
     pub key: String,
 }
 
+/// Every key, revoked ones included (the secret itself is never kept).
+pub async fn list_api_keys(db: &TenantDb) -> Result<Vec<api_keys::ApiKeyRow>, AuthError> {
+    let mut tx = db.begin_read().await?;
+    let items = api_keys::list(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(items)
+}
+
 pub async fn create_api_key(
     db: &TenantDb,
     actor: &Principal,

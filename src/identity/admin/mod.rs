@@ -6,9 +6,7 @@ use super::builtin::BUILTIN;
 use super::permission::{self, Scope};
 use super::principal::{Decision, Principal, RecordMeta, redact};
 use super::roles::{RoleSet, covers};
-use super::service::{
-    AuthError, ClientInfo, SECURITY_KEY, SecuritySettings, role_set, security_settings,
-};
+use super::service::{AuthError, ClientInfo, SecuritySettings, role_set, security_settings};
 use super::tokens;
 use crate::domain::email::Email;
 use crate::domain::password::{self, Password};

@@ -14,12 +14,7 @@ pub async fn put_security(
     check_roles_exist(&mut v, &set, &s.mfa_required_roles, "mfa_required_roles");
     v.finish().map_err(AuthError::Validation)?;
     let before = security_settings(&mut tx).await?;
-    settings::put(
-        &mut tx,
-        SECURITY_KEY,
-        &serde_json::to_value(s).unwrap_or_default(),
-    )
-    .await?;
+    settings::write(&mut tx, s).await?;
     record(
         &mut tx,
         actor,
@@ -30,4 +25,16 @@ pub async fn put_security(
     .await?;
     tx.commit().await?;
     Ok(s.clone())
+}
+
+/// The sign-in log, newest first, a page of `limit` before `before`.
+pub async fn auth_events(
+    db: &TenantDb,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<audit::AuthEventRow>, AuthError> {
+    let mut tx = db.begin_read().await?;
+    let items = audit::page(&mut tx, before, limit).await?;
+    tx.rollback().await?;
+    Ok(items)
 }

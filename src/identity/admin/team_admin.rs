@@ -2,6 +2,13 @@
 
 use super::*;
 
+pub async fn list_teams(db: &TenantDb) -> Result<Vec<teams::TeamRow>, AuthError> {
+    let mut tx = db.begin_read().await?;
+    let items = teams::list(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(items)
+}
+
 pub async fn create_team(
     db: &TenantDb,
     actor: &Principal,

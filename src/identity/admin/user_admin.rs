@@ -337,3 +337,21 @@ pub async fn delete_user(
     tx.commit().await?;
     Ok(())
 }
+
+/// What a user sees of their own account beyond their principal.
+pub struct Profile {
+    pub name: String,
+    pub mfa_enabled: bool,
+}
+
+/// The signed-in user's own account as stored now (`None`: an API key's
+/// user, or one deleted since the session began).
+pub async fn profile(db: &TenantDb, user: Uuid) -> Result<Option<Profile>, AuthError> {
+    let mut tx = db.begin_read().await?;
+    let u = users::auth_by_id(&mut tx, user).await?;
+    tx.rollback().await?;
+    Ok(u.map(|u| Profile {
+        name: u.name,
+        mfa_enabled: u.mfa_enabled,
+    }))
+}

@@ -1,0 +1,266 @@
+//! Subscriptions and replay. A subscription with `since` replays from the
+//! in-memory ring (or the log) inside the same atomic step of the hub that
+//! registers it, so hand-over from replay to live has no gap and no overlap.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use actix::prelude::*;
+
+use super::{Refused, TenantActor};
+use crate::actors::protocol;
+use crate::actors::topics::Topic;
+use crate::domain::code::Code;
+use crate::identity::{Decision, Principal, RecordMeta};
+use crate::records::events::{audience, redacted};
+use crate::records::schema::by_kind;
+use crate::storage::events::EventRow;
+use crate::storage::{TenantDb, TenantTx, events, records};
+use crate::support::dashboards::Board;
+
+/// Recent events kept for resumes without a database read.
+const RING: usize = 4096;
+/// A resume further back than this is answered with `resync`.
+const MAX_REPLAY: i64 = 5000;
+
+/// The last events the hub delivered, oldest first.
+#[derive(Default)]
+pub(super) struct Ring(VecDeque<Arc<EventRow>>);
+
+impl Ring {
+    pub fn remember(&mut self, e: Arc<EventRow>) {
+        if self.0.len() == RING {
+            self.0.pop_front();
+        }
+        self.0.push_back(e);
+    }
+
+    fn start(&self) -> Option<i64> {
+        self.0.front().map(|e| e.seq)
+    }
+
+    fn after(&self, seq: i64) -> impl Iterator<Item = Arc<EventRow>> + '_ {
+        self.0.iter().filter(move |e| e.seq > seq).cloned()
+    }
+}
+
+/// Whether a resume from `since` must read the log: the ring does not
+/// reach back to it, and it is not so far back that it gets `resync`.
+fn needs_log(since: Option<i64>, last: i64, ring_start: Option<i64>) -> bool {
+    matches!(since, Some(n) if n < last
+        && ring_start.is_none_or(|r| r > n + 1)
+        && last - n <= MAX_REPLAY)
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<(), Refused>")]
+pub struct Subscribe {
+    pub session: u64,
+    pub id: Option<String>,
+    pub topic: Topic,
+    pub since: Option<i64>,
+}
+
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct Unsubscribe {
+    pub session: u64,
+    pub topic: Topic,
+}
+
+impl Handler<Unsubscribe> for TenantActor {
+    type Result = bool;
+    fn handle(&mut self, u: Unsubscribe, _: &mut Context<Self>) -> bool {
+        let removed = self
+            .sessions
+            .get_mut(u.session)
+            .is_some_and(|e| e.unsubscribe(u.topic));
+        self.leave_presence(u.session, Some(u.topic));
+        removed
+    }
+}
+
+impl TenantActor {
+    /// Subscribes a session to a dashboard: no replay, the current figures
+    /// at once (when there are any yet), then every coalesced update.
+    fn subscribe_dashboard(&mut self, s: Subscribe, board: Board) -> Result<(), Refused> {
+        let entry = self
+            .sessions
+            .get_mut(s.session)
+            .ok_or_else(Refused::unknown_session)?;
+        if let Some(why) = board.refusal(&entry.principal) {
+            return Err(Refused(Code::Forbidden, why));
+        }
+        entry.subscribe(s.topic);
+        entry.push(
+            protocol::subscribed(s.id.as_deref(), &s.topic.name(), self.last_seq, true).into(),
+        );
+        if let Some(f) = self.children.watch(board) {
+            entry.push(f);
+        }
+        Ok(())
+    }
+}
+
+/// The part of a subscription that needs the database: may the session
+/// see the topic's record, and what of the log the ring does not hold.
+/// `None` in the answer: history no longer reaches back to `since`.
+async fn admit(
+    db: TenantDb,
+    p: &Principal,
+    topic: Topic,
+    since: Option<i64>,
+    last: i64,
+    ring_start: Option<i64>,
+) -> Result<Option<Vec<Arc<EventRow>>>, Refused> {
+    let kind =
+        by_kind(topic.kind()).ok_or_else(|| Refused(Code::InvalidTopic, "unknown topic".into()))?;
+    if !p.has(&kind.read_perm()) {
+        return Err(Refused(
+            Code::Forbidden,
+            format!("This topic needs the permission {}.", kind.read_perm()),
+        ));
+    }
+    let single = match topic {
+        Topic::Ticket(id) => Some(("ticket", id)),
+        Topic::Record(k, id) => Some((k, id)),
+        Topic::Pipeline(id) => Some(("pipeline", id)),
+        Topic::Queue(id) => Some(("queue", id)),
+        Topic::Kind(_) | Topic::Dashboard(_) => None,
+    };
+    let from_log = needs_log(since, last, ring_start);
+    // A whole kind without `since` (the common case: a console opening)
+    // needs nothing from the database; a read transaction per
+    // subscription made the connect storm queue for the pool.
+    if single.is_none() && !from_log {
+        return Ok(Some(Vec::new()));
+    }
+    let unavailable = |e: crate::storage::StorageError| Refused(Code::Unavailable, e.to_string());
+    let mut tx = db.begin_read().await.map_err(unavailable)?;
+    if let Some((k, id)) = single
+        && !visible(&mut tx, p, k, id).await.map_err(unavailable)?
+    {
+        return Err(Refused(Code::NotFound, "No such record.".into()));
+    }
+    let replay = match since {
+        Some(n) if from_log => {
+            let oldest = events::oldest(&mut tx).await.map_err(unavailable)?;
+            if oldest.is_none_or(|o| o > n + 1) {
+                None // trimmed: cannot recover
+            } else {
+                let rows = events::since(&mut tx, n, MAX_REPLAY)
+                    .await
+                    .map_err(unavailable)?;
+                Some(
+                    rows.into_iter()
+                        .filter(|r| r.seq <= last)
+                        .map(Arc::new)
+                        .collect(),
+                )
+            }
+        }
+        _ => Some(Vec::new()),
+    };
+    let _ = tx.rollback().await;
+    Ok(replay)
+}
+
+/// Whether `p` may read record `id` of kind `k` (pipelines and queues are
+/// all-or-nothing; records by scope).
+async fn visible(
+    tx: &mut TenantTx,
+    p: &Principal,
+    k: &str,
+    id: uuid::Uuid,
+) -> Result<bool, crate::storage::StorageError> {
+    let row = records::get(tx, k, id).await?;
+    Ok(row.is_some_and(|r| {
+        let meta = RecordMeta {
+            people: r.people.0.clone(),
+            teams: r.team_id.into_iter().collect(),
+        };
+        let perm = by_kind(k).map(|d| d.read_perm()).unwrap_or_default();
+        matches!(p.decide(&perm, &meta), Decision::Allow { .. })
+    }))
+}
+
+impl Handler<Subscribe> for TenantActor {
+    type Result = AtomicResponse<Self, Result<(), Refused>>;
+
+    fn handle(&mut self, s: Subscribe, _: &mut Context<Self>) -> Self::Result {
+        if let Topic::Dashboard(board) = s.topic {
+            let res = self.subscribe_dashboard(s, board);
+            return AtomicResponse::new(Box::pin(actix::fut::ready(res)));
+        }
+        let db = self.db.clone();
+        let principal = self.sessions.get(s.session).map(|e| e.principal.clone());
+        let (since, last, ring_start, topic) = (s.since, self.last_seq, self.ring.start(), s.topic);
+        // Everything async happens first; the registration and replay then
+        // happen in one step of the actor, before any later event is pumped.
+        let fut = async move {
+            let p = principal.ok_or_else(Refused::unknown_session)?;
+            let from_log = admit(db, &p, topic, since, last, ring_start).await?;
+            Ok((p, from_log))
+        };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, _| {
+            let (p, from_log) = res?;
+            let (events, recovered) = act.replay(since, from_log);
+            let entry = act
+                .sessions
+                .get_mut(s.session)
+                .ok_or_else(Refused::unknown_session)?;
+            let name = s.topic.name();
+            entry.subscribe(s.topic);
+            entry
+                .push(protocol::subscribed(s.id.as_deref(), &name, act.last_seq, recovered).into());
+            if !recovered {
+                entry.push(
+                    protocol::resync(&name, "history no longer reaches back to `since`").into(),
+                );
+                return Ok(());
+            }
+            for e in events {
+                if e.seq > since.unwrap_or(i64::MAX)
+                    && s.topic.matches(&e.kind, e.record_id, &e.data.0)
+                    && let Some(hidden) = audience(&p, &e)
+                {
+                    entry.push(
+                        protocol::event(&name, e.seq, &e.event_type, &redacted(&e, &hidden)).into(),
+                    );
+                }
+            }
+            Ok(())
+        })))
+    }
+}
+
+impl TenantActor {
+    /// What a resume from `since` replays, given what was read from the
+    /// log before this step (`from_log`), and whether nothing is missing.
+    fn replay(
+        &self,
+        since: Option<i64>,
+        from_log: Option<Vec<Arc<EventRow>>>,
+    ) -> (Vec<Arc<EventRow>>, bool) {
+        match since {
+            None => (Vec::new(), true),
+            Some(n) if n >= self.last_seq => (Vec::new(), true),
+            Some(n) if self.last_seq - n > MAX_REPLAY => (Vec::new(), false),
+            Some(n) => match from_log {
+                Some(rows) if !rows.is_empty() => {
+                    // The log up to `last` at request time, then the ring
+                    // for anything pumped since.
+                    let upto = rows.last().map_or(n, |r| r.seq);
+                    let mut all = rows;
+                    all.extend(self.ring.after(upto));
+                    (all, true)
+                }
+                Some(_) => {
+                    let covered = self.ring.start().is_some_and(|s| s <= n + 1);
+                    (self.ring.after(n).collect(), covered)
+                }
+                None => (Vec::new(), false),
+            },
+        }
+    }
+}
