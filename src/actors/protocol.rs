@@ -61,7 +61,7 @@ pub fn resync(topic: &str, reason: &str) -> String {
 pub fn queue_moved(
     topic: &str,
     seq: i64,
-    ticket: uuid::Uuid,
+    ticket: crate::domain::ids::TicketId,
     position: Option<usize>,
     size: usize,
 ) -> String {

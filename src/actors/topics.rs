@@ -4,6 +4,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::features::Feature;
+use crate::domain::ids::{QueueId, TicketId};
 use crate::domain::tenant::Tenant;
 
 use crate::records::schema::{COMMENT, by_kind, by_path};
@@ -15,8 +16,8 @@ pub enum Topic {
     /// Every record of a kind (by URL name: `contacts`, `deals`, …).
     Kind(&'static str),
     Pipeline(Uuid),
-    Queue(Uuid),
-    Ticket(Uuid),
+    Queue(QueueId),
+    Ticket(TicketId),
     Record(&'static str, Uuid),
     /// A live dashboard: figures, not events.
     Dashboard(Board),
@@ -32,8 +33,8 @@ impl Topic {
         let id = |p: Option<&str>| p.and_then(|s| Uuid::parse_str(s).ok());
         let t = match head {
             "pipeline" => Topic::Pipeline(id(parts.next())?),
-            "queue" => Topic::Queue(id(parts.next())?),
-            "ticket" => Topic::Ticket(id(parts.next())?),
+            "queue" => Topic::Queue(QueueId(id(parts.next())?)),
+            "ticket" => Topic::Ticket(TicketId(id(parts.next())?)),
             "dashboard" => Topic::Dashboard(Board::parse(parts.next()?)?),
             "record" => {
                 let kind = by_kind(parts.next()?)?;
@@ -92,10 +93,10 @@ impl Topic {
         match self {
             Topic::Kind(p) => by_kind(kind).is_some_and(|k| k.path == *p),
             Topic::Pipeline(id) => kind == "deal" && field("pipeline_id") == Some(*id),
-            Topic::Queue(id) => kind == "ticket" && field("queue_id") == Some(*id),
+            Topic::Queue(id) => kind == "ticket" && field("queue_id") == Some(id.uuid()),
             Topic::Ticket(id) => {
-                (kind == "ticket" && record == *id)
-                    || (kind == COMMENT && field("ticket_id") == Some(*id))
+                (kind == "ticket" && record == id.uuid())
+                    || (kind == COMMENT && field("ticket_id") == Some(id.uuid()))
             }
             Topic::Record(k, id) => kind == *k && record == *id,
             Topic::Dashboard(_) => false,
@@ -144,7 +145,7 @@ mod tests {
         assert!(Topic::Pipeline(p).matches("deal", Uuid::now_v7(), &deal));
         assert!(!Topic::Pipeline(Uuid::now_v7()).matches("deal", Uuid::now_v7(), &deal));
         assert!(Topic::Kind("deals").matches("deal", Uuid::now_v7(), &deal));
-        assert!(Topic::Ticket(t).matches(
+        assert!(Topic::Ticket(TicketId(t)).matches(
             "comment",
             Uuid::now_v7(),
             &json!({"ticket_id": t.to_string()})

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod code;
 pub mod email;
 pub mod features;
+pub mod ids;
 pub mod password;
 pub mod present;
 pub mod sla;

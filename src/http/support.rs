@@ -13,6 +13,7 @@ use super::json::ApiJson;
 use super::problem::{ApiError, Code};
 use super::records::etag;
 use crate::domain::calendar::CalendarSetting;
+use crate::domain::ids::{QueueId, TicketId};
 use crate::domain::{FieldError, Validation};
 use crate::records::core::Written;
 use crate::records::portal::{self, SupportSetting};
@@ -27,7 +28,7 @@ pub async fn queue_tickets(
     a: Authorized<QueuesRead>,
     path: web::Path<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (items, size) = waiting::list(&a.scope.db, &a.principal, path.id).await?;
+    let (items, size) = waiting::list(&a.scope.db, &a.principal, QueueId(path.id)).await?;
     Ok(HttpResponse::Ok().json(json!({"items": items, "size": size, "next_cursor": null})))
 }
 
@@ -45,7 +46,7 @@ pub async fn claim(
     s: web::Data<Services>,
     path: web::Path<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let w = tickets::claim(&a.scope.db, &a.principal, path.id, false).await?;
+    let w = tickets::claim(&a.scope.db, &a.principal, TicketId(path.id), false).await?;
     Ok(written(&s, &a.scope, w).await)
 }
 
@@ -54,7 +55,7 @@ pub async fn accept_offer(
     s: web::Data<Services>,
     path: web::Path<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let w = tickets::claim(&a.scope.db, &a.principal, path.id, true).await?;
+    let w = tickets::claim(&a.scope.db, &a.principal, TicketId(path.id), true).await?;
     Ok(written(&s, &a.scope, w).await)
 }
 
@@ -63,7 +64,7 @@ pub async fn decline_offer(
     s: web::Data<Services>,
     path: web::Path<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let w = tickets::decline(&a.scope.db, &a.principal, path.id).await?;
+    let w = tickets::decline(&a.scope.db, &a.principal, TicketId(path.id)).await?;
     Ok(written(&s, &a.scope, w).await)
 }
 

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::routing::Mode;
 use super::tickets;
+use crate::domain::ids::{QueueId, TicketId, UserId};
 use crate::domain::sla::{Alarm, Metric, Sla};
 use crate::records::core::{ticket_workflow, uuid_of};
 use crate::records::workflow::TicketWorkflow;
@@ -58,7 +59,7 @@ pub fn order_key(id: Uuid, data: &Map<String, Value>) -> Key {
 /// The open tickets of `queue`, from storage (assigned ones included).
 pub async fn open_tickets(
     tx: &mut TenantTx,
-    queue: Uuid,
+    queue: QueueId,
     wf: &TicketWorkflow,
 ) -> Result<Vec<RecordRow>, StorageError> {
     let rows = records::where_field(tx, "ticket", "queue_id", &queue.to_string()).await?;
@@ -96,7 +97,7 @@ pub struct QueueReports {
 
 pub struct QueueActor {
     db: TenantDb,
-    queue: Uuid,
+    queue: QueueId,
     hub: QueueReports,
     mode: Mode,
     wf: TicketWorkflow,
@@ -115,7 +116,7 @@ pub struct QueueActor {
 }
 
 impl QueueActor {
-    pub fn new(db: TenantDb, queue: Uuid, hub: QueueReports) -> Self {
+    pub fn new(db: TenantDb, queue: QueueId, hub: QueueReports) -> Self {
         Self {
             db,
             queue,
@@ -141,7 +142,7 @@ impl QueueActor {
         }
         self.remove(id);
         let status = data.get("status").and_then(Value::as_str).unwrap_or("");
-        if uuid_of(data, "queue_id") != Some(self.queue) || self.wf.is_done(status) {
+        if uuid_of(data, "queue_id") != Some(self.queue.uuid()) || self.wf.is_done(status) {
             return Some(false);
         }
         let now = self.db.clock().now();
@@ -239,8 +240,10 @@ impl QueueActor {
             let db = self.db.clone();
             let fut = async move {
                 match d {
-                    Due::Sla(m, a) => tickets::fire(&db, id, m, a).await,
-                    Due::OfferExpiry(user) => tickets::expire_offer(&db, id, user).await,
+                    Due::Sla(m, a) => tickets::fire(&db, TicketId(id), m, a).await,
+                    Due::OfferExpiry(user) => {
+                        tickets::expire_offer(&db, TicketId(id), UserId(user)).await
+                    }
                 }
             };
             ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
@@ -291,7 +294,7 @@ impl QueueActor {
         let (db, queue) = (self.db.clone(), self.queue);
         let fut = async move {
             for id in waiting {
-                if let Some((_, events)) = tickets::offer_next(&db, queue, id).await? {
+                if let Some((_, events)) = tickets::offer_next(&db, queue, TicketId(id)).await? {
                     return Ok(Some(events));
                 }
             }
@@ -349,7 +352,7 @@ impl Actor for QueueActor {
             let wf = ticket_workflow(&mut tx)
                 .await
                 .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-            let q = records::get(&mut tx, "queue", queue).await?;
+            let q = records::get(&mut tx, "queue", queue.uuid()).await?;
             let rows = open_tickets(&mut tx, queue, &wf).await?;
             tx.rollback().await?;
             Ok::<_, StorageError>((wf, q, rows))
@@ -413,14 +416,14 @@ impl Handler<Observe> for QueueActor {
                         };
                         self.hub.moved.do_send(Moved {
                             queue: self.queue,
-                            ticket: e.record_id,
+                            ticket: TicketId(e.record_id),
                             position,
                             size: self.order.len(),
                             event: e.clone(),
                         });
                     }
                 }
-                "queue" if e.record_id == self.queue => {
+                "queue" if e.record_id == self.queue.uuid() => {
                     let routing = e.data.0.get("routing").and_then(Value::as_str);
                     self.mode = Mode::parse(routing);
                 }
@@ -436,8 +439,8 @@ impl Handler<Observe> for QueueActor {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Moved {
-    pub queue: Uuid,
-    pub ticket: Uuid,
+    pub queue: QueueId,
+    pub ticket: TicketId,
     pub position: Option<usize>,
     pub size: usize,
     pub event: Arc<EventRow>,
@@ -447,7 +450,7 @@ pub struct Moved {
 /// armed, the hub stays up even with nobody connected.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Armed(pub Uuid, pub bool);
+pub struct Armed(pub QueueId, pub bool);
 
 /// Events the engine committed, in order.
 #[derive(Message)]

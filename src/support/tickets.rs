@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::routing::{self, Candidate, Mode};
+use crate::domain::ids::{QueueId, TicketId, UserId};
 use crate::domain::sla::{Alarm, Metric, Sla};
 use crate::identity::Principal;
 use crate::records::core::{
@@ -37,7 +38,7 @@ pub const SEEN_TTL_SECS: i64 = 90;
 /// another timer or node, or the clock moved.
 pub async fn fire(
     db: &TenantDb,
-    ticket: Uuid,
+    ticket: TicketId,
     metric: Metric,
     alarm: Alarm,
 ) -> Result<Option<Vec<Arc<EventRow>>>> {
@@ -51,13 +52,13 @@ pub async fn fire(
 
 async fn fire_once(
     db: &TenantDb,
-    ticket: Uuid,
+    ticket: TicketId,
     metric: Metric,
     alarm: Alarm,
 ) -> Result<Option<Vec<Arc<EventRow>>>> {
     let now = db.clock().now();
     let mut tx = db.begin().await?;
-    let Some(row) = records::get(&mut tx, "ticket", ticket).await? else {
+    let Some(row) = records::get(&mut tx, "ticket", ticket.uuid()).await? else {
         return Ok(None);
     };
     let Some(mut sla) = Sla::of(&row.data.0) else {
@@ -105,7 +106,12 @@ fn declined(data: &Map<String, Value>) -> Vec<Uuid> {
 
 /// Takes an unassigned ticket for the caller. Of any number of claims at
 /// once, on any nodes, one wins; the others get `already_claimed`.
-pub async fn claim(db: &TenantDb, actor: &Principal, id: Uuid, via_offer: bool) -> Result<Written> {
+pub async fn claim(
+    db: &TenantDb,
+    actor: &Principal,
+    id: TicketId,
+    via_offer: bool,
+) -> Result<Written> {
     // A lost race is looked at again: the winner is now the assignee.
     match retry_races(|| claim_once(db, actor, id, via_offer)).await {
         Err(RecordError::VersionConflict(_)) => Err(RecordError::AlreadyClaimed(
@@ -118,7 +124,7 @@ pub async fn claim(db: &TenantDb, actor: &Principal, id: Uuid, via_offer: bool) 
 async fn claim_once(
     db: &TenantDb,
     actor: &Principal,
-    id: Uuid,
+    id: TicketId,
     via_offer: bool,
 ) -> Result<Written> {
     let kind = by_kind("ticket").ok_or(RecordError::NotFound)?;
@@ -126,7 +132,7 @@ async fn claim_once(
     let mut tx = db.begin().await?;
     // Any grant of tickets:assign lets an agent take a ticket they can
     // see (the route demands the grant; `own` means "to themselves").
-    let row = readable(&mut tx, kind, actor, id).await?;
+    let row = readable(&mut tx, kind, actor, id.uuid()).await?;
     let wf = ticket_workflow(&mut tx).await?;
     let data = &row.data.0;
     match uuid_of(data, "assignee_id") {
@@ -180,10 +186,10 @@ async fn claim_once(
 
 /// The agent turns down the offer made to them; the queue offers the
 /// ticket to the next agent.
-pub async fn decline(db: &TenantDb, actor: &Principal, id: Uuid) -> Result<Written> {
+pub async fn decline(db: &TenantDb, actor: &Principal, id: TicketId) -> Result<Written> {
     let kind = by_kind("ticket").ok_or(RecordError::NotFound)?;
     let mut tx = db.begin().await?;
-    let row = readable(&mut tx, kind, actor, id).await?;
+    let row = readable(&mut tx, kind, actor, id.uuid()).await?;
     match offer_of(&row.data.0, db.clock().now()) {
         Some((u, _)) if u == actor.user_id => {}
         _ => {
@@ -240,12 +246,13 @@ async fn withdraw(
 /// node's timer is first).
 pub async fn expire_offer(
     db: &TenantDb,
-    id: Uuid,
-    user: Uuid,
+    id: TicketId,
+    agent: UserId,
 ) -> Result<Option<Vec<Arc<EventRow>>>> {
+    let user = agent.uuid();
     let now = db.clock().now();
     let mut tx = db.begin().await?;
-    let Some(row) = records::get(&mut tx, "ticket", id).await? else {
+    let Some(row) = records::get(&mut tx, "ticket", id.uuid()).await? else {
         return Ok(None);
     };
     let still = row
@@ -291,21 +298,21 @@ async fn loads(
 /// picks. `None`: the ticket needs no offer or nobody is eligible.
 pub async fn offer_next(
     db: &TenantDb,
-    queue: Uuid,
-    ticket: Uuid,
-) -> Result<Option<(Uuid, Vec<Arc<EventRow>>)>> {
+    queue: QueueId,
+    ticket: TicketId,
+) -> Result<Option<(UserId, Vec<Arc<EventRow>>)>> {
     let now = db.clock().now();
     let mut tx = db.begin().await?;
     let (Some(q), Some(row)) = (
-        records::get(&mut tx, "queue", queue).await?,
-        records::get(&mut tx, "ticket", ticket).await?,
+        records::get(&mut tx, "queue", queue.uuid()).await?,
+        records::get(&mut tx, "ticket", ticket.uuid()).await?,
     ) else {
         return Ok(None);
     };
     let wf = ticket_workflow(&mut tx).await?;
     let data = &row.data.0;
     let mode = Mode::parse(q.data.0.get("routing").and_then(Value::as_str));
-    if uuid_of(data, "queue_id") != Some(queue)
+    if uuid_of(data, "queue_id") != Some(queue.uuid())
         || data.contains_key("assignee_id")
         || offer_of(data, now).is_some()
         || state(data, &wf).done
@@ -349,7 +356,7 @@ pub async fn offer_next(
                 .collect()
         })
         .unwrap_or_default();
-    let last = agents::cursor(&mut tx, queue).await?;
+    let last = agents::cursor(&mut tx, queue.uuid()).await?;
     let Some(agent) = routing::choose(mode, &candidates, &needs, &declined(data), last) else {
         return Ok(None);
     };
@@ -371,7 +378,7 @@ pub async fn offer_next(
     else {
         return Ok(None);
     };
-    agents::set_cursor(&mut tx, queue, agent).await?;
+    agents::set_cursor(&mut tx, queue.uuid(), agent).await?;
     tx.commit().await?;
-    Ok(Some((agent, events)))
+    Ok(Some((UserId(agent), events)))
 }

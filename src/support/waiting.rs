@@ -2,8 +2,8 @@
 //! in the queue's order, as far as the caller may see them, each with its
 //! place in the whole queue.
 
+use crate::domain::ids::QueueId;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::queue::{open_tickets, order_key};
 use crate::identity::{Decision, Principal};
@@ -14,10 +14,13 @@ use crate::storage::{TenantDb, records};
 pub async fn list(
     db: &TenantDb,
     actor: &Principal,
-    queue: Uuid,
+    queue: QueueId,
 ) -> Result<(Vec<Value>, usize), RecordError> {
     let mut tx = db.begin_read().await?;
-    if records::get(&mut tx, "queue", queue).await?.is_none() {
+    if records::get(&mut tx, "queue", queue.uuid())
+        .await?
+        .is_none()
+    {
         return Err(RecordError::NotFound);
     }
     let wf = ticket_workflow(&mut tx).await?;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use actix::prelude::*;
 
 use super::Frame;
+use crate::domain::ids::QueueId;
 use crate::storage::TenantDb;
 use crate::storage::events::EventRow;
 use crate::support::dashboards::{self, Board, DashboardActor, Figures};
@@ -18,9 +19,9 @@ pub(super) struct Children {
     db: TenantDb,
     queue_reports: QueueReports,
     figures_to: Recipient<Figures>,
-    queues: HashMap<uuid::Uuid, Addr<QueueActor>>,
+    queues: HashMap<QueueId, Addr<QueueActor>>,
     /// Queues with timers or routing pending: the hub stays up for them.
-    armed: HashSet<uuid::Uuid>,
+    armed: HashSet<QueueId>,
     dashboards: HashMap<Board, Addr<DashboardActor>>,
     /// The last figures each board pushed (what a new subscriber gets at once).
     figures: HashMap<Board, Frame>,
@@ -39,7 +40,7 @@ impl Children {
         }
     }
 
-    pub fn start_queue(&mut self, id: uuid::Uuid) {
+    pub fn start_queue(&mut self, id: QueueId) {
         if !self.queues.contains_key(&id) {
             let q = QueueActor::new(self.db.clone(), id, self.queue_reports.clone());
             self.queues.insert(id, q.start());
@@ -50,13 +51,14 @@ impl Children {
     /// (starting and stopping queue actors as queues come and go).
     pub fn observe(&mut self, batch: Vec<Arc<EventRow>>) {
         for e in batch.iter().filter(|e| e.kind == "queue") {
+            let id = QueueId(e.record_id);
             if e.event_type == "queue.deleted" {
-                if let Some(q) = self.queues.remove(&e.record_id) {
+                if let Some(q) = self.queues.remove(&id) {
                     q.do_send(queue::Stop);
                 }
-                self.armed.remove(&e.record_id);
+                self.armed.remove(&id);
             } else {
-                self.start_queue(e.record_id);
+                self.start_queue(id);
             }
         }
         let batch = Arc::new(batch);
@@ -83,7 +85,7 @@ impl Children {
         self.figures.insert(board, frame);
     }
 
-    pub fn arm(&mut self, queue: uuid::Uuid, armed: bool) {
+    pub fn arm(&mut self, queue: QueueId, armed: bool) {
         if armed {
             self.armed.insert(queue);
         } else {

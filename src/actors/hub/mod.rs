@@ -29,6 +29,7 @@ use tokio::sync::mpsc;
 use super::protocol;
 use super::topics::Topic;
 use crate::domain::code::Code;
+use crate::domain::ids::QueueId;
 use crate::domain::tenant::{Tenant, TenantId};
 use crate::identity::Principal;
 use crate::records::events::audience;
@@ -230,10 +231,14 @@ impl Actor for TenantActor {
         // that queue for a connection: with a thousand hubs starting at
         // once, every connection of the pool ended up held by a starved
         // load and the node stopped (found by `loadtest`, crm-pg).
-        ctx.wait(load.into_actor(self).map(|res, act, _| match res {
-            Ok(ids) => ids.into_iter().for_each(|id| act.children.start_queue(id)),
-            Err(e) => {
-                tracing::warn!(tenant = %act.tenant.slug, error = %e, "queues failed to load")
+        ctx.wait(load.into_actor(self).map(|res, act, _| {
+            match res {
+                Ok(ids) => ids
+                    .into_iter()
+                    .for_each(|id| act.children.start_queue(QueueId(id))),
+                Err(e) => {
+                    tracing::warn!(tenant = %act.tenant.slug, error = %e, "queues failed to load")
+                }
             }
         }));
         ctx.run_interval(Duration::from_secs(1), |act, ctx| act.tick(ctx));

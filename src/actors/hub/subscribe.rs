@@ -122,10 +122,10 @@ async fn admit(
         ));
     }
     let single = match topic {
-        Topic::Ticket(id) => Some(("ticket", id)),
+        Topic::Ticket(id) => Some(("ticket", id.uuid())),
         Topic::Record(k, id) => Some((k, id)),
         Topic::Pipeline(id) => Some(("pipeline", id)),
-        Topic::Queue(id) => Some(("queue", id)),
+        Topic::Queue(id) => Some(("queue", id.uuid())),
         Topic::Kind(_) | Topic::Dashboard(_) => None,
     };
     let from_log = needs_log(since, last, ring_start);
