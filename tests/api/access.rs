@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, Res, TestApp, spawn_app};
 
 fn emails(r: &Value) -> Vec<String> {
     let mut v: Vec<String> = r["items"]
@@ -19,13 +19,8 @@ fn emails(r: &Value) -> Vec<String> {
 
 async fn team(app: &TestApp, owner: &str, name: &str) -> String {
     let r = app
-        .api(
-            "POST",
-            "acme",
-            "/teams",
-            Some(owner),
-            Some(json!({"name": name})),
-        )
+        .as_user("acme", owner)
+        .post("/teams", json!({"name": name}))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     r.body["id"].as_str().unwrap().to_owned()
@@ -35,22 +30,20 @@ async fn roles_inherit_and_refuse_cycles(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
     let r = app
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &owner)
+        .post(
             "/roles",
-            Some(&owner),
-            Some(json!({
+            json!({
                 "name": "lead", "parent": "agent",
                 "grants": [{"permission": "tickets:assign", "scope": "team"}]
-            })),
+            }),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let (_, lead) = app
         .user_with_roles("acme", &owner, "lead@acme.example", &["lead"])
         .await;
-    let me = app.api("GET", "acme", "/me", Some(&lead), None).await;
+    let me = app.as_user("acme", &lead).get("/me").await;
     let scope_of = |perm: &str| {
         me.body["permissions"]
             .as_array()
@@ -64,75 +57,50 @@ async fn roles_inherit_and_refuse_cycles(backend: Backend) {
     assert_eq!(scope_of("admin:users"), None);
 
     // a → lead; making lead inherit from a would close a loop.
-    app.api(
-        "POST",
-        "acme",
-        "/roles",
-        Some(&owner),
-        Some(json!({"name": "a", "parent": "lead"})),
-    )
-    .await;
+    app.as_user("acme", &owner)
+        .post("/roles", json!({"name": "a", "parent": "lead"}))
+        .await;
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            "/roles/lead",
-            Some(&owner),
-            Some(json!({"parent": "a"})),
-        )
+        .as_user("acme", &owner)
+        .patch("/roles/lead", json!({"parent": "a"}))
         .await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), ["parent"]);
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            "/roles/lead",
-            Some(&owner),
-            Some(json!({"parent": "lead"})),
-        )
+        .as_user("acme", &owner)
+        .patch("/roles/lead", json!({"parent": "lead"}))
         .await;
     r.assert_problem(422, "validation_failed");
     // Catalogue and shape are enforced.
     let r = app
-        .api("POST", "acme", "/roles", Some(&owner), Some(json!({"name": "bad", "grants": [
+        .as_user("acme", &owner).post("/roles", json!({"name": "bad", "grants": [
             {"permission": "contacts:fly"}, {"permission": "admin:users", "scope": "own"}, {"permission": "tickets:read", "scope": "most"}
-        ]})))
+        ]}))
         .await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(
         r.error_fields(),
         ["grants[0].permission", "grants[1].scope", "grants[2].scope"]
     );
-    app.api(
-        "POST",
-        "acme",
-        "/roles",
-        Some(&owner),
-        Some(json!({"name": "agent"})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    app.api(
-        "PATCH",
-        "acme",
-        "/roles/agent",
-        Some(&owner),
-        Some(json!({"description": "x"})),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    app.api("DELETE", "acme", "/roles/owner", Some(&owner), None)
+    app.as_user("acme", &owner)
+        .post("/roles", json!({"name": "agent"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.as_user("acme", &owner)
+        .patch("/roles/agent", json!({"description": "x"}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.as_user("acme", &owner)
+        .delete("/roles/owner")
         .await
         .assert_problem(403, "forbidden");
     // In use: cannot delete; unused: can.
-    app.api("DELETE", "acme", "/roles/lead", Some(&owner), None)
+    app.as_user("acme", &owner)
+        .delete("/roles/lead")
         .await
         .assert_problem(409, "conflict");
     assert_eq!(
-        app.api("DELETE", "acme", "/roles/a", Some(&owner), None)
-            .await
-            .status,
+        app.as_user("acme", &owner).delete("/roles/a").await.status,
         204
     );
     app.stop().await;
@@ -153,26 +121,17 @@ async fn scopes_own_team_all_on_users(backend: Backend) {
         .await;
     for id in [&a_id, &b_id] {
         let r = app
-            .api(
-                "PATCH",
-                "acme",
-                &format!("/users/{id}"),
-                Some(&owner),
-                Some(json!({"teams": [t1]})),
-            )
+            .as_user("acme", &owner)
+            .update(Res::Users, id, json!({"teams": [t1]}))
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
-    app.api(
-        "POST",
-        "acme",
-        "/roles",
-        Some(&owner),
-        Some(
+    app.as_user("acme", &owner)
+        .post(
+            "/roles",
             json!({"name": "self-only", "grants": [{"permission": "users:read", "scope": "own"}]}),
-        ),
-    )
-    .await;
+        )
+        .await;
     let (_, own) = app
         .user_with_roles("acme", &owner, "own@acme.example", &["self-only"])
         .await;
@@ -181,22 +140,21 @@ async fn scopes_own_team_all_on_users(backend: Backend) {
         .await;
 
     // team: agent a sees a and b (team mates), not c, not the owner.
-    let r = app.api("GET", "acme", "/users", Some(&a), None).await;
+    let r = app.as_user("acme", &a).list(Res::Users, "").await;
     assert_eq!(emails(&r.body), ["a@acme.example", "b@acme.example"]);
     assert_eq!(
-        app.api("GET", "acme", &format!("/users/{b_id}"), Some(&a), None)
-            .await
-            .status,
+        app.as_user("acme", &a).read(Res::Users, &b_id).await.status,
         200
     );
-    app.api("GET", "acme", &format!("/users/{c_id}"), Some(&a), None)
+    app.as_user("acme", &a)
+        .read(Res::Users, &c_id)
         .await
         .assert_problem(404, "not_found");
     // own: only oneself.
-    let r = app.api("GET", "acme", "/users", Some(&own), None).await;
+    let r = app.as_user("acme", &own).list(Res::Users, "").await;
     assert_eq!(emails(&r.body), ["own@acme.example"]);
     // all: everyone.
-    let r = app.api("GET", "acme", "/users", Some(&all), None).await;
+    let r = app.as_user("acme", &all).list(Res::Users, "").await;
     assert_eq!(emails(&r.body).len(), 6);
     app.stop().await;
 }
@@ -204,20 +162,18 @@ async fn scopes_own_team_all_on_users(backend: Backend) {
 async fn hidden_fields_are_absent(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
-    app.api(
-        "POST",
-        "acme",
-        "/roles",
-        Some(&owner),
-        Some(json!({"name": "discreet", "grants": [
-            {"permission": "users:read", "scope": "all", "hidden_fields": ["email"]}
-        ]})),
-    )
-    .await;
+    app.as_user("acme", &owner)
+        .post(
+            "/roles",
+            json!({"name": "discreet", "grants": [
+                {"permission": "users:read", "scope": "all", "hidden_fields": ["email"]}
+            ]}),
+        )
+        .await;
     let (_, d) = app
         .user_with_roles("acme", &owner, "d@acme.example", &["discreet"])
         .await;
-    let r = app.api("GET", "acme", "/users", Some(&d), None).await;
+    let r = app.as_user("acme", &d).list(Res::Users, "").await;
     let items = r.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert!(
@@ -228,7 +184,7 @@ async fn hidden_fields_are_absent(backend: Backend) {
         r.body
     );
     // The owner, without the restriction, sees them.
-    let r = app.api("GET", "acme", "/users", Some(&owner), None).await;
+    let r = app.as_user("acme", &owner).list(Res::Users, "").await;
     assert!(
         r.body["items"]
             .as_array()
@@ -246,53 +202,41 @@ async fn disabling_and_role_changes_bite_on_the_next_request(backend: Backend) {
         .user_with_roles("acme", &owner, "x@acme.example", &["viewer"])
         .await;
     assert_eq!(
-        app.api("GET", "acme", "/users", Some(&agent), None)
+        app.as_user("acme", &agent)
+            .list(Res::Users, "")
             .await
             .status,
         200
     );
     // Role change: from viewer to customer (no users:read) — at once.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/users/{id}"),
-            Some(&owner),
-            Some(json!({"roles": ["customer"]})),
-        )
+        .as_user("acme", &owner)
+        .update(Res::Users, &id, json!({"roles": ["customer"]}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    app.api("GET", "acme", "/users", Some(&agent), None)
+    app.as_user("acme", &agent)
+        .list(Res::Users, "")
         .await
         .assert_problem(403, "forbidden");
     // Disable: the same token stops working at once, and login fails.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/users/{id}"),
-            Some(&owner),
-            Some(json!({"status": "disabled"})),
-        )
+        .as_user("acme", &owner)
+        .update(Res::Users, &id, json!({"status": "disabled"}))
         .await;
     assert_eq!(r.status, 200);
-    app.api("GET", "acme", "/me", Some(&agent), None)
+    app.as_user("acme", &agent)
+        .get("/me")
         .await
         .assert_problem(401, "unauthorized");
     app.login("acme", "x@acme.example", crate::helpers::PASSWORD)
         .await
         .assert_problem(401, "invalid_credentials");
     // The last owner cannot be taken away.
-    let me = app.api("GET", "acme", "/me", Some(&owner), None).await;
+    let me = app.as_user("acme", &owner).get("/me").await;
     let owner_id = me.body["user"]["id"].as_str().unwrap().to_owned();
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/users/{owner_id}"),
-            Some(&owner),
-            Some(json!({"roles": ["admin"]})),
-        )
+        .as_user("acme", &owner)
+        .update(Res::Users, &owner_id, json!({"roles": ["admin"]}))
         .await;
     r.assert_problem(409, "conflict");
     app.stop().await;
@@ -301,45 +245,34 @@ async fn disabling_and_role_changes_bite_on_the_next_request(backend: Backend) {
 async fn nobody_grants_more_than_they_hold(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
-    app.api(
-        "POST",
-        "acme",
-        "/roles",
-        Some(&owner),
-        Some(json!({"name": "hr", "grants": [
-            {"permission": "admin:users"}, {"permission": "users:read"}
-        ]})),
-    )
-    .await;
+    app.as_user("acme", &owner)
+        .post(
+            "/roles",
+            json!({"name": "hr", "grants": [
+                {"permission": "admin:users"}, {"permission": "users:read"}
+            ]}),
+        )
+        .await;
     let (_, hr) = app
         .user_with_roles("acme", &owner, "hr@acme.example", &["hr"])
         .await;
     // hr may create users, but not admins, and not roles wider than hr.
     let mk = |roles: Value| json!({"email": "new@acme.example", "password": crate::helpers::PASSWORD, "roles": roles});
-    app.api(
-        "POST",
-        "acme",
-        "/users",
-        Some(&hr),
-        Some(mk(json!(["admin"]))),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.as_user("acme", &hr)
+        .post("/users", mk(json!(["admin"])))
+        .await
+        .assert_problem(403, "forbidden");
     assert_eq!(
-        app.api("POST", "acme", "/users", Some(&hr), Some(mk(json!(["hr"]))))
+        app.as_user("acme", &hr)
+            .post("/users", mk(json!(["hr"])))
             .await
             .status,
         201
     );
-    app.api(
-        "POST",
-        "acme",
-        "/roles",
-        Some(&hr),
-        Some(json!({"name": "x"})),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.as_user("acme", &hr)
+        .post("/roles", json!({"name": "x"}))
+        .await
+        .assert_problem(403, "forbidden");
     app.stop().await;
 }
 
@@ -347,36 +280,28 @@ async fn api_keys_work_until_revoked(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
     let r = app
-        .api(
-            "POST",
-            "acme",
-            "/api-keys",
-            Some(&owner),
-            Some(json!({"name": "CI import", "role": "viewer"})),
-        )
+        .as_user("acme", &owner)
+        .post("/api-keys", json!({"name": "CI import", "role": "viewer"}))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let key = r.body["key"].as_str().unwrap().to_owned();
     let id = r.body["id"].as_str().unwrap().to_owned();
     assert!(key.starts_with("mk_"));
     // Usable as a bearer, with the key's role.
-    let me = app.api("GET", "acme", "/me", Some(&key), None).await;
+    let me = app.as_user("acme", &key).get("/me").await;
     assert_eq!(me.status, 200, "{}", me.body);
     assert_eq!(me.body["roles"], json!(["viewer"]));
     assert_eq!(me.body["via"]["type"], "api_key");
     assert_eq!(
-        app.api("GET", "acme", "/users", Some(&key), None)
-            .await
-            .status,
+        app.as_user("acme", &key).list(Res::Users, "").await.status,
         200
     );
-    app.api("POST", "acme", "/users", Some(&key), Some(json!({})))
+    app.as_user("acme", &key)
+        .post("/users", json!({}))
         .await
         .assert_problem(403, "forbidden");
     // Listed without its secret, with its last use.
-    let list = app
-        .api("GET", "acme", "/api-keys", Some(&owner), None)
-        .await;
+    let list = app.as_user("acme", &owner).list(Res::ApiKeys, "").await;
     let item = &list.body["items"][0];
     assert!(
         item.get("key").is_none() && item.get("key_hash").is_none(),
@@ -385,43 +310,30 @@ async fn api_keys_work_until_revoked(backend: Backend) {
     assert!(item["last_used_at"].is_string(), "{item}");
     // A forged secret with a real prefix fails.
     let forged = format!("{}{}", &key[..16], "0".repeat(48));
-    app.api("GET", "acme", "/me", Some(&forged), None)
+    app.as_user("acme", &forged)
+        .get("/me")
         .await
         .assert_problem(401, "unauthorized");
     // Revoked: refused at once.
     assert_eq!(
-        app.api(
-            "DELETE",
-            "acme",
-            &format!("/api-keys/{id}"),
-            Some(&owner),
-            None
-        )
-        .await
-        .status,
+        app.as_user("acme", &owner)
+            .remove(Res::ApiKeys, &id)
+            .await
+            .status,
         204
     );
-    app.api("GET", "acme", "/me", Some(&key), None)
+    app.as_user("acme", &key)
+        .get("/me")
         .await
         .assert_problem(401, "unauthorized");
-    app.api(
-        "DELETE",
-        "acme",
-        &format!("/api-keys/{id}"),
-        Some(&owner),
-        None,
-    )
-    .await
-    .assert_problem(404, "not_found");
-    app.api(
-        "POST",
-        "acme",
-        "/api-keys",
-        Some(&owner),
-        Some(json!({"name": "x", "role": "ghost"})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.as_user("acme", &owner)
+        .remove(Res::ApiKeys, &id)
+        .await
+        .assert_problem(404, "not_found");
+    app.as_user("acme", &owner)
+        .post("/api-keys", json!({"name": "x", "role": "ghost"}))
+        .await
+        .assert_problem(422, "validation_failed");
     app.stop().await;
 }
 

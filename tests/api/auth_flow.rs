@@ -6,7 +6,7 @@ use jsonwebtoken::{EncodingKey, Header, encode};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, PASSWORD, Site, spawn_app, spawn_node};
+use crate::helpers::{Backend, PASSWORD, Res, Site, spawn_app, spawn_node};
 
 async fn login_refresh_and_logout(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -19,7 +19,7 @@ async fn login_refresh_and_logout(backend: Backend) {
     let access = r.body["access_token"].as_str().unwrap().to_owned();
     let refresh = r.body["refresh_token"].as_str().unwrap().to_owned();
 
-    let me = app.api("GET", "acme", "/me", Some(&access), None).await;
+    let me = app.as_user("acme", &access).get("/me").await;
     assert_eq!(me.status, 200, "{}", me.body);
     assert_eq!(me.body["user"]["email"], "admin@acme.example");
     assert_eq!(me.body["roles"], json!(["owner"]));
@@ -33,71 +33,49 @@ async fn login_refresh_and_logout(backend: Backend) {
 
     // Refresh rotates: a new pair, and the old refresh token is spent.
     let r = app
-        .api(
-            "POST",
-            "acme",
-            "/auth/refresh",
-            None,
-            Some(json!({"refresh_token": refresh})),
-        )
+        .anonymous("acme")
+        .post("/auth/refresh", json!({"refresh_token": refresh}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let access2 = r.body["access_token"].as_str().unwrap().to_owned();
     let refresh2 = r.body["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(refresh2, refresh);
-    assert_eq!(
-        app.api("GET", "acme", "/me", Some(&access2), None)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(app.as_user("acme", &access2).get("/me").await.status, 200);
 
     // Presenting the spent token again revokes the whole family at once.
     let r = app
-        .api(
-            "POST",
-            "acme",
-            "/auth/refresh",
-            None,
-            Some(json!({"refresh_token": refresh})),
-        )
+        .anonymous("acme")
+        .post("/auth/refresh", json!({"refresh_token": refresh}))
         .await;
     r.assert_problem(401, "unauthorized");
-    app.api("GET", "acme", "/me", Some(&access2), None)
+    app.as_user("acme", &access2)
+        .get("/me")
         .await
         .assert_problem(401, "unauthorized");
-    app.api(
-        "POST",
-        "acme",
-        "/auth/refresh",
-        None,
-        Some(json!({"refresh_token": refresh2})),
-    )
-    .await
-    .assert_problem(401, "unauthorized");
+    app.anonymous("acme")
+        .post("/auth/refresh", json!({"refresh_token": refresh2}))
+        .await
+        .assert_problem(401, "unauthorized");
 
     // Logout ends the session for the very next request.
     let r = app.login("acme", "admin@acme.example", PASSWORD).await;
     let access3 = r.body["access_token"].as_str().unwrap().to_owned();
     let refresh3 = r.body["refresh_token"].as_str().unwrap().to_owned();
     assert_eq!(
-        app.api("POST", "acme", "/auth/logout", Some(&access3), None)
+        app.as_user("acme", &access3)
+            .post_empty("/auth/logout")
             .await
             .status,
         204
     );
-    app.api("GET", "acme", "/me", Some(&access3), None)
+    app.as_user("acme", &access3)
+        .get("/me")
         .await
         .assert_problem(401, "unauthorized");
-    app.api(
-        "POST",
-        "acme",
-        "/auth/refresh",
-        None,
-        Some(json!({"refresh_token": refresh3})),
-    )
-    .await
-    .assert_problem(401, "unauthorized");
+    app.anonymous("acme")
+        .post("/auth/refresh", json!({"refresh_token": refresh3}))
+        .await
+        .assert_problem(401, "unauthorized");
 
     // The audit trail saw it all.
     let owner = app.login("acme", "admin@acme.example", PASSWORD).await.body["access_token"]
@@ -105,13 +83,8 @@ async fn login_refresh_and_logout(backend: Backend) {
         .unwrap()
         .to_owned();
     let r = app
-        .api(
-            "GET",
-            "acme",
-            "/audit/auth-events?limit=200",
-            Some(&owner),
-            None,
-        )
+        .as_user("acme", &owner)
+        .get("/audit/auth-events?limit=200")
         .await;
     let kinds: Vec<_> = r.body["items"]
         .as_array()
@@ -141,23 +114,13 @@ async fn unknown_email_and_wrong_password_look_the_same(backend: Backend) {
         r.assert_problem(401, "invalid_credentials");
         assert_eq!(r.body["detail"], wrong.body["detail"]);
     }
-    app.api(
-        "POST",
-        "acme",
-        "/auth/login",
-        None,
-        Some(json!({"email": "a@b.example"})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.anonymous("acme")
+        .post("/auth/login", json!({"email": "a@b.example"}))
+        .await
+        .assert_problem(422, "validation_failed");
     let r = app
-        .api(
-            "GET",
-            "acme",
-            "/audit/auth-events",
-            Some(&app.tenant_owner_token("acme").await),
-            None,
-        )
+        .as_user("acme", &app.tenant_owner_token("acme").await)
+        .get("/audit/auth-events")
         .await;
     let failures = r.body["items"]
         .as_array()
@@ -207,11 +170,12 @@ async fn a_token_of_one_tenant_is_404_in_another(backend: Backend) {
     let app = spawn_app(backend).await;
     let a = app.tenant_with_owner("aaa").await;
     app.create_tenant("bbb").await;
-    let cross = app.api("GET", "bbb", "/me", Some(&a), None).await;
-    let unknown = app.api("GET", "nope", "/me", Some(&a), None).await;
+    let cross = app.as_user("bbb", &a).get("/me").await;
+    let unknown = app.as_user("nope", &a).get("/me").await;
     cross.assert_problem(404, "not_found");
     assert_eq!(cross.body, unknown.body);
-    app.api("GET", "bbb", "/users", Some(&a), None)
+    app.as_user("bbb", &a)
+        .list(Res::Users, "")
         .await
         .assert_problem(404, "not_found");
     app.stop().await;
@@ -247,7 +211,7 @@ async fn bad_tokens_are_refused_cleanly() {
     })
     .await;
     let owner = app.tenant_with_owner("acme").await;
-    let me = app.api("GET", "acme", "/me", Some(&owner), None).await;
+    let me = app.as_user("acme", &owner).get("/me").await;
     let (sub, tid, sid) = (
         me.body["user"]["id"].as_str().unwrap().to_owned(),
         me.body["tenant"]["id"].as_str().unwrap().to_owned(),
@@ -273,15 +237,10 @@ async fn bad_tokens_are_refused_cleanly() {
     };
     // The minting itself is right: a proper token works.
     assert_eq!(
-        app.api(
-            "GET",
-            "acme",
-            "/me",
-            Some(&mint(&key, "mandant-api", now + 60)),
-            None
-        )
-        .await
-        .status,
+        app.as_user("acme", &mint(&key, "mandant-api", now + 60))
+            .get("/me")
+            .await
+            .status,
         200
     );
     let header_none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"; // {"alg":"none","typ":"JWT"}
@@ -304,7 +263,7 @@ async fn bad_tokens_are_refused_cleanly() {
         ("huge", "x".repeat(20_000)),
     ];
     for (what, token) in cases {
-        let r = app.api("GET", "acme", "/me", Some(&token), None).await;
+        let r = app.as_user("acme", &token).get("/me").await;
         assert_eq!(r.status, 401, "{what}: {}", r.body);
         assert_eq!(r.content_type(), "application/problem+json", "{what}");
     }
@@ -336,13 +295,8 @@ async fn weak_passwords_are_refused_with_the_reason(backend: Backend) {
         ("aaaaaaaaaaaa", "different"),
     ] {
         let r = app
-            .api(
-                "POST",
-                "acme",
-                "/users",
-                Some(&owner),
-                Some(json!({"email": "w@acme.example", "password": pw})),
-            )
+            .as_user("acme", &owner)
+            .post("/users", json!({"email": "w@acme.example", "password": pw}))
             .await;
         r.assert_problem(422, "validation_failed");
         assert_eq!(r.error_fields(), ["password"]);

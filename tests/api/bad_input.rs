@@ -5,7 +5,7 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, Site, TestApp, spawn_app, spawn_node, tenant_body};
+use crate::helpers::{Backend, Res, Site, TestApp, spawn_app, spawn_node, tenant_body};
 
 /// Tenant storages present on the default shard (files or schemas).
 async fn storage_count(app: &TestApp) -> usize {
@@ -237,7 +237,7 @@ async fn bodies_mean_what_the_document_says(backend: Backend) {
     let tok = app.tenant_with_owner("acme").await;
     let put = |path: &'static str, body: serde_json::Value| {
         let (app, tok) = (&app, tok.clone());
-        async move { app.api("PUT", "acme", path, Some(&tok), Some(body)).await }
+        async move { app.as_user("acme", &tok).put(path, body).await }
     };
     put("/settings/events", json!([30]))
         .await
@@ -254,49 +254,29 @@ async fn bodies_mean_what_the_document_says(backend: Backend) {
     app.admin("PATCH", "/api/v1/tenants/acme", Some(json!({"name": null})))
         .await
         .assert_problem(422, "validation_failed");
-    let me = app.api("GET", "acme", "/me", Some(&tok), None).await;
+    let me = app.as_user("acme", &tok).get("/me").await;
     let uid = me.body["user"]["id"].as_str().unwrap().to_owned();
-    app.api(
-        "PATCH",
-        "acme",
-        &format!("/users/{uid}"),
-        Some(&tok),
-        Some(json!({"name": null})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.as_user("acme", &tok)
+        .update(Res::Users, &uid, json!({"name": null}))
+        .await
+        .assert_problem(422, "validation_failed");
     // A ticket keeps a status and a priority; other fields clear with null.
     let t = app
-        .api(
-            "POST",
-            "acme",
-            "/tickets",
-            Some(&tok),
-            Some(json!({"subject": "S", "description": "D"})),
-        )
+        .as_user("acme", &tok)
+        .post("/tickets", json!({"subject": "S", "description": "D"}))
         .await;
     let id = t.body["id"].as_str().unwrap().to_owned();
     for field in ["status", "priority"] {
         let r = app
-            .api(
-                "PATCH",
-                "acme",
-                &format!("/tickets/{id}"),
-                Some(&tok),
-                Some(json!({field: null})),
-            )
+            .as_user("acme", &tok)
+            .update(Res::Tickets, &id, json!({field: null}))
             .await;
         r.assert_problem(422, "validation_failed");
         assert_eq!(r.error_fields(), [field]);
     }
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/tickets/{id}"),
-            Some(&tok),
-            Some(json!({"description": null})),
-        )
+        .as_user("acme", &tok)
+        .update(Res::Tickets, &id, json!({"description": null}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body["status"].is_string() && r.body.get("description").is_none_or(|d| d.is_null()));

@@ -7,7 +7,7 @@ use mandant::bus::{Bus, BusMessage};
 use mandant::domain::tenant::TenantId;
 use serde_json::json;
 
-use crate::helpers::{TestApp, redis_url};
+use crate::helpers::{Res, TestApp, redis_url};
 
 async fn eventually(
     app: &TestApp,
@@ -112,26 +112,17 @@ async fn a_role_change_on_one_node_bites_on_the_other() {
         .user_with_roles("shared", &owner, "v@shared.example", &["viewer"])
         .await;
     for _ in 0..3 {
-        let r = b
-            .api("GET", "shared", "/contacts", Some(&viewer), None)
-            .await;
+        let r = b.as_user("shared", &viewer).list(Res::Contacts, "").await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
     let r = a
-        .api(
-            "PATCH",
-            "shared",
-            &format!("/users/{uid}"),
-            Some(&owner),
-            Some(json!({"roles": ["customer"]})),
-        )
+        .as_user("shared", &owner)
+        .update(Res::Users, &uid, json!({"roles": ["customer"]}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let changed = Instant::now();
     loop {
-        let r = b
-            .api("GET", "shared", "/contacts", Some(&viewer), None)
-            .await;
+        let r = b.as_user("shared", &viewer).list(Res::Contacts, "").await;
         if r.status == 403 {
             break;
         }

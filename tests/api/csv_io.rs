@@ -5,7 +5,7 @@ use std::time::Instant;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, spawn_app};
+use crate::helpers::{Backend, Res, spawn_app};
 
 async fn csv(
     app: &crate::helpers::TestApp,
@@ -26,14 +26,12 @@ async fn csv(
 async fn export_streams_filtered_lists(backend: Backend) {
     let app = spawn_app(backend).await;
     let tok = app.tenant_with_owner("acme").await;
-    app.api(
-        "POST",
-        "acme",
-        "/custom-fields",
-        Some(&tok),
-        Some(json!({"kind": "contact", "key": "tier", "type": "text"})),
-    )
-    .await;
+    app.as_user("acme", &tok)
+        .post(
+            "/custom-fields",
+            json!({"kind": "contact", "key": "tier", "type": "text"}),
+        )
+        .await;
     // 230 rows: more than one internal page of 200.
     let mut rows = String::from("first_name,last_name,email,tags,custom.tier\n");
     for i in 0..230 {
@@ -109,7 +107,7 @@ async fn export_streams_filtered_lists(backend: Backend) {
     .await
     .assert_problem(422, "validation_failed");
     // Hidden fields are not exported.
-    app.api("POST", "acme", "/roles", Some(&tok), Some(json!({"name": "noemail", "grants": [{"permission": "contacts:read", "hidden_fields": ["email"]}]}))).await;
+    app.as_user("acme", &tok).post("/roles", json!({"name": "noemail", "grants": [{"permission": "contacts:read", "hidden_fields": ["email"]}]})).await;
     let (_, ne) = app
         .user_with_roles("acme", &tok, "ne@acme.example", &["noemail"])
         .await;
@@ -139,7 +137,7 @@ async fn import_is_all_or_nothing_with_line_numbers(backend: Backend) {
         })
         .collect();
     assert_eq!(lines, [(3, "name".to_owned()), (4, "website".to_owned())]);
-    let list = app.api("GET", "acme", "/companies", Some(&tok), None).await;
+    let list = app.as_user("acme", &tok).list(Res::Companies, "").await;
     assert_eq!(
         list.body["items"],
         json!([]),
@@ -152,7 +150,7 @@ async fn import_is_all_or_nothing_with_line_numbers(backend: Backend) {
         (r.body["imported"].as_u64(), r.body["skipped"].as_u64()),
         (Some(2), Some(2))
     );
-    let ev = app.api("GET", "acme", "/events", Some(&tok), None).await;
+    let ev = app.as_user("acme", &tok).get("/events").await;
     assert_eq!(ev.body["items"].as_array().unwrap().len(), 2);
 
     csv(&app, &tok, "/companies/import", "name,colour\nX,red\n", "")
@@ -208,12 +206,11 @@ async fn a_hundred_thousand_rows_in_one_go(backend: Backend) {
         "{backend:?}: 100,000 contacts imported in {:.1}s",
         start.elapsed().as_secs_f64()
     );
-    let ev = app
-        .api("GET", "acme", "/events?since=99999", Some(&tok), None)
-        .await;
+    let ev = app.as_user("acme", &tok).get("/events?since=99999").await;
     assert_eq!(ev.body["head"], 100_000);
     let r = app
-        .api("GET", "acme", "/contacts?q=nach99999", Some(&tok), None)
+        .as_user("acme", &tok)
+        .list(Res::Contacts, "q=nach99999")
         .await;
     assert_eq!(r.body["items"][0]["email"], "p99999@bulk.example");
     app.stop().await;

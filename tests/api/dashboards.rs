@@ -11,9 +11,9 @@ use mandant::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, Rng, Site, TestApp};
+use crate::helpers::{Backend, Res, Rng, Site, TestApp};
 use crate::realtime::Ws;
-use crate::support_kit::{at, create, node, queue_with_policy};
+use crate::support_kit::{at, node, queue_with_policy};
 
 both_backends!(dashboards_equal_a_recomputation_after_a_random_workload);
 
@@ -159,13 +159,13 @@ async fn dashboards_equal_a_recomputation_after_a_random_workload(backend: Backe
         json!({}),
     )
     .await;
-    let p = create(
-        &app,
-        &tok,
-        "/pipelines",
-        json!({"name": "Sales", "stages": stages(0x3c28_1e0a)}),
-    )
-    .await;
+    let p = app
+        .as_user("acme", &tok)
+        .create(
+            Res::Pipelines,
+            json!({"name": "Sales", "stages": stages(0x3c28_1e0a)}),
+        )
+        .await;
     let pipeline = p["id"].as_str().unwrap().to_owned();
     let mut ws = Ws::connect(&app, "acme", &tok).await.unwrap();
     for topic in ["dashboard:support", "dashboard:sales"] {
@@ -215,7 +215,8 @@ async fn dashboards_equal_a_recomputation_after_a_random_workload(backend: Backe
     loop {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let h = app
-            .api("GET", "acme", "/events?since=0&limit=1", Some(&tok), None)
+            .as_user("acme", &tok)
+            .get("/events?since=0&limit=1")
             .await
             .body["head"]
             .as_i64()
@@ -244,13 +245,8 @@ async fn dashboards_equal_a_recomputation_after_a_random_workload(backend: Backe
         ("sales", "dashboard:sales"),
     ] {
         let r = app
-            .api(
-                "GET",
-                "acme",
-                &format!("/dashboards/{board}"),
-                Some(&tok),
-                None,
-            )
+            .as_user("acme", &tok)
+            .get(&format!("/dashboards/{board}"))
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(

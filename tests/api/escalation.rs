@@ -6,8 +6,7 @@ use mandant::identity::totp::code_at;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, PASSWORD, Site, spawn_app, spawn_node};
-use crate::support_kit::create;
+use crate::helpers::{Backend, PASSWORD, Res, Site, spawn_app, spawn_node};
 
 fn grant(perm: &str, scope: &str) -> Value {
     json!({"permission": perm, "scope": scope})
@@ -16,76 +15,44 @@ fn grant(perm: &str, scope: &str) -> Value {
 async fn a_parent_cannot_launder_a_wider_grant(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
-    create(
-        &app,
-        &owner,
-        "/roles",
-        json!({"name": "tiny", "grants": [grant("contacts:read", "own")]}),
-    )
-    .await;
-    create(
-        &app,
-        &owner,
-        "/roles",
-        json!({"name": "roleadmin", "grants": [grant("admin:roles", "all"), grant("contacts:read", "own")]}),
-    )
+    app.as_user("acme", &owner)
+        .create(
+            Res::Roles,
+            json!({"name": "tiny", "grants": [grant("contacts:read", "own")]}),
+        )
+        .await;
+    app.as_user("acme", &owner).create(Res::Roles, json!({"name": "roleadmin", "grants": [grant("admin:roles", "all"), grant("contacts:read", "own")]}))
     .await;
     let (_, attacker) = app
         .user_with_roles("acme", &owner, "x@acme.example", &["roleadmin"])
         .await;
-    create(
-        &app,
-        &owner,
-        "/contacts",
-        json!({"last_name": "Someone else's"}),
-    )
-    .await;
+    app.as_user("acme", &owner)
+        .create(Res::Contacts, json!({"last_name": "Someone else's"}))
+        .await;
     // Their own role, a parent with the narrow grant, and the wide one.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            "/roles/roleadmin",
-            Some(&attacker),
-            Some(json!({"parent": "tiny", "grants": [grant("admin:roles", "all"), grant("contacts:read", "all")]})),
-        )
+        .as_user("acme", &attacker).patch("/roles/roleadmin", json!({"parent": "tiny", "grants": [grant("admin:roles", "all"), grant("contacts:read", "all")]}))
         .await;
     r.assert_problem(403, "forbidden");
     // A new role the same way, and a child of a role that holds more.
-    app.api(
-        "POST",
-        "acme",
-        "/roles",
-        Some(&attacker),
-        Some(
+    app.as_user("acme", &attacker)
+        .post(
+            "/roles",
             json!({"name": "sneaky", "parent": "tiny", "grants": [grant("contacts:read", "all")]}),
-        ),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    app.api(
-        "POST",
-        "acme",
-        "/roles",
-        Some(&attacker),
-        Some(json!({"name": "sneakier", "parent": "viewer"})),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+        )
+        .await
+        .assert_problem(403, "forbidden");
+    app.as_user("acme", &attacker)
+        .post("/roles", json!({"name": "sneakier", "parent": "viewer"}))
+        .await
+        .assert_problem(403, "forbidden");
     // Nothing changed: still only their own contacts.
-    let list = app
-        .api("GET", "acme", "/contacts", Some(&attacker), None)
-        .await;
+    let list = app.as_user("acme", &attacker).list(Res::Contacts, "").await;
     assert_eq!(list.body["items"], json!([]), "{}", list.body);
     // Within reach is fine: a child of `tiny` that adds nothing wider.
     let r = app
-        .api(
-            "POST",
-            "acme",
-            "/roles",
-            Some(&attacker),
-            Some(json!({"name": "fine", "parent": "tiny"})),
-        )
+        .as_user("acme", &attacker)
+        .post("/roles", json!({"name": "fine", "parent": "tiny"}))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     app.stop().await;
@@ -94,12 +61,7 @@ async fn a_parent_cannot_launder_a_wider_grant(backend: Backend) {
 async fn a_user_admin_cannot_take_over_someone_who_holds_more(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
-    create(
-        &app,
-        &owner,
-        "/roles",
-        json!({"name": "useradmin", "grants": [grant("admin:users", "all"), grant("users:read", "all")]}),
-    )
+    app.as_user("acme", &owner).create(Res::Roles, json!({"name": "useradmin", "grants": [grant("admin:users", "all"), grant("users:read", "all")]}))
     .await;
     let (_, ua) = app
         .user_with_roles("acme", &owner, "ua@acme.example", &["useradmin"])
@@ -107,7 +69,7 @@ async fn a_user_admin_cannot_take_over_someone_who_holds_more(backend: Backend) 
     let (admin_id, _) = app
         .user_with_roles("acme", &owner, "adm@acme.example", &["admin"])
         .await;
-    let me = app.api("GET", "acme", "/me", Some(&owner), None).await;
+    let me = app.as_user("acme", &owner).get("/me").await;
     let owner_id = me.body["user"]["id"].as_str().unwrap().to_owned();
     for target in [&owner_id, &admin_id] {
         for patch in [
@@ -115,15 +77,10 @@ async fn a_user_admin_cannot_take_over_someone_who_holds_more(backend: Backend) 
             json!({"status": "disabled"}),
             json!({"name": "Pwned"}),
         ] {
-            app.api(
-                "PATCH",
-                "acme",
-                &format!("/users/{target}"),
-                Some(&ua),
-                Some(patch.clone()),
-            )
-            .await
-            .assert_problem(403, "forbidden");
+            app.as_user("acme", &ua)
+                .update(Res::Users, target, patch.clone())
+                .await
+                .assert_problem(403, "forbidden");
         }
     }
     // The owner still signs in with their own password.
@@ -138,21 +95,18 @@ async fn a_user_admin_cannot_take_over_someone_who_holds_more(backend: Backend) 
     let (low_id, low) = app
         .user_with_roles("acme", &owner, "low@acme.example", &[])
         .await;
-    assert_eq!(
-        app.api("GET", "acme", "/me", Some(&low), None).await.status,
-        200
-    );
+    assert_eq!(app.as_user("acme", &low).get("/me").await.status, 200);
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/users/{low_id}"),
-            Some(&ua),
-            Some(json!({"password": "a brand new password 42"})),
+        .as_user("acme", &ua)
+        .update(
+            Res::Users,
+            &low_id,
+            json!({"password": "a brand new password 42"}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    app.api("GET", "acme", "/me", Some(&low), None)
+    app.as_user("acme", &low)
+        .get("/me")
         .await
         .assert_problem(401, "unauthorized");
     app.stop().await;
@@ -165,26 +119,26 @@ async fn a_stricter_mfa_policy_binds_open_sessions(backend: Backend) {
         .user_with_roles("acme", &owner, "s@acme.example", &["sales"])
         .await;
     assert_eq!(
-        app.api("GET", "acme", "/deals", Some(&sales), None)
+        app.as_user("acme", &sales)
+            .list(Res::Deals, "")
             .await
             .status,
         200
     );
     let r = app
-        .api(
-            "PUT",
-            "acme",
+        .as_user("acme", &owner)
+        .put(
             "/settings/security",
-            Some(&owner),
-            Some(json!({"mfa_required_roles": ["sales"]})),
+            json!({"mfa_required_roles": ["sales"]}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     // The very next request of the session opened before the change.
-    app.api("GET", "acme", "/deals", Some(&sales), None)
+    app.as_user("acme", &sales)
+        .list(Res::Deals, "")
         .await
         .assert_problem(403, "mfa_enrollment_required");
-    let me = app.api("GET", "acme", "/me", Some(&sales), None).await;
+    let me = app.as_user("acme", &sales).get("/me").await;
     assert_eq!(me.body["mfa_enrollment_required"], true);
     app.stop().await;
 }
@@ -193,31 +147,22 @@ async fn second_factor_checks_are_throttled_like_logins(backend: Backend) {
     let site = Site::new(backend).await;
     let app = spawn_node(&site, |c| c.login_per_account_per_min = 5).await;
     let tok = app.tenant_with_owner("acme").await;
-    let e = app
-        .api("POST", "acme", "/me/mfa/enroll", Some(&tok), None)
-        .await;
+    let e = app.as_user("acme", &tok).post_empty("/me/mfa/enroll").await;
     let secret = e.body["secret"].as_str().unwrap().to_owned();
     let now = chrono::Utc::now().timestamp() as u64;
     let code = code_at(&secret, now).unwrap();
     let r = app
-        .api(
-            "POST",
-            "acme",
-            "/me/mfa/confirm",
-            Some(&tok),
-            Some(json!({"code": code})),
-        )
+        .as_user("acme", &tok)
+        .post("/me/mfa/confirm", json!({"code": code}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let mut last = None;
     for i in 0..6 {
         let r = app
-            .api(
-                "POST",
-                "acme",
+            .as_user("acme", &tok)
+            .post(
                 "/me/mfa/disable",
-                Some(&tok),
-                Some(json!({"code": format!("{:06}", 100_000 + i)})),
+                json!({"code": format!("{:06}", 100_000 + i)}),
             )
             .await;
         last = Some(r);

@@ -119,12 +119,10 @@ async fn every_operation_survives_generated_requests(backend: Backend) {
     // Real ids so that some requests reach deep into the handlers.
     let mut ids = Vec::new();
     let pipeline = app
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &tok)
+        .post(
             "/pipelines",
-            Some(&tok),
-            Some(json!({"name": "P", "stages": [{"id": "lead", "name": "Lead"}]})),
+            json!({"name": "P", "stages": [{"id": "lead", "name": "Lead"}]}),
         )
         .await;
     ids.push(pipeline.body["id"].as_str().unwrap().to_owned());
@@ -134,7 +132,7 @@ async fn every_operation_survives_generated_requests(backend: Backend) {
         ("/tickets", json!({"subject": "S"})),
         ("/deals", json!({"title": "D", "pipeline_id": ids[0]})),
     ] {
-        let r = app.api("POST", "acme", path, Some(&tok), Some(body)).await;
+        let r = app.as_user("acme", &tok).post(path, body).await;
         ids.push(r.body["id"].as_str().unwrap().to_owned());
     }
     let doc = app.get("/api/openapi.json").await.body;

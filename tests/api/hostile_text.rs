@@ -11,13 +11,8 @@ use crate::helpers::{Backend, Site, TestApp, spawn_node, tenant_body};
 
 async fn still_writes(app: &TestApp, tok: &str) {
     let r = app
-        .api(
-            "POST",
-            "acme",
-            "/contacts",
-            Some(tok),
-            Some(json!({"last_name": "After"})),
-        )
+        .as_user("acme", tok)
+        .post("/contacts", json!({"last_name": "After"}))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
 }
@@ -63,7 +58,7 @@ async fn a_nul_in_any_text_is_a_422_never_a_500(backend: Backend) {
         "/contacts?cursor=%00",
         "/events?since=%00",
     ] {
-        let r = app.api("GET", "acme", query, Some(&tok), None).await;
+        let r = app.as_user("acme", &tok).get(query).await;
         r.assert_problem(422, "validation_failed");
         still_writes(&app, &tok).await;
     }
@@ -73,7 +68,7 @@ async fn a_nul_in_any_text_is_a_422_never_a_500(backend: Backend) {
         "/users/%1F%1A",
         "/contacts/0",
     ] {
-        let r = app.api("GET", "acme", path, Some(&tok), None).await;
+        let r = app.as_user("acme", &tok).get(path).await;
         r.assert_problem(404, "not_found");
         still_writes(&app, &tok).await;
     }
@@ -101,19 +96,14 @@ async fn abandoned_begins_leave_no_transaction_behind(backend: Backend) {
     let app = spawn_node(&site, |c| c.pg_max_connections = 1).await;
     let tok = app.tenant_with_owner("acme").await;
     let key = app
-        .api(
-            "POST",
-            "acme",
-            "/api-keys",
-            Some(&tok),
-            Some(json!({"name": "k", "role": "admin"})),
-        )
+        .as_user("acme", &tok)
+        .post("/api-keys", json!({"name": "k", "role": "admin"}))
         .await;
     assert_eq!(key.status, 201, "{}", key.body);
     let key = key.body["key"].as_str().unwrap().to_owned();
     for _ in 0..20 {
         for path in ["/users/%1F%1A", "/contacts/0", "/contacts/not-an-id"] {
-            let r = app.api("GET", "acme", path, Some(&key), None).await;
+            let r = app.as_user("acme", &key).get(path).await;
             assert_eq!(r.status.as_u16(), 404, "{path}: {}", r.body);
         }
         still_writes(&app, &key).await;

@@ -5,7 +5,7 @@ use mandant::storage::users;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, Res, TestApp, spawn_app};
 
 /// The tenant's storage as the server sees it (None once it is gone).
 async fn admin_hash(app: &TestApp, slug: &str) -> Option<String> {
@@ -225,11 +225,12 @@ async fn the_demo_tenant_is_seeded_once(backend: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let tok = r.body["access_token"].as_str().unwrap().to_owned();
-    let companies = app.api("GET", "demo", "/companies", Some(&tok), None).await;
+    let companies = app.as_user("demo", &tok).list(Res::Companies, "").await;
     assert_eq!(companies.body["items"].as_array().unwrap().len(), 8);
     // Every stage of every pipeline has deals; every priority × status has a ticket.
     let deals = app
-        .api("GET", "demo", "/deals?limit=200", Some(&tok), None)
+        .as_user("demo", &tok)
+        .list(Res::Deals, "limit=200")
         .await;
     let stages: std::collections::BTreeSet<_> = deals.body["items"]
         .as_array()
@@ -239,7 +240,8 @@ async fn the_demo_tenant_is_seeded_once(backend: Backend) {
         .collect();
     assert_eq!(stages.len(), 10);
     let tickets = app
-        .api("GET", "demo", "/tickets?limit=200", Some(&tok), None)
+        .as_user("demo", &tok)
+        .list(Res::Tickets, "limit=200")
         .await;
     let combos: std::collections::BTreeSet<_> = tickets.body["items"]
         .as_array()
@@ -263,7 +265,7 @@ async fn the_demo_tenant_is_seeded_once(backend: Backend) {
     let count = |path: &'static str, tok: String| {
         let app = &app;
         async move {
-            let r = app.api("GET", "demo", path, Some(&tok), None).await;
+            let r = app.as_user("demo", &tok).get(path).await;
             assert_eq!(r.status, 200, "{path}: {}", r.body);
             r.body["items"].as_array().unwrap().len()
         }
@@ -279,16 +281,11 @@ async fn the_demo_tenant_is_seeded_once(backend: Backend) {
     let cust = app.login("demo", "customer@demo.example", pw).await;
     let cust = cust.body["access_token"].as_str().unwrap().to_owned();
     let t = app
-        .api(
-            "POST",
-            "demo",
-            "/tickets",
-            Some(&cust),
-            Some(serde_json::json!({"subject": "Help"})),
-        )
+        .as_user("demo", &cust)
+        .post("/tickets", serde_json::json!({"subject": "Help"}))
         .await;
     assert_eq!(t.status, 201, "{}", t.body);
-    let queues = app.api("GET", "demo", "/queues", Some(&tok), None).await;
+    let queues = app.as_user("demo", &tok).list(Res::Queues, "").await;
     let support = queues.body["items"]
         .as_array()
         .unwrap()

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, PASSWORD, TestApp, spawn_app, tenant_body};
+use crate::helpers::{Backend, PASSWORD, Res, TestApp, spawn_app, tenant_body};
 
 async fn free_tenant(app: &TestApp, slug: &str) -> String {
     let mut body = tenant_body(slug);
@@ -27,23 +27,19 @@ async fn plan_quotas_refuse_cleanly_and_follow_plan_changes(backend: Backend) {
     // The free plan allows 5 users; the owner is one.
     for i in 0..4 {
         let r = app
-            .api(
-                "POST",
-                "small",
+            .as_user("small", &tok)
+            .post(
                 "/users",
-                Some(&tok),
-                Some(json!({"email": format!("u{i}@small.example"), "password": PASSWORD})),
+                json!({"email": format!("u{i}@small.example"), "password": PASSWORD}),
             )
             .await;
         assert_eq!(r.status, 201, "{}", r.body);
     }
     let r = app
-        .api(
-            "POST",
-            "small",
+        .as_user("small", &tok)
+        .post(
             "/users",
-            Some(&tok),
-            Some(json!({"email": "six@small.example", "password": PASSWORD})),
+            json!({"email": "six@small.example", "password": PASSWORD}),
         )
         .await;
     r.assert_problem(403, "quota_exceeded");
@@ -61,7 +57,7 @@ async fn plan_quotas_refuse_cleanly_and_follow_plan_changes(backend: Backend) {
         )
         .await;
     r.assert_problem(403, "quota_exceeded");
-    let list = app.api("GET", "small", "/contacts", Some(&tok), None).await;
+    let list = app.as_user("small", &tok).list(Res::Contacts, "").await;
     assert_eq!(list.body["items"], json!([]));
     // A bigger plan applies to the very next request.
     app.admin(
@@ -71,12 +67,10 @@ async fn plan_quotas_refuse_cleanly_and_follow_plan_changes(backend: Backend) {
     )
     .await;
     let r = app
-        .api(
-            "POST",
-            "small",
+        .as_user("small", &tok)
+        .post(
             "/users",
-            Some(&tok),
-            Some(json!({"email": "six@small.example", "password": PASSWORD})),
+            json!({"email": "six@small.example", "password": PASSWORD}),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -88,7 +82,7 @@ async fn request_rates_are_limited_per_plan(backend: Backend) {
     let tok = free_tenant(&app, "small").await;
     let mut limited = None;
     for _ in 0..30 {
-        let r = app.api("GET", "small", "/me", Some(&tok), None).await;
+        let r = app.as_user("small", &tok).get("/me").await;
         if r.status == 429 {
             limited = Some(r);
             break;
@@ -107,12 +101,7 @@ async fn request_rates_are_limited_per_plan(backend: Backend) {
     )
     .await;
     for _ in 0..30 {
-        assert_eq!(
-            app.api("GET", "small", "/me", Some(&tok), None)
-                .await
-                .status,
-            200
-        );
+        assert_eq!(app.as_user("small", &tok).get("/me").await.status, 200);
     }
     app.stop().await;
 }
@@ -193,12 +182,7 @@ async fn the_rate_limit_is_shared_by_all_nodes() {
     let mut ok = 0;
     for i in 0..24 {
         let node = if i % 2 == 0 { &a } else { &b };
-        if node
-            .api("GET", "shared", "/me", Some(&tok), None)
-            .await
-            .status
-            == 200
-        {
+        if node.as_user("shared", &tok).get("/me").await.status == 200 {
             ok += 1;
         }
     }

@@ -5,7 +5,7 @@ use mandant::identity::totp::{STEP_SECS, code_at};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, PASSWORD, spawn_app};
+use crate::helpers::{Backend, PASSWORD, Res, spawn_app};
 
 fn now() -> u64 {
     chrono::Utc::now().timestamp() as u64
@@ -15,7 +15,8 @@ async fn mfa_enrol_login_replay_and_recovery(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
     let r = app
-        .api("POST", "acme", "/me/mfa/enroll", Some(&owner), None)
+        .as_user("acme", &owner)
+        .post_empty("/me/mfa/enroll")
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let secret = r.body["secret"].as_str().unwrap().to_owned();
@@ -28,26 +29,16 @@ async fn mfa_enrol_login_replay_and_recovery(backend: Backend) {
 
     // A wrong code does not confirm; the right one does, once.
     let r = app
-        .api(
-            "POST",
-            "acme",
-            "/me/mfa/confirm",
-            Some(&owner),
-            Some(json!({"code": "000000"})),
-        )
+        .as_user("acme", &owner)
+        .post("/me/mfa/confirm", json!({"code": "000000"}))
         .await;
     if code_at(&secret, now()).as_deref() != Some("000000") {
         r.assert_problem(401, "mfa_invalid");
     }
     let code = code_at(&secret, now()).unwrap();
     let r = app
-        .api(
-            "POST",
-            "acme",
-            "/me/mfa/confirm",
-            Some(&owner),
-            Some(json!({"code": code})),
-        )
+        .as_user("acme", &owner)
+        .post("/me/mfa/confirm", json!({"code": code}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let recovery: Vec<String> = serde_json::from_value(r.body["recovery_codes"].clone()).unwrap();
@@ -59,7 +50,7 @@ async fn mfa_enrol_login_replay_and_recovery(backend: Backend) {
         body.as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
-        app.api("POST", "acme", "/auth/login", None, Some(body))
+        app.anonymous("acme").post("/auth/login", body)
     };
     login(json!({})).await.assert_problem(401, "mfa_required");
     // The confirming code's step is spent: using it again is a replay.
@@ -87,41 +78,33 @@ async fn mfa_enrol_login_replay_and_recovery(backend: Backend) {
     );
     // A wrong password with a right code is still just wrong credentials.
     let r = app
-        .api("POST", "acme", "/auth/login", None, Some(json!({"email": email, "password": "wrong password!!", "recovery_code": recovery[2]})))
+        .anonymous("acme")
+        .post(
+            "/auth/login",
+            json!({"email": email, "password": "wrong password!!", "recovery_code": recovery[2]}),
+        )
         .await;
     r.assert_problem(401, "invalid_credentials");
 
     // Disabling needs proof.
     let token = app
-        .api(
-            "POST",
-            "acme",
+        .anonymous("acme")
+        .post(
             "/auth/login",
-            None,
-            Some(json!({"email": email, "password": PASSWORD, "recovery_code": recovery[3]})),
+            json!({"email": email, "password": PASSWORD, "recovery_code": recovery[3]}),
         )
         .await
         .body["access_token"]
         .as_str()
         .unwrap()
         .to_owned();
-    app.api(
-        "POST",
-        "acme",
-        "/me/mfa/disable",
-        Some(&token),
-        Some(json!({"code": "123"})),
-    )
-    .await
-    .assert_problem(401, "mfa_invalid");
+    app.as_user("acme", &token)
+        .post("/me/mfa/disable", json!({"code": "123"}))
+        .await
+        .assert_problem(401, "mfa_invalid");
     let r = app
-        .api(
-            "POST",
-            "acme",
-            "/me/mfa/disable",
-            Some(&token),
-            Some(json!({"recovery_code": recovery[4]})),
-        )
+        .as_user("acme", &token)
+        .post("/me/mfa/disable", json!({"recovery_code": recovery[4]}))
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
     assert_eq!(app.login("acme", email, PASSWORD).await.status, 200);
@@ -132,36 +115,34 @@ async fn a_tenant_can_require_mfa_for_chosen_roles(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
     let r = app
-        .api(
-            "PUT",
-            "acme",
+        .as_user("acme", &owner)
+        .put(
             "/settings/security",
-            Some(&owner),
-            Some(json!({"mfa_required_roles": ["agent"]})),
+            json!({"mfa_required_roles": ["agent"]}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    app.api(
-        "PUT",
-        "acme",
-        "/settings/security",
-        Some(&owner),
-        Some(json!({"mfa_required_roles": ["ghost"]})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.as_user("acme", &owner)
+        .put(
+            "/settings/security",
+            json!({"mfa_required_roles": ["ghost"]}),
+        )
+        .await
+        .assert_problem(422, "validation_failed");
 
     let (_, agent) = app
         .user_with_roles("acme", &owner, "agent@acme.example", &["agent"])
         .await;
     // Signed in, but until enrolled only /me and enrolment are open.
-    app.api("GET", "acme", "/users", Some(&agent), None)
+    app.as_user("acme", &agent)
+        .list(Res::Users, "")
         .await
         .assert_problem(403, "mfa_enrollment_required");
-    let me = app.api("GET", "acme", "/me", Some(&agent), None).await;
+    let me = app.as_user("acme", &agent).get("/me").await;
     assert_eq!(me.body["mfa_enrollment_required"], true);
     let secret = app
-        .api("POST", "acme", "/me/mfa/enroll", Some(&agent), None)
+        .as_user("acme", &agent)
+        .post_empty("/me/mfa/enroll")
         .await
         .body["secret"]
         .as_str()
@@ -169,38 +150,30 @@ async fn a_tenant_can_require_mfa_for_chosen_roles(backend: Backend) {
         .to_owned();
     let code = code_at(&secret, now()).unwrap();
     assert_eq!(
-        app.api(
-            "POST",
-            "acme",
-            "/me/mfa/confirm",
-            Some(&agent),
-            Some(json!({"code": code}))
-        )
-        .await
-        .status,
+        app.as_user("acme", &agent)
+            .post("/me/mfa/confirm", json!({"code": code}))
+            .await
+            .status,
         200
     );
     // The same session is now a full one.
     assert_eq!(
-        app.api("GET", "acme", "/users", Some(&agent), None)
+        app.as_user("acme", &agent)
+            .list(Res::Users, "")
             .await
             .status,
         200
     );
     // And the requirement forbids turning MFA off again.
     let next = code_at(&secret, now() + STEP_SECS).unwrap();
-    app.api(
-        "POST",
-        "acme",
-        "/me/mfa/disable",
-        Some(&agent),
-        Some(json!({"code": next})),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.as_user("acme", &agent)
+        .post("/me/mfa/disable", json!({"code": next}))
+        .await
+        .assert_problem(403, "forbidden");
     // The owner's role is not listed: no requirement there.
     assert_eq!(
-        app.api("GET", "acme", "/users", Some(&owner), None)
+        app.as_user("acme", &owner)
+            .list(Res::Users, "")
             .await
             .status,
         200

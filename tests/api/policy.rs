@@ -7,16 +7,15 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, id, spawn_app};
+use crate::helpers::{Backend, Res, TestApp, id, spawn_app};
 use crate::realtime::Ws;
-use crate::support_kit::create;
 
 /// Markers that live only in hidden fields.
 const MARK: &str = "zq7hidden";
 const AMOUNT: i64 = 98765;
 
 async fn patch(app: &TestApp, tok: &str, path: &str, body: Value) -> Value {
-    let r = app.api("PATCH", "acme", path, Some(tok), Some(body)).await;
+    let r = app.as_user("acme", tok).patch(path, body).await;
     assert_eq!(r.status, 200, "{path}: {}", r.body);
     r.body
 }
@@ -41,30 +40,28 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
     for kind in ["contact", "deal"] {
-        create(
-            &app,
-            &owner,
-            "/custom-fields",
-            json!({"kind": kind, "key": "note", "label": "Note", "type": "text"}),
-        )
-        .await;
+        app.as_user("acme", &owner)
+            .create(
+                Res::CustomFields,
+                json!({"kind": kind, "key": "note", "label": "Note", "type": "text"}),
+            )
+            .await;
     }
     let hide = |perm: &str, fields: &[&str]| json!({"permission": perm, "scope": "all", "hidden_fields": fields});
-    create(
-        &app,
-        &owner,
-        "/roles",
-        json!({"name": "discreet", "grants": [
-            hide("contacts:read", &["email", "phone", "note"]),
-            hide("deals:read", &["amount", "stage_id", "note"]),
-            hide("tickets:read", &["assignee_id", "status"]),
-            hide("pipelines:read", &[]),
-            hide("queues:read", &[]),
-            hide("events:read", &[]),
-            hide("dashboards:read", &[]),
-        ]}),
-    )
-    .await;
+    app.as_user("acme", &owner)
+        .create(
+            Res::Roles,
+            json!({"name": "discreet", "grants": [
+                hide("contacts:read", &["email", "phone", "note"]),
+                hide("deals:read", &["amount", "stage_id", "note"]),
+                hide("tickets:read", &["assignee_id", "status"]),
+                hide("pipelines:read", &[]),
+                hide("queues:read", &[]),
+                hide("events:read", &[]),
+                hide("dashboards:read", &[]),
+            ]}),
+        )
+        .await;
     let (_, discreet) = app
         .user_with_roles("acme", &owner, "d@acme.example", &["discreet"])
         .await;
@@ -79,30 +76,25 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
         assert_eq!(ws.expect().await["type"], "subscribed");
     }
 
-    let contact = create(
-        &app,
-        &owner,
-        "/contacts",
-        json!({"first_name": "Visible", "last_name": "Person", "email": format!("{MARK}@x.example"),
-               "phone": "+49 30 98765", "custom": {"note": format!("{MARK} note")}}),
-    )
+    let contact = app.as_user("acme", &owner).create(Res::Contacts, json!({"first_name": "Visible", "last_name": "Person", "email": format!("{MARK}@x.example"),
+               "phone": "+49 30 98765", "custom": {"note": format!("{MARK} note")}}))
     .await;
-    let pipeline = create(
-        &app,
-        &owner,
-        "/pipelines",
-        json!({"name": "Sales", "stages": [{"id": "lead", "name": "Lead", "probability": 10},
+    let pipeline = app
+        .as_user("acme", &owner)
+        .create(
+            Res::Pipelines,
+            json!({"name": "Sales", "stages": [{"id": "lead", "name": "Lead", "probability": 10},
                                            {"id": "offer", "name": "Offer", "probability": 60}]}),
-    )
-    .await;
-    let deal = create(
-        &app,
-        &owner,
-        "/deals",
-        json!({"title": "Visible Deal", "pipeline_id": id(&pipeline), "amount": AMOUNT,
+        )
+        .await;
+    let deal = app
+        .as_user("acme", &owner)
+        .create(
+            Res::Deals,
+            json!({"title": "Visible Deal", "pipeline_id": id(&pipeline), "amount": AMOUNT,
                "custom": {"note": format!("{MARK} note")}}),
-    )
-    .await;
+        )
+        .await;
     patch(
         &app,
         &owner,
@@ -110,13 +102,10 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
         json!({"stage_id": "offer"}),
     )
     .await;
-    let ticket = create(
-        &app,
-        &owner,
-        "/tickets",
-        json!({"subject": "Visible Ticket"}),
-    )
-    .await;
+    let ticket = app
+        .as_user("acme", &owner)
+        .create(Res::Tickets, json!({"subject": "Visible Ticket"}))
+        .await;
     patch(
         &app,
         &owner,
@@ -127,33 +116,18 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
 
     // The markers are really there: the owner sees them, finds them, sorts by them.
     let c = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/contacts/{}", id(&contact)),
-            Some(&owner),
-            None,
-        )
+        .as_user("acme", &owner)
+        .read(Res::Contacts, &id(&contact))
         .await;
     assert!(c.body.to_string().contains(MARK));
     let found = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/contacts?q={MARK}"),
-            Some(&owner),
-            None,
-        )
+        .as_user("acme", &owner)
+        .get(&format!("/contacts?q={MARK}"))
         .await;
     assert_eq!(found.body["items"].as_array().unwrap().len(), 1);
     let d = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/deals/{}", id(&deal)),
-            Some(&owner),
-            None,
-        )
+        .as_user("acme", &owner)
+        .read(Res::Deals, &id(&deal))
         .await;
     assert_eq!(d.body["stage_history"].as_array().unwrap().len(), 2);
 
@@ -164,18 +138,14 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
         ("tickets", &ticket),
     ] {
         let one = app
-            .api(
-                "GET",
-                "acme",
-                &format!("/{path}/{}", id(rec)),
-                Some(&discreet),
-                None,
-            )
+            .as_user("acme", &discreet)
+            .get(&format!("/{path}/{}", id(rec)))
             .await;
         assert_eq!(one.status, 200, "{}", one.body);
         assert_clean(path, &one.body.to_string(), &assignee);
         let list = app
-            .api("GET", "acme", &format!("/{path}"), Some(&discreet), None)
+            .as_user("acme", &discreet)
+            .get(&format!("/{path}"))
             .await;
         assert_eq!(
             list.body["items"].as_array().unwrap().len(),
@@ -185,25 +155,15 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
         );
         assert_clean(path, &list.body.to_string(), &assignee);
         let csv = app
-            .api(
-                "GET",
-                "acme",
-                &format!("/{path}?format=csv"),
-                Some(&discreet),
-                None,
-            )
+            .as_user("acme", &discreet)
+            .get(&format!("/{path}?format=csv"))
             .await;
         assert_eq!(csv.status, 200);
         assert_clean(path, csv.body.as_str().unwrap(), &assignee);
     }
     let d = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/deals/{}", id(&deal)),
-            Some(&discreet),
-            None,
-        )
+        .as_user("acme", &discreet)
+        .read(Res::Deals, &id(&deal))
         .await;
     assert!(
         !has_key(&d.body, "stage_history") && !has_key(&d.body, "stage_id"),
@@ -211,13 +171,8 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
         d.body
     );
     let t = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/tickets/{}", id(&ticket)),
-            Some(&discreet),
-            None,
-        )
+        .as_user("acme", &discreet)
+        .read(Res::Tickets, &id(&ticket))
         .await;
     assert!(!has_key(&t.body, "status"), "{}", t.body);
 
@@ -234,13 +189,8 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
         ("tickets", "status=pending".to_owned()),
     ] {
         let r = app
-            .api(
-                "GET",
-                "acme",
-                &format!("/{path}?{param}"),
-                Some(&discreet),
-                None,
-            )
+            .as_user("acme", &discreet)
+            .get(&format!("/{path}?{param}"))
             .await;
         r.assert_problem(422, "validation_failed");
         let field = param.split(['=', '.']).next().unwrap();
@@ -254,23 +204,13 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
     // nothing (the owner found it above), visible words still find.
     for path in ["contacts", "deals"] {
         let r = app
-            .api(
-                "GET",
-                "acme",
-                &format!("/{path}?q={MARK}"),
-                Some(&discreet),
-                None,
-            )
+            .as_user("acme", &discreet)
+            .get(&format!("/{path}?q={MARK}"))
             .await;
         assert_eq!(r.body["items"], json!([]), "{path}: {}", r.body);
         let r = app
-            .api(
-                "GET",
-                "acme",
-                &format!("/{path}?q=visi"),
-                Some(&discreet),
-                None,
-            )
+            .as_user("acme", &discreet)
+            .get(&format!("/{path}?q=visi"))
             .await;
         assert_eq!(
             r.body["items"].as_array().unwrap().len(),
@@ -281,9 +221,7 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
     }
 
     // The log: no hidden value, no change of a hidden field, nested or not.
-    let log = app
-        .api("GET", "acme", "/events?since=0", Some(&discreet), None)
-        .await;
+    let log = app.as_user("acme", &discreet).get("/events?since=0").await;
     let items = log.body["items"].as_array().unwrap();
     for t in [
         "deal.stage_changed",
@@ -299,9 +237,7 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
     assert_clean("events", &log.body.to_string(), &assignee);
     assert!(!has_key(&log.body, "stage_history"));
     // The owner's log has the changes, so their absence above is redaction.
-    let full = app
-        .api("GET", "acme", "/events?since=0", Some(&owner), None)
-        .await;
+    let full = app.as_user("acme", &owner).get("/events?since=0").await;
     assert!(
         full.body["items"]
             .as_array()
@@ -327,15 +263,10 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
 
     // Dashboards add up what is hidden: refused over HTTP and the socket.
     for board in ["sales", "support"] {
-        app.api(
-            "GET",
-            "acme",
-            &format!("/dashboards/{board}"),
-            Some(&discreet),
-            None,
-        )
-        .await
-        .assert_problem(403, "forbidden");
+        app.as_user("acme", &discreet)
+            .get(&format!("/dashboards/{board}"))
+            .await
+            .assert_problem(403, "forbidden");
         ws.send(json!({"type": "subscribe", "id": board, "topic": format!("dashboard:{board}")}))
             .await;
         let e = ws.expect().await;
@@ -351,44 +282,34 @@ async fn a_hidden_field_never_shows_and_never_changes_an_answer(backend: Backend
 async fn a_child_role_hides_what_its_parent_shows(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
-    create(
-        &app,
-        &owner,
-        "/roles",
-        json!({"name": "discreet-sales", "parent": "sales", "grants": [
+    app.as_user("acme", &owner)
+        .create(
+            Res::Roles,
+            json!({"name": "discreet-sales", "parent": "sales", "grants": [
             {"permission": "contacts:read", "scope": "all", "hidden_fields": ["email"]}]}),
-    )
-    .await;
+        )
+        .await;
     let (_, tok) = app
         .user_with_roles("acme", &owner, "ds@acme.example", &["discreet-sales"])
         .await;
-    let c = create(
-        &app,
-        &owner,
-        "/contacts",
-        json!({"first_name": "Ann", "last_name": "Lee", "email": format!("{MARK}@x.example")}),
-    )
-    .await;
-    let r = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/contacts/{}", id(&c)),
-            Some(&tok),
-            None,
+    let c = app
+        .as_user("acme", &owner)
+        .create(
+            Res::Contacts,
+            json!({"first_name": "Ann", "last_name": "Lee", "email": format!("{MARK}@x.example")}),
         )
         .await;
+    let r = app.as_user("acme", &tok).read(Res::Contacts, &id(&c)).await;
     assert_eq!(r.status, 200);
     assert!(r.body.get("email").is_none(), "{}", r.body);
     assert_eq!(r.body["first_name"], "Ann");
-    app.api("GET", "acme", "/contacts?email=a", Some(&tok), None)
+    app.as_user("acme", &tok)
+        .list(Res::Contacts, "email=a")
         .await
         .assert_problem(422, "validation_failed");
     // What the child does not mention comes from the parent unchanged.
     assert_eq!(
-        app.api("GET", "acme", "/deals", Some(&tok), None)
-            .await
-            .status,
+        app.as_user("acme", &tok).list(Res::Deals, "").await.status,
         200
     );
     app.stop().await;
@@ -401,7 +322,8 @@ async fn dashboards_and_agents_follow_the_readers_reach(backend: Backend) {
     let (_, agent) = app
         .user_with_roles("acme", &owner, "a@acme.example", &["agent"])
         .await;
-    app.api("GET", "acme", "/dashboards/sales", Some(&agent), None)
+    app.as_user("acme", &agent)
+        .get("/dashboards/sales")
         .await
         .assert_problem(403, "forbidden");
     let mut ws = Ws::connect(&app, "acme", &agent).await.unwrap();
@@ -414,27 +336,26 @@ async fn dashboards_and_agents_follow_the_readers_reach(backend: Backend) {
         .await;
     for board in ["sales", "support"] {
         let r = app
-            .api(
-                "GET",
-                "acme",
-                &format!("/dashboards/{board}"),
-                Some(&manager),
-                None,
-            )
+            .as_user("acme", &manager)
+            .get(&format!("/dashboards/{board}"))
             .await;
         assert_eq!(r.status, 200, "{board}: {}", r.body);
     }
     // `users:read` at team scope: agents of the caller's teams only.
-    let team = create(&app, &owner, "/teams", json!({"name": "Blue"})).await;
-    let other_team = create(&app, &owner, "/teams", json!({"name": "Red"})).await;
+    let team = app
+        .as_user("acme", &owner)
+        .create(Res::Teams, json!({"name": "Blue"}))
+        .await;
+    let other_team = app
+        .as_user("acme", &owner)
+        .create(Res::Teams, json!({"name": "Red"}))
+        .await;
     let r = app
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &owner)
+        .post(
             "/users",
-            Some(&owner),
-            Some(json!({"email": "b1@acme.example", "name": "Blue One",
-            "password": crate::helpers::PASSWORD, "roles": ["agent"], "teams": [id(&team)]})),
+            json!({"email": "b1@acme.example", "name": "Blue One",
+            "password": crate::helpers::PASSWORD, "roles": ["agent"], "teams": [id(&team)]}),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -445,29 +366,22 @@ async fn dashboards_and_agents_follow_the_readers_reach(backend: Backend) {
     );
     let blue1 = blue1.body["access_token"].as_str().unwrap().to_owned();
     let r = app
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &owner)
+        .post(
             "/users",
-            Some(&owner),
-            Some(json!({"email": "r1@acme.example", "name": "Red One",
-            "password": crate::helpers::PASSWORD, "roles": ["agent"], "teams": [id(&other_team)]})),
+            json!({"email": "r1@acme.example", "name": "Red One",
+            "password": crate::helpers::PASSWORD, "roles": ["agent"], "teams": [id(&other_team)]}),
         )
         .await;
     let red1_id = id(&r.body);
     for u in [&blue1_id, &red1_id] {
         let r = app
-            .api(
-                "PATCH",
-                "acme",
-                &format!("/agents/{u}"),
-                Some(&owner),
-                Some(json!({"capacity": 3})),
-            )
+            .as_user("acme", &owner)
+            .patch(&format!("/agents/{u}"), json!({"capacity": 3}))
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
-    let seen = app.api("GET", "acme", "/agents", Some(&blue1), None).await;
+    let seen = app.as_user("acme", &blue1).get("/agents").await;
     let ids: Vec<&str> = seen.body["items"]
         .as_array()
         .unwrap()
@@ -476,7 +390,7 @@ async fn dashboards_and_agents_follow_the_readers_reach(backend: Backend) {
         .collect();
     assert!(ids.contains(&blue1_id.as_str()), "{}", seen.body);
     assert!(!ids.contains(&red1_id.as_str()), "{}", seen.body);
-    let all = app.api("GET", "acme", "/agents", Some(&owner), None).await;
+    let all = app.as_user("acme", &owner).get("/agents").await;
     assert!(all.body.to_string().contains(&red1_id));
     app.stop().await;
 }

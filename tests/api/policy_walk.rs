@@ -8,8 +8,7 @@ use mandant::records::schema::by_path;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, id, spawn_app};
-use crate::support_kit::create;
+use crate::helpers::{Backend, Res, id, spawn_app};
 
 /// Is `key` a field of this rendered record (or of its `custom`)?
 fn shows(v: &Value, key: &str) -> bool {
@@ -22,27 +21,24 @@ fn shows(v: &Value, key: &str) -> bool {
 async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
-    let me = app.api("GET", "acme", "/me", Some(&owner), None).await;
+    let me = app.as_user("acme", &owner).get("/me").await;
     let uid = me.body["user"]["id"].as_str().unwrap().to_owned();
-    let team = id(&create(&app, &owner, "/teams", json!({"name": "Blue"})).await);
+    let team = id(&app
+        .as_user("acme", &owner)
+        .create(Res::Teams, json!({"name": "Blue"}))
+        .await);
     let patch = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/users/{uid}"),
-            Some(&owner),
-            Some(json!({"teams": [team]})),
-        )
+        .as_user("acme", &owner)
+        .update(Res::Users, &uid, json!({"teams": [team]}))
         .await;
     assert_eq!(patch.status, 200, "{}", patch.body);
     for kind in ["contact", "company", "deal", "ticket", "activity"] {
-        create(
-            &app,
-            &owner,
-            "/custom-fields",
-            json!({"kind": kind, "key": "note", "label": "Note", "type": "text"}),
-        )
-        .await;
+        app.as_user("acme", &owner)
+            .create(
+                Res::CustomFields,
+                json!({"kind": kind, "key": "note", "label": "Note", "type": "text"}),
+            )
+            .await;
     }
     let own = json!({"owner_id": uid, "team_id": team, "shared_with": [uid], "tags": ["zqtag"], "custom": {"note": "zqnote"}});
     let with_own = |v: Value| {
@@ -52,34 +48,27 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
             .extend(own.as_object().unwrap().clone());
         v
     };
-    let company = create(&app, &owner, "/companies", with_own(json!({"name": "Zqname Ltd", "domain": "zqdomain.example",
+    let company = app.as_user("acme", &owner).create(Res::Companies, with_own(json!({"name": "Zqname Ltd", "domain": "zqdomain.example",
         "industry": "Zqindustry", "phone": "+1 555 0100", "website": "https://zq.example", "address": "Zqaddress 1"}))).await;
-    let contact = create(&app, &owner, "/contacts", with_own(json!({"first_name": "Zqfirst", "last_name": "Zqlast",
+    let contact = app.as_user("acme", &owner).create(Res::Contacts, with_own(json!({"first_name": "Zqfirst", "last_name": "Zqlast",
         "email": "zqemail@x.example", "phone": "+1 555 0101", "title": "Zqtitle", "company_id": id(&company), "user_id": uid}))).await;
-    let pipeline = create(&app, &owner, "/pipelines", json!({"name": "P", "stages": [{"id": "a", "name": "A", "probability": 10}, {"id": "b", "name": "B", "probability": 50}]})).await;
-    let deal = create(&app, &owner, "/deals", with_own(json!({"title": "Zqtitle deal", "amount": 1234, "currency": "EUR",
+    let pipeline = app.as_user("acme", &owner).create(Res::Pipelines, json!({"name": "P", "stages": [{"id": "a", "name": "A", "probability": 10}, {"id": "b", "name": "B", "probability": 50}]})).await;
+    let deal = app.as_user("acme", &owner).create(Res::Deals, with_own(json!({"title": "Zqtitle deal", "amount": 1234, "currency": "EUR",
         "pipeline_id": id(&pipeline), "stage_id": "a", "expected_close": "2027-01-31", "company_id": id(&company),
         "contact_ids": [id(&contact)]}))).await;
-    app.api(
-        "PATCH",
-        "acme",
-        &format!("/deals/{}", id(&deal)),
-        Some(&owner),
-        Some(json!({"stage_id": "b"})),
-    )
-    .await;
-    let queue = create(&app, &owner, "/queues", json!({"name": "Q"})).await;
-    let ticket = create(&app, &owner, "/tickets", with_own(json!({"subject": "Zqsubject", "description": "Zqdescription",
+    app.as_user("acme", &owner)
+        .update(Res::Deals, &id(&deal), json!({"stage_id": "b"}))
+        .await;
+    let queue = app
+        .as_user("acme", &owner)
+        .create(Res::Queues, json!({"name": "Q"}))
+        .await;
+    let ticket = app.as_user("acme", &owner).create(Res::Tickets, with_own(json!({"subject": "Zqsubject", "description": "Zqdescription",
         "priority": "high", "queue_id": id(&queue), "requester_id": id(&contact), "assignee_id": uid, "skills": ["zqskill"]}))).await;
-    app.api(
-        "PATCH",
-        "acme",
-        &format!("/tickets/{}", id(&ticket)),
-        Some(&owner),
-        Some(json!({"status": "pending"})),
-    )
-    .await;
-    let activity = create(&app, &owner, "/activities", with_own(json!({"type": "call", "subject": "Zqsubject call",
+    app.as_user("acme", &owner)
+        .update(Res::Tickets, &id(&ticket), json!({"status": "pending"}))
+        .await;
+    let activity = app.as_user("acme", &owner).create(Res::Activities, with_own(json!({"type": "call", "subject": "Zqsubject call",
         "body": "Zqbody", "due_at": "2027-01-01T10:00:00Z", "done": false, "related_kind": "deal", "related_id": id(&deal)}))).await;
     let records = [
         ("companies", &company),
@@ -93,13 +82,9 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
         .map(|(p, _)| json!({"permission": format!("{p}:read"), "scope": "all"}))
         .chain([json!({"permission": "events:read", "scope": "all"})])
         .collect();
-    create(
-        &app,
-        &owner,
-        "/roles",
-        json!({"name": "walker", "grants": read_all}),
-    )
-    .await;
+    app.as_user("acme", &owner)
+        .create(Res::Roles, json!({"name": "walker", "grants": read_all}))
+        .await;
     let (_, walker) = app
         .user_with_roles("acme", &owner, "w@acme.example", &["walker"])
         .await;
@@ -121,7 +106,8 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
             .chain([("custom.note".to_owned(), true, false, true)]);
         let rid = id(record);
         let owner_view = app
-            .api("GET", "acme", &format!("/{path}/{rid}"), Some(&owner), None)
+            .as_user("acme", &owner)
+            .get(&format!("/{path}/{rid}"))
             .await
             .body;
         for (field, filterable, sortable, searchable) in fields {
@@ -138,13 +124,8 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
                 })
                 .collect();
             let r = app
-                .api(
-                    "PATCH",
-                    "acme",
-                    "/roles/walker",
-                    Some(&owner),
-                    Some(json!({"grants": grants})),
-                )
+                .as_user("acme", &owner)
+                .patch("/roles/walker", json!({"grants": grants}))
                 .await;
             assert_eq!(r.status, 200, "{}", r.body);
             if !shows(&owner_view, &field) {
@@ -153,13 +134,8 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
             walked += 1;
             let ctx = format!("{path}.{field}");
             let one = app
-                .api(
-                    "GET",
-                    "acme",
-                    &format!("/{path}/{rid}"),
-                    Some(&walker),
-                    None,
-                )
+                .as_user("acme", &walker)
+                .get(&format!("/{path}/{rid}"))
                 .await;
             assert_eq!(one.status, 200, "{ctx}: {}", one.body);
             assert!(
@@ -167,9 +143,7 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
                 "{ctx} shows in GET: {}",
                 one.body
             );
-            let list = app
-                .api("GET", "acme", &format!("/{path}"), Some(&walker), None)
-                .await;
+            let list = app.as_user("acme", &walker).get(&format!("/{path}")).await;
             let item = list.body["items"]
                 .as_array()
                 .unwrap()
@@ -182,13 +156,8 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
                 list.body
             );
             let csv = app
-                .api(
-                    "GET",
-                    "acme",
-                    &format!("/{path}?format=csv"),
-                    Some(&walker),
-                    None,
-                )
+                .as_user("acme", &walker)
+                .get(&format!("/{path}?format=csv"))
                 .await;
             let header = csv
                 .body
@@ -202,9 +171,7 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
                 !header.split(',').any(|c| c == field),
                 "{ctx} is a CSV column: {header}"
             );
-            let log = app
-                .api("GET", "acme", "/events?since=0", Some(&walker), None)
-                .await;
+            let log = app.as_user("acme", &walker).get("/events?since=0").await;
             for e in log.body["items"]
                 .as_array()
                 .unwrap()
@@ -220,26 +187,16 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
             }
             if filterable {
                 let r = app
-                    .api(
-                        "GET",
-                        "acme",
-                        &format!("/{path}?{field}=x"),
-                        Some(&walker),
-                        None,
-                    )
+                    .as_user("acme", &walker)
+                    .get(&format!("/{path}?{field}=x"))
                     .await;
                 r.assert_problem(422, "validation_failed");
                 assert!(r.error_fields().contains(&field), "{ctx}: {}", r.body);
             }
             if sortable {
                 let r = app
-                    .api(
-                        "GET",
-                        "acme",
-                        &format!("/{path}?sort={field}"),
-                        Some(&walker),
-                        None,
-                    )
+                    .as_user("acme", &walker)
+                    .get(&format!("/{path}?sort={field}"))
                     .await;
                 r.assert_problem(422, "validation_failed");
             }
@@ -255,13 +212,8 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
                 .map(str::to_owned);
             if let (true, Some(word)) = (searchable, word) {
                 let mine = app
-                    .api(
-                        "GET",
-                        "acme",
-                        &format!("/{path}?q={word}"),
-                        Some(&owner),
-                        None,
-                    )
+                    .as_user("acme", &owner)
+                    .get(&format!("/{path}?q={word}"))
                     .await;
                 assert!(
                     mine.body["items"]
@@ -273,13 +225,8 @@ async fn every_field_of_every_kind_hidden_alone(backend: Backend) {
                     mine.body
                 );
                 let theirs = app
-                    .api(
-                        "GET",
-                        "acme",
-                        &format!("/{path}?q={word}"),
-                        Some(&walker),
-                        None,
-                    )
+                    .as_user("acme", &walker)
+                    .get(&format!("/{path}?q={word}"))
                     .await;
                 assert!(
                     !theirs.body["items"]

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, Res, TestApp, spawn_app};
 
 both_backends!(
     portal_tickets_land_in_the_portal_queue,
@@ -14,13 +14,13 @@ both_backends!(
 );
 
 async fn created(app: &TestApp, tok: &str, path: &str, body: Value) -> String {
-    let r = app.api("POST", "acme", path, Some(tok), Some(body)).await;
+    let r = app.as_user("acme", tok).post(path, body).await;
     assert_eq!(r.status, 201, "{}", r.body);
     r.body["id"].as_str().unwrap().to_owned()
 }
 
 async fn ticket_count(app: &TestApp, tok: &str) -> usize {
-    let r = app.api("GET", "acme", "/tickets", Some(tok), None).await;
+    let r = app.as_user("acme", tok).list(Res::Tickets, "").await;
     r.body["items"].as_array().unwrap().len()
 }
 
@@ -28,65 +28,36 @@ async fn portal_tickets_land_in_the_portal_queue(backend: Backend) {
     let app = spawn_app(backend).await;
     let tok = app.tenant_with_owner("acme").await;
     let queue = created(&app, &tok, "/queues", json!({"name": "Support"})).await;
-    let r = app
-        .api("GET", "acme", "/settings/support", Some(&tok), None)
-        .await;
+    let r = app.as_user("acme", &tok).get("/settings/support").await;
     assert_eq!(r.body, json!({"portal_queue_id": null}));
 
     // Bad settings are refused and change nothing.
     let ghost = "0190f0a0-0000-7000-8000-000000000000";
-    app.api(
-        "PUT",
-        "acme",
-        "/settings/support",
-        Some(&tok),
-        Some(json!({"portal_queue_id": ghost})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    app.api(
-        "PUT",
-        "acme",
-        "/settings/support",
-        Some(&tok),
-        Some(json!({"portal_queue_id": "nope"})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    app.api(
-        "PUT",
-        "acme",
-        "/settings/support",
-        Some(&tok),
-        Some(json!({"queue": queue})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    let r = app
-        .api("GET", "acme", "/settings/support", Some(&tok), None)
-        .await;
+    app.as_user("acme", &tok)
+        .put("/settings/support", json!({"portal_queue_id": ghost}))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.as_user("acme", &tok)
+        .put("/settings/support", json!({"portal_queue_id": "nope"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.as_user("acme", &tok)
+        .put("/settings/support", json!({"queue": queue}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let r = app.as_user("acme", &tok).get("/settings/support").await;
     assert_eq!(r.body, json!({"portal_queue_id": null}));
 
     let (_, cust) = app
         .user_with_roles("acme", &tok, "cust@client.example", &["customer"])
         .await;
-    app.api(
-        "PUT",
-        "acme",
-        "/settings/support",
-        Some(&cust),
-        Some(json!({"portal_queue_id": queue})),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.as_user("acme", &cust)
+        .put("/settings/support", json!({"portal_queue_id": queue}))
+        .await
+        .assert_problem(403, "forbidden");
     let r = app
-        .api(
-            "PUT",
-            "acme",
-            "/settings/support",
-            Some(&tok),
-            Some(json!({"portal_queue_id": queue})),
-        )
+        .as_user("acme", &tok)
+        .put("/settings/support", json!({"portal_queue_id": queue}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 
@@ -98,23 +69,14 @@ async fn portal_tickets_land_in_the_portal_queue(backend: Backend) {
         json!({"subject": "Printer on fire"}),
     )
     .await;
-    let r = app
-        .api("GET", "acme", &format!("/tickets/{t}"), Some(&tok), None)
-        .await;
+    let r = app.as_user("acme", &tok).read(Res::Tickets, &t).await;
     assert_eq!(r.body["queue_id"], json!(queue));
     let s = created(&app, &tok, "/tickets", json!({"subject": "Internal task"})).await;
-    let r = app
-        .api("GET", "acme", &format!("/tickets/{s}"), Some(&tok), None)
-        .await;
+    let r = app.as_user("acme", &tok).read(Res::Tickets, &s).await;
     assert_eq!(r.body["queue_id"], Value::Null);
     let waiting = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/queues/{queue}/tickets"),
-            Some(&tok),
-            None,
-        )
+        .as_user("acme", &tok)
+        .get(&format!("/queues/{queue}/tickets"))
         .await;
     let ids: Vec<_> = waiting.body["items"]
         .as_array()
@@ -132,17 +94,15 @@ async fn portal_users_write_only_their_fields(backend: Backend) {
     let (_, cust) = app
         .user_with_roles("acme", &tok, "cust@client.example", &["customer"])
         .await;
-    let me = app.api("GET", "acme", "/me", Some(&cust), None).await;
+    let me = app.as_user("acme", &cust).get("/me").await;
     assert_eq!(me.body["user"]["kind"], "customer", "{}", me.body);
 
     // Opening: only a subject and a description; a refused ticket is not half-written.
     let r = app
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &cust)
+        .post(
             "/tickets",
-            Some(&cust),
-            Some(json!({"subject": "Urgent!", "priority": "urgent", "assignee_id": null})),
+            json!({"subject": "Urgent!", "priority": "urgent", "assignee_id": null}),
         )
         .await;
     r.assert_problem(422, "validation_failed");
@@ -168,13 +128,8 @@ async fn portal_users_write_only_their_fields(backend: Backend) {
 
     // Updating: the customer may reword, not triage or close.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &path,
-            Some(&cust),
-            Some(json!({"subject": "Login fails on mobile"})),
-        )
+        .as_user("acme", &cust)
+        .patch(&path, json!({"subject": "Login fails on mobile"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     for field in [
@@ -182,11 +137,12 @@ async fn portal_users_write_only_their_fields(backend: Backend) {
         json!({"status": "closed"}),
         json!({"sla": null}),
     ] {
-        app.api("PATCH", "acme", &path, Some(&cust), Some(field))
+        app.as_user("acme", &cust)
+            .patch(&path, field)
             .await
             .assert_problem(422, "validation_failed");
     }
-    let r = app.api("GET", "acme", &path, Some(&tok), None).await;
+    let r = app.as_user("acme", &tok).get(&path).await;
     assert_eq!(
         (
             r.body["subject"].as_str(),
@@ -197,25 +153,15 @@ async fn portal_users_write_only_their_fields(backend: Backend) {
     );
     // Staff are not limited.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &path,
-            Some(&tok),
-            Some(json!({"priority": "high", "status": "open"})),
-        )
+        .as_user("acme", &tok)
+        .patch(&path, json!({"priority": "high", "status": "open"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 
     // A reply says who wrote it, and from which side.
     let c = app
-        .api(
-            "POST",
-            "acme",
-            &format!("{path}/comments"),
-            Some(&cust),
-            Some(json!({"body": "Still broken"})),
-        )
+        .as_user("acme", &cust)
+        .post(&format!("{path}/comments"), json!({"body": "Still broken"}))
         .await;
     assert_eq!(c.status, 201, "{}", c.body);
     assert_eq!(
@@ -239,44 +185,24 @@ async fn portal_users_write_only_their_fields(backend: Backend) {
     .await;
     let jp = format!("/tickets/{job}");
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &jp,
-            Some(&sup),
-            Some(json!({"status": "pending"})),
-        )
+        .as_user("acme", &sup)
+        .patch(&jp, json!({"status": "pending"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    app.api(
-        "PATCH",
-        "acme",
-        &jp,
-        Some(&sup),
-        Some(json!({"subject": "Nothing to do"})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    app.api(
-        "PATCH",
-        "acme",
-        &jp,
-        Some(&sup),
-        Some(json!({"shared_with": []})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.as_user("acme", &sup)
+        .patch(&jp, json!({"subject": "Nothing to do"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.as_user("acme", &sup)
+        .patch(&jp, json!({"shared_with": []}))
+        .await
+        .assert_problem(422, "validation_failed");
     // What is not shared with them does not exist for them.
-    app.api(
-        "PATCH",
-        "acme",
-        &path,
-        Some(&sup),
-        Some(json!({"status": "pending"})),
-    )
-    .await
-    .assert_problem(404, "not_found");
-    let r = app.api("GET", "acme", &jp, Some(&tok), None).await;
+    app.as_user("acme", &sup)
+        .patch(&path, json!({"status": "pending"}))
+        .await
+        .assert_problem(404, "not_found");
+    let r = app.as_user("acme", &tok).get(&jp).await;
     assert_eq!(
         (r.body["status"].as_str(), r.body["subject"].as_str()),
         (Some("pending"), Some("Replace the fan"))

@@ -7,7 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, Res, TestApp, spawn_app};
 
 pub struct Ws {
     conn: actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>,
@@ -161,7 +161,8 @@ async fn browsers_connect_with_a_single_use_ticket(backend: Backend) {
     let app = spawn_app(backend).await;
     let tok = app.tenant_with_owner("acme").await;
     let r = app
-        .api("POST", "acme", "/realtime/ticket", Some(&tok), None)
+        .as_user("acme", &tok)
+        .post_empty("/realtime/ticket")
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let ticket = r.body["ticket"].as_str().unwrap().to_owned();
@@ -187,7 +188,8 @@ async fn browsers_connect_with_a_single_use_ticket(backend: Backend) {
     );
     // A foreign page may not open a socket with the user's ticket.
     let t2 = app
-        .api("POST", "acme", "/realtime/ticket", Some(&tok), None)
+        .as_user("acme", &tok)
+        .post_empty("/realtime/ticket")
         .await
         .body["ticket"]
         .as_str()
@@ -211,13 +213,8 @@ async fn a_write_reaches_subscribers_of_its_tenant_only(backend: Backend) {
     subscribe(&mut wa, "contacts", None).await;
     subscribe(&mut wb, "contacts", None).await;
     let c = app
-        .api(
-            "POST",
-            "acme",
-            "/contacts",
-            Some(&a),
-            Some(json!({"last_name": "Live"})),
-        )
+        .as_user("acme", &a)
+        .post("/contacts", json!({"last_name": "Live"}))
         .await;
     let e = wa.expect().await;
     assert_eq!(
@@ -232,48 +229,34 @@ async fn a_write_reaches_subscribers_of_its_tenant_only(backend: Backend) {
     );
     // Topic scoping: a ticket topic gets that ticket's comments, not others'.
     let t1 = app
-        .api(
-            "POST",
-            "acme",
-            "/tickets",
-            Some(&a),
-            Some(json!({"subject": "One"})),
-        )
+        .as_user("acme", &a)
+        .post("/tickets", json!({"subject": "One"}))
         .await
         .body["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let t2 = app
-        .api(
-            "POST",
-            "acme",
-            "/tickets",
-            Some(&a),
-            Some(json!({"subject": "Two"})),
-        )
+        .as_user("acme", &a)
+        .post("/tickets", json!({"subject": "Two"}))
         .await
         .body["id"]
         .as_str()
         .unwrap()
         .to_owned();
     subscribe(&mut wa, &format!("ticket:{t1}"), None).await;
-    app.api(
-        "POST",
-        "acme",
-        &format!("/tickets/{t2}/comments"),
-        Some(&a),
-        Some(json!({"body": "not for you"})),
-    )
-    .await;
-    app.api(
-        "POST",
-        "acme",
-        &format!("/tickets/{t1}/comments"),
-        Some(&a),
-        Some(json!({"body": "for you"})),
-    )
-    .await;
+    app.as_user("acme", &a)
+        .post(
+            &format!("/tickets/{t2}/comments"),
+            json!({"body": "not for you"}),
+        )
+        .await;
+    app.as_user("acme", &a)
+        .post(
+            &format!("/tickets/{t1}/comments"),
+            json!({"body": "for you"}),
+        )
+        .await;
     let e = wa.expect().await;
     assert_eq!(
         (e["event"].as_str(), e["data"]["body"].as_str()),
@@ -291,12 +274,10 @@ async fn a_write_reaches_subscribers_of_its_tenant_only(backend: Backend) {
     // each view (the ticket list, the open ticket) resumes on its own.
     subscribe(&mut wa, "tickets", None).await;
     let w = app
-        .api(
-            "PATCH",
-            "acme",
+        .as_user("acme", &a)
+        .patch(
             &format!("/tickets/{t1}"),
-            Some(&a),
-            Some(json!({"subject": "One, renamed"})),
+            json!({"subject": "One, renamed"}),
         )
         .await;
     assert_eq!(w.status, 200, "{}", w.body);
@@ -320,15 +301,13 @@ async fn events_are_filtered_by_scope_and_hidden_fields(backend: Backend) {
         .user_with_roles("acme", &tok, "cust@client.example", &["customer"])
         .await;
     let contact = app
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &tok)
+        .post(
             "/contacts",
-            Some(&tok),
-            Some(json!({"last_name": "Client", "user_id": cust_id})),
+            json!({"last_name": "Client", "user_id": cust_id}),
         )
         .await;
-    app.api("POST", "acme", "/roles", Some(&tok), Some(json!({"name": "nophone", "grants": [{"permission": "contacts:read", "hidden_fields": ["phone"]}]}))).await;
+    app.as_user("acme", &tok).post("/roles", json!({"name": "nophone", "grants": [{"permission": "contacts:read", "hidden_fields": ["phone"]}]})).await;
     let (_, np) = app
         .user_with_roles("acme", &tok, "np@acme.example", &["nophone"])
         .await;
@@ -336,21 +315,14 @@ async fn events_are_filtered_by_scope_and_hidden_fields(backend: Backend) {
     let mut wn = Ws::connect(&app, "acme", &np).await.unwrap();
     subscribe(&mut wc, "tickets", None).await;
     subscribe(&mut wn, "contacts", None).await;
-    app.api(
-        "POST",
-        "acme",
-        "/tickets",
-        Some(&tok),
-        Some(json!({"subject": "Not theirs"})),
-    )
-    .await;
+    app.as_user("acme", &tok)
+        .post("/tickets", json!({"subject": "Not theirs"}))
+        .await;
     let theirs = app
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &tok)
+        .post(
             "/tickets",
-            Some(&tok),
-            Some(json!({"subject": "Theirs", "requester_id": contact.body["id"]})),
+            json!({"subject": "Theirs", "requester_id": contact.body["id"]}),
         )
         .await;
     let e = wc.expect().await;
@@ -358,14 +330,12 @@ async fn events_are_filtered_by_scope_and_hidden_fields(backend: Backend) {
         e["data"]["id"], theirs.body["id"],
         "the customer must only see their own ticket"
     );
-    app.api(
-        "POST",
-        "acme",
-        "/contacts",
-        Some(&tok),
-        Some(json!({"last_name": "Phoney", "phone": "+49 1"})),
-    )
-    .await;
+    app.as_user("acme", &tok)
+        .post(
+            "/contacts",
+            json!({"last_name": "Phoney", "phone": "+49 1"}),
+        )
+        .await;
     let e = wn.expect().await;
     assert_eq!(e["data"]["last_name"], "Phoney");
     assert!(e["data"].get("phone").is_none(), "{e}");
@@ -378,26 +348,16 @@ async fn resume_under_concurrent_writes(backend: Backend) {
     let app = spawn_app(backend).await;
     let tok = app.tenant_with_owner("acme").await;
     for i in 0..30 {
-        app.api(
-            "POST",
-            "acme",
-            "/companies",
-            Some(&tok),
-            Some(json!({"name": format!("before {i}")})),
-        )
-        .await;
+        app.as_user("acme", &tok)
+            .post("/companies", json!({"name": format!("before {i}")}))
+            .await;
     }
     let mut ws = Ws::connect(&app, "acme", &tok).await.unwrap();
     let writer = async {
         for i in 0..60 {
             let r = app
-                .api(
-                    "POST",
-                    "acme",
-                    "/companies",
-                    Some(&tok),
-                    Some(json!({"name": format!("during {i}")})),
-                )
+                .as_user("acme", &tok)
+                .post("/companies", json!({"name": format!("during {i}")}))
                 .await;
             assert_eq!(r.status, 201);
         }
@@ -422,36 +382,21 @@ async fn a_resume_from_before_retention_gets_resync(backend: Backend) {
     let app = spawn_app(backend).await;
     let tok = app.tenant_with_owner("acme").await;
     for i in 0..3 {
-        app.api(
-            "POST",
-            "acme",
-            "/companies",
-            Some(&tok),
-            Some(json!({"name": format!("c{i}")})),
-        )
-        .await;
+        app.as_user("acme", &tok)
+            .post("/companies", json!({"name": format!("c{i}")}))
+            .await;
     }
-    app.api(
-        "PUT",
-        "acme",
-        "/settings/events",
-        Some(&tok),
-        Some(json!({"retention_days": 1})),
-    )
-    .await;
+    app.as_user("acme", &tok)
+        .put("/settings/events", json!({"retention_days": 1}))
+        .await;
     app.services
         .tenants
         .trim_events(chrono::Utc::now() + chrono::TimeDelta::days(2))
         .await
         .unwrap();
-    app.api(
-        "POST",
-        "acme",
-        "/companies",
-        Some(&tok),
-        Some(json!({"name": "after"})),
-    )
-    .await;
+    app.as_user("acme", &tok)
+        .post("/companies", json!({"name": "after"}))
+        .await;
     let mut ws = Ws::connect(&app, "acme", &tok).await.unwrap();
     // The hub restarted after the trim? Either way the answer is the same.
     let s = subscribe(&mut ws, "companies", Some(0)).await;
@@ -583,45 +528,32 @@ async fn a_live_event_says_what_the_log_says(backend: Backend) {
     let mut ws = Ws::connect(&app, "acme", &tok).await.unwrap();
     subscribe(&mut ws, "contacts", None).await;
     let r = app
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &tok)
+        .post(
             "/contacts",
-            Some(&tok),
-            Some(json!({
+            json!({
                 "first_name": "Zoë \"🚀\" \\ O'Brien",
                 "last_name": "Ünïcødé",
                 "tags": ["vip", "b", "a"],
                 "email": "zoe@example.com"
-            })),
+            }),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let id = r.body["id"].as_str().unwrap().to_owned();
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/contacts/{id}"),
-            Some(&tok),
-            Some(json!({"last_name": "Second", "tags": null})),
+        .as_user("acme", &tok)
+        .update(
+            Res::Contacts,
+            &id,
+            json!({"last_name": "Second", "tags": null}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = app
-        .api(
-            "DELETE",
-            "acme",
-            &format!("/contacts/{id}"),
-            Some(&tok),
-            None,
-        )
-        .await;
+    let r = app.as_user("acme", &tok).remove(Res::Contacts, &id).await;
     assert_eq!(r.status, 204, "{}", r.body);
     let live = ws.events_until(3).await;
-    let log = app
-        .api("GET", "acme", "/events?since=0", Some(&tok), None)
-        .await;
+    let log = app.as_user("acme", &tok).get("/events?since=0").await;
     assert_eq!(log.status, 200, "{}", log.body);
     let logged = log.body["items"].as_array().unwrap();
     assert_eq!(live.len(), 3, "{live:?}");
@@ -667,21 +599,17 @@ async fn a_write_on_one_node_reaches_a_subscriber_on_another() {
     let mut ws = Ws::connect(&b, "acme", &tok).await.unwrap();
     subscribe(&mut ws, "deals", None).await;
     let p = a
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &tok)
+        .post(
             "/pipelines",
-            Some(&tok),
-            Some(json!({"name": "P", "stages": [{"name": "Lead"}]})),
+            json!({"name": "P", "stages": [{"name": "Lead"}]}),
         )
         .await;
     let d = a
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &tok)
+        .post(
             "/deals",
-            Some(&tok),
-            Some(json!({"title": "Cross-node", "pipeline_id": p.body["id"]})),
+            json!({"title": "Cross-node", "pipeline_id": p.body["id"]}),
         )
         .await;
     let e = ws.expect().await;
@@ -700,13 +628,8 @@ async fn presence_shows_who_is_here(backend: Backend) {
         .user_with_roles("acme", &tok, "agent@acme.example", &["manager"])
         .await;
     let t = app
-        .api(
-            "POST",
-            "acme",
-            "/tickets",
-            Some(&tok),
-            Some(json!({"subject": "Shared"})),
-        )
+        .as_user("acme", &tok)
+        .post("/tickets", json!({"subject": "Shared"}))
         .await;
     let topic = format!("ticket:{}", t.body["id"].as_str().unwrap());
     let mut a = Ws::connect(&app, "acme", &tok).await.unwrap();
@@ -760,14 +683,9 @@ async fn metrics_count_connections_and_deliveries() {
     let tok = app.tenant_with_owner("metered").await;
     let mut ws = Ws::connect(&app, "metered", &tok).await.unwrap();
     subscribe(&mut ws, "contacts", None).await;
-    app.api(
-        "POST",
-        "metered",
-        "/contacts",
-        Some(&tok),
-        Some(json!({"last_name": "Counted"})),
-    )
-    .await;
+    app.as_user("metered", &tok)
+        .post("/contacts", json!({"last_name": "Counted"}))
+        .await;
     ws.expect().await;
     app.get("/metrics")
         .await
@@ -803,38 +721,23 @@ async fn identity_changes_reach_live_sessions_at_once(backend: Backend) {
     subscribe(&mut wx, "contacts", None).await;
     // Role change: the viewer becomes a customer, who may not read contacts.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/users/{v_id}"),
-            Some(&tok),
-            Some(json!({"roles": ["customer"]})),
-        )
+        .as_user("acme", &tok)
+        .update(Res::Users, &v_id, json!({"roles": ["customer"]}))
         .await;
     assert_eq!(r.status, 200);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    app.api(
-        "POST",
-        "acme",
-        "/contacts",
-        Some(&tok),
-        Some(json!({"last_name": "Secret"})),
-    )
-    .await;
+    app.as_user("acme", &tok)
+        .post("/contacts", json!({"last_name": "Secret"}))
+        .await;
     assert_eq!(wx.expect().await["data"]["last_name"], "Secret");
     assert!(
         wv.next(Duration::from_millis(700)).await.is_none(),
         "a customer must no longer receive contacts"
     );
     // Disabled: the socket closes within moments.
-    app.api(
-        "PATCH",
-        "acme",
-        &format!("/users/{x_id}"),
-        Some(&tok),
-        Some(json!({"status": "disabled"})),
-    )
-    .await;
+    app.as_user("acme", &tok)
+        .update(Res::Users, &x_id, json!({"status": "disabled"}))
+        .await;
     let start = std::time::Instant::now();
     assert!(wx.next(Duration::from_secs(5)).await.is_none());
     assert!(
@@ -920,13 +823,8 @@ async fn no_event_is_lost_while_redis_is_away() {
     let mut ws = Ws::connect(&b, "acme", &tok).await.unwrap();
     subscribe(&mut ws, "contacts", None).await;
     let add = |name: &'static str| {
-        a.api(
-            "POST",
-            "acme",
-            "/contacts",
-            Some(&tok),
-            Some(json!({"last_name": name})),
-        )
+        a.as_user("acme", &tok)
+            .post("/contacts", json!({"last_name": name}))
     };
     assert_eq!(add("before").await.status, 201);
     assert_eq!(ws.expect().await["seq"], 1);

@@ -4,43 +4,30 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app};
-
-async fn post(app: &TestApp, tok: &str, path: &str, body: Value) -> Value {
-    let r = app.api("POST", "acme", path, Some(tok), Some(body)).await;
-    assert_eq!(r.status, 201, "POST {path}: {}", r.body);
-    r.body
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
+use crate::helpers::{Backend, Res, TestApp, id, spawn_app};
 
 async fn pipeline(app: &TestApp, tok: &str) -> Value {
-    post(
-        app,
-        tok,
-        "/pipelines",
-        json!({"name": "Sales", "stages": [
-            {"id": "lead", "name": "Lead", "probability": 10},
-            {"id": "offer", "name": "Offer", "probability": 60},
-            {"id": "won", "name": "Won", "probability": 100, "won": true},
-            {"id": "lost", "name": "Lost", "probability": 0, "lost": true}
-        ]}),
-    )
-    .await
+    app.as_user("acme", tok)
+        .create(
+            Res::Pipelines,
+            json!({"name": "Sales", "stages": [
+                {"id": "lead", "name": "Lead", "probability": 10},
+                {"id": "offer", "name": "Offer", "probability": 60},
+                {"id": "won", "name": "Won", "probability": 100, "won": true},
+                {"id": "lost", "name": "Lost", "probability": 0, "lost": true}
+            ]}),
+        )
+        .await
 }
 
 async fn crud_with_etags_and_events(backend: Backend) {
     let app = spawn_app(backend).await;
     let tok = app.tenant_with_owner("acme").await;
     let r = app
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &tok)
+        .post(
             "/companies",
-            Some(&tok),
-            Some(json!({"name": "Müller & Söhne GmbH", "industry": "Tools"})),
+            json!({"name": "Müller & Söhne GmbH", "industry": "Tools"}),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -52,10 +39,10 @@ async fn crud_with_etags_and_events(backend: Backend) {
     );
     assert_eq!(r.body["version"], 1);
     assert_eq!(r.body["custom"], json!({}));
-    let contact = post(&app, &tok, "/contacts", json!({"first_name": "Jana", "last_name": "Nowak", "email": "jana@mueller.example", "company_id": company})).await;
+    let contact = app.as_user("acme", &tok).create(Res::Contacts, json!({"first_name": "Jana", "last_name": "Nowak", "email": "jana@mueller.example", "company_id": company})).await;
     let path = format!("/contacts/{}", id(&contact));
 
-    let r = app.api("GET", "acme", &path, Some(&tok), None).await;
+    let r = app.as_user("acme", &tok).get(&path).await;
     assert_eq!(
         (r.status.as_u16(), r.header("etag")),
         (200, Some("\"1\"".into()))
@@ -98,32 +85,22 @@ async fn crud_with_etags_and_events(backend: Backend) {
     r.assert_problem(400, "bad_request");
     // null clears an optional field.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &path,
-            Some(&tok),
-            Some(json!({"title": null})),
-        )
+        .as_user("acme", &tok)
+        .patch(&path, json!({"title": null}))
         .await;
     assert!(r.body.get("title").is_none(), "{}", r.body);
 
-    assert_eq!(
-        app.api("DELETE", "acme", &path, Some(&tok), None)
-            .await
-            .status,
-        204
-    );
-    app.api("GET", "acme", &path, Some(&tok), None)
+    assert_eq!(app.as_user("acme", &tok).delete(&path).await.status, 204);
+    app.as_user("acme", &tok)
+        .get(&path)
         .await
         .assert_problem(404, "not_found");
-    app.api("DELETE", "acme", &path, Some(&tok), None)
+    app.as_user("acme", &tok)
+        .delete(&path)
         .await
         .assert_problem(404, "not_found");
 
-    let ev = app
-        .api("GET", "acme", "/events?since=0", Some(&tok), None)
-        .await;
+    let ev = app.as_user("acme", &tok).get("/events?since=0").await;
     let types: Vec<_> = ev.body["items"]
         .as_array()
         .unwrap()
@@ -150,13 +127,8 @@ async fn crud_with_etags_and_events(backend: Backend) {
     assert_eq!(ev.body["head"], *seqs.last().unwrap());
     assert_eq!(ev.body["complete"], true);
     let ev = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/events?since={}", seqs[2]),
-            Some(&tok),
-            None,
-        )
+        .as_user("acme", &tok)
+        .get(&format!("/events?since={}", seqs[2]))
         .await;
     assert_eq!(ev.body["items"].as_array().unwrap().len(), 2);
     app.stop().await;
@@ -167,13 +139,8 @@ async fn every_class_of_bad_record_input_is_named(backend: Backend) {
     let tok = app.tenant_with_owner("acme").await;
     let other = app.tenant_with_owner("other").await;
     let foreign = app
-        .api(
-            "POST",
-            "other",
-            "/companies",
-            Some(&other),
-            Some(json!({"name": "Elsewhere"})),
-        )
+        .as_user("other", &other)
+        .post("/companies", json!({"name": "Elsewhere"}))
         .await;
     let foreign = id(&foreign.body);
     let cases: Vec<(Value, &str)> = vec![
@@ -216,7 +183,8 @@ async fn every_class_of_bad_record_input_is_named(backend: Backend) {
     ];
     for (body, field) in cases {
         let r = app
-            .api("POST", "acme", "/contacts", Some(&tok), Some(body.clone()))
+            .as_user("acme", &tok)
+            .post("/contacts", body.clone())
             .await;
         r.assert_problem(422, "validation_failed");
         assert!(
@@ -232,9 +200,7 @@ async fn every_class_of_bad_record_input_is_named(backend: Backend) {
         ),
         (json!({"name": "x", "bogus": true}), "bogus"),
     ] {
-        let r = app
-            .api("POST", "acme", "/companies", Some(&tok), Some(body))
-            .await;
+        let r = app.as_user("acme", &tok).post("/companies", body).await;
         assert_eq!(r.error_fields(), [field], "{}", r.body);
     }
     let p = pipeline(&app, &tok).await;
@@ -261,9 +227,7 @@ async fn every_class_of_bad_record_input_is_named(backend: Backend) {
         ),
         (json!({"title": "d"}), "pipeline_id"),
     ] {
-        let r = app
-            .api("POST", "acme", "/deals", Some(&tok), Some(body.clone()))
-            .await;
+        let r = app.as_user("acme", &tok).post("/deals", body.clone()).await;
         r.assert_problem(422, "validation_failed");
         assert_eq!(r.error_fields(), [field], "{body}: {}", r.body);
     }
@@ -276,30 +240,21 @@ async fn every_class_of_bad_record_input_is_named(backend: Backend) {
     .await
     .assert_problem(400, "malformed_json");
     let huge = json!({"last_name": "x", "title": "y".repeat(100_000)});
-    app.api("POST", "acme", "/contacts", Some(&tok), Some(huge))
+    app.as_user("acme", &tok)
+        .post("/contacts", huge)
         .await
         .assert_problem(413, "payload_too_large");
     // SQL metacharacters and Unicode are kept literally.
     let nasty = "Robert'); DROP TABLE records;-- 🦀 “quoted” \\ % _";
-    let c = post(&app, &tok, "/contacts", json!({"last_name": nasty})).await;
-    let r = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/contacts/{}", id(&c)),
-            Some(&tok),
-            None,
-        )
+    let c = app
+        .as_user("acme", &tok)
+        .create(Res::Contacts, json!({"last_name": nasty}))
         .await;
+    let r = app.as_user("acme", &tok).read(Res::Contacts, &id(&c)).await;
     assert_eq!(r.body["last_name"], nasty);
     let r = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/contacts?last_name={}", urlencode(nasty)),
-            Some(&tok),
-            None,
-        )
+        .as_user("acme", &tok)
+        .get(&format!("/contacts?last_name={}", urlencode(nasty)))
         .await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.body);
     app.stop().await;
@@ -313,9 +268,9 @@ async fn custom_fields_apply_at_once_and_only_here(backend: Backend) {
     let app = spawn_app(backend).await;
     let tok = app.tenant_with_owner("acme").await;
     let other = app.tenant_with_owner("other").await;
-    let r = app.api("POST", "acme", "/custom-fields", Some(&tok), Some(json!({
+    let r = app.as_user("acme", &tok).post("/custom-fields", json!({
         "kind": "company", "key": "size", "label": "Size", "type": "select", "options": {"choices": ["s", "m", "l"]}
-    }))).await;
+    })).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let field = id(&r.body);
     for (bad, f) in [
@@ -340,135 +295,82 @@ async fn custom_fields_apply_at_once_and_only_here(backend: Backend) {
             "options.choices",
         ),
     ] {
-        let r = app
-            .api("POST", "acme", "/custom-fields", Some(&tok), Some(bad))
-            .await;
+        let r = app.as_user("acme", &tok).post("/custom-fields", bad).await;
         r.assert_problem(422, "validation_failed");
         assert_eq!(r.error_fields(), [f], "{}", r.body);
     }
-    let big = post(
-        &app,
-        &tok,
-        "/companies",
-        json!({"name": "Big", "custom": {"size": "l"}}),
-    )
-    .await;
-    assert_eq!(big["custom"]["size"], "l");
-    post(
-        &app,
-        &tok,
-        "/companies",
-        json!({"name": "Small", "custom": {"size": "s"}}),
-    )
-    .await;
-    let r = app
-        .api(
-            "POST",
-            "acme",
-            "/companies",
-            Some(&tok),
-            Some(json!({"name": "X", "custom": {"size": "xl"}})),
+    let big = app
+        .as_user("acme", &tok)
+        .create(
+            Res::Companies,
+            json!({"name": "Big", "custom": {"size": "l"}}),
         )
+        .await;
+    assert_eq!(big["custom"]["size"], "l");
+    app.as_user("acme", &tok)
+        .create(
+            Res::Companies,
+            json!({"name": "Small", "custom": {"size": "s"}}),
+        )
+        .await;
+    let r = app
+        .as_user("acme", &tok)
+        .post("/companies", json!({"name": "X", "custom": {"size": "xl"}}))
         .await;
     assert_eq!(r.error_fields(), ["custom.size"]);
     let r = app
-        .api("GET", "acme", "/companies?custom.size=l", Some(&tok), None)
+        .as_user("acme", &tok)
+        .list(Res::Companies, "custom.size=l")
         .await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.body);
     // Another tenant never heard of it.
     let r = app
-        .api(
-            "POST",
-            "other",
-            "/companies",
-            Some(&other),
-            Some(json!({"name": "Y", "custom": {"size": "l"}})),
-        )
+        .as_user("other", &other)
+        .post("/companies", json!({"name": "Y", "custom": {"size": "l"}}))
         .await;
     assert_eq!(r.error_fields(), ["custom.size"]);
     // Relabel, then retire: writes refuse it, reads stop showing it.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/custom-fields/{field}"),
-            Some(&tok),
-            Some(json!({"label": "Company size"})),
-        )
+        .as_user("acme", &tok)
+        .update(Res::CustomFields, &field, json!({"label": "Company size"}))
         .await;
     assert_eq!(r.body["label"], "Company size");
-    app.api(
-        "PATCH",
-        "acme",
-        &format!("/custom-fields/{field}"),
-        Some(&tok),
-        Some(json!({"type": "text"})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    app.api(
-        "PATCH",
-        "acme",
-        &format!("/custom-fields/{field}"),
-        Some(&tok),
-        Some(json!({"retired": true})),
-    )
-    .await;
+    app.as_user("acme", &tok)
+        .update(Res::CustomFields, &field, json!({"type": "text"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.as_user("acme", &tok)
+        .update(Res::CustomFields, &field, json!({"retired": true}))
+        .await;
     let r = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/companies/{}", id(&big)),
-            Some(&tok),
-            None,
-        )
+        .as_user("acme", &tok)
+        .read(Res::Companies, &id(&big))
         .await;
     assert!(r.body["custom"].get("size").is_none(), "{}", r.body);
     let r = app
-        .api(
-            "POST",
-            "acme",
-            "/companies",
-            Some(&tok),
-            Some(json!({"name": "Z", "custom": {"size": "s"}})),
-        )
+        .as_user("acme", &tok)
+        .post("/companies", json!({"name": "Z", "custom": {"size": "s"}}))
         .await;
     assert_eq!(r.error_fields(), ["custom.size"]);
     // Restored, the stored value is back.
-    app.api(
-        "PATCH",
-        "acme",
-        &format!("/custom-fields/{field}"),
-        Some(&tok),
-        Some(json!({"retired": false})),
-    )
-    .await;
+    app.as_user("acme", &tok)
+        .update(Res::CustomFields, &field, json!({"retired": false}))
+        .await;
     let r = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/companies/{}", id(&big)),
-            Some(&tok),
-            None,
-        )
+        .as_user("acme", &tok)
+        .read(Res::Companies, &id(&big))
         .await;
     assert_eq!(r.body["custom"]["size"], "l");
     // Required fields are enforced on the next create.
-    post(
-        &app,
-        &tok,
-        "/custom-fields",
-        json!({"kind": "company", "key": "vat", "type": "text", "required": true}),
-    )
-    .await;
-    let r = app
-        .api(
-            "POST",
-            "acme",
-            "/companies",
-            Some(&tok),
-            Some(json!({"name": "NoVat"})),
+    app.as_user("acme", &tok)
+        .create(
+            Res::CustomFields,
+            json!({"kind": "company", "key": "vat", "type": "text", "required": true}),
         )
+        .await;
+    let r = app
+        .as_user("acme", &tok)
+        .post("/companies", json!({"name": "NoVat"}))
         .await;
     assert_eq!(r.error_fields(), ["custom.vat"]);
     app.stop().await;
@@ -477,13 +379,10 @@ async fn custom_fields_apply_at_once_and_only_here(backend: Backend) {
 async fn ticket_workflow_and_comments(backend: Backend) {
     let app = spawn_app(backend).await;
     let tok = app.tenant_with_owner("acme").await;
-    let t = post(
-        &app,
-        &tok,
-        "/tickets",
-        json!({"subject": "Printer on fire"}),
-    )
-    .await;
+    let t = app
+        .as_user("acme", &tok)
+        .create(Res::Tickets, json!({"subject": "Printer on fire"}))
+        .await;
     assert_eq!(
         (t["status"].as_str(), t["priority"].as_str()),
         (Some("new"), Some("normal"))
@@ -491,20 +390,20 @@ async fn ticket_workflow_and_comments(backend: Backend) {
     let path = format!("/tickets/{}", id(&t));
     let to = |s: &str| json!({"status": s});
     assert_eq!(
-        app.api("PATCH", "acme", &path, Some(&tok), Some(to("open")))
+        app.as_user("acme", &tok)
+            .patch(&path, to("open"))
             .await
             .status,
         200
     );
     assert_eq!(
-        app.api("PATCH", "acme", &path, Some(&tok), Some(to("closed")))
+        app.as_user("acme", &tok)
+            .patch(&path, to("closed"))
             .await
             .status,
         200
     );
-    let r = app
-        .api("PATCH", "acme", &path, Some(&tok), Some(to("open")))
-        .await;
+    let r = app.as_user("acme", &tok).patch(&path, to("open")).await;
     r.assert_problem(422, "validation_failed");
     assert!(
         r.body["errors"][0]["message"]
@@ -514,71 +413,59 @@ async fn ticket_workflow_and_comments(backend: Backend) {
         "{}",
         r.body
     );
-    app.api("PATCH", "acme", &path, Some(&tok), Some(to("flying")))
+    app.as_user("acme", &tok)
+        .patch(&path, to("flying"))
         .await
         .assert_problem(422, "validation_failed");
-    app.api(
-        "PATCH",
-        "acme",
-        &path,
-        Some(&tok),
-        Some(json!({"priority": "meh"})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.as_user("acme", &tok)
+        .patch(&path, json!({"priority": "meh"}))
+        .await
+        .assert_problem(422, "validation_failed");
     // A tenant's own workflow replaces the default at once.
     let wf = json!({"initial": "triage", "statuses": ["triage", "doing", "done"], "transitions": {"triage": ["doing"], "doing": ["done"]}});
     assert_eq!(
-        app.api("PUT", "acme", "/workflows/tickets", Some(&tok), Some(wf))
+        app.as_user("acme", &tok)
+            .put("/workflows/tickets", wf)
             .await
             .status,
         200
     );
-    let t2 = post(&app, &tok, "/tickets", json!({"subject": "Second"})).await;
+    let t2 = app
+        .as_user("acme", &tok)
+        .create(Res::Tickets, json!({"subject": "Second"}))
+        .await;
     assert_eq!(t2["status"], "triage");
     let bad = json!({"initial": "x", "statuses": ["a"], "transitions": {}});
-    app.api("PUT", "acme", "/workflows/tickets", Some(&tok), Some(bad))
+    app.as_user("acme", &tok)
+        .put("/workflows/tickets", bad)
         .await
         .assert_problem(422, "validation_failed");
 
     let c = app
-        .api(
-            "POST",
-            "acme",
-            &format!("{path}/comments"),
-            Some(&tok),
-            Some(json!({"body": "On it."})),
-        )
+        .as_user("acme", &tok)
+        .post(&format!("{path}/comments"), json!({"body": "On it."}))
         .await;
     assert_eq!(c.status, 201, "{}", c.body);
-    app.api(
-        "POST",
-        "acme",
-        &format!("{path}/comments"),
-        Some(&tok),
-        Some(json!({"body": "Customer is grumpy", "internal": true})),
-    )
-    .await;
-    app.api(
-        "POST",
-        "acme",
-        &format!("{path}/comments"),
-        Some(&tok),
-        Some(json!({"body": ""})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    app.api(
-        "POST",
-        "acme",
-        &format!("{path}/comments"),
-        Some(&tok),
-        Some(json!({"body": "x", "author_id": "me"})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.as_user("acme", &tok)
+        .post(
+            &format!("{path}/comments"),
+            json!({"body": "Customer is grumpy", "internal": true}),
+        )
+        .await;
+    app.as_user("acme", &tok)
+        .post(&format!("{path}/comments"), json!({"body": ""}))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.as_user("acme", &tok)
+        .post(
+            &format!("{path}/comments"),
+            json!({"body": "x", "author_id": "me"}),
+        )
+        .await
+        .assert_problem(422, "validation_failed");
     let r = app
-        .api("GET", "acme", &format!("{path}/comments"), Some(&tok), None)
+        .as_user("acme", &tok)
+        .get(&format!("{path}/comments"))
         .await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
     app.stop().await;
@@ -589,25 +476,20 @@ async fn deals_move_through_stages_with_history(backend: Backend) {
     let tok = app.tenant_with_owner("acme").await;
     let p = pipeline(&app, &tok).await;
     assert_eq!(p["stages"].as_array().unwrap().len(), 4);
-    let d = post(
-        &app,
-        &tok,
-        "/deals",
-        json!({"title": "Big one", "pipeline_id": id(&p), "amount": 12000.5}),
-    )
-    .await;
+    let d = app
+        .as_user("acme", &tok)
+        .create(
+            Res::Deals,
+            json!({"title": "Big one", "pipeline_id": id(&p), "amount": 12000.5}),
+        )
+        .await;
     assert_eq!(
         (d["stage_id"].as_str(), d["currency"].as_str()),
         (Some("lead"), Some("EUR"))
     );
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/deals/{}", id(&d)),
-            Some(&tok),
-            Some(json!({"stage_id": "offer"})),
-        )
+        .as_user("acme", &tok)
+        .update(Res::Deals, &id(&d), json!({"stage_id": "offer"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let history = r.body["stage_history"].as_array().unwrap();
@@ -617,16 +499,11 @@ async fn deals_move_through_stages_with_history(backend: Backend) {
         (Some("lead"), Some("offer"))
     );
     assert!(history[1]["by"].is_string() && history[1]["at"].is_string());
-    app.api(
-        "PATCH",
-        "acme",
-        &format!("/deals/{}", id(&d)),
-        Some(&tok),
-        Some(json!({"stage_history": []})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    let ev = app.api("GET", "acme", "/events", Some(&tok), None).await;
+    app.as_user("acme", &tok)
+        .update(Res::Deals, &id(&d), json!({"stage_history": []}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let ev = app.as_user("acme", &tok).get("/events").await;
     let moved = ev.body["items"]
         .as_array()
         .unwrap()
@@ -651,13 +528,12 @@ async fn lists_page_filter_sort_and_search(backend: Backend) {
         ("Delta Überweisung", 9000.0),
         ("Epsilon", 2500.0),
     ] {
-        post(
-            &app,
-            &tok,
-            "/deals",
-            json!({"title": title, "pipeline_id": id(&p), "amount": amount, "tags": ["q3"]}),
-        )
-        .await;
+        app.as_user("acme", &tok)
+            .create(
+                Res::Deals,
+                json!({"title": title, "pipeline_id": id(&p), "amount": amount, "tags": ["q3"]}),
+            )
+            .await;
     }
     // Pages of two, with an insert between pages: nothing skipped or repeated.
     let mut seen = Vec::new();
@@ -668,7 +544,7 @@ async fn lists_page_filter_sort_and_search(backend: Backend) {
             Some(c) => format!("/deals?limit=2&cursor={c}"),
             None => "/deals?limit=2".into(),
         };
-        let r = app.api("GET", "acme", &q, Some(&tok), None).await;
+        let r = app.as_user("acme", &tok).get(&q).await;
         assert_eq!(r.status, 200, "{}", r.body);
         seen.extend(
             r.body["items"]
@@ -678,13 +554,12 @@ async fn lists_page_filter_sort_and_search(backend: Backend) {
                 .map(|d| d["title"].as_str().unwrap().to_owned()),
         );
         if pages == 0 {
-            post(
-                &app,
-                &tok,
-                "/deals",
-                json!({"title": "Zeta late", "pipeline_id": id(&p)}),
-            )
-            .await;
+            app.as_user("acme", &tok)
+                .create(
+                    Res::Deals,
+                    json!({"title": "Zeta late", "pipeline_id": id(&p)}),
+                )
+                .await;
         }
         pages += 1;
         match r.body["next_cursor"].as_str() {
@@ -712,13 +587,8 @@ async fn lists_page_filter_sort_and_search(backend: Backend) {
             .collect()
     };
     let r = app
-        .api(
-            "GET",
-            "acme",
-            "/deals?sort=-amount&amount.gte=500",
-            Some(&tok),
-            None,
-        )
+        .as_user("acme", &tok)
+        .list(Res::Deals, "sort=-amount&amount.gte=500")
         .await;
     assert_eq!(
         titles(&r),
@@ -730,36 +600,23 @@ async fn lists_page_filter_sort_and_search(backend: Backend) {
         ]
     );
     let r = app
-        .api(
-            "GET",
-            "acme",
-            "/deals?sort=-amount&limit=2",
-            Some(&tok),
-            None,
-        )
+        .as_user("acme", &tok)
+        .list(Res::Deals, "sort=-amount&limit=2")
         .await;
     let next = r.body["next_cursor"].as_str().unwrap().to_owned();
     let r2 = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/deals?sort=-amount&limit=2&cursor={next}"),
-            Some(&tok),
-            None,
-        )
+        .as_user("acme", &tok)
+        .get(&format!("/deals?sort=-amount&limit=2&cursor={next}"))
         .await;
     assert_eq!(titles(&r2), ["Beta licence", "Alpha rollout"]);
-    let r = app
-        .api("GET", "acme", "/deals?q=licen", Some(&tok), None)
-        .await;
+    let r = app.as_user("acme", &tok).list(Res::Deals, "q=licen").await;
     assert_eq!(titles(&r), ["Beta licence"]);
     let r = app
-        .api("GET", "acme", "/deals?q=%C3%BCberweisung", Some(&tok), None)
+        .as_user("acme", &tok)
+        .list(Res::Deals, "q=%C3%BCberweisung")
         .await;
     assert_eq!(titles(&r), ["Delta Überweisung"]);
-    let r = app
-        .api("GET", "acme", "/deals?tags=q3", Some(&tok), None)
-        .await;
+    let r = app.as_user("acme", &tok).list(Res::Deals, "tags=q3").await;
     assert_eq!(titles(&r).len(), 5);
     for bad in [
         "/deals?limit=201",
@@ -769,7 +626,8 @@ async fn lists_page_filter_sort_and_search(backend: Backend) {
         "/deals?amount=lots",
         "/deals?cursor=xyz",
     ] {
-        app.api("GET", "acme", bad, Some(&tok), None)
+        app.as_user("acme", &tok)
+            .get(bad)
             .await
             .assert_problem(422, "validation_failed");
     }
@@ -786,78 +644,60 @@ async fn scopes_portals_and_hidden_fields_on_records(backend: Backend) {
     let (_, s2) = app
         .user_with_roles("acme", &tok, "s2@acme.example", &["sales"])
         .await;
-    let mine = post(
-        &app,
-        &s1,
-        "/deals",
-        json!({"title": "Mine", "pipeline_id": id(&p)}),
-    )
-    .await;
+    let mine = app
+        .as_user("acme", &s1)
+        .create(Res::Deals, json!({"title": "Mine", "pipeline_id": id(&p)}))
+        .await;
     assert_eq!(mine["owner_id"], s1_id);
     // sales: deals:write own — another salesperson may read but not change it.
     assert_eq!(
-        app.api(
-            "GET",
-            "acme",
-            &format!("/deals/{}", id(&mine)),
-            Some(&s2),
-            None
-        )
-        .await
-        .status,
+        app.as_user("acme", &s2)
+            .read(Res::Deals, &id(&mine))
+            .await
+            .status,
         200
     );
-    app.api(
-        "PATCH",
-        "acme",
-        &format!("/deals/{}", id(&mine)),
-        Some(&s2),
-        Some(json!({"title": "Stolen"})),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.as_user("acme", &s2)
+        .update(Res::Deals, &id(&mine), json!({"title": "Stolen"}))
+        .await
+        .assert_problem(403, "forbidden");
     // …nor hand their own deal to someone else.
     let r = app
-        .api(
-            "POST",
-            "acme",
+        .as_user("acme", &s2)
+        .post(
             "/deals",
-            Some(&s2),
-            Some(json!({"title": "Gift", "pipeline_id": id(&p), "owner_id": s1_id})),
+            json!({"title": "Gift", "pipeline_id": id(&p), "owner_id": s1_id}),
         )
         .await;
     assert_eq!(r.error_fields(), ["owner_id"]);
-    app.api(
-        "DELETE",
-        "acme",
-        &format!("/deals/{}", id(&mine)),
-        Some(&s1),
-        None,
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.as_user("acme", &s1)
+        .remove(Res::Deals, &id(&mine))
+        .await
+        .assert_problem(403, "forbidden");
 
     // A customer linked to a contact sees only tickets they requested, and
     // never internal notes.
     let (cust_id, cust) = app
         .user_with_roles("acme", &tok, "cust@client.example", &["customer"])
         .await;
-    let contact = post(
-        &app,
-        &tok,
-        "/contacts",
-        json!({"last_name": "Client", "user_id": cust_id}),
-    )
-    .await;
-    let theirs = post(
-        &app,
-        &tok,
-        "/tickets",
-        json!({"subject": "Their problem", "requester_id": id(&contact)}),
-    )
-    .await;
-    post(&app, &tok, "/tickets", json!({"subject": "Someone else's"})).await;
-    let r = app.api("GET", "acme", "/tickets", Some(&cust), None).await;
+    let contact = app
+        .as_user("acme", &tok)
+        .create(
+            Res::Contacts,
+            json!({"last_name": "Client", "user_id": cust_id}),
+        )
+        .await;
+    let theirs = app
+        .as_user("acme", &tok)
+        .create(
+            Res::Tickets,
+            json!({"subject": "Their problem", "requester_id": id(&contact)}),
+        )
+        .await;
+    app.as_user("acme", &tok)
+        .create(Res::Tickets, json!({"subject": "Someone else's"}))
+        .await;
+    let r = app.as_user("acme", &cust).list(Res::Tickets, "").await;
     let subjects: Vec<_> = r.body["items"]
         .as_array()
         .unwrap()
@@ -865,35 +705,29 @@ async fn scopes_portals_and_hidden_fields_on_records(backend: Backend) {
         .map(|t| t["subject"].clone())
         .collect();
     assert_eq!(subjects, [json!("Their problem")]);
-    let own_new = post(
-        &app,
-        &cust,
-        "/tickets",
-        json!({"subject": "Opened in the portal"}),
-    )
-    .await;
+    let own_new = app
+        .as_user("acme", &cust)
+        .create(Res::Tickets, json!({"subject": "Opened in the portal"}))
+        .await;
     assert_eq!(
-        app.api(
-            "GET",
-            "acme",
-            &format!("/tickets/{}", id(&own_new)),
-            Some(&cust),
-            None
-        )
-        .await
-        .status,
+        app.as_user("acme", &cust)
+            .read(Res::Tickets, &id(&own_new))
+            .await
+            .status,
         200
     );
     let tp = format!("/tickets/{}/comments", id(&theirs));
-    post(&app, &tok, &tp, json!({"body": "Public answer"})).await;
-    post(
-        &app,
-        &tok,
-        &tp,
-        json!({"body": "Internal: VIP", "internal": true}),
-    )
-    .await;
-    let r = app.api("GET", "acme", &tp, Some(&cust), None).await;
+    let staff = app.as_user("acme", &tok);
+    staff
+        .comment(&id(&theirs), json!({"body": "Public answer"}))
+        .await;
+    staff
+        .comment(
+            &id(&theirs),
+            json!({"body": "Internal: VIP", "internal": true}),
+        )
+        .await;
+    let r = app.as_user("acme", &cust).get(&tp).await;
     let bodies: Vec<_> = r.body["items"]
         .as_array()
         .unwrap()
@@ -901,50 +735,41 @@ async fn scopes_portals_and_hidden_fields_on_records(backend: Backend) {
         .map(|c| c["body"].clone())
         .collect();
     assert_eq!(bodies, [json!("Public answer")]);
-    app.api(
-        "POST",
-        "acme",
-        &tp,
-        Some(&cust),
-        Some(json!({"body": "sneaky", "internal": true})),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    let ev = app.api("GET", "acme", "/events", Some(&cust), None).await;
+    app.as_user("acme", &cust)
+        .post(&tp, json!({"body": "sneaky", "internal": true}))
+        .await
+        .assert_problem(403, "forbidden");
+    let ev = app.as_user("acme", &cust).get("/events").await;
     assert_eq!(ev.status, 403, "customers hold no events:read: {}", ev.body);
-    app.api("GET", "acme", "/contacts", Some(&cust), None)
+    app.as_user("acme", &cust)
+        .list(Res::Contacts, "")
         .await
         .assert_problem(403, "forbidden");
 
     // Hidden fields are absent from records and from events.
-    app.api("POST", "acme", "/roles", Some(&tok), Some(json!({"name": "nophone", "grants": [
+    app.as_user("acme", &tok).post("/roles", json!({"name": "nophone", "grants": [
         {"permission": "contacts:read", "hidden_fields": ["phone"]}, {"permission": "events:read"}
-    ]}))).await;
+    ]})).await;
     let (_, np) = app
         .user_with_roles("acme", &tok, "np@acme.example", &["nophone"])
         .await;
-    let withphone = post(
-        &app,
-        &tok,
-        "/contacts",
-        json!({"last_name": "Phoney", "phone": "+49 30 1234"}),
-    )
-    .await;
-    let r = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/contacts/{}", id(&withphone)),
-            Some(&np),
-            None,
+    let withphone = app
+        .as_user("acme", &tok)
+        .create(
+            Res::Contacts,
+            json!({"last_name": "Phoney", "phone": "+49 30 1234"}),
         )
+        .await;
+    let r = app
+        .as_user("acme", &np)
+        .read(Res::Contacts, &id(&withphone))
         .await;
     assert!(
         r.body.get("phone").is_none() && r.body["last_name"] == "Phoney",
         "{}",
         r.body
     );
-    let r = app.api("GET", "acme", "/contacts", Some(&np), None).await;
+    let r = app.as_user("acme", &np).list(Res::Contacts, "").await;
     assert!(
         r.body["items"]
             .as_array()
@@ -952,9 +777,7 @@ async fn scopes_portals_and_hidden_fields_on_records(backend: Backend) {
             .iter()
             .all(|c| c.get("phone").is_none())
     );
-    let ev = app
-        .api("GET", "acme", "/events?limit=1000", Some(&np), None)
-        .await;
+    let ev = app.as_user("acme", &np).get("/events?limit=1000").await;
     let items = ev.body["items"].as_array().unwrap();
     assert!(items.iter().any(|e| e["data"]["last_name"] == "Phoney"));
     assert!(
@@ -973,51 +796,63 @@ async fn bola_matrix(backend: Backend) {
     let a = app.tenant_with_owner("acme").await;
     let b = app.tenant_with_owner("bravo").await;
     let p = pipeline(&app, &a).await;
-    let company = post(&app, &a, "/companies", json!({"name": "A Co"})).await;
+    let company = app
+        .as_user("acme", &a)
+        .create(Res::Companies, json!({"name": "A Co"}))
+        .await;
     let ids = [
         ("companies", id(&company)),
         (
             "contacts",
-            id(&post(&app, &a, "/contacts", json!({"last_name": "A"})).await),
+            id(&app
+                .as_user("acme", &a)
+                .create(Res::Contacts, json!({"last_name": "A"}))
+                .await),
         ),
         ("pipelines", id(&p)),
         (
             "deals",
-            id(&post(
-                &app,
-                &a,
-                "/deals",
-                json!({"title": "A deal", "pipeline_id": id(&p)}),
-            )
-            .await),
+            id(&app
+                .as_user("acme", &a)
+                .create(
+                    Res::Deals,
+                    json!({"title": "A deal", "pipeline_id": id(&p)}),
+                )
+                .await),
         ),
         (
             "queues",
-            id(&post(&app, &a, "/queues", json!({"name": "A queue"})).await),
+            id(&app
+                .as_user("acme", &a)
+                .create(Res::Queues, json!({"name": "A queue"}))
+                .await),
         ),
         (
             "tickets",
-            id(&post(&app, &a, "/tickets", json!({"subject": "A ticket"})).await),
+            id(&app
+                .as_user("acme", &a)
+                .create(Res::Tickets, json!({"subject": "A ticket"}))
+                .await),
         ),
         (
             "activities",
-            id(&post(
-                &app,
-                &a,
-                "/activities",
-                json!({"type": "note", "subject": "A note"}),
-            )
-            .await),
+            id(&app
+                .as_user("acme", &a)
+                .create(
+                    Res::Activities,
+                    json!({"type": "note", "subject": "A note"}),
+                )
+                .await),
         ),
         (
             "sla-policies",
-            id(&post(
-                &app,
-                &a,
-                "/sla-policies",
-                json!({"name": "A SLA", "targets": {"urgent": {"first_response_mins": 30}}}),
-            )
-            .await),
+            id(&app
+                .as_user("acme", &a)
+                .create(
+                    Res::SlaPolicies,
+                    json!({"name": "A SLA", "targets": {"urgent": {"first_response_mins": 30}}}),
+                )
+                .await),
         ),
     ];
     for (kind, rid) in &ids {
@@ -1045,35 +880,21 @@ async fn bola_matrix(backend: Backend) {
         }
     }
     let tid = &ids[5].1;
-    app.api(
-        "GET",
-        "bravo",
-        &format!("/tickets/{tid}/comments"),
-        Some(&b),
-        None,
-    )
-    .await
-    .assert_problem(404, "not_found");
-    app.api(
-        "POST",
-        "bravo",
-        &format!("/tickets/{tid}/comments"),
-        Some(&b),
-        Some(json!({"body": "x"})),
-    )
-    .await
-    .assert_problem(404, "not_found");
+    app.as_user("bravo", &b)
+        .get(&format!("/tickets/{tid}/comments"))
+        .await
+        .assert_problem(404, "not_found");
+    app.as_user("bravo", &b)
+        .post(&format!("/tickets/{tid}/comments"), json!({"body": "x"}))
+        .await
+        .assert_problem(404, "not_found");
     // Nothing of A shows up in B's lists or events.
     for (kind, _) in &ids {
-        let r = app
-            .api("GET", "bravo", &format!("/{kind}"), Some(&b), None)
-            .await;
+        let r = app.as_user("bravo", &b).get(&format!("/{kind}")).await;
         assert_eq!(r.body["items"], json!([]), "{kind}");
     }
     assert_eq!(
-        app.api("GET", "bravo", "/events", Some(&b), None)
-            .await
-            .body["items"],
+        app.as_user("bravo", &b).get("/events").await.body["items"],
         json!([])
     );
     app.stop().await;
@@ -1090,13 +911,8 @@ async fn events_are_numbered_in_commit_order(backend: Backend) {
         async move {
             for i in 0..25 {
                 let r = app
-                    .api(
-                        "POST",
-                        "acme",
-                        "/companies",
-                        Some(&tok),
-                        Some(json!({"name": format!("w{w}-{i}")})),
-                    )
+                    .as_user("acme", &tok)
+                    .post("/companies", json!({"name": format!("w{w}-{i}")}))
                     .await;
                 assert_eq!(r.status, 201, "{}", r.body);
             }
@@ -1107,13 +923,8 @@ async fn events_are_numbered_in_commit_order(backend: Backend) {
         let mut seen = Vec::new();
         for _ in 0..400 {
             let r = app
-                .api(
-                    "GET",
-                    "acme",
-                    &format!("/events?since={last}&limit=1000"),
-                    Some(&tok),
-                    None,
-                )
+                .as_user("acme", &tok)
+                .get(&format!("/events?since={last}&limit=1000"))
                 .await;
             let items = r.body["items"].as_array();
             for e in items.unwrap_or_else(|| panic!("{}: {}", r.status, r.body)) {
@@ -1132,13 +943,8 @@ async fn events_are_numbered_in_commit_order(backend: Backend) {
     };
     let (_, seen) = futures_util::future::join(join_all(writers), reader).await;
     let r = app
-        .api(
-            "GET",
-            "acme",
-            "/events?since=0&limit=1000",
-            Some(&tok),
-            None,
-        )
+        .as_user("acme", &tok)
+        .get("/events?since=0&limit=1000")
         .await;
     let all: Vec<i64> = r.body["items"]
         .as_array()
@@ -1166,25 +972,19 @@ both_backends!(
 async fn events_past_retention_are_trimmed_and_readers_told(backend: Backend) {
     let app = spawn_app(backend).await;
     let tok = app.tenant_with_owner("acme").await;
-    post(&app, &tok, "/companies", json!({"name": "Old news"})).await;
-    post(&app, &tok, "/companies", json!({"name": "Older news"})).await;
-    app.api(
-        "PUT",
-        "acme",
-        "/settings/events",
-        Some(&tok),
-        Some(json!({"retention_days": 0})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.as_user("acme", &tok)
+        .create(Res::Companies, json!({"name": "Old news"}))
+        .await;
+    app.as_user("acme", &tok)
+        .create(Res::Companies, json!({"name": "Older news"}))
+        .await;
+    app.as_user("acme", &tok)
+        .put("/settings/events", json!({"retention_days": 0}))
+        .await
+        .assert_problem(422, "validation_failed");
     let r = app
-        .api(
-            "PUT",
-            "acme",
-            "/settings/events",
-            Some(&tok),
-            Some(json!({"retention_days": 1})),
-        )
+        .as_user("acme", &tok)
+        .put("/settings/events", json!({"retention_days": 1}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     // Nothing is old yet.
@@ -1199,9 +999,7 @@ async fn events_past_retention_are_trimmed_and_readers_told(backend: Backend) {
     // Two days on, both are past the window.
     let later = chrono::Utc::now() + chrono::TimeDelta::days(2);
     assert_eq!(app.services.tenants.trim_events(later).await.unwrap(), 2);
-    let r = app
-        .api("GET", "acme", "/events?since=0", Some(&tok), None)
-        .await;
+    let r = app.as_user("acme", &tok).get("/events?since=0").await;
     assert_eq!(r.body["items"], json!([]));
     assert_eq!(
         r.body["complete"], false,
@@ -1209,15 +1007,13 @@ async fn events_past_retention_are_trimmed_and_readers_told(backend: Backend) {
         r.body
     );
     assert_eq!(r.body["head"], 2);
-    let r = app
-        .api("GET", "acme", "/events?since=2", Some(&tok), None)
-        .await;
+    let r = app.as_user("acme", &tok).get("/events?since=2").await;
     assert_eq!(r.body["complete"], true);
     // New events continue the numbering.
-    post(&app, &tok, "/companies", json!({"name": "Fresh"})).await;
-    let r = app
-        .api("GET", "acme", "/events?since=2", Some(&tok), None)
+    app.as_user("acme", &tok)
+        .create(Res::Companies, json!({"name": "Fresh"}))
         .await;
+    let r = app.as_user("acme", &tok).get("/events?since=2").await;
     assert_eq!(r.body["items"][0]["seq"], 3);
     app.stop().await;
 }

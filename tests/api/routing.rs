@@ -2,16 +2,14 @@
 //! robin, least load and skills, offers that time out or are declined,
 //! agents at capacity, and every refusal the engine owes a client.
 
-use std::time::Duration;
-
 use futures_util::future::join_all;
 use mandant::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, Site, TestApp};
+use crate::helpers::{Backend, Res, Site, TestApp};
 use crate::realtime::Ws;
-use crate::support_kit::{at, create, events_of, eventually, exactly, node, settle};
+use crate::support_kit::{at, events_of, eventually, exactly, node, settle};
 
 both_backends!(
     fifty_claims_over_two_nodes_have_one_winner,
@@ -34,9 +32,8 @@ async fn agents(
         let made = join_all(chunk.iter().map(|i| async move {
             let email = format!("agent{i}@acme.example");
             let r = app
-                .api("POST", "acme", "/users", Some(owner),
-                     Some(json!({"email": email, "name": format!("Agent {i}"), "password": crate::helpers::PASSWORD,
-                                 "roles": [role], "teams": team.map_or(json!([]), |t| json!([t]))})))
+                .as_user("acme", owner).post("/users", json!({"email": email, "name": format!("Agent {i}"), "password": crate::helpers::PASSWORD,
+                                 "roles": [role], "teams": team.map_or(json!([]), |t| json!([t]))}))
                 .await;
             assert_eq!(r.status, 201, "{}", r.body);
             let id = r.body["id"].as_str().unwrap().to_owned();
@@ -52,13 +49,8 @@ async fn agents(
 
 async fn ticket(app: &TestApp, tok: &str, id: &Value) -> Value {
     let r = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/tickets/{}", id.as_str().unwrap()),
-            Some(tok),
-            None,
-        )
+        .as_user("acme", tok)
+        .read(Res::Tickets, id.as_str().unwrap())
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.body
@@ -82,7 +74,7 @@ async fn connect(app: &TestApp, owner: &str, agents: &[(String, String)]) -> Vec
         socks.push(Ws::connect(app, "acme", tok).await.unwrap());
     }
     eventually("agents online", || async {
-        let r = app.api("GET", "acme", "/agents", Some(owner), None).await;
+        let r = app.as_user("acme", owner).get("/agents").await;
         let on = r.body["items"]
             .as_array()
             .unwrap()
@@ -101,23 +93,18 @@ async fn fifty_claims_over_two_nodes_have_one_winner(backend: Backend) {
     let (a, b) = (node(&site, &clock).await, node(&site, &clock).await);
     let owner = a.tenant_with_owner("acme").await;
     let crew = agents(&a, &owner, 50, "manager", None).await;
-    let q = create(&a, &owner, "/queues", json!({"name": "Front desk"})).await;
-    let t = create(
-        &a,
-        &owner,
-        "/tickets",
-        json!({"subject": "Hot", "queue_id": q["id"]}),
-    )
-    .await;
+    let q = a
+        .as_user("acme", &owner)
+        .create(Res::Queues, json!({"name": "Front desk"}))
+        .await;
+    let t = a
+        .as_user("acme", &owner)
+        .create(Res::Tickets, json!({"subject": "Hot", "queue_id": q["id"]}))
+        .await;
     let path = format!("/tickets/{}/claim", t["id"].as_str().unwrap());
     let results = join_all(crew.iter().enumerate().map(|(i, (id, tok))| {
         let (n, path) = (if i % 2 == 0 { &a } else { &b }, path.clone());
-        async move {
-            (
-                id.clone(),
-                n.api("POST", "acme", &path, Some(tok), None).await,
-            )
-        }
+        async move { (id.clone(), n.as_user("acme", tok).post_empty(&path).await) }
     }))
     .await;
     let winners: Vec<&String> = results
@@ -162,13 +149,12 @@ async fn the_queue_is_ordered_and_pushed_live(backend: Backend) {
         clock.advance(chrono::Duration::minutes(1));
         let (app, owner, q) = (&app, &owner, &q);
         async move {
-            create(
-                app,
-                owner,
-                "/tickets",
-                json!({"subject": subject, "priority": priority, "queue_id": q}),
-            )
-            .await
+            app.as_user("acme", owner)
+                .create(
+                    Res::Tickets,
+                    json!({"subject": subject, "priority": priority, "queue_id": q}),
+                )
+                .await
         }
     };
     // The queue actor loads its tickets as the hub starts; a ticket written
@@ -183,12 +169,11 @@ async fn the_queue_is_ordered_and_pushed_live(backend: Backend) {
     };
     assert_eq!(probe_frame(&mut ws).await["position"], 0);
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/tickets/{}", probe["id"].as_str().unwrap()),
-            Some(&owner),
-            Some(json!({"status": "closed"})),
+        .as_user("acme", &owner)
+        .update(
+            Res::Tickets,
+            probe["id"].as_str().unwrap(),
+            json!({"status": "closed"}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -214,13 +199,8 @@ async fn the_queue_is_ordered_and_pushed_live(backend: Backend) {
     assert_eq!(placed[2], (low["id"].clone(), json!(2), json!(3)));
     assert_eq!(placed[3], (urgent["id"].clone(), json!(0), json!(4)));
     let r = app
-        .api(
-            "GET",
-            "acme",
-            &format!("/queues/{q}/tickets"),
-            Some(&owner),
-            None,
-        )
+        .as_user("acme", &owner)
+        .get(&format!("/queues/{q}/tickets"))
         .await;
     let order: Vec<&Value> = r.body["items"]
         .as_array()
@@ -239,13 +219,11 @@ async fn the_queue_is_ordered_and_pushed_live(backend: Backend) {
     );
     // Claimed, the ticket leaves the queue for everyone watching it.
     let r = app
-        .api(
-            "POST",
-            "acme",
-            &format!("/tickets/{}/claim", urgent["id"].as_str().unwrap()),
-            Some(&owner),
-            None,
-        )
+        .as_user("acme", &owner)
+        .post_empty(&format!(
+            "/tickets/{}/claim",
+            urgent["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let left = loop {
@@ -269,29 +247,23 @@ async fn round_robin_rotates_declines_and_times_out(backend: Backend) {
     let app = node(&Site::new(backend).await, &clock).await;
     let owner = app.tenant_with_owner("acme").await;
     let team = app
-        .api(
-            "POST",
-            "acme",
-            "/teams",
-            Some(&owner),
-            Some(json!({"name": "Support"})),
-        )
+        .as_user("acme", &owner)
+        .post("/teams", json!({"name": "Support"}))
         .await;
     let team = team.body["id"].as_str().unwrap().to_owned();
     let crew = agents(&app, &owner, 3, "agent", Some(&team)).await;
     let _socks = connect(&app, &owner, &crew).await;
     let ids: Vec<&String> = crew.iter().map(|(id, _)| id).collect();
-    let q = create(&app, &owner, "/queues",
-        json!({"name": "Hotline", "team_id": team, "routing": "round_robin", "offer_timeout_secs": 30, "agent_ids": ids})).await;
+    let q = app.as_user("acme", &owner).create(Res::Queues, json!({"name": "Hotline", "team_id": team, "routing": "round_robin", "offer_timeout_secs": 30, "agent_ids": ids})).await;
     let mut tickets = Vec::new();
     for (i, agent) in ids.iter().enumerate() {
-        let t = create(
-            &app,
-            &owner,
-            "/tickets",
-            json!({"subject": format!("T{i}"), "queue_id": q["id"]}),
-        )
-        .await;
+        let t = app
+            .as_user("acme", &owner)
+            .create(
+                Res::Tickets,
+                json!({"subject": format!("T{i}"), "queue_id": q["id"]}),
+            )
+            .await;
         // The agents take turns, in a stable order.
         assert_eq!(&&offered(&app, &owner, &t["id"]).await, agent);
         tickets.push(t["id"].clone());
@@ -299,36 +271,21 @@ async fn round_robin_rotates_declines_and_times_out(backend: Backend) {
     let path = |t: &Value, what: &str| format!("/tickets/{}/{what}", t.as_str().unwrap());
     // The second agent declines: the ticket goes to the next in turn.
     let r = app
-        .api(
-            "POST",
-            "acme",
-            &path(&tickets[1], "offer/decline"),
-            Some(&crew[1].1),
-            None,
-        )
+        .as_user("acme", &crew[1].1)
+        .post_empty(&path(&tickets[1], "offer/decline"))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["declined_by"], json!([ids[1]]));
     let next = offered(&app, &owner, &tickets[1]).await;
     assert_eq!(&next, ids[0]);
     // Only the agent offered a ticket may accept it.
-    app.api(
-        "POST",
-        "acme",
-        &path(&tickets[0], "offer/accept"),
-        Some(&crew[2].1),
-        None,
-    )
-    .await
-    .assert_problem(409, "no_offer");
+    app.as_user("acme", &crew[2].1)
+        .post_empty(&path(&tickets[0], "offer/accept"))
+        .await
+        .assert_problem(409, "no_offer");
     let r = app
-        .api(
-            "POST",
-            "acme",
-            &path(&tickets[0], "offer/accept"),
-            Some(&crew[0].1),
-            None,
-        )
+        .as_user("acme", &crew[0].1)
+        .post_empty(&path(&tickets[0], "offer/accept"))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(&r.body["assignee_id"], ids[0]);
@@ -349,23 +306,18 @@ async fn round_robin_rotates_declines_and_times_out(backend: Backend) {
     );
     // An agent at capacity gets nothing: the first agent holds one ticket.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/agents/{}", ids[0]),
-            Some(&owner),
-            Some(json!({"capacity": 1})),
-        )
+        .as_user("acme", &owner)
+        .patch(&format!("/agents/{}", ids[0]), json!({"capacity": 1}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     for i in 3..6 {
-        let t = create(
-            &app,
-            &owner,
-            "/tickets",
-            json!({"subject": format!("T{i}"), "queue_id": q["id"]}),
-        )
-        .await;
+        let t = app
+            .as_user("acme", &owner)
+            .create(
+                Res::Tickets,
+                json!({"subject": format!("T{i}"), "queue_id": q["id"]}),
+            )
+            .await;
         assert_ne!(&offered(&app, &owner, &t["id"]).await, ids[0]);
     }
 }
@@ -380,105 +332,80 @@ async fn least_loaded_skills_and_capacity(backend: Backend) {
     // Loads 2, 1, 0 from tickets assigned outside any queue.
     for (who, n) in [(0, 2), (1, 1)] {
         for _ in 0..n {
-            create(
-                &app,
-                &owner,
-                "/tickets",
-                json!({"subject": "held", "assignee_id": ids[who]}),
-            )
-            .await;
+            app.as_user("acme", &owner)
+                .create(
+                    Res::Tickets,
+                    json!({"subject": "held", "assignee_id": ids[who]}),
+                )
+                .await;
         }
     }
-    let q = create(
-        &app,
-        &owner,
-        "/queues",
-        json!({"name": "Billing", "routing": "least_loaded"}),
-    )
-    .await;
-    let t = create(
-        &app,
-        &owner,
-        "/tickets",
-        json!({"subject": "A", "queue_id": q["id"]}),
-    )
-    .await;
+    let q = app
+        .as_user("acme", &owner)
+        .create(
+            Res::Queues,
+            json!({"name": "Billing", "routing": "least_loaded"}),
+        )
+        .await;
+    let t = app
+        .as_user("acme", &owner)
+        .create(Res::Tickets, json!({"subject": "A", "queue_id": q["id"]}))
+        .await;
     assert_eq!(&offered(&app, &owner, &t["id"]).await, ids[2]);
     // Offers count as load: 2, 1, 1 → the tie goes to the next in turn.
-    let t = create(
-        &app,
-        &owner,
-        "/tickets",
-        json!({"subject": "B", "queue_id": q["id"]}),
-    )
-    .await;
+    let t = app
+        .as_user("acme", &owner)
+        .create(Res::Tickets, json!({"subject": "B", "queue_id": q["id"]}))
+        .await;
     assert_eq!(&offered(&app, &owner, &t["id"]).await, ids[1]);
     // Skills: only the agent who speaks German gets the German ticket,
     // however busy they are.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
+        .as_user("acme", &owner)
+        .patch(
             &format!("/agents/{}", ids[0]),
-            Some(&owner),
-            Some(json!({"skills": ["de", "billing"]})),
+            json!({"skills": ["de", "billing"]}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["skills"], json!(["de", "billing"]));
-    let sq = create(
-        &app,
-        &owner,
-        "/queues",
-        json!({"name": "DACH", "routing": "skills"}),
-    )
-    .await;
-    let t = create(
-        &app,
-        &owner,
-        "/tickets",
-        json!({"subject": "Hallo", "skills": ["de"], "queue_id": sq["id"]}),
-    )
-    .await;
+    let sq = app
+        .as_user("acme", &owner)
+        .create(Res::Queues, json!({"name": "DACH", "routing": "skills"}))
+        .await;
+    let t = app
+        .as_user("acme", &owner)
+        .create(
+            Res::Tickets,
+            json!({"subject": "Hallo", "skills": ["de"], "queue_id": sq["id"]}),
+        )
+        .await;
     assert_eq!(&offered(&app, &owner, &t["id"]).await, ids[0]);
     // At capacity, not even the only one with the skill is offered more.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &format!("/agents/{}", ids[0]),
-            Some(&owner),
-            Some(json!({"capacity": 3})),
-        )
+        .as_user("acme", &owner)
+        .patch(&format!("/agents/{}", ids[0]), json!({"capacity": 3}))
         .await;
     assert_eq!(r.status, 200);
-    let t = create(
-        &app,
-        &owner,
-        "/tickets",
-        json!({"subject": "Noch eins", "skills": ["de"], "queue_id": sq["id"]}),
-    )
-    .await;
+    let t = app
+        .as_user("acme", &owner)
+        .create(
+            Res::Tickets,
+            json!({"subject": "Noch eins", "skills": ["de"], "queue_id": sq["id"]}),
+        )
+        .await;
     settle(&app).await;
     assert_eq!(ticket(&app, &owner, &t["id"]).await["offer"], json!(null));
     // An agent who steps away gets nothing either.
     let r = app
-        .api(
-            "PUT",
-            "acme",
-            "/me/agent",
-            Some(&crew[2].1),
-            Some(json!({"status": "away"})),
-        )
+        .as_user("acme", &crew[2].1)
+        .put("/me/agent", json!({"status": "away"}))
         .await;
     assert_eq!(r.body["availability"], "away", "{}", r.body);
-    let t = create(
-        &app,
-        &owner,
-        "/tickets",
-        json!({"subject": "C", "queue_id": q["id"]}),
-    )
-    .await;
+    let t = app
+        .as_user("acme", &owner)
+        .create(Res::Tickets, json!({"subject": "C", "queue_id": q["id"]}))
+        .await;
     assert_eq!(&offered(&app, &owner, &t["id"]).await, ids[1]);
 }
 
@@ -486,7 +413,10 @@ async fn claims_and_offers_refuse_what_makes_no_sense(backend: Backend) {
     let app = node(&Site::new(backend).await, &Clock::system()).await;
     let owner = app.tenant_with_owner("acme").await;
     let other = app.tenant_with_owner("globex").await;
-    let t = create(&app, &owner, "/tickets", json!({"subject": "Mine"})).await;
+    let t = app
+        .as_user("acme", &owner)
+        .create(Res::Tickets, json!({"subject": "Mine"}))
+        .await;
     let id = t["id"].as_str().unwrap();
     let ghost = uuid::Uuid::now_v7();
     let call = |m: &'static str, path: String, tok: String, body: Option<Value>| {
@@ -503,13 +433,8 @@ async fn claims_and_offers_refuse_what_makes_no_sense(backend: Backend) {
     .assert_problem(404, "not_found");
     // Another tenant's token cannot even find it.
     let r = app
-        .api(
-            "POST",
-            "globex",
-            &format!("/tickets/{id}/claim"),
-            Some(&other),
-            None,
-        )
+        .as_user("globex", &other)
+        .post_empty(&format!("/tickets/{id}/claim"))
         .await;
     r.assert_problem(404, "not_found");
     call(

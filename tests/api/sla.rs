@@ -7,8 +7,8 @@ use mandant::clock::Clock;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, Site};
-use crate::support_kit::{at, create, events_of, exactly, node, queue_with_policy, settle};
+use crate::helpers::{Backend, Res, Site};
+use crate::support_kit::{at, events_of, exactly, node, queue_with_policy, settle};
 
 both_backends!(
     business_hours_skip_the_weekend_and_a_holiday,
@@ -24,17 +24,13 @@ async fn business_hours_skip_the_weekend_and_a_holiday(backend: Backend) {
     let app = node(&Site::new(backend).await, &clock).await;
     let tok = app.tenant_with_owner("acme").await;
     let r = app
-        .api(
-            "PUT",
-            "acme",
+        .as_user("acme", &tok)
+        .put(
             "/settings/business-calendar",
-            Some(&tok),
-            Some(
-                json!({"time_zone": "Europe/Berlin", "holidays": ["2026-12-28"],
+            json!({"time_zone": "Europe/Berlin", "holidays": ["2026-12-28"],
                         "hours": {"mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]],
                                   "wed": [["09:00", "17:00"]], "thu": [["09:00", "17:00"]],
                                   "fri": [["09:00", "17:00"]]}}),
-            ),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -46,13 +42,13 @@ async fn business_hours_skip_the_weekend_and_a_holiday(backend: Backend) {
         json!({}),
     )
     .await;
-    let t = create(
-        &app,
-        &tok,
-        "/tickets",
-        json!({"subject": "Printer on fire", "queue_id": q}),
-    )
-    .await;
+    let t = app
+        .as_user("acme", &tok)
+        .create(
+            Res::Tickets,
+            json!({"subject": "Printer on fire", "queue_id": q}),
+        )
+        .await;
     // One working hour on Friday; Saturday, Sunday and the holiday Monday
     // do not count; the second hour ends Tuesday 10:00 Berlin (09:00 UTC).
     let fr = &t["sla"]["first_response"];
@@ -93,24 +89,16 @@ async fn a_paused_clock_resumes_where_it_stopped(backend: Backend) {
     let app = node(&Site::new(backend).await, &clock).await;
     let tok = app.tenant_with_owner("acme").await;
     let q = queue_with_policy(&app, &tok, json!({"resolution_mins": 60}), false, json!({})).await;
-    let t = create(
-        &app,
-        &tok,
-        "/tickets",
-        json!({"subject": "Slow", "queue_id": q}),
-    )
-    .await;
+    let t = app
+        .as_user("acme", &tok)
+        .create(Res::Tickets, json!({"subject": "Slow", "queue_id": q}))
+        .await;
     let id = t["id"].as_str().unwrap();
     let path = format!("/tickets/{id}");
     clock.set(t0 + Duration::minutes(20));
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &path,
-            Some(&tok),
-            Some(json!({"status": "pending"})),
-        )
+        .as_user("acme", &tok)
+        .patch(&path, json!({"status": "pending"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["sla"]["resolution"]["state"], "paused");
@@ -125,13 +113,8 @@ async fn a_paused_clock_resumes_where_it_stopped(backend: Backend) {
     );
     clock.set(t0 + Duration::minutes(80));
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &path,
-            Some(&tok),
-            Some(json!({"status": "open"})),
-        )
+        .as_user("acme", &tok)
+        .patch(&path, json!({"status": "open"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     // 20 minutes were used; 40 remain from 11:20.
@@ -150,13 +133,8 @@ async fn a_paused_clock_resumes_where_it_stopped(backend: Backend) {
     exactly(&[&app], &tok, "ticket.sla_breached", 1).await;
     // Resolving meets the clock; reopening and resolving again adds nothing.
     let r = app
-        .api(
-            "PATCH",
-            "acme",
-            &path,
-            Some(&tok),
-            Some(json!({"status": "resolved"})),
-        )
+        .as_user("acme", &tok)
+        .patch(&path, json!({"status": "resolved"}))
         .await;
     assert_eq!(r.body["sla"]["resolution"]["state"], "met", "{}", r.body);
 }
@@ -176,13 +154,12 @@ async fn alarms_fire_once_across_restarts(backend: Backend) {
     )
     .await;
     for i in 0..3 {
-        create(
-            &a,
-            &tok,
-            "/tickets",
-            json!({"subject": format!("T{i}"), "queue_id": q}),
-        )
-        .await;
+        a.as_user("acme", &tok)
+            .create(
+                Res::Tickets,
+                json!({"subject": format!("T{i}"), "queue_id": q}),
+            )
+            .await;
     }
     clock.set(t0 + Duration::minutes(8));
     exactly(&[&a], &tok, "ticket.sla_warning", 3).await;
@@ -219,13 +196,12 @@ async fn two_nodes_fire_each_alarm_once(backend: Backend) {
     for i in 0..10 {
         let n = if i % 2 == 0 { &a } else { &b };
         ids.push(
-            create(
-                n,
-                &tok,
-                "/tickets",
-                json!({"subject": format!("T{i}"), "queue_id": q}),
-            )
-            .await["id"]
+            n.as_user("acme", &tok)
+                .create(
+                    Res::Tickets,
+                    json!({"subject": format!("T{i}"), "queue_id": q}),
+                )
+                .await["id"]
                 .clone(),
         );
     }
@@ -244,13 +220,8 @@ async fn bad_calendars_are_refused(backend: Backend) {
     let app = node(&Site::new(backend).await, &clock).await;
     let tok = app.tenant_with_owner("acme").await;
     let put = |body| {
-        app.api(
-            "PUT",
-            "acme",
-            "/settings/business-calendar",
-            Some(&tok),
-            Some(body),
-        )
+        app.as_user("acme", &tok)
+            .put("/settings/business-calendar", body)
     };
     let r = put(json!({"time_zone": "Atlantis/Capital", "hours": {"mon": [["18:00", "09:00"]], "someday": []}})).await;
     r.assert_problem(422, "validation_failed");
@@ -266,20 +237,14 @@ async fn bad_calendars_are_refused(backend: Backend) {
         .assert_problem(422, "validation_failed");
     // The calendar stays what it was.
     let r = app
-        .api(
-            "GET",
-            "acme",
-            "/settings/business-calendar",
-            Some(&tok),
-            None,
-        )
+        .as_user("acme", &tok)
+        .get("/settings/business-calendar")
         .await;
     assert_eq!(r.body["time_zone"], "UTC");
     assert_eq!(r.body["hours"]["mon"], json!([["09:00", "17:00"]]));
     // A policy with a bad warning share is refused field by field.
     let r = app
-        .api("POST", "acme", "/sla-policies", Some(&tok),
-             Some(json!({"name": "X", "targets": {"normal": {"first_response_mins": 0}}, "warn_percent": 100})))
+        .as_user("acme", &tok).post("/sla-policies", json!({"name": "X", "targets": {"normal": {"first_response_mins": 0}}, "warn_percent": 100}))
         .await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use mandant::clock::Clock;
 use serde_json::{Value, json};
 
-use crate::helpers::{Site, TestApp, redis_url, spawn_node};
+use crate::helpers::{Res, Site, TestApp, redis_url, spawn_node};
 use mandant::secret::Secret;
 
 pub fn at(s: &str) -> DateTime<Utc> {
@@ -26,13 +26,6 @@ pub async fn node(site: &Site, clock: &Clock) -> TestApp {
     .await
 }
 
-/// Creates a record and returns it.
-pub async fn create(app: &TestApp, tok: &str, path: &str, body: Value) -> Value {
-    let r = app.api("POST", "acme", path, Some(tok), Some(body)).await;
-    assert_eq!(r.status, 201, "{path}: {}", r.body);
-    r.body
-}
-
 /// An SLA policy (`targets` for priority normal) and a queue using it.
 pub async fn queue_with_policy(
     app: &TestApp,
@@ -41,19 +34,14 @@ pub async fn queue_with_policy(
     business_hours: bool,
     extra: Value,
 ) -> String {
-    let p = create(
-        app,
-        tok,
-        "/sla-policies",
-        json!({"name": "Standard", "targets": {"normal": targets, "urgent": targets},
-               "business_hours": business_hours, "paused_statuses": ["pending"], "warn_percent": 80}),
-    )
+    let p = app.as_user("acme", tok).create(Res::SlaPolicies, json!({"name": "Standard", "targets": {"normal": targets, "urgent": targets},
+               "business_hours": business_hours, "paused_statuses": ["pending"], "warn_percent": 80}))
     .await;
     let mut q = json!({"name": "Support", "sla_policy_id": p["id"]});
     if let (Some(q), Some(e)) = (q.as_object_mut(), extra.as_object()) {
         q.extend(e.clone());
     }
-    create(app, tok, "/queues", q).await["id"]
+    app.as_user("acme", tok).create(Res::Queues, q).await["id"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -65,13 +53,8 @@ pub async fn events_of(app: &TestApp, tok: &str, event_type: &str) -> Vec<Value>
     let mut since = 0;
     loop {
         let r = app
-            .api(
-                "GET",
-                "acme",
-                &format!("/events?since={since}&limit=1000"),
-                Some(tok),
-                None,
-            )
+            .as_user("acme", tok)
+            .get(&format!("/events?since={since}&limit=1000"))
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
         let items = r.body["items"].as_array().unwrap().clone();

@@ -7,7 +7,7 @@ use mandant::clock::Clock;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, Site};
+use crate::helpers::{Backend, Res, Site};
 use crate::realtime::Ws;
 use crate::support_kit::node;
 
@@ -22,12 +22,15 @@ async fn branding_is_public_validated_and_per_tenant(backend: Backend) {
     let acme = app.tenant_with_owner("acme").await;
     app.tenant_with_owner("globex").await;
     let r = app
-        .api("PUT", "acme", "/settings/branding", Some(&acme),
-             Some(json!({"display_name": "ACME Support", "logo_url": "https://cdn.acme.example/logo.svg",
-                         "colors": {"primary": "#aa0000", "accent": "#00aa00"}, "locale": "de"})))
+        .as_user("acme", &acme)
+        .put(
+            "/settings/branding",
+            json!({"display_name": "ACME Support", "logo_url": "https://cdn.acme.example/logo.svg",
+                         "colors": {"primary": "#aa0000", "accent": "#00aa00"}, "locale": "de"}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let b = app.api("GET", "acme", "/branding", None, None).await;
+    let b = app.anonymous("acme").get("/branding").await;
     assert_eq!(b.body["name"], "ACME Support");
     assert_eq!(b.body["colors"]["primary"], "#aa0000");
     assert_eq!(b.body["locale"], "de");
@@ -36,7 +39,7 @@ async fn branding_is_public_validated_and_per_tenant(backend: Backend) {
         json!({"crm": true, "dashboards": true, "sales": true, "support": true})
     );
     // The other tenant keeps its own look.
-    let g = app.api("GET", "globex", "/branding", None, None).await;
+    let g = app.anonymous("globex").get("/branding").await;
     assert_eq!(
         (g.body["name"].as_str(), g.body["locale"].as_str()),
         (Some("globex GmbH"), Some("en"))
@@ -44,37 +47,26 @@ async fn branding_is_public_validated_and_per_tenant(backend: Backend) {
     assert_eq!(g.body["colors"], json!({}));
     // Field by field refusals; nothing changes.
     let r = app
-        .api("PUT", "acme", "/settings/branding", Some(&acme),
-             Some(json!({"logo_url": "http://insecure.example/x.png", "colors": {"primary": "blue"}, "locale": "fr"})))
+        .as_user("acme", &acme).put("/settings/branding", json!({"logo_url": "http://insecure.example/x.png", "colors": {"primary": "blue"}, "locale": "fr"}))
         .await;
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), ["logo_url", "colors.primary", "locale"]);
-    app.api(
-        "PUT",
-        "acme",
-        "/settings/branding",
-        Some(&acme),
-        Some(json!({"colour": "#000000"})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.as_user("acme", &acme)
+        .put("/settings/branding", json!({"colour": "#000000"}))
+        .await
+        .assert_problem(422, "validation_failed");
     assert_eq!(
-        app.api("GET", "acme", "/branding", None, None).await.body["name"],
+        app.anonymous("acme").get("/branding").await.body["name"],
         "ACME Support"
     );
     // Only admins change it.
     let (_, agent) = app
         .user_with_roles("acme", &acme, "a@acme.example", &["agent"])
         .await;
-    app.api(
-        "PUT",
-        "acme",
-        "/settings/branding",
-        Some(&agent),
-        Some(json!({"locale": "en"})),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.as_user("acme", &agent)
+        .put("/settings/branding", json!({"locale": "en"}))
+        .await
+        .assert_problem(403, "forbidden");
     // The web app is served beside the API; the API's unknown paths stay problems.
     for path in ["/", "/t/acme", "/t/acme/pipeline"] {
         let r = app.request("GET", path, None, None).await;
@@ -107,48 +99,38 @@ async fn a_disabled_feature_is_gone_everywhere(backend: Backend) {
     );
     let tok = a.tenant_with_owner("acme").await;
     assert_eq!(
-        b.api("GET", "acme", "/deals", Some(&tok), None)
-            .await
-            .status,
+        b.as_user("acme", &tok).list(Res::Deals, "").await.status,
         200
     );
     let mut ws = Ws::connect(&b, "acme", &tok).await.unwrap();
     let r = a
-        .api(
-            "PUT",
-            "acme",
-            "/settings/features",
-            Some(&tok),
-            Some(json!({"features": {"sales": false}})),
-        )
+        .as_user("acme", &tok)
+        .put("/settings/features", json!({"features": {"sales": false}}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["features"]["sales"], false);
     // Gone on the other node too (its directory hears it over the bus).
     crate::support_kit::eventually("the switch to reach the other node", || async {
-        (b.api("GET", "acme", "/deals", Some(&tok), None)
-            .await
-            .status
-            == 404)
-            .then_some(())
+        (b.as_user("acme", &tok).list(Res::Deals, "").await.status == 404).then_some(())
     })
     .await;
-    b.api("GET", "acme", "/pipelines", Some(&tok), None)
+    b.as_user("acme", &tok)
+        .list(Res::Pipelines, "")
         .await
         .assert_problem(404, "not_found");
-    b.api("GET", "acme", "/dashboards/sales", Some(&tok), None)
+    b.as_user("acme", &tok)
+        .get("/dashboards/sales")
         .await
         .assert_problem(404, "not_found");
     assert_eq!(
-        b.api("GET", "acme", "/dashboards/support", Some(&tok), None)
+        b.as_user("acme", &tok)
+            .get("/dashboards/support")
             .await
             .status,
         200
     );
     assert_eq!(
-        b.api("GET", "acme", "/contacts", Some(&tok), None)
-            .await
-            .status,
+        b.as_user("acme", &tok).list(Res::Contacts, "").await.status,
         200
     );
     for topic in ["deals", "dashboard:sales"] {
@@ -162,34 +144,23 @@ async fn a_disabled_feature_is_gone_everywhere(backend: Backend) {
         );
     }
     assert_eq!(
-        b.api("GET", "acme", "/branding", None, None).await.body["features"]["sales"],
+        b.anonymous("acme").get("/branding").await.body["features"]["sales"],
         false
     );
-    a.api(
-        "PUT",
-        "acme",
-        "/settings/features",
-        Some(&tok),
-        Some(json!({"features": {"warp_drive": true}})),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    let r = a
-        .api(
-            "PUT",
-            "acme",
+    a.as_user("acme", &tok)
+        .put(
             "/settings/features",
-            Some(&tok),
-            Some(json!({"features": {"sales": true}})),
+            json!({"features": {"warp_drive": true}}),
         )
+        .await
+        .assert_problem(422, "validation_failed");
+    let r = a
+        .as_user("acme", &tok)
+        .put("/settings/features", json!({"features": {"sales": true}}))
         .await;
     assert_eq!(r.body["features"]["sales"], true);
     crate::support_kit::eventually("sales to come back", || async {
-        (b.api("GET", "acme", "/deals", Some(&tok), None)
-            .await
-            .status
-            == 200)
-            .then_some(())
+        (b.as_user("acme", &tok).list(Res::Deals, "").await.status == 200).then_some(())
     })
     .await;
 }
@@ -205,13 +176,8 @@ async fn a_disabled_feature_leaves_no_side_door(backend: Backend) {
     );
     let tok = a.tenant_with_owner("acme").await;
     let r = a
-        .api(
-            "POST",
-            "acme",
-            "/tickets",
-            Some(&tok),
-            Some(json!({"subject": "Printer"})),
-        )
+        .as_user("acme", &tok)
+        .post("/tickets", json!({"subject": "Printer"}))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let mut ws = Ws::connect(&b, "acme", &tok).await.unwrap();
@@ -227,23 +193,20 @@ async fn a_disabled_feature_leaves_no_side_door(backend: Backend) {
             .iter()
             .any(|e| e["kind"] == "ticket")
     };
-    let log = b
-        .api("GET", "acme", "/events?since=0", Some(&tok), None)
-        .await;
+    let log = b.as_user("acme", &tok).get("/events?since=0").await;
     assert!(has_ticket_events(&log.body), "{}", log.body);
     assert_eq!(
-        b.api("GET", "acme", "/settings/support", Some(&tok), None)
+        b.as_user("acme", &tok)
+            .get("/settings/support")
             .await
             .status,
         200
     );
     let r = a
-        .api(
-            "PUT",
-            "acme",
+        .as_user("acme", &tok)
+        .put(
             "/settings/features",
-            Some(&tok),
-            Some(json!({"features": {"support": false}})),
+            json!({"features": {"support": false}}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -258,27 +221,21 @@ async fn a_disabled_feature_leaves_no_side_door(backend: Backend) {
         "{f}"
     );
     crate::support_kit::eventually("the switch to reach the other node", || async {
-        (b.api("GET", "acme", "/settings/support", Some(&tok), None)
+        (b.as_user("acme", &tok)
+            .get("/settings/support")
             .await
             .status
             == 404)
             .then_some(())
     })
     .await;
-    let log = b
-        .api("GET", "acme", "/events?since=0", Some(&tok), None)
-        .await;
+    let log = b.as_user("acme", &tok).get("/events?since=0").await;
     assert_eq!(log.status, 200);
     assert!(!has_ticket_events(&log.body), "{}", log.body);
     // The contacts subscription lives on.
-    a.api(
-        "POST",
-        "acme",
-        "/contacts",
-        Some(&tok),
-        Some(json!({"last_name": "Still live"})),
-    )
-    .await;
+    a.as_user("acme", &tok)
+        .post("/contacts", json!({"last_name": "Still live"}))
+        .await;
     let e = ws.expect().await;
     assert_eq!(
         (e["type"].as_str(), e["topic"].as_str()),
