@@ -109,6 +109,17 @@ it('photographs every main view', async () => {
   await shoot(admin, 'search');
   await visit(admin, '/t/demo/contacts', 'table tbody tr');
   await shoot(admin, 'contacts');
+  // The import dialog with a trade fair's list: its columns matched, one left out.
+  await visit(admin, '/t/demo/contacts/import', '[data-testid="csv-import"]');
+  const fair = [
+    'Vorname;Nachname;E-Mail;Telefon;Stand',
+    'Jonas;Weber;jonas.weber@example.com;+49 89 4711;Halle 3',
+    'Mia;Schulz;mia.schulz@example.com;+49 40 1234;Halle 1',
+    'Lukas;Becker;lukas.becker@example.com;;Halle 3',
+  ].join('\n');
+  await admin.getByRole('dialog').getByLabel(/CSV file/).setInputFiles({ name: 'Messe-Kontakte.csv', mimeType: 'text/csv', buffer: Buffer.from(fair) });
+  await admin.getByRole('dialog').getByRole('table').waitFor();
+  await shoot(admin, 'csv-import');
   await visit(admin, `/t/demo/contacts/${contacts.items[0]!.id}`, '.timeline__item');
   await shoot(admin, 'contact');
   await visit(admin, '/t/demo/admin', '.admin-card');
@@ -141,7 +152,7 @@ it('photographs every main view', async () => {
   await api('demo', ADMIN, 'PATCH', `/queues/${support.id}`, { sla_policy_id: policy.id }, sq.version);
   const started = Date.now();
   const urgent = await newTicket({
-    subject: 'Checkout fails with error 500', queue_id: support.id, priority: 'urgent', requester_id: customerContact.id,
+    subject: 'Checkout fails with error 500', queue_id: support.id, priority: 'urgent', requester_id: customerContact.id, tags: ['checkout', 'payment'],
     description: 'Since this morning every order ends on an error page. Customers cannot pay.',
   });
   await newTicket({ subject: 'Invoice PDF is empty', queue_id: support.id, priority: 'high', requester_id: customerContact.id });
@@ -179,6 +190,7 @@ it('photographs every main view', async () => {
   await agent.goto(`/t/demo/console/${urgent.id}?queue=${support.id}`);
   await agent.locator('[data-testid="presence"] [data-state="viewing"]').waitFor({ timeout: 20_000 });
   await agent.getByLabel('Internal note').first().waitFor();
+  await agent.getByTestId('customer-tickets').locator('li').first().waitFor();
   await shoot(agent, 'ticket');
 
   const customer = await person(CUSTOMER);

@@ -3,6 +3,7 @@
 
 import type { ApiClient, ApiResult, Query, WriteResult } from './client';
 import type { CustomField, ImportReport, Page } from './types';
+import type { UploadProgress } from './xhr';
 
 export type KindPath = 'contacts' | 'companies' | 'deals' | 'pipelines' | 'activities' | 'tickets' | 'queues' | 'sla-policies';
 
@@ -66,10 +67,24 @@ export function exportCsv(api: ApiClient, kind: KindPath, p: ListParams) {
   return api.blob(`/${kind}`, { query: { ...listQuery(rest), format: 'csv' }, accept: 'text/csv' });
 }
 
-export async function importCsv(api: ApiClient, kind: 'contacts' | 'companies', file: Blob, skipInvalid: boolean) {
+/**
+ * Imports CSV rows (src/http/csv.rs): all or nothing, or with
+ * `skipInvalid` the valid rows only. A file with bad rows and no skipping
+ * throws a 422 ApiError whose problem carries `rows` and `error_count`.
+ */
+export async function importCsv(
+  api: ApiClient,
+  kind: 'contacts' | 'companies',
+  csv: Blob,
+  skipInvalid: boolean,
+  onProgress?: UploadProgress,
+  signal?: AbortSignal,
+) {
   const r = await api.request<ImportReport>('POST', `/${kind}/import`, {
-    raw: { data: file, type: 'text/csv' },
+    raw: { data: csv, type: 'text/csv; charset=utf-8' },
     query: { skip_invalid: skipInvalid ? 'true' : undefined },
+    onUploadProgress: onProgress,
+    signal,
   });
   return r.data;
 }

@@ -15,7 +15,6 @@ import { Dashboards } from '../views/dashboards/Dashboards';
 import { CustomerPortal } from '../views/portal/CustomerPortal';
 import { SupplierPortal } from '../views/portal/SupplierPortal';
 import { rememberTenant } from '../views/TenantPicker';
-import { CsvImport } from '../views/crm/CsvImport';
 import { RecordDetail } from '../views/crm/RecordDetail';
 import { RecordForm } from '../views/crm/RecordForm';
 import { RecordList } from '../views/crm/RecordList';
@@ -164,7 +163,7 @@ function Routes({ tenant, branding, switchedOff }: { tenant: string; branding: R
   else if ((p = m('/pipeline/:id'))) view = <PipelineBoard tenant={tenant} pipelineId={p.id} />;
   else if ((p = m('/:kind')) && isKind(p.kind)) view = <RecordList key={p.kind} meta={KINDS[p.kind]} tenant={tenant} />;
   else if ((p = m('/:kind/new')) && isKind(p.kind)) view = <RecordForm key={`${p.kind}-new`} meta={KINDS[p.kind]} tenant={tenant} />;
-  else if ((p = m('/:kind/import')) && isKind(p.kind)) view = <CsvImport meta={KINDS[p.kind]} tenant={tenant} />;
+  else if ((p = m('/:kind/import')) && isKind(p.kind)) view = <RecordList key={p.kind} meta={KINDS[p.kind]} tenant={tenant} importing />;
   else if ((p = m('/:kind/:id')) && isKind(p.kind)) view = <RecordDetail key={p.id} meta={KINDS[p.kind]} tenant={tenant} id={p.id!} />;
   else if ((p = m('/:kind/:id/edit')) && isKind(p.kind)) view = <RecordForm key={`${p.id}-edit`} meta={KINDS[p.kind]} tenant={tenant} id={p.id} />;
   // A board this person may not see still explains itself (Dashboards does).

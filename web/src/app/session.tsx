@@ -26,6 +26,11 @@ export interface Session {
 
 const Ctx = createContext<Session | null>(null);
 
+/** Fields the person's role hides under `permission` (the server leaves them out of its answers). */
+export function hiddenFields(me: Me | null, permission: string): string[] {
+  return me?.permissions.find((p) => p.permission === permission)?.hidden_fields ?? [];
+}
+
 export function useSession(): Session {
   const s = useContext(Ctx);
   if (!s) throw new Error('useSession outside SessionProvider');

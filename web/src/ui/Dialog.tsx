@@ -10,9 +10,11 @@ interface Props {
   actions?: ReactNode;
   /** alertdialog for decisions the person must make (conflicts). */
   role?: 'dialog' | 'alertdialog';
+  /** Room for a table (the CSV import's preview). */
+  wide?: boolean;
 }
 
-export function Dialog({ open, title, onClose, children, actions, role = 'dialog' }: Props) {
+export function Dialog({ open, title, onClose, children, actions, role = 'dialog', wide = false }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
@@ -29,7 +31,7 @@ export function Dialog({ open, title, onClose, children, actions, role = 'dialog
   return (
     <dialog
       ref={ref}
-      className="dialog"
+      className={`dialog${wide ? ' dialog--wide' : ''}`}
       role={role}
       aria-labelledby={titleId}
       onClose={onClose}

@@ -93,7 +93,8 @@ export function AgentConsole({ tenant, ticketId }: { tenant: string; ticketId?: 
         </div>
         <div className="console__detail">
           {ticketId ? (
-            <TicketPanel key={ticketId} tenant={tenant} id={ticketId} queues={queues ?? []} wf={wf} names={names} back={back} />
+            <TicketPanel key={ticketId} tenant={tenant} id={ticketId} queues={queues ?? []} wf={wf} names={names} back={back}
+              ticketHref={(id) => `${base}/${id}${sp.toString() ? `?${sp.toString()}` : ''}`} />
           ) : (
             <div className="panel console__empty"><p className="muted">{t('console.pick')}</p></div>
           )}

@@ -12,6 +12,7 @@ import { useTopic } from '../../realtime/hooks';
 import { useLiveLoad } from '../../ui/useLoad';
 import { useNow } from '../../ui/useNow';
 import { PriorityBadge, SlaBadge } from '../support/SlaBadge';
+import { TagList } from '../support/Tags';
 import { statusLabel } from '../support/labels';
 import { offerTo } from './queue-state';
 import { TicketActions } from './TicketActions';
@@ -146,6 +147,7 @@ export function MyWork({ queues, base, selected, selfId, wf, canAssign, onDone, 
                   <PriorityBadge priority={tk.priority} />
                   <span className="status-pill">{statusLabel(i18n, tk.status)}</span>
                   <SlaBadge sla={tk.sla} compact />
+                  <TagList tags={tk.tags} />
                 </div>
               </div>
             </li>

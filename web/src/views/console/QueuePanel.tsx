@@ -14,6 +14,7 @@ import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
 import { useLiveLoad } from '../../ui/useLoad';
 import { PriorityBadge, SlaBadge } from '../support/SlaBadge';
+import { TagList } from '../support/Tags';
 import { applyPlace, applyTicket, fromPage, visible, type QueueState } from './queue-state';
 import { TicketActions } from './TicketActions';
 
@@ -111,6 +112,7 @@ export function QueuePanel({ queue, queues, onPick, base, selected, selfId, canA
                 <PriorityBadge priority={tk.priority} />
                 <SlaBadge sla={tk.sla} compact />
                 <span className="muted">{i18n.dateTime(tk.created_at)}</span>
+                <TagList tags={tk.tags} />
               </div>
             </div>
             <div className="ticket-row__actions">

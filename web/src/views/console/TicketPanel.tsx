@@ -1,14 +1,14 @@
 // One ticket in the console: its fields, SLA clocks, status and priority,
-// claim or offer actions, the conversation with public replies and
-// internal notes, and who else has it open (presence: viewing, or editing
-// while they write).
+// tags, claim or offer actions, the conversation with public replies and
+// internal notes, who else has it open (presence: viewing, or editing
+// while they write), and beside it the customer who asked.
 import { useCallback, useState } from 'react';
 import { ApiError } from '../../api/problem';
 import { getRecord, updateRecord } from '../../api/records';
 import { addComment, nextStatuses, PRIORITIES, type Queue, type Ticket, type Workflow } from '../../api/support';
 import type { Contact } from '../../api/types';
 import { Link } from '../../app/router';
-import { useServices, useSession } from '../../app/session';
+import { hiddenFields, useServices, useSession } from '../../app/session';
 import { useI18n } from '../../i18n';
 import { usePresence } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
@@ -17,11 +17,12 @@ import { useLoad } from '../../ui/useLoad';
 import { priorityLabel, statusLabel } from '../support/labels';
 import { PriorityBadge, SlaClocks } from '../support/SlaBadge';
 import { Thread } from '../support/Thread';
+import { TagEditor } from '../support/Tags';
 import { useTicket } from '../support/useTicket';
+import { contactName } from './customer';
+import { CustomerSidebar } from './CustomerSidebar';
 import { ShareWith } from './ShareWith';
 import { TicketActions } from './TicketActions';
-
-const contactName = (c: Contact) => [c.first_name, c.last_name].filter(Boolean).join(' ');
 
 interface Props {
   tenant: string;
@@ -30,9 +31,11 @@ interface Props {
   wf: Workflow | null;
   names: Map<string, string>;
   back: string;
+  /** Where another ticket opens (same console view). */
+  ticketHref(id: string): string;
 }
 
-export function TicketPanel({ tenant, id, queues, wf, names, back }: Props) {
+export function TicketPanel({ tenant, id, queues, wf, names, back, ticketHref }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
   const { api } = useServices();
@@ -70,6 +73,7 @@ export function TicketPanel({ tenant, id, queues, wf, names, back }: Props) {
   if (!ticket || !tk.data) return <p aria-busy="true">{t('app.loading')}</p>;
 
   const canWrite = can('tickets:write');
+  const tagsHidden = hiddenFields(me, 'tickets:read').includes('tags');
   const change = async (patch: Partial<Ticket>, label: string) => {
     setNote(null);
     try {
@@ -139,17 +143,27 @@ export function TicketPanel({ tenant, id, queues, wf, names, back }: Props) {
         />
       </div>
 
-      <dl className="fields">
-        <div className="fields__row"><dt>{t('ticket.assignee')}</dt><dd data-testid="assignee">{ticket.assignee_id ? nameOf(ticket.assignee_id) ?? t('ticket.someone') : t('ticket.unassigned')}</dd></div>
-        <div className="fields__row"><dt>{t('ticket.queue')}</dt><dd>{queue?.name ?? t('record.none')}</dd></div>
-        <div className="fields__row"><dt>{t('ticket.requester')}</dt><dd>
-          {requester.data ? (
-            <Link to={`/t/${tenant}/contacts/${requester.data.id}`}>{contactName(requester.data)}</Link>
-          ) : t('record.none')}
-        </dd></div>
-        <div className="fields__row"><dt>{t('record.created_at')}</dt><dd>{i18n.dateTime(ticket.created_at)}</dd></div>
-        <div className="fields__row fields__row--wide"><dt>{t('ticket.sla')}</dt><dd><SlaClocks sla={ticket.sla} /></dd></div>
-      </dl>
+      <div className="ticket-panel__body">
+        <div className="ticket-panel__main">
+          <dl className="fields">
+            <div className="fields__row"><dt>{t('ticket.assignee')}</dt><dd data-testid="assignee">{ticket.assignee_id ? nameOf(ticket.assignee_id) ?? t('ticket.someone') : t('ticket.unassigned')}</dd></div>
+            <div className="fields__row"><dt>{t('ticket.queue')}</dt><dd>{queue?.name ?? t('record.none')}</dd></div>
+            <div className="fields__row"><dt>{t('ticket.requester')}</dt><dd>
+              {requester.data ? (
+                <Link to={`/t/${tenant}/contacts/${requester.data.id}`}>{contactName(requester.data) || t('contact.title')}</Link>
+              ) : t('record.none')}
+            </dd></div>
+            <div className="fields__row"><dt>{t('record.created_at')}</dt><dd>{i18n.dateTime(ticket.created_at)}</dd></div>
+            <div className="fields__row fields__row--wide"><dt>{t('ticket.sla')}</dt><dd><SlaClocks sla={ticket.sla} /></dd></div>
+          </dl>
+          {/* A record without tags has no `tags` at all; a role that hides them gets no editor. */}
+          {!tagsHidden ? (
+            <TagEditor tags={ticket.tags ?? []} canEdit={canWrite}
+              onChange={(tags) => change({ tags }, t('tags.saveLabel', { subject: ticket.subject }))} />
+          ) : null}
+        </div>
+        <CustomerSidebar tenant={tenant} ticket={ticket} requester={requester.data ?? null} ticketHref={ticketHref} />
+      </div>
       {ticket.description ? <p className="ticket-panel__desc">{ticket.description}</p> : null}
       <ShareWith ticket={ticket} onSaved={tk.setTicket} onConflict={tk.reload} />
 

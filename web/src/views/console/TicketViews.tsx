@@ -1,9 +1,9 @@
 // The console's ticket views beside the live queue: all open tickets, my
 // team's, the unassigned ones and the closed ones, with a search (`q=`)
-// and filters by priority, status and queue, kept live by `tickets`.
+// and filters by priority, status, queue and tag, kept live by `tickets`.
 // The choice lives in the address (`?view=team&q=…`), so it survives a
 // reload and can be shared.
-import { useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { listAll } from '../../api/records';
 import { PRIORITIES, type Queue, type Ticket, type Workflow } from '../../api/support';
 import { useUsers } from '../../app/directory';
@@ -16,6 +16,7 @@ import { describeError } from '../../ui/errors';
 import { useLiveLoad } from '../../ui/useLoad';
 import { priorityLabel, statusLabel } from '../support/labels';
 import { PriorityBadge, SlaBadge } from '../support/SlaBadge';
+import { TagList } from '../support/Tags';
 import { inView, sortTickets, VIEWS, viewQuery, type TicketView } from './ticket-views';
 
 interface Props {
@@ -55,7 +56,7 @@ export function TicketViews({ view, base, selected, wf, queues, names }: Props) 
   const { me } = useSession();
   const users = useUsers();
   const [sp, setSp] = useSearchParams();
-  const f = { q: sp.get('q') ?? '', priority: sp.get('priority') ?? '', status: sp.get('status') ?? '', queue: sp.get('queue_id') ?? '' };
+  const f = { q: sp.get('q') ?? '', priority: sp.get('priority') ?? '', status: sp.get('status') ?? '', queue: sp.get('queue_id') ?? '', tag: sp.get('tag') ?? '' };
   const query = viewQuery(f);
   const key = JSON.stringify(query);
   const setF = (k: string, v: string) => {
@@ -67,14 +68,24 @@ export function TicketViews({ view, base, selected, wf, queues, names }: Props) 
 
   // What the server's search found (it reads more than the subject).
   const matched = useRef(new Set<string>());
+  // Every tag seen in this view, offered while typing a tag to filter by.
+  const knownTags = useRef(new Set<string>());
   const data = useLiveLoad<Record<string, Ticket>>(
     async () => {
       const r = await listAll<Ticket>(api, 'tickets', { ...query, sort: '-updated_at' }, 600);
       matched.current = new Set(r.items.map((x) => x.id));
+      for (const x of r.items) for (const tg of x.tags ?? []) knownTags.current.add(tg);
       return Object.fromEntries(r.items.map((x) => [x.id, x]));
     },
     [api, key],
   );
+  // A tag matches exactly, so it is asked for once it is whole: picked from
+  // the suggestions, or confirmed with Enter or by leaving the field.
+  const [tagDraft, setTagDraft] = useState(f.tag);
+  useEffect(() => setTagDraft(f.tag), [f.tag]);
+  const commitTag = (v: string) => {
+    if (v.trim() !== f.tag) setF('tag', v.trim());
+  };
 
   useTopic('tickets', {
     onEvent: (fr) => {
@@ -104,6 +115,7 @@ export function TicketViews({ view, base, selected, wf, queues, names }: Props) 
       if (f.priority && tk.priority !== f.priority) return false;
       if (f.status && tk.status !== f.status) return false;
       if (f.queue && tk.queue_id !== f.queue) return false;
+      if (f.tag && !(tk.tags ?? []).includes(f.tag)) return false;
       // Live arrivals were not searched by the server: match them here.
       return !words.length || matched.current.has(tk.id) || words.every((w) => `${tk.subject} ${tk.description ?? ''}`.toLowerCase().includes(w));
     }),
@@ -137,6 +149,20 @@ export function TicketViews({ view, base, selected, wf, queues, names }: Props) 
             ))}
           </select>
         ) : null}
+        <input type="search" className="ticket-views__tag" list="ticket-tags" aria-label={t('console.tagFilter')} placeholder={t('console.tagFilter')}
+          value={tagDraft}
+          onChange={(e) => {
+            setTagDraft(e.target.value);
+            if (!e.target.value || knownTags.current.has(e.target.value)) commitTag(e.target.value);
+          }}
+          onBlur={() => commitTag(tagDraft)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') commitTag(tagDraft);
+          }}
+        />
+        <datalist id="ticket-tags">
+          {[...knownTags.current].sort().map((tg) => <option key={tg} value={tg} />)}
+        </datalist>
         {queues.length > 1 ? (
           <select aria-label={t('console.queue')} value={f.queue} onChange={(e) => setF('queue_id', e.target.value)}>
             <option value="">{t('console.anyQueue')}</option>
@@ -167,6 +193,7 @@ export function TicketViews({ view, base, selected, wf, queues, names }: Props) 
                 <span className="status-pill">{statusLabel(i18n, tk.status)}</span>
                 <SlaBadge sla={tk.sla} compact />
                 <span className="muted" data-testid="row-assignee">{tk.assignee_id ? nameOf(tk.assignee_id) : t('ticket.unassigned')}</span>
+                <TagList tags={tk.tags} />
               </div>
             </div>
           </li>

@@ -27,7 +27,8 @@ describe('ticket views', () => {
     expect(inView(tk({ team_id: 't2', assignee_id: 'zed' }), 'team', ctx)).toBe(false);
   });
   it('asks the server for what it can filter', () => {
-    expect(viewQuery({ q: ' printer ', priority: 'high', status: '', queue: 'q1' })).toEqual({ q: 'printer', filters: { priority: 'high', queue_id: 'q1' } });
+    expect(viewQuery({ q: ' printer ', priority: 'high', status: '', queue: 'q1', tag: '' })).toEqual({ q: 'printer', filters: { priority: 'high', queue_id: 'q1' } });
+    expect(viewQuery({ q: '', priority: '', status: '', queue: '', tag: ' vip ' })).toEqual({ q: undefined, filters: { tags: 'vip' } });
     expect(isView('team')).toBe(true);
     expect(isView('mine')).toBe(false);
   });

@@ -1,7 +1,8 @@
 // The console's ticket views as pure rules: which tickets a view keeps,
 // and what to ask the server for. The API filters by equality only (no
 // "is empty", no "one of"), so a view asks for what it can (search,
-// priority, queue, status) and the rest is decided here.
+// priority, queue, status, a tag: `tags=vip` keeps tickets that carry it)
+// and the rest is decided here.
 import { isDone, type Ticket, type Workflow } from '../../api/support';
 
 export type TicketView = 'all' | 'team' | 'unassigned' | 'closed';
@@ -12,6 +13,7 @@ export interface ViewFilters {
   priority: string;
   status: string;
   queue: string;
+  tag: string;
 }
 
 export function isView(v: string | null): v is TicketView {
@@ -24,6 +26,7 @@ export function viewQuery(f: ViewFilters): { q?: string; filters: Record<string,
   if (f.priority) filters.priority = f.priority;
   if (f.status) filters.status = f.status;
   if (f.queue) filters.queue_id = f.queue;
+  if (f.tag.trim()) filters.tags = f.tag.trim();
   return { q: f.q.trim() || undefined, filters };
 }
 

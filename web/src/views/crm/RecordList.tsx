@@ -1,10 +1,11 @@
 // The list of contacts or companies: search, field filters and sort in the
 // URL, keyset paging ("load more" with the server's cursor), live updates
-// over the kind's topic, and CSV export of exactly what is filtered.
+// over the kind's topic, and CSV export of exactly what is filtered. Its
+// `/import` address opens the CSV import dialog over it.
 import { useEffect, useState } from 'react';
 import { exportCsv, list, type ListParams } from '../../api/records';
 import type { Contact, RecordBase } from '../../api/types';
-import { Link, useSearchParams } from '../../app/router';
+import { Link, navigate, useSearchParams } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n } from '../../i18n';
 import { useTopic } from '../../realtime/hooks';
@@ -12,6 +13,7 @@ import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
 import { useLoad } from '../../ui/useLoad';
 import { FilterBar, filterOptions } from './FilterBar';
+import { CsvImport } from './CsvImport';
 import { useCompanyNames, useCustomFields } from './hooks';
 import type { KindMeta } from './kinds';
 
@@ -30,7 +32,7 @@ interface State {
   cachedAt: string | null;
 }
 
-export function RecordList({ meta, tenant }: { meta: KindMeta; tenant: string }) {
+export function RecordList({ meta, tenant, importing = false }: { meta: KindMeta; tenant: string; importing?: boolean }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { api, queue } = useServices();
@@ -162,7 +164,7 @@ export function RecordList({ meta, tenant }: { meta: KindMeta; tenant: string })
               <Link className="btn btn--primary" to={`${base}/new`}>
                 {t('list.new')}
               </Link>
-              <Link className="btn" to={`${base}/import`}>
+              <Link className="btn" to={`${base}/import${key ? `?${key}` : ''}`}>
                 {t('list.import')}
               </Link>
             </>
@@ -260,6 +262,15 @@ export function RecordList({ meta, tenant }: { meta: KindMeta; tenant: string })
         ) : null}
         {more.error ? <span className="field__error">{more.error}</span> : null}
       </div>
+      {importing && writable ? (
+        <CsvImport meta={meta}
+          onClose={() => navigate(`${base}${key ? `?${key}` : ''}`)}
+          onImported={() => {
+            setChanged(false);
+            page.reload();
+          }}
+        />
+      ) : null}
     </section>
   );
 }
