@@ -42,6 +42,9 @@ enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Check a tenant's audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Import contacts or companies from a CSV file, as the tenant's owner.
     Import {
         /// The tenant's slug.
@@ -70,6 +73,22 @@ enum TenantCommand {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the tenant's hash chain from its first entry; exit 1 naming
+    /// the first entry that was changed, removed or reordered.
+    Verify {
+        slug: String,
+        /// A head printed earlier by `audit head` (`SEQ:HASH`): the chain
+        /// must still hold that hash at that number, which also catches a
+        /// rewrite that recomputed every hash after it.
+        #[arg(long)]
+        expect: Option<String>,
+    },
+    /// Print the chain's head (number and hash), to keep somewhere else.
+    Head { slug: String },
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +136,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Demo => serve(config, true).await,
         Command::Migrate { check } => migrate(config, check).await,
         Command::Tenant(t) => tenant(config, t).await,
+        Command::Audit(a) => audit(config, a).await,
         Command::Import {
             tenant,
             kind,
@@ -302,6 +322,63 @@ async fn tenant(config: Config, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
             }
             t.delete(&slug).await?;
             println!("deleted tenant {slug}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn audit(config: Config, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
+    let services = Services::connect(config).await?;
+    let slug = match &cmd {
+        AuditCommand::Verify { slug, .. } | AuditCommand::Head { slug } => slug.clone(),
+    };
+    let tenant = services.tenants.get(&slug).await?;
+    let db = services.storage.tenant_db(&tenant).await?;
+    match cmd {
+        AuditCommand::Head { .. } => {
+            let head = crate::audit::head(&db).await?;
+            println!(
+                "{}:{}",
+                head["seq"],
+                head["hash"].as_str().unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Verify { expect, .. } => {
+            let expected = match expect.as_deref().map(|e| e.split_once(':')) {
+                None => None,
+                Some(Some((seq, hash))) if seq.parse::<i64>().is_ok() => {
+                    Some((seq.parse::<i64>().unwrap_or_default(), hash.to_owned()))
+                }
+                Some(_) => anyhow::bail!("--expect takes SEQ:HASH, as `audit head` prints it"),
+            };
+            let v = crate::audit::verify(&db).await?;
+            if let Some(b) = &v.broken {
+                println!(
+                    "{slug}: the audit trail is broken at entry {}: {}",
+                    b.seq, b.reason
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            if let Some((seq, hash)) = expected {
+                match crate::audit::hash_at(&db, seq).await? {
+                    Some(h) if h == hash => {}
+                    Some(_) => {
+                        println!(
+                            "{slug}: the audit trail was rewritten: entry {seq} no longer has the hash kept for it"
+                        );
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    None => {
+                        println!("{slug}: the audit trail lost entry {seq}, whose hash was kept");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
+            }
+            println!(
+                "{slug}: {} entries, the chain holds; head {}:{}",
+                v.entries, v.head_seq, v.head_hash
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -44,6 +44,11 @@ pub struct Config {
     pub login_per_address_per_min: u32,
     /// Browser origins besides this server's own that may open WebSockets.
     pub allowed_origins: Vec<String>,
+    /// Reverse proxies in front of the server: a request from one of
+    /// these addresses is taken to come from the last address before them
+    /// in `X-Forwarded-For` (or `Forwarded: for=`). From anyone else those
+    /// headers are ignored, as they are forged as easily as sent.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The time SLA clocks, offers and dashboards read; tests set a
     /// manual clock. Not configurable from files or the environment.
     pub clock: crate::clock::Clock,
@@ -78,6 +83,7 @@ impl Default for Config {
             login_per_account_per_min: 10,
             login_per_address_per_min: 30,
             allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             clock: crate::clock::Clock::system(),
         }
     }
@@ -132,6 +138,8 @@ struct FileConfig {
     login_per_address_per_min: Option<u32>,
     #[serde(default)]
     allowed_origins: Vec<String>,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
 }
 
 impl Config {
@@ -232,6 +240,25 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .collect();
         }
+        let proxies = match env("MANDANT_TRUSTED_PROXIES") {
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => f.trusted_proxies,
+        };
+        c.trusted_proxies = proxies
+            .iter()
+            .map(|p| {
+                p.parse().map_err(|_| {
+                    invalid(
+                        "trusted_proxies",
+                        format!("{p:?} is not an IP address (one address each, no ranges)"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
         if let Some(n) = f.shutdown_timeout_secs {
             c.shutdown_timeout_secs = n;
         }
@@ -395,6 +422,22 @@ mod tests {
         assert_eq!(c.log_filter, "debug");
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.shard_urls().len(), 2);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_a_clear_error() {
+        let c = with_env(
+            Some("trusted_proxies = [\"10.0.0.5\"]\n"),
+            &[("MANDANT_TRUSTED_PROXIES", "10.0.0.6, ::1")],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.trusted_proxies.len(),
+            2,
+            "the environment replaces the file"
+        );
+        let e = with_env(None, &[("MANDANT_TRUSTED_PROXIES", "10.0.0.0/8")]).unwrap_err();
+        assert!(e.to_string().contains("trusted_proxies"), "{e}");
     }
 
     #[test]

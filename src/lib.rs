@@ -19,6 +19,7 @@
 
 pub mod actors;
 pub mod app;
+pub mod audit;
 pub mod bus;
 pub mod cli;
 pub mod clock;

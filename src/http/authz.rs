@@ -68,13 +68,16 @@ needs!(
 );
 
 pub fn client_info(req: &HttpRequest) -> ClientInfo {
+    let trusted = req
+        .app_data::<web::Data<Services>>()
+        .map(|s| s.config.trusted_proxies.as_slice())
+        .unwrap_or_default();
     ClientInfo {
-        // The socket peer: forwarded headers are only trustworthy behind a
-        // proxy we know, which is configuration that does not exist yet.
-        ip: req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_else(|| "unknown".into()),
+        ip: super::client_address::client_address(
+            req.peer_addr().map(|a| a.ip()),
+            req.headers(),
+            trusted,
+        ),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)

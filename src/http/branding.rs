@@ -51,7 +51,7 @@ pub async fn put_branding(
     body: ApiJson<Branding>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner()?;
-    settings::save(&a.scope.db, &b).await?;
+    settings::save(&a.scope.db, a.principal.audit_actor(), &b).await?;
     Ok(HttpResponse::Ok().json(b))
 }
 

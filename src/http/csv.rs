@@ -43,14 +43,16 @@ pub async fn export(
         .into_iter()
         .filter(|(k, _)| !matches!(k.as_str(), "format" | "limit" | "cursor"))
         .collect();
-    let cols = csv_io::export_columns(&db, kind, &p).await?;
+    let filters: Vec<String> = base.iter().map(|(k, _)| k.clone()).collect();
     let page = move |cursor: Option<String>| {
         let mut q = base.clone();
         q.push(("limit".into(), "200".into()));
         q.extend(cursor.map(|c| ("cursor".to_owned(), c)));
         q
     };
+    // The first page first: a refused filter is not an export to audit.
     let (first, next) = service::list(&db, kind, &p, &page(start)).await?;
+    let cols = csv_io::export_columns(&db, kind, &p, &filters).await?;
     let head = Bytes::from(csv_io::write_rows(&cols, &first, true));
     let rest = futures_util::stream::unfold(next, move |cursor| {
         let (db, p, cols, q) = (

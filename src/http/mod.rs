@@ -4,9 +4,11 @@
 //! all, with the body limits and error shapes every route shares.
 
 mod api_keys;
+mod audit;
 mod auth;
 pub mod authz;
 mod branding;
+pub mod client_address;
 mod control_plane;
 mod csv;
 pub mod extract;

@@ -399,7 +399,8 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         | ("get", "/roles")
         | ("get", "/api-keys")
         | ("get", "/custom-fields")
-        | ("get", "/audit/auth-events") => (None, s("Page"), 200),
+        | ("get", "/audit/auth-events")
+        | ("get", "/audit/events") => (None, s("Page"), 200),
         ("post", "/users") => (s("UserInput"), s("User"), 201),
         ("get", "/users/{id}") | ("patch", "/users/{id}") => (
             if method == "patch" {
@@ -544,6 +545,43 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
         params.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}));
         params.push(json!({"name": "cursor", "in": "query", "schema": {"type": "integer"}}));
     }
+    if tail == "/audit/events" {
+        let uuid = json!({"type": "string", "format": "uuid"});
+        let instant = json!({"type": "string", "format": "date-time"});
+        for (n, d, schema) in [
+            ("actor", "entries by this user or API key", uuid.clone()),
+            ("record", "entries about this record", uuid),
+            (
+                "kind",
+                "entries about this kind (contact, ticket, setting, auth, …)",
+                json!({"type": "string", "maxLength": 100}),
+            ),
+            (
+                "action",
+                "entries of this action (contact.updated, login.success, …)",
+                json!({"type": "string", "maxLength": 100}),
+            ),
+            ("from", "at or after this instant", instant.clone()),
+            ("to", "before this instant", instant),
+            (
+                "limit",
+                "default 50",
+                json!({"type": "integer", "minimum": 1, "maximum": 200}),
+            ),
+            (
+                "cursor",
+                "next_cursor of the previous page (CSV: the X-Next-Cursor header)",
+                json!({"type": "integer", "minimum": 1}),
+            ),
+            (
+                "format",
+                "csv for a CSV page",
+                json!({"type": "string", "enum": ["json", "csv"]}),
+            ),
+        ] {
+            params.push(json!({"name": n, "in": "query", "required": false, "description": d, "schema": schema}));
+        }
+    }
     if path == "/api/v1/tenants" && method == "get" {
         params.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}));
         params.push(json!({"name": "cursor", "in": "query", "schema": {"type": "string"}}));
@@ -569,7 +607,7 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
         (None, _) => json!({"description": "success, no content"}),
     };
     let mut ok = ok;
-    if list_of.is_some() {
+    if list_of.is_some() || tail == "/audit/events" {
         ok["content"]["text/csv"] = json!({"schema": {"type": "string"}});
     }
     responses.insert(status.to_string(), ok);

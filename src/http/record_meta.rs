@@ -64,7 +64,7 @@ pub async fn put_workflow(
     body: ApiJson<TicketWorkflow>,
 ) -> Result<HttpResponse, ApiError> {
     let wf = body.into_inner()?;
-    settings::save(&a.scope.db, &wf).await?;
+    settings::save(&a.scope.db, a.principal.audit_actor(), &wf).await?;
     Ok(HttpResponse::Ok().json(wf))
 }
 
@@ -77,7 +77,7 @@ pub async fn put_event_settings(
     body: ApiJson<EventSettings>,
 ) -> Result<HttpResponse, ApiError> {
     let s = body.into_inner()?;
-    settings::save(&a.scope.db, &s).await?;
+    settings::save(&a.scope.db, a.principal.audit_actor(), &s).await?;
     Ok(HttpResponse::Ok().json(s))
 }
 

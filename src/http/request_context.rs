@@ -10,6 +10,8 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 use tracing::Instrument;
 
+use crate::audit::{ORIGIN, Origin};
+
 use crate::secret::random_hex;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -49,8 +51,23 @@ pub async fn request_context(
         tenant = %tenant_of(req.path()),
     );
     req.extensions_mut().insert(RequestId(id.clone()));
+    // What the audit trail records about where a change came from.
+    let trusted = req
+        .app_data::<actix_web::web::Data<crate::services::Services>>()
+        .map(|s| s.config.trusted_proxies.clone())
+        .unwrap_or_default();
+    let origin = Origin {
+        ip: Some(super::client_address::client_address(
+            req.peer_addr().map(|a| a.ip()),
+            req.headers(),
+            &trusted,
+        )),
+        request_id: Some(id.clone()),
+    };
     let start = Instant::now();
-    let result = next.call(req).instrument(span.clone()).await;
+    let result = ORIGIN
+        .scope(origin, next.call(req).instrument(span.clone()))
+        .await;
     let _entered = span.enter();
     match result {
         Ok(mut res) => {

@@ -176,7 +176,7 @@ pub async fn put_calendar(
     body: ApiJson<CalendarSetting>,
 ) -> Result<HttpResponse, ApiError> {
     let cal = body.into_inner()?;
-    settings::save(&a.scope.db, &cal).await?;
+    settings::save(&a.scope.db, a.principal.audit_actor(), &cal).await?;
     Ok(HttpResponse::Ok().json(cal))
 }
 
@@ -190,7 +190,7 @@ pub async fn put_support_settings(
     body: ApiJson<SupportSetting>,
 ) -> Result<HttpResponse, ApiError> {
     let s = body.into_inner()?;
-    portal::save_setting(&a.scope.db, &s).await?;
+    portal::save_setting(&a.scope.db, a.principal.audit_actor(), &s).await?;
     Ok(HttpResponse::Ok().json(s))
 }
 

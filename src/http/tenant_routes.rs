@@ -9,7 +9,8 @@ use super::records::{
     Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
 use super::{
-    api_keys, auth, branding, csv, me, record_meta, records, roles, security, support, users, ws,
+    api_keys, audit, auth, branding, csv, me, record_meta, records, roles, security, support,
+    users, ws,
 };
 
 /// What a route demands of its caller.
@@ -139,6 +140,7 @@ tenant_routes! {
         put => security::put [AdminSettings],
     }
     "/audit/auth-events" { get => security::auth_events [AdminAudit] }
+    "/audit/events" { get => audit::events [AdminAudit] }
     "/contacts" {
         get => records::list::<Contacts> [ContactsRead],
         post => records::create::<Contacts> [ContactsWrite],

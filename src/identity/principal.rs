@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::permission::Scope;
 use super::roles::{EffectiveGrant, Grants};
 use crate::domain::tenant::TenantId;
+use crate::storage::audit_log::Actor;
 
 /// An authenticated caller within one tenant.
 #[derive(Debug, Clone)]
@@ -49,6 +50,21 @@ pub enum Decision<'a> {
 }
 
 impl Principal {
+    /// Who this caller is in the audit trail: the user, or the API key
+    /// acting for its maker.
+    pub fn audit_actor(&self) -> Actor {
+        match self.via {
+            Via::ApiKey(id) => Actor::ApiKey {
+                id,
+                user_id: self.user_id,
+            },
+            Via::Session(_) => Actor::User {
+                id: self.user_id,
+                kind: Some(self.kind.clone()),
+            },
+        }
+    }
+
     pub fn grant(&self, permission: &str) -> Option<&EffectiveGrant> {
         self.grants.get(permission)
     }

@@ -16,20 +16,33 @@ use super::validate::{self, Custom, Ref};
 use crate::domain::FieldError;
 use crate::identity::{Decision, Principal, RecordMeta};
 use crate::storage::records::{self, RecordRow};
-use crate::storage::{TenantDb, TenantTx, events, teams, users};
+use crate::storage::{TenantDb, TenantTx, audit_log, events, teams, users};
 
 // ---- export ---------------------------------------------------------------
 
 /// The columns `actor` gets in an export of `kind`: its hidden fields are
-/// not there at all, not even as a header.
+/// not there at all, not even as a header. The export is audited here,
+/// with the names of its filters (their values may be a person's name).
 pub async fn export_columns(
     db: &TenantDb,
     kind: &KindDef,
     actor: &Principal,
+    filters: &[String],
 ) -> Result<Vec<String>, RecordError> {
-    let mut tx = db.begin_read().await?;
+    let mut tx = db.begin().await?;
     let customs = customs(&mut tx, kind.kind).await?;
-    tx.rollback().await?;
+    audit_log::append(
+        &mut tx,
+        &audit_log::NewEntry {
+            action: &format!("{}.exported", kind.kind),
+            actor: actor.audit_actor(),
+            kind: Some(kind.kind),
+            record_id: None,
+            detail: json!({"format": "csv", "filters": filters}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     let hidden: BTreeSet<String> = actor
         .grant(&kind.read_perm())
         .map(|g| g.hidden_fields.clone())
@@ -503,6 +516,21 @@ async fn flush(
         })
         .collect();
     let appended = events::append_many(tx, &list).await?;
+    let by = actor.audit_actor();
+    let entries: Vec<audit_log::NewEntry<'_>> = batch
+        .iter()
+        .map(|(r, _)| audit_log::NewEntry {
+            action: &event_type,
+            actor: by.clone(),
+            kind: Some(kind.kind),
+            record_id: Some(r.id),
+            detail: json!({
+                "changes": super::audit::changes(kind, None, Some(r)),
+                "via": "csv_import",
+            }),
+        })
+        .collect();
+    audit_log::append_many(tx, &entries).await?;
     report
         .events
         .extend(appended.into_iter().map(std::sync::Arc::new));

@@ -12,6 +12,7 @@ use super::schema::by_kind;
 use super::validate::custom_type;
 use crate::domain::{FieldError, Validation};
 use crate::identity::Principal;
+use crate::storage::audit_log;
 use crate::storage::custom_fields::{self, CustomFieldRow};
 use crate::storage::{StorageError, TenantDb, events};
 
@@ -114,6 +115,22 @@ async fn announce(
             people: &[],
             team_id: None,
             data: &json!(row),
+        },
+    )
+    .await?;
+    // A definition holds no personal data: it stands in the trail whole.
+    audit_log::append(
+        tx,
+        &audit_log::NewEntry {
+            action: if row.version == 1 {
+                "custom_field.created"
+            } else {
+                "custom_field.updated"
+            },
+            actor: actor.audit_actor(),
+            kind: Some("custom_field"),
+            record_id: Some(row.id),
+            detail: json!({"field": row}),
         },
     )
     .await?;

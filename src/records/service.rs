@@ -8,6 +8,7 @@ use chrono::Utc;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::audit;
 use super::core::{
     RecordError, Result, Written, customs, meta, people_of, readable, render, retired, retry_races,
     search_text, ticket_workflow, uuid_of,
@@ -345,12 +346,16 @@ pub async fn create(
     )
     .await?;
     let full = render(&row, &BTreeSet::new(), &[]);
-    let event = append_event(
+    let action = format!("{}.created", kind.kind);
+    let event = append_event(&mut tx, &action, &row, actor, full).await?;
+    audit::record(
         &mut tx,
-        &format!("{}.created", kind.kind),
-        &row,
-        actor,
-        full,
+        &action,
+        actor.audit_actor(),
+        kind,
+        None,
+        Some(&row),
+        None,
     )
     .await?;
     tx.commit().await?;
@@ -470,21 +475,25 @@ async fn update_once(
         return Err(RecordError::VersionConflict(before.version));
     }
     let full = render(&row, &BTreeSet::new(), &[]);
-    let mut events = vec![
-        append_event(
-            &mut tx,
-            &format!("{}.updated", kind.kind),
-            &row,
-            actor,
-            full.clone(),
-        )
-        .await?,
-    ];
+    let action = format!("{}.updated", kind.kind);
+    let mut events = vec![append_event(&mut tx, &action, &row, actor, full.clone()).await?];
     for (event_type, change) in extra {
         let mut data = full.clone();
         data["change"] = change;
         events.push(append_event(&mut tx, event_type, &row, actor, data).await?);
     }
+    // One entry for the write: the field diff says what the extra events
+    // (a stage change, say) say.
+    audit::record(
+        &mut tx,
+        &action,
+        actor.audit_actor(),
+        kind,
+        Some(&before),
+        Some(&row),
+        None,
+    )
+    .await?;
     // The definitions were read at the start of this transaction already.
     let retired: Vec<String> = customs
         .iter()
@@ -520,12 +529,16 @@ pub async fn delete(
         )));
     }
     records::delete(&mut tx, kind.kind, id).await?;
-    let event = append_event(
+    let action = format!("{}.deleted", kind.kind);
+    let event = append_event(&mut tx, &action, &before, actor, json!({"id": id})).await?;
+    audit::record(
         &mut tx,
-        &format!("{}.deleted", kind.kind),
-        &before,
-        actor,
-        json!({"id": id}),
+        &action,
+        actor.audit_actor(),
+        kind,
+        Some(&before),
+        None,
+        None,
     )
     .await?;
     tx.commit().await?;
@@ -725,6 +738,19 @@ async fn add_comment_once(
     };
     let rendered = render(&row, &BTreeSet::new(), &[]);
     events.push(append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?);
+    if let Some(comments) = by_kind(COMMENT) {
+        let by = actor.audit_actor();
+        audit::record(
+            &mut tx,
+            "comment.created",
+            by,
+            comments,
+            None,
+            Some(&row),
+            None,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Written {
         record: rendered,

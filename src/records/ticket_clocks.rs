@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use super::core::{
     RecordError, Result, meta, people_of, render, search_text, ticket_workflow, uuid_of,
@@ -20,6 +19,7 @@ use super::workflow::TicketWorkflow;
 use crate::domain::calendar::{BusinessCalendar, CalendarSetting};
 use crate::domain::sla::{self, Measure, Policy, Sla, TicketState};
 use crate::identity::{Decision, Principal};
+use crate::storage::audit_log::Actor;
 use crate::storage::events::EventRow;
 use crate::storage::records::RecordRow;
 use crate::storage::{TenantTx, events, records, settings};
@@ -123,9 +123,10 @@ pub(crate) async fn rewrite(
     now: DateTime<Utc>,
     before: &RecordRow,
     data: Map<String, Value>,
-    actor: Option<Uuid>,
+    by: &Actor,
     list: &[(&str, Value)],
 ) -> Result<Option<(RecordRow, Vec<Arc<EventRow>>)>> {
+    let actor = by.user_id();
     let kind = by_kind("ticket").ok_or(RecordError::NotFound)?;
     let row = RecordRow {
         people: crate::storage::Json(people_of(tx, kind, &data, before.created_by).await?),
@@ -159,6 +160,24 @@ pub(crate) async fn rewrite(
         )
         .await?;
         appended.push(Arc::new(event));
+    }
+    // One trail entry, named by the engine's own event when there is one;
+    // a bare clock movement (a reply's SLA bookkeeping) changes no field
+    // and is left to the entry of the write that caused it.
+    let named = list.iter().find(|(t, _)| *t != "ticket.updated");
+    let changes = super::audit::changes(kind, Some(before), Some(&row));
+    if named.is_some() || !changes.is_empty() {
+        let (action, change) = named.map_or(("ticket.updated", None), |(t, c)| (*t, Some(c)));
+        super::audit::record(
+            tx,
+            action,
+            by.clone(),
+            kind,
+            Some(before),
+            Some(&row),
+            change,
+        )
+        .await?;
     }
     Ok(Some((row, appended)))
 }
@@ -200,7 +219,7 @@ pub async fn on_reply(
         now,
         ticket,
         data,
-        Some(actor.user_id),
+        &actor.audit_actor(),
         &[("ticket.updated", Value::Null)],
     )
     .await?

@@ -28,7 +28,26 @@ pub struct AuthEventRow {
     pub detail: Json<Value>,
 }
 
+/// Keeps `e` in the sign-in log and in the audit trail's chain (there
+/// without the e-mail address: the user's id says who it was).
 pub async fn record(tx: &mut TenantTx, e: &AuthEvent<'_>) -> Result<()> {
+    let mut detail = e.detail.clone();
+    if let Some(d) = detail.as_object_mut() {
+        d.remove("email");
+    }
+    super::audit_log::append(
+        tx,
+        &super::audit_log::NewEntry {
+            action: e.kind,
+            actor: e.user_id.map_or(super::audit_log::Actor::Anonymous, |id| {
+                super::audit_log::Actor::User { id, kind: None }
+            }),
+            kind: Some("auth"),
+            record_id: None,
+            detail,
+        },
+    )
+    .await?;
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO auth_events (at, kind, user_id, email, ip, detail) VALUES ($1, $2, $3, $4, $5, $6)",
     )

@@ -9,6 +9,7 @@
 pub mod agents;
 pub mod api_keys;
 pub mod audit;
+pub mod audit_log;
 mod control;
 pub mod custom_fields;
 mod error;

@@ -22,6 +22,7 @@ use crate::records::core::{
 use crate::records::schema::by_kind;
 use crate::records::ticket_clocks::{put_sla, rewrite, state};
 use crate::records::workflow::TicketWorkflow;
+use crate::storage::audit_log::Actor;
 use crate::storage::events::EventRow;
 use crate::storage::records::RecordRow;
 use crate::storage::{TenantDb, TenantTx, agents, records};
@@ -70,9 +71,16 @@ async fn fire_once(
     let mut data = row.data.0.clone();
     put_sla(&mut data, Some(sla));
     let change = json!({"metric": metric.as_str(), "at": at});
-    let (_, events) = rewrite(&mut tx, now, &row, data, None, &[(alarm.event(), change)])
-        .await?
-        .ok_or(RecordError::VersionConflict(row.version))?;
+    let (_, events) = rewrite(
+        &mut tx,
+        now,
+        &row,
+        data,
+        &Actor::Engine,
+        &[(alarm.event(), change)],
+    )
+    .await?
+    .ok_or(RecordError::VersionConflict(row.version))?;
     tx.commit().await?;
     Ok(Some(events))
 }
@@ -173,7 +181,7 @@ async fn claim_once(
     new.remove("offer");
     let change = json!({"from": null, "to": actor.user_id, "via": if via_offer { "offer" } else { "claim" }});
     let events = [("ticket.updated", Value::Null), ("ticket.assigned", change)];
-    let (row, events) = rewrite(&mut tx, now, &row, new, Some(actor.user_id), &events)
+    let (row, events) = rewrite(&mut tx, now, &row, new, &actor.audit_actor(), &events)
         .await?
         .ok_or(RecordError::VersionConflict(row.version))?;
     tx.commit().await?;
@@ -204,7 +212,7 @@ pub async fn decline(db: &TenantDb, actor: &Principal, id: TicketId) -> Result<W
         &row,
         actor.user_id,
         "ticket.offer_declined",
-        Some(actor.user_id),
+        &actor.audit_actor(),
     )
     .await?
     .ok_or(RecordError::VersionConflict(row.version))?;
@@ -222,7 +230,7 @@ async fn withdraw(
     row: &RecordRow,
     user: Uuid,
     event: &str,
-    actor: Option<Uuid>,
+    by: &Actor,
 ) -> Result<Option<(RecordRow, Vec<Arc<EventRow>>)>> {
     let mut data = row.data.0.clone();
     data.remove("offer");
@@ -231,15 +239,7 @@ async fn withdraw(
         no.push(user);
     }
     data.insert("declined_by".into(), json!(no));
-    rewrite(
-        tx,
-        now,
-        row,
-        data,
-        actor,
-        &[(event, json!({"user_id": user}))],
-    )
-    .await
+    rewrite(tx, now, row, data, by, &[(event, json!({"user_id": user}))]).await
 }
 
 /// An offer's time ran out: it goes back to the queue (once, whichever
@@ -265,7 +265,15 @@ pub async fn expire_offer(
     if !still || offer_of(&row.data.0, now).is_some() {
         return Ok(None);
     }
-    let out = withdraw(&mut tx, now, &row, user, "ticket.offer_expired", None).await?;
+    let out = withdraw(
+        &mut tx,
+        now,
+        &row,
+        user,
+        "ticket.offer_expired",
+        &Actor::Engine,
+    )
+    .await?;
     tx.commit().await?;
     Ok(out.map(|(_, events)| events))
 }
@@ -373,8 +381,15 @@ pub async fn offer_next(
         json!({"user_id": agent, "offered_at": now, "expires_at": until}),
     );
     let change = json!({"user_id": agent, "expires_at": until});
-    let Some((_, events)) =
-        rewrite(&mut tx, now, &row, new, None, &[("ticket.offered", change)]).await?
+    let Some((_, events)) = rewrite(
+        &mut tx,
+        now,
+        &row,
+        new,
+        &Actor::Engine,
+        &[("ticket.offered", change)],
+    )
+    .await?
     else {
         return Ok(None);
     };

@@ -254,6 +254,7 @@ pub async fn seed(db: &TenantDb, tenant: &Tenant, password: &str) -> Result<bool
     // Tickets opened in the customer portal join the Support queue.
     portal::save_setting(
         db,
+        me.audit_actor(),
         &portal::SupportSetting {
             portal_queue_id: Some(queues[0]),
         },

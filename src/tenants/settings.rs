@@ -5,6 +5,9 @@
 
 use crate::domain::FieldError;
 pub use crate::storage::settings::Setting;
+use serde_json::json;
+
+use crate::storage::audit_log::{self, Actor, NewEntry};
 use crate::storage::{StorageError, TenantDb, settings};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,11 +26,23 @@ pub async fn load<S: Setting>(db: &TenantDb) -> Result<S, StorageError> {
     Ok(s)
 }
 
-/// Checks `value` and keeps it.
-pub async fn save<S: Setting>(db: &TenantDb, value: &S) -> Result<(), SettingError> {
+/// Checks `value` and keeps it, with its entry in the audit trail (a
+/// setting holds no personal data: the value stands there whole).
+pub async fn save<S: Setting>(db: &TenantDb, by: Actor, value: &S) -> Result<(), SettingError> {
     value.check().map_err(SettingError::Invalid)?;
     let mut tx = db.begin().await?;
     settings::write(&mut tx, value).await?;
+    audit_log::append(
+        &mut tx,
+        &NewEntry {
+            action: "settings.changed",
+            actor: by,
+            kind: Some("setting"),
+            record_id: None,
+            detail: json!({"key": S::KEY, "value": value}),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -99,8 +99,8 @@ async fn tenant_commands_manage_tenants(backend: Backend) {
     assert!(!run(c).await.status.success());
 }
 
-/// Rolls a tenant's schema back to nothing, as an old binary would have left it.
-async fn unmigrate(site: &Site, slug: &str) {
+/// The id of tenant `slug`, as `tenant show` prints it.
+async fn tenant_id(site: &Site, slug: &str) -> mandant::domain::tenant::TenantId {
     let mut c = mandant(site);
     c.args(["tenant", "show", slug]);
     let out = stdout(&run(c).await);
@@ -111,13 +111,12 @@ async fn unmigrate(site: &Site, slug: &str) {
         .trim()
         .parse()
         .unwrap();
-    let id = mandant::domain::tenant::TenantId(id);
-    // Children before parents, so SQLite's foreign keys are satisfied too.
-    let sql = "DROP TABLE routing_cursors; DROP TABLE agents; DROP TABLE realtime_tickets; DROP TABLE refresh_tokens; DROP TABLE sessions; DROP TABLE mfa_recovery_codes; \
-               DROP TABLE api_keys; DROP TABLE user_teams; DROP TABLE teams; DROP TABLE role_grants; \
-               DROP TABLE roles; DROP TABLE auth_events; DROP TABLE settings; DROP TABLE user_roles; \
-               DROP TABLE users; DROP TABLE records; DROP TABLE custom_fields; DROP TABLE events; \
-               DROP TABLE event_counter; DELETE FROM _sqlx_migrations;";
+    mandant::domain::tenant::TenantId(id)
+}
+
+/// Runs `sql` in tenant `slug`'s own database, behind the server's back.
+async fn tenant_sql(site: &Site, slug: &str, sql: &str) {
+    let id = tenant_id(site, slug).await;
     match &site.pg {
         Some(pg) => {
             let (schema, _) = mandant::storage::pg_names(id);
@@ -139,13 +138,29 @@ async fn unmigrate(site: &Site, slug: &str) {
             let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
                 .await
                 .unwrap();
-            let sql = format!("DROP TABLE records_fts; {sql}");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
                 .execute(&mut conn)
                 .await
                 .unwrap();
         }
     }
+}
+
+/// Rolls a tenant's schema back to nothing, as an old binary would have left it.
+async fn unmigrate(site: &Site, slug: &str) {
+    // Children before parents, so SQLite's foreign keys are satisfied too.
+    let sql = "DROP TABLE routing_cursors; DROP TABLE agents; DROP TABLE realtime_tickets; DROP TABLE refresh_tokens; DROP TABLE sessions; DROP TABLE mfa_recovery_codes; \
+               DROP TABLE api_keys; DROP TABLE user_teams; DROP TABLE teams; DROP TABLE role_grants; \
+               DROP TABLE roles; DROP TABLE auth_events; DROP TABLE settings; DROP TABLE user_roles; \
+               DROP TABLE users; DROP TABLE records; DROP TABLE custom_fields; DROP TABLE events; \
+               DROP TABLE event_counter; DROP TABLE audit_log; DROP TABLE audit_head; \
+               DELETE FROM _sqlx_migrations;";
+    let sql = if site.pg.is_some() {
+        sql.to_owned()
+    } else {
+        format!("DROP TABLE records_fts; {sql}")
+    };
+    tenant_sql(site, slug, &sql).await;
 }
 
 async fn migrate_check_finds_and_migrate_fixes_stale_tenants(backend: Backend) {
@@ -192,9 +207,138 @@ async fn migrate_check_finds_and_migrate_fixes_stale_tenants(backend: Backend) {
     assert!(run(c).await.status.success());
 }
 
+/// (seq, entry, prev_hash) of every audit entry of tenant `slug`, in order.
+async fn audit_rows(site: &Site, slug: &str) -> Vec<(i64, String, String)> {
+    let id = tenant_id(site, slug).await;
+    let sql = "SELECT seq, entry, prev_hash FROM audit_log ORDER BY seq";
+    match &site.pg {
+        Some(pg) => {
+            let (schema, _) = mandant::storage::pg_names(id);
+            let mut conn = pg.connect().await;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap()
+        }
+        None => {
+            use sqlx::Connection;
+            let path = site
+                .dir
+                .path()
+                .join("tenants")
+                .join(format!("{}.db", id.simple()));
+            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+                .await
+                .unwrap();
+            sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap()
+        }
+    }
+}
+
+async fn audit(site: &Site, args: &[&str]) -> (bool, String) {
+    let mut c = mandant(site);
+    c.arg("audit").args(args);
+    let o = run(c).await;
+    (
+        o.status.success(),
+        stdout(&o) + &String::from_utf8_lossy(&o.stderr),
+    )
+}
+
+/// `audit verify` walks the chain and names the first entry that was
+/// changed, removed or cut off; a head kept with `audit head` also catches
+/// a rewrite that recomputed every hash after the changed entry.
+async fn audit_verify_names_the_first_tampered_entry(backend: Backend) {
+    let site = Site::new(backend).await;
+    let mut c = mandant(&site);
+    c.args(["tenant", "create", "--slug", "aud", "--name", "Aud"])
+        .args(["--admin-email", "a@aud.example"]);
+    assert!(run(c).await.status.success());
+    let csv = site.dir.path().join("people.csv");
+    std::fs::write(&csv, "last_name,email\nAlpha,a@x.example\nBeta,b@x.example\nGamma,c@x.example\nDelta,d@x.example\n").unwrap();
+    let mut c = mandant(&site);
+    c.args(["import", "aud", "contacts"]).arg(&csv);
+    let o = run(c).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let (ok, out) = audit(&site, &["verify", "aud"]).await;
+    assert!(ok && out.contains("the chain holds"), "{out}");
+    let rows = audit_rows(&site, "aud").await;
+    assert!(rows.len() >= 4, "{rows:?}");
+    assert!(
+        rows.iter().all(|(_, e, _)| !e.contains("@x.example")),
+        "an e-mail address in the trail: {rows:?}"
+    );
+    let (_, head) = audit(&site, &["head", "aud"]).await;
+    let head = head.trim().to_owned();
+    let (second, original) = (rows[1].0, rows[1].1.clone());
+
+    // An entry changed in place.
+    let forged = original.replace("csv_import", "by_hand");
+    assert_ne!(forged, original);
+    let set = |e: &str| {
+        format!(
+            "UPDATE audit_log SET entry = '{}' WHERE seq = {second}",
+            e.replace('\'', "''")
+        )
+    };
+    tenant_sql(&site, "aud", &set(&forged)).await;
+    let (ok, out) = audit(&site, &["verify", "aud"]).await;
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "broken at entry {second}: entry {second} was changed"
+        )),
+        "{out}"
+    );
+    tenant_sql(&site, "aud", &set(&original)).await;
+    assert!(audit(&site, &["verify", "aud"]).await.0);
+
+    // The same change with every later hash recomputed, head included:
+    // the chain holds again, but not the head kept before.
+    let mut prev = rows[1].2.clone();
+    let mut sql = String::new();
+    for (seq, entry, _) in rows.iter().skip(1) {
+        let entry = if *seq == second {
+            forged.clone()
+        } else {
+            entry.clone()
+        };
+        let hash = mandant::storage::audit_log::chain_hash(&prev, &entry);
+        sql += &format!(
+            "UPDATE audit_log SET entry = '{}', prev_hash = '{prev}', hash = '{hash}' WHERE seq = {seq}; ",
+            entry.replace('\'', "''")
+        );
+        prev = hash;
+    }
+    sql += &format!("UPDATE audit_head SET hash = '{prev}' WHERE id = 1;");
+    tenant_sql(&site, "aud", &sql).await;
+    let (ok, out) = audit(&site, &["verify", "aud"]).await;
+    assert!(ok, "a recomputed chain holds by itself: {out}");
+    let (ok, out) = audit(&site, &["verify", "aud", "--expect", &head]).await;
+    assert!(!ok && out.contains("was rewritten"), "{out}");
+
+    // The last entry cut off, the head left as it was.
+    let last = rows.last().unwrap().0;
+    tenant_sql(
+        &site,
+        "aud",
+        &format!("DELETE FROM audit_log WHERE seq = {last}"),
+    )
+    .await;
+    let (ok, out) = audit(&site, &["verify", "aud"]).await;
+    assert!(!ok && out.contains("were removed"), "{out}");
+    // And one from the middle.
+    tenant_sql(&site, "aud", "DELETE FROM audit_log WHERE seq = 2").await;
+    let (ok, out) = audit(&site, &["verify", "aud"]).await;
+    assert!(!ok && out.contains("entry 2 is missing"), "{out}");
+}
+
 both_backends!(
     tenant_commands_manage_tenants,
-    migrate_check_finds_and_migrate_fixes_stale_tenants
+    migrate_check_finds_and_migrate_fixes_stale_tenants,
+    audit_verify_names_the_first_tampered_entry
 );
 
 /// README's first command: a demo tenant to log in to, credentials printed,

@@ -8,6 +8,7 @@ mod helpers;
 
 mod access;
 mod architecture;
+mod audit;
 mod auth_flow;
 mod bad_input;
 mod bus;

@@ -61,6 +61,21 @@ async fn business_hours_skip_the_weekend_and_a_holiday(backend: Backend) {
     assert!(events_of(&app, &tok, "ticket.sla_warning").await.is_empty());
     clock.set(at("2026-12-29T08:36:00Z"));
     let w = exactly(&[&app], &tok, "ticket.sla_warning", 1).await;
+    // The engine's alarm is in the audit trail as the engine's.
+    let audit = app
+        .as_user("acme", &tok)
+        .get("/audit/events?action=ticket.sla_warning")
+        .await;
+    assert_eq!(
+        audit.body["items"][0]["actor"],
+        json!({"type": "engine"}),
+        "{}",
+        audit.body
+    );
+    assert_eq!(
+        audit.body["items"][0]["detail"]["change"]["metric"],
+        "first_response"
+    );
     assert_eq!(
         w[0]["data"]["change"],
         json!({"metric": "first_response", "at": "2026-12-29T08:36:00Z"})
