@@ -50,6 +50,39 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, for the checks that the table is whole.
+    pub const ALL: [Code; 29] = [
+        Code::BadRequest,
+        Code::MalformedJson,
+        Code::ValidationFailed,
+        Code::Unauthorized,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::MethodNotAllowed,
+        Code::Conflict,
+        Code::VersionConflict,
+        Code::AlreadyClaimed,
+        Code::NoOffer,
+        Code::PayloadTooLarge,
+        Code::UnsupportedMediaType,
+        Code::RateLimited,
+        Code::QuotaExceeded,
+        Code::MfaRequired,
+        Code::MfaInvalid,
+        Code::MfaEnrollmentRequired,
+        Code::InvalidCredentials,
+        Code::Unavailable,
+        Code::Internal,
+        Code::InvalidTopic,
+        Code::InvalidMessage,
+        Code::NotSubscribed,
+        Code::FeatureDisabled,
+        Code::MessageTooLarge,
+        Code::InvalidJson,
+        Code::UnknownType,
+        Code::TooManyTopics,
+    ];
+
     /// The table: code → (status, wire name, title).
     pub const fn spec(self) -> (u16, &'static str, &'static str) {
         use Code::*;
@@ -112,6 +145,31 @@ impl Code {
             429 => RateLimited,
             503 => Unavailable,
             _ => Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Wire names are snake_case and unique; titles are there; statuses
+    /// are errors.
+    #[test]
+    fn the_table_is_whole() {
+        let mut names: Vec<_> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        );
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Code::ALL.len());
+        for c in Code::ALL {
+            let (status, _, title) = c.spec();
+            assert!((400..600).contains(&status), "{c:?}");
+            assert!(!title.is_empty());
         }
     }
 }

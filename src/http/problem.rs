@@ -237,38 +237,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wire_names_are_unique_snake_case() {
-        use Code::*;
-        let all = [
-            BadRequest,
-            MalformedJson,
-            ValidationFailed,
-            Unauthorized,
-            Forbidden,
-            NotFound,
-            MethodNotAllowed,
-            Conflict,
-            VersionConflict,
-            PayloadTooLarge,
-            UnsupportedMediaType,
-            RateLimited,
-            QuotaExceeded,
-            MfaRequired,
-            Unavailable,
-            Internal,
-        ];
-        let mut names: Vec<_> = all.iter().map(|c| c.as_str()).collect();
-        assert!(
-            names
-                .iter()
-                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-        );
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), all.len());
-    }
-
-    #[test]
     fn body_is_a_problem_document() {
         let e = ApiError::validation(vec![FieldError::new("slug", "is bad")]);
         let v: serde_json::Value = serde_json::from_str(&e.body()).unwrap();

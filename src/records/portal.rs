@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::core::RecordError;
 use crate::domain::FieldError;
 use crate::identity::Principal;
-use crate::storage::audit_log::{self, Actor, NewEntry};
+use crate::storage::audit_log::Actor;
 use crate::storage::{TenantDb, TenantTx, records, settings};
 
 /// Setting key: `{"portal_queue_id": uuid | null}`.
@@ -101,32 +101,16 @@ pub async fn setting(tx: &mut TenantTx) -> Result<SupportSetting, RecordError> {
 /// Stores the setting after checking the queue exists.
 pub async fn save_setting(db: &TenantDb, by: Actor, s: &SupportSetting) -> Result<(), RecordError> {
     let mut tx = db.begin().await?;
-    put_setting(&mut tx, s).await?;
-    audit_log::append(
-        &mut tx,
-        &NewEntry {
-            action: "settings.changed",
-            actor: by,
-            kind: Some("setting"),
-            record_id: None,
-            detail: json!({"key": SETTING, "value": s}),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-async fn put_setting(tx: &mut TenantTx, s: &SupportSetting) -> Result<(), RecordError> {
     if let Some(q) = s.portal_queue_id
-        && records::get(tx, "queue", q).await?.is_none()
+        && records::get(&mut tx, "queue", q).await?.is_none()
     {
         return Err(RecordError::Validation(vec![FieldError::new(
             "portal_queue_id",
             "no such queue",
         )]));
     }
-    settings::write(tx, s).await?;
+    settings::write_audited(&mut tx, by, s).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -20,8 +20,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::TenantTx;
-use super::tx::Dialect;
 use super::error::Result;
+use super::tx::Dialect;
 use crate::on_tx;
 
 /// The hash before the first entry.

@@ -52,10 +52,11 @@ macro_rules! bind_fields {
 /// Takes the next number and appends the event; returns it as the log
 /// will hold it. The counter row stays locked until the transaction ends,
 /// so transactions number their events in the order they commit.
-pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<EventRow> {
-    let mut row = EventRow {
-        seq: 0,
-        at: stored_now(),
+/// The row `e` is stored as, numbered `seq`, at `at`.
+fn stored(e: &NewEvent<'_>, seq: i64, at: DateTime<Utc>) -> EventRow {
+    EventRow {
+        seq,
+        at,
         event_type: e.event_type.to_owned(),
         kind: e.kind.to_owned(),
         record_id: e.record_id,
@@ -63,7 +64,11 @@ pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<EventRow> {
         people: Json(e.people.to_vec()),
         team_id: e.team_id,
         data: Json(e.data.clone()),
-    };
+    }
+}
+
+pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<EventRow> {
+    let mut row = stored(e, 0, stored_now());
     row.seq = match tx.dialect() {
         // One statement, one round trip: a write is a handful of them, and
         // on a pool shared by many schemas each one is planned afresh.
@@ -203,16 +208,6 @@ pub async fn append_many(tx: &mut TenantTx, list: &[NewEvent<'_>]) -> Result<Vec
     Ok(list
         .iter()
         .zip(first..)
-        .map(|(e, seq)| EventRow {
-            seq,
-            at: now,
-            event_type: e.event_type.to_owned(),
-            kind: e.kind.to_owned(),
-            record_id: e.record_id,
-            actor: e.actor,
-            people: Json(e.people.to_vec()),
-            team_id: e.team_id,
-            data: Json(e.data.clone()),
-        })
+        .map(|(e, seq)| stored(e, seq, now))
         .collect())
 }

@@ -58,6 +58,28 @@ pub async fn write<S: Setting>(tx: &mut TenantTx, value: &S) -> Result<()> {
     put(tx, S::KEY, &serde_json::to_value(value).unwrap_or_default()).await
 }
 
+/// Keeps `value` with its entry in the audit trail, in `tx`. A setting
+/// holds no personal data: its value stands in the trail whole.
+pub async fn write_audited<S: Setting>(
+    tx: &mut TenantTx,
+    by: super::audit_log::Actor,
+    value: &S,
+) -> Result<()> {
+    write(tx, value).await?;
+    super::audit_log::append(
+        tx,
+        &super::audit_log::NewEntry {
+            action: "settings.changed",
+            actor: by,
+            kind: Some("setting"),
+            record_id: None,
+            detail: serde_json::json!({"key": S::KEY, "value": value}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// The business calendar lives in `domain`, below storage, so its setting
 /// is declared here.
 impl Setting for crate::domain::calendar::CalendarSetting {

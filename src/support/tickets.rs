@@ -85,6 +85,16 @@ async fn fire_once(
     Ok(Some(events))
 }
 
+/// What a ticket write of the engine answers: the whole ticket (the
+/// routes that call it demand access to it already) and its events.
+fn written(row: &RecordRow, events: Vec<Arc<EventRow>>) -> Written {
+    Written {
+        record: render(row, &BTreeSet::new(), &[]),
+        version: row.version,
+        events,
+    }
+}
+
 /// The live offer on a ticket: (agent, expiry).
 pub fn offer_of(data: &Map<String, Value>, now: DateTime<Utc>) -> Option<(Uuid, DateTime<Utc>)> {
     let o = data.get("offer")?;
@@ -145,11 +155,7 @@ async fn claim_once(
     let data = &row.data.0;
     match uuid_of(data, "assignee_id") {
         Some(a) if a == actor.user_id && !via_offer => {
-            return Ok(Written {
-                record: render(&row, &BTreeSet::new(), &[]),
-                version: row.version,
-                events: Vec::new(),
-            });
+            return Ok(written(&row, Vec::new()));
         }
         Some(_) => {
             return Err(RecordError::AlreadyClaimed(
@@ -185,11 +191,7 @@ async fn claim_once(
         .await?
         .ok_or(RecordError::VersionConflict(row.version))?;
     tx.commit().await?;
-    Ok(Written {
-        record: render(&row, &BTreeSet::new(), &[]),
-        version: row.version,
-        events,
-    })
+    Ok(written(&row, events))
 }
 
 /// The agent turns down the offer made to them; the queue offers the
@@ -217,11 +219,7 @@ pub async fn decline(db: &TenantDb, actor: &Principal, id: TicketId) -> Result<W
     .await?
     .ok_or(RecordError::VersionConflict(row.version))?;
     tx.commit().await?;
-    Ok(Written {
-        record: render(&row, &BTreeSet::new(), &[]),
-        version: row.version,
-        events,
-    })
+    Ok(written(&row, events))
 }
 
 async fn withdraw(

@@ -4,10 +4,8 @@
 //! queue, the MFA roles) have their own services beside their data.
 
 use crate::domain::FieldError;
+use crate::storage::audit_log::Actor;
 pub use crate::storage::settings::Setting;
-use serde_json::json;
-
-use crate::storage::audit_log::{self, Actor, NewEntry};
 use crate::storage::{StorageError, TenantDb, settings};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,23 +24,11 @@ pub async fn load<S: Setting>(db: &TenantDb) -> Result<S, StorageError> {
     Ok(s)
 }
 
-/// Checks `value` and keeps it, with its entry in the audit trail (a
-/// setting holds no personal data: the value stands there whole).
+/// Checks `value` and keeps it, with its entry in the audit trail.
 pub async fn save<S: Setting>(db: &TenantDb, by: Actor, value: &S) -> Result<(), SettingError> {
     value.check().map_err(SettingError::Invalid)?;
     let mut tx = db.begin().await?;
-    settings::write(&mut tx, value).await?;
-    audit_log::append(
-        &mut tx,
-        &NewEntry {
-            action: "settings.changed",
-            actor: by,
-            kind: Some("setting"),
-            record_id: None,
-            detail: json!({"key": S::KEY, "value": value}),
-        },
-    )
-    .await?;
+    settings::write_audited(&mut tx, by, value).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -114,36 +114,45 @@ async fn tenant_id(site: &Site, slug: &str) -> mandant::domain::tenant::TenantId
     mandant::domain::tenant::TenantId(id)
 }
 
-/// Runs `sql` in tenant `slug`'s own database, behind the server's back.
-async fn tenant_sql(site: &Site, slug: &str, sql: &str) {
+/// A connection to tenant `slug`'s own database, behind the server's back.
+enum TenantConn {
+    Pg(sqlx::PgConnection),
+    Lite(sqlx::SqliteConnection),
+}
+
+async fn tenant_conn(site: &Site, slug: &str) -> TenantConn {
+    use sqlx::Connection;
     let id = tenant_id(site, slug).await;
     match &site.pg {
         Some(pg) => {
             let (schema, _) = mandant::storage::pg_names(id);
             let mut conn = pg.connect().await;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "SET search_path TO {schema}; {sql}"
-            )))
-            .execute(&mut conn)
-            .await
-            .unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            TenantConn::Pg(conn)
         }
         None => {
-            use sqlx::Connection;
             let path = site
                 .dir
                 .path()
                 .join("tenants")
                 .join(format!("{}.db", id.simple()));
-            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
-                .await
-                .unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-                .execute(&mut conn)
-                .await
-                .unwrap();
+            let url = format!("sqlite:{}", path.display());
+            TenantConn::Lite(sqlx::SqliteConnection::connect(&url).await.unwrap())
         }
     }
+}
+
+/// Runs `sql` (statements separated by `;`) in tenant `slug`'s database.
+async fn tenant_sql(site: &Site, slug: &str, sql: &str) {
+    let sql = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()));
+    match tenant_conn(site, slug).await {
+        TenantConn::Pg(mut c) => sql.execute(&mut c).await.map(|_| ()),
+        TenantConn::Lite(mut c) => sql.execute(&mut c).await.map(|_| ()),
+    }
+    .unwrap();
 }
 
 /// Rolls a tenant's schema back to nothing, as an old binary would have left it.
@@ -209,31 +218,12 @@ async fn migrate_check_finds_and_migrate_fixes_stale_tenants(backend: Backend) {
 
 /// (seq, entry, prev_hash) of every audit entry of tenant `slug`, in order.
 async fn audit_rows(site: &Site, slug: &str) -> Vec<(i64, String, String)> {
-    let id = tenant_id(site, slug).await;
     let sql = "SELECT seq, entry, prev_hash FROM audit_log ORDER BY seq";
-    match &site.pg {
-        Some(pg) => {
-            let (schema, _) = mandant::storage::pg_names(id);
-            let mut conn = pg.connect().await;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap()
-        }
-        None => {
-            use sqlx::Connection;
-            let path = site
-                .dir
-                .path()
-                .join("tenants")
-                .join(format!("{}.db", id.simple()));
-            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
-                .await
-                .unwrap();
-            sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap()
-        }
+    match tenant_conn(site, slug).await {
+        TenantConn::Pg(mut c) => sqlx::query_as(sql).fetch_all(&mut c).await,
+        TenantConn::Lite(mut c) => sqlx::query_as(sql).fetch_all(&mut c).await,
     }
+    .unwrap()
 }
 
 async fn audit(site: &Site, args: &[&str]) -> (bool, String) {
