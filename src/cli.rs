@@ -81,13 +81,14 @@ enum AuditCommand {
     /// the first entry that was changed, removed or reordered.
     Verify {
         slug: String,
-        /// A head printed earlier by `audit head` (`SEQ:HASH`): the chain
-        /// must still hold that hash at that number, which also catches a
-        /// rewrite that recomputed every hash after it.
+        /// A statement printed earlier by `audit head`: the chain must
+        /// still hold its hash at its number, which also catches a rewrite
+        /// that recomputed every hash after it.
         #[arg(long)]
         expect: Option<String>,
     },
-    /// Print the chain's head (number and hash), to keep somewhere else.
+    /// Print the chain's head (number and hash) as a statement signed by
+    /// this installation, to keep somewhere else.
     Head { slug: String },
 }
 
@@ -334,23 +335,27 @@ async fn audit(config: Config, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     };
     let tenant = services.tenants.get(&slug).await?;
     let db = services.storage.tenant_db(&tenant).await?;
+    let key = services
+        .storage
+        .control()
+        .platform_secret(crate::audit::head::KEY_NAME, &random_hex(32))
+        .await?;
     match cmd {
         AuditCommand::Head { .. } => {
-            let head = crate::audit::head(&db).await?;
-            println!(
-                "{}:{}",
-                head["seq"],
-                head["hash"].as_str().unwrap_or_default()
-            );
+            let (seq, hash) = crate::audit::head(&db).await?;
+            println!("{}", crate::audit::head::sign(&key, tenant.id, seq, &hash));
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Verify { expect, .. } => {
-            let expected = match expect.as_deref().map(|e| e.split_once(':')) {
+            let expected = match expect.as_deref() {
                 None => None,
-                Some(Some((seq, hash))) if seq.parse::<i64>().is_ok() => {
-                    Some((seq.parse::<i64>().unwrap_or_default(), hash.to_owned()))
-                }
-                Some(_) => anyhow::bail!("--expect takes SEQ:HASH, as `audit head` prints it"),
+                Some(statement) => match crate::audit::head::read(&key, tenant.id, statement) {
+                    Ok(head) => Some(head),
+                    Err(why) => {
+                        println!("{slug}: the kept head does not hold: {why}");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                },
             };
             let v = crate::audit::verify(&db).await?;
             if let Some(b) = &v.broken {

@@ -3,6 +3,8 @@
 //! make the changes, in their transactions (`storage::audit_log`); what a
 //! record write keeps of its values is `records::audit`'s rule.
 
+pub mod head;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -67,14 +69,12 @@ pub async fn verify(db: &TenantDb) -> Result<Verdict, StorageError> {
     audit_log::verify(db).await
 }
 
-/// The chain's head now, as a statement an operator can keep elsewhere:
-/// a later `verify` that finds a different hash at this number proves a
-/// rewrite, even one that recomputed every hash after it.
-pub async fn head(db: &TenantDb) -> Result<Value, StorageError> {
+/// The chain's head now: its last number and hash (see [`head::sign`]).
+pub async fn head(db: &TenantDb) -> Result<(i64, String), StorageError> {
     let mut tx = db.begin_read().await?;
-    let (seq, hash) = audit_log::head(&mut tx).await?;
+    let head = audit_log::head(&mut tx).await?;
     tx.rollback().await?;
-    Ok(json!({"seq": seq, "hash": hash, "at": Utc::now()}))
+    Ok(head)
 }
 
 /// The hash the chain holds at entry `seq`, if the entry is there.

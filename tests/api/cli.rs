@@ -262,6 +262,8 @@ async fn audit_verify_names_the_first_tampered_entry(backend: Backend) {
     );
     let (_, head) = audit(&site, &["head", "aud"]).await;
     let head = head.trim().to_owned();
+    let (ok, out) = audit(&site, &["verify", "aud", "--expect", &head]).await;
+    assert!(ok, "the head just kept holds: {out}");
     let (second, original) = (rows[1].0, rows[1].1.clone());
 
     // An entry changed in place.
@@ -308,6 +310,15 @@ async fn audit_verify_names_the_first_tampered_entry(backend: Backend) {
     assert!(ok, "a recomputed chain holds by itself: {out}");
     let (ok, out) = audit(&site, &["verify", "aud", "--expect", &head]).await;
     assert!(!ok && out.contains("was rewritten"), "{out}");
+    // A kept head is signed: one changed by hand, to match the rewrite,
+    // is not taken.
+    let mut parts: Vec<String> = head.split('.').map(str::to_owned).collect();
+    parts[1] = parts[1].chars().rev().collect();
+    let (ok, out) = audit(&site, &["verify", "aud", "--expect", &parts.join(".")]).await;
+    assert!(
+        !ok && out.contains("not signed by this installation"),
+        "{out}"
+    );
 
     // The last entry cut off, the head left as it was.
     let last = rows.last().unwrap().0;
