@@ -130,56 +130,16 @@ pub fn chain_hash(prev: &str, entry: &str) -> String {
 /// after the events: the head row is the write's last lock, like the
 /// event counter before it.
 pub async fn append(tx: &mut TenantTx, e: &NewEntry<'_>) -> Result<AuditRow> {
-    if !matches!(tx.dialect(), Dialect::Postgres) {
-        let mut rows = append_many(tx, std::slice::from_ref(e)).await?;
-        return Ok(rows.remove(0));
-    }
-    // One round trip on PostgreSQL: the head is locked, numbered and
-    // hashed forward in SQL (sha256 over the same bytes `chain_hash`
-    // takes), and the entry is inserted with it. The entry's text ends
-    // with its number, the last key in sorted order, so the client sends
-    // the rest.
-    let (at, origin) = (stored_now(), origin());
-    let prefix = unnumbered(at, &origin, e);
-    let (actor_type, actor_id) = e.actor.parts();
-    let (seq, prev, hash): (i64, String, String) = on_tx!(tx, c => sqlx::query_as(
-        "WITH old AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE), \
-         new AS (SELECT old.seq + 1 AS seq, old.hash AS prev, \
-                        $1 || ',\"seq\":' || (old.seq + 1)::text || '}' AS entry FROM old), \
-         hashed AS (SELECT new.*, encode(sha256(convert_to(new.prev || E'\\n' || new.entry, 'UTF8')), 'hex') AS hash FROM new), \
-         head AS (UPDATE audit_head SET seq = hashed.seq, hash = hashed.hash FROM hashed WHERE audit_head.id = 1) \
-         INSERT INTO audit_log (seq, at, action, actor_type, actor_id, kind, record_id, entry, prev_hash, hash) \
-         SELECT seq, $2, $3, $4, $5, $6, $7, entry, prev, hash FROM hashed \
-         RETURNING seq, prev_hash, hash",
-    )
-    .bind(&prefix)
-    .bind(at)
-    .bind(e.action)
-    .bind(actor_type)
-    .bind(actor_id)
-    .bind(e.kind)
-    .bind(e.record_id)
-    .fetch_one(c)
-    .await)?;
-    Ok(AuditRow {
-        seq,
-        at,
-        action: e.action.to_owned(),
-        actor_type: actor_type.to_owned(),
-        actor_id,
-        kind: e.kind.map(str::to_owned),
-        record_id: e.record_id,
-        entry: numbered(&prefix, seq),
-        prev_hash: prev,
-        hash,
-    })
+    let mut rows = append_many(tx, std::slice::from_ref(e)).await?;
+    Ok(rows.remove(0))
 }
 
-/// The entry's canonical text without its number and closing brace.
-/// serde_json's maps are sorted by key, and `seq` sorts last, so
-/// [`numbered`] completes the canonical text.
-fn unnumbered(at: DateTime<Utc>, origin: &Origin, e: &NewEntry<'_>) -> String {
-    let mut text = json!({
+/// The stored row of entry `seq` after `prev`, at `at`.
+fn seal(seq: i64, at: DateTime<Utc>, origin: &Origin, prev: String, e: &NewEntry<'_>) -> AuditRow {
+    let (actor_type, actor_id) = e.actor.parts();
+    // serde_json's maps are sorted by key: this text is canonical.
+    let entry = json!({
+        "seq": seq,
         "at": at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         "action": e.action,
         "actor": e.actor,
@@ -190,18 +150,6 @@ fn unnumbered(at: DateTime<Utc>, origin: &Origin, e: &NewEntry<'_>) -> String {
         "detail": e.detail,
     })
     .to_string();
-    text.pop();
-    text
-}
-
-fn numbered(prefix: &str, seq: i64) -> String {
-    format!("{prefix},\"seq\":{seq}}}")
-}
-
-/// The stored row of entry `seq` after `prev`, at `at`.
-fn seal(seq: i64, at: DateTime<Utc>, origin: &Origin, prev: String, e: &NewEntry<'_>) -> AuditRow {
-    let (actor_type, actor_id) = e.actor.parts();
-    let entry = numbered(&unnumbered(at, origin, e), seq);
     AuditRow {
         seq,
         at,
@@ -467,28 +415,6 @@ mod tests {
             entry,
             prev_hash: prev.into(),
         }
-    }
-
-    /// The text built in two parts (the database adds the number) is the
-    /// canonical encoding of the whole entry.
-    #[test]
-    fn an_entry_numbered_last_is_canonical() {
-        let e = NewEntry {
-            action: "contact.updated",
-            actor: Actor::Engine,
-            kind: Some("contact"),
-            record_id: None,
-            detail: json!({"z": 1, "a": [true]}),
-        };
-        let at = Utc::now();
-        let text = numbered(&unnumbered(at, &Origin::default(), &e), 17);
-        let value: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(value["seq"], 17);
-        assert_eq!(
-            value.to_string(),
-            text,
-            "sorted keys, as serde_json writes them"
-        );
     }
 
     /// Each way of tampering is named, at the entry where it shows.
