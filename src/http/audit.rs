@@ -26,8 +26,11 @@ fn filter_of(req: &HttpRequest) -> Result<(AuditFilter, i64, bool), ApiError> {
         match k.as_str() {
             "actor" => f.actor_id = uuid(&k, &v, &mut errors),
             "record" => f.record_id = uuid(&k, &v, &mut errors),
-            "kind" => f.kind = Some(v.chars().take(100).collect()),
-            "action" => f.action = Some(v.chars().take(100).collect()),
+            "kind" | "action" if v.chars().count() > 100 => {
+                errors.push(FieldError::new(&k, "must be at most 100 characters"))
+            }
+            "kind" => f.kind = Some(v),
+            "action" => f.action = Some(v),
             "from" | "to" => match audit::parse_instant(&v) {
                 Some(t) if k == "from" => f.from = Some(t),
                 Some(t) => f.to = Some(t),

@@ -13,24 +13,30 @@ use crate::storage::TenantTx;
 use crate::storage::audit_log::{self, Actor, NewEntry};
 use crate::storage::records::RecordRow;
 
+/// Text fields whose values are workflow states or ids, not content: a
+/// ticket's status (one of the workflow's), a deal's stage (one of its
+/// pipeline's), an activity's related record.
+const WORKFLOW_TEXT: [&str; 3] = ["status", "stage_id", "related_id"];
+
 /// Whether a field's value may stand in the trail in clear.
-fn kept(ty: &FieldType) -> bool {
-    matches!(
-        ty,
-        FieldType::Bool
-            | FieldType::Date
-            | FieldType::DateTime
-            | FieldType::Select(_)
-            | FieldType::MultiSelect(_)
-            | FieldType::CurrencyCode
-            | FieldType::Relation(_)
-            | FieldType::Relations(_)
-            | FieldType::User
-            | FieldType::Users
-            | FieldType::Team
-            | FieldType::Stages
-            | FieldType::SlaTargets
-    )
+fn kept(key: &str, ty: &FieldType) -> bool {
+    WORKFLOW_TEXT.contains(&key)
+        || matches!(
+            ty,
+            FieldType::Bool
+                | FieldType::Date
+                | FieldType::DateTime
+                | FieldType::Select(_)
+                | FieldType::MultiSelect(_)
+                | FieldType::CurrencyCode
+                | FieldType::Relation(_)
+                | FieldType::Relations(_)
+                | FieldType::User
+                | FieldType::Users
+                | FieldType::Team
+                | FieldType::Stages
+                | FieldType::SlaTargets
+        )
 }
 
 /// The fields of `kind` that differ between `before` and `after` (either
@@ -48,7 +54,7 @@ pub fn changes(
         if from == to {
             continue;
         }
-        let entry = if kept(&f.ty) {
+        let entry = if kept(f.key, &f.ty) {
             json!({"from": from, "to": to})
         } else {
             json!({"changed": true})

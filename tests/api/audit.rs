@@ -184,6 +184,31 @@ async fn the_trail_is_filtered_paged_and_guarded(backend: Backend) {
         acme.create(Res::Companies, json!({"name": format!("Firm {n}")}))
             .await;
     }
+    // A ticket's status is a workflow state: it stands in clear; its
+    // subject is content.
+    let t = acme
+        .create(Res::Tickets, json!({"subject": "Printer on fire"}))
+        .await;
+    let r = acme
+        .update(
+            Res::Tickets,
+            &id(&t),
+            json!({"status": "pending", "subject": "Printer"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let e = &trail(
+        &app,
+        &owner,
+        &format!("record={}&action=ticket.updated", id(&t)),
+    )
+    .await[0];
+    assert_eq!(
+        e["detail"]["changes"]["status"],
+        json!({"from": "new", "to": "pending"})
+    );
+    assert_eq!(e["detail"]["changes"]["subject"], json!({"changed": true}));
+
     // Paged newest first by cursor, with no entry twice and none lost.
     let first = acme.get("/audit/events?kind=company&limit=2").await;
     let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
@@ -238,6 +263,7 @@ async fn the_trail_is_filtered_paged_and_guarded(backend: Backend) {
         "limit=201",
         "cursor=abc",
         "format=xml",
+        &format!("kind={}", "k".repeat(101)),
         "colour=blue",
     ] {
         acme.get(&format!("/audit/events?{bad}"))
