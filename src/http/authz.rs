@@ -68,16 +68,25 @@ needs!(
 );
 
 pub fn client_info(req: &HttpRequest) -> ClientInfo {
-    let trusted = req
-        .app_data::<web::Data<Services>>()
-        .map(|s| s.config.trusted_proxies.as_slice())
-        .unwrap_or_default();
+    // The request middleware worked the address out already (after the
+    // trusted proxies); outside it, the same rule again.
+    let ip = crate::audit::ORIGIN
+        .try_with(|o| o.ip.clone())
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| {
+            let trusted = req
+                .app_data::<web::Data<Services>>()
+                .map(|s| s.config.trusted_proxies.as_slice())
+                .unwrap_or_default();
+            super::client_address::client_address(
+                req.peer_addr().map(|a| a.ip()),
+                req.headers(),
+                trusted,
+            )
+        });
     ClientInfo {
-        ip: super::client_address::client_address(
-            req.peer_addr().map(|a| a.ip()),
-            req.headers(),
-            trusted,
-        ),
+        ip,
         user_agent: req
             .headers()
             .get(header::USER_AGENT)

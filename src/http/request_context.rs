@@ -52,15 +52,19 @@ pub async fn request_context(
     );
     req.extensions_mut().insert(RequestId(id.clone()));
     // What the audit trail records about where a change came from.
-    let trusted = req
+    // Worked out once per request: `authz::client_info` reads it back.
+    let services = req
         .app_data::<actix_web::web::Data<crate::services::Services>>()
-        .map(|s| s.config.trusted_proxies.clone())
+        .cloned();
+    let trusted = services
+        .as_ref()
+        .map(|s| s.config.trusted_proxies.as_slice())
         .unwrap_or_default();
     let origin = Origin {
         ip: Some(super::client_address::client_address(
             req.peer_addr().map(|a| a.ip()),
             req.headers(),
-            &trusted,
+            trusted,
         )),
         request_id: Some(id.clone()),
     };

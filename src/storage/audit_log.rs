@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use super::TenantTx;
 use super::error::Result;
+use super::events::stored_now;
 use super::tx::Dialect;
 use crate::on_tx;
 
@@ -110,11 +111,6 @@ pub struct AuditRow {
     pub entry: String,
     pub prev_hash: String,
     pub hash: String,
-}
-
-fn stored_now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
 /// The chain's step: SHA-256 of the previous hash, a newline, the entry.

@@ -102,7 +102,7 @@ pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<EventRow> {
 
 /// Now, at the precision both backends store (PostgreSQL keeps
 /// microseconds), so an event delivered from memory says what the log says.
-fn stored_now() -> DateTime<Utc> {
+pub(super) fn stored_now() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
