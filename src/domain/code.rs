@@ -18,6 +18,10 @@ pub enum Code {
     VersionConflict,
     AlreadyClaimed,
     NoOffer,
+    /// A record under legal hold may not be deleted or erased.
+    LegalHold,
+    /// Records that need this one still refer to it (a pipeline's deals).
+    InUse,
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
@@ -51,7 +55,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the checks that the table is whole.
-    pub const ALL: [Code; 29] = [
+    pub const ALL: [Code; 31] = [
         Code::BadRequest,
         Code::MalformedJson,
         Code::ValidationFailed,
@@ -63,6 +67,8 @@ impl Code {
         Code::VersionConflict,
         Code::AlreadyClaimed,
         Code::NoOffer,
+        Code::LegalHold,
+        Code::InUse,
         Code::PayloadTooLarge,
         Code::UnsupportedMediaType,
         Code::RateLimited,
@@ -97,6 +103,8 @@ impl Code {
             Conflict => (409, "conflict", "Conflict"),
             AlreadyClaimed => (409, "already_claimed", "Already claimed"),
             NoOffer => (409, "no_offer", "No offer to answer"),
+            LegalHold => (409, "legal_hold", "Under legal hold"),
+            InUse => (409, "in_use", "Still referred to"),
             VersionConflict => (412, "version_conflict", "Version conflict"),
             PayloadTooLarge => (413, "payload_too_large", "Payload too large"),
             UnsupportedMediaType => (415, "unsupported_media_type", "Unsupported media type"),

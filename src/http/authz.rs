@@ -40,6 +40,8 @@ needs!(
     AdminApiKeys = "admin:api_keys",
     AdminSettings = "admin:settings",
     AdminAudit = "admin:audit",
+    PrivacyHold = "privacy:hold",
+    PrivacyErase = "privacy:erase",
     ContactsRead = "contacts:read",
     ContactsWrite = "contacts:write",
     ContactsDelete = "contacts:delete",

@@ -16,6 +16,7 @@ mod health;
 pub mod json;
 mod me;
 pub mod openapi;
+mod privacy;
 pub mod problem;
 mod record_meta;
 mod records;

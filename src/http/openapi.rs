@@ -176,6 +176,12 @@ fn kind_schemas(schemas: &mut Map<String, Value>) {
             "created_by".into(),
             json!({"type": ["string", "null"], "format": "uuid"}),
         );
+        if k.scoped {
+            out.insert(
+                "legal_hold".into(),
+                json!({"type": ["object", "null"], "description": "set through /hold: reason, by, at"}),
+            );
+        }
         if k.kind == "deal" {
             out.insert(
                 "stage_history".into(),
@@ -341,6 +347,24 @@ fn common_schemas() -> Map<String, Value> {
         "description": "capacity and skills are set by an admin", "properties": {
         "status": {"type": "string", "enum": ["online", "away", "offline"]}}}),
     );
+    let mut reason = text(500, LINE_REQUIRED);
+    reason["minLength"] = json!(1);
+    s.insert(
+        "HoldInput".into(),
+        json!({"type": "object", "required": ["reason"], "additionalProperties": false,
+        "properties": {"reason": reason}}),
+    );
+    let counts = json!({"type": "object", "additionalProperties": {"type": "integer"}});
+    s.insert("Hold".into(), json!({"type": "object", "required": ["id", "version", "legal_hold"], "properties": {
+        "id": {"type": "string", "format": "uuid"}, "version": {"type": "integer"},
+        "legal_hold": {"type": ["object", "null"], "description": "reason, by (user id), at; null once lifted"}}}));
+    s.insert("Erasure".into(), json!({"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "gone": {"description": "records erased, per kind", "allOf": [counts.clone()]},
+        "cleared": {"description": "records that kept their place and lost the reference, per kind", "allOf": [counts]},
+        "events_erased": {"type": "integer", "description": "events of the log overwritten"},
+        "portal_user": {"type": ["string", "null"], "format": "uuid", "description": "the portal account anonymised"},
+        "sign_ins_forgotten": {"type": "integer"}}}));
     s.insert("SupportSettings".into(), json!({"type": "object", "additionalProperties": false, "properties": {
         "portal_queue_id": {"type": ["string", "null"], "format": "uuid", "description": "the queue tickets opened in the portals join"}
     }}));
@@ -366,6 +390,9 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         match seg.get(2) {
             Some(&"tickets") => return (None, s("QueuedTicketPage"), 200),
             Some(&"claim") | Some(&"offer") => return (None, s("Ticket"), 200),
+            Some(&"hold") if method == "put" => return (s("HoldInput"), s("Hold"), 200),
+            Some(&"hold") => return (None, s("Hold"), 200),
+            Some(&"erase") => return (None, s("Erasure"), 200),
             _ => {}
         }
         return match (method, seg.len(), seg.get(2)) {

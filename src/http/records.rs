@@ -47,7 +47,7 @@ kinds! {
     SlaPolicies = "sla-policies": SlaPoliciesRead, SlaPoliciesWrite, SlaPoliciesWrite;
 }
 
-fn def<K: Kind>() -> Result<&'static KindDef, ApiError> {
+pub(super) fn def<K: Kind>() -> Result<&'static KindDef, ApiError> {
     by_path(K::PATH).ok_or_else(|| ApiError::internal(format!("no kind {}", K::PATH)))
 }
 
@@ -68,6 +68,8 @@ impl From<RecordError> for ApiError {
             RecordError::AlreadyClaimed(m) => ApiError::new(Code::AlreadyClaimed, m),
             RecordError::NoOffer(m) => ApiError::new(Code::NoOffer, m),
             RecordError::Conflict(m) => ApiError::new(Code::Conflict, m),
+            RecordError::Held(m) => ApiError::new(Code::LegalHold, m),
+            RecordError::InUse(m) => ApiError::new(Code::InUse, m),
             RecordError::Unexpected(m) => ApiError::internal(m),
         }
     }
@@ -199,9 +201,9 @@ pub async fn delete<K: Kind>(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
-    let event = service::delete(&a.scope.db, def::<K>()?, &a.principal, path.id, expected).await?;
+    let events = service::delete(&a.scope.db, def::<K>()?, &a.principal, path.id, expected).await?;
     s.realtime
-        .written(&a.scope.tenant, &a.scope.db, vec![event])
+        .written(&a.scope.tenant, &a.scope.db, events)
         .await;
     Ok(HttpResponse::NoContent().finish())
 }

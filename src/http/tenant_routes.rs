@@ -9,8 +9,8 @@ use super::records::{
     Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
 use super::{
-    api_keys, audit, auth, branding, csv, me, record_meta, records, roles, security, support,
-    users, ws,
+    api_keys, audit, auth, branding, csv, me, privacy, record_meta, records, roles, security,
+    support, users, ws,
 };
 
 /// What a route demands of its caller.
@@ -151,6 +151,11 @@ tenant_routes! {
         patch => records::update::<Contacts> [ContactsWrite],
         delete => records::delete::<Contacts> [ContactsDelete],
     }
+    "/contacts/{id}/hold" {
+        put => privacy::hold::<Contacts> [PrivacyHold],
+        delete => privacy::lift::<Contacts> [PrivacyHold],
+    }
+    "/contacts/{id}/erase" { post => privacy::erase [PrivacyErase] }
     "/companies" {
         get => records::list::<Companies> [CompaniesRead],
         post => records::create::<Companies> [CompaniesWrite],
@@ -160,6 +165,10 @@ tenant_routes! {
         get => records::show::<Companies> [CompaniesRead],
         patch => records::update::<Companies> [CompaniesWrite],
         delete => records::delete::<Companies> [CompaniesDelete],
+    }
+    "/companies/{id}/hold" {
+        put => privacy::hold::<Companies> [PrivacyHold],
+        delete => privacy::lift::<Companies> [PrivacyHold],
     }
     "/pipelines" {
         get => records::list::<Pipelines> [PipelinesRead],
@@ -179,6 +188,10 @@ tenant_routes! {
         patch => records::update::<Deals> [DealsWrite],
         delete => records::delete::<Deals> [DealsDelete],
     }
+    "/deals/{id}/hold" {
+        put => privacy::hold::<Deals> [PrivacyHold],
+        delete => privacy::lift::<Deals> [PrivacyHold],
+    }
     "/queues" {
         get => records::list::<Queues> [QueuesRead],
         post => records::create::<Queues> [QueuesWrite],
@@ -197,6 +210,10 @@ tenant_routes! {
         patch => records::update::<Tickets> [TicketsWrite],
         delete => records::delete::<Tickets> [TicketsDelete],
     }
+    "/tickets/{id}/hold" {
+        put => privacy::hold::<Tickets> [PrivacyHold],
+        delete => privacy::lift::<Tickets> [PrivacyHold],
+    }
     "/activities" {
         get => records::list::<Activities> [ActivitiesRead],
         post => records::create::<Activities> [ActivitiesWrite],
@@ -205,6 +222,10 @@ tenant_routes! {
         get => records::show::<Activities> [ActivitiesRead],
         patch => records::update::<Activities> [ActivitiesWrite],
         delete => records::delete::<Activities> [ActivitiesWrite],
+    }
+    "/activities/{id}/hold" {
+        put => privacy::hold::<Activities> [PrivacyHold],
+        delete => privacy::lift::<Activities> [PrivacyHold],
     }
     "/sla-policies" {
         get => records::list::<SlaPolicies> [SlaPoliciesRead],

@@ -109,6 +109,8 @@ pub const BUILTIN: &[BuiltinRole] = &[
             ("admin:api_keys", All),
             ("admin:settings", All),
             ("admin:audit", All),
+            ("privacy:hold", All),
+            ("privacy:erase", All),
         ],
     },
     BuiltinRole {

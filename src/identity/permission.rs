@@ -103,6 +103,16 @@ pub const CATALOGUE: &[PermissionSpec] = &[
         "Change tenant settings (security, branding)",
     ),
     p("admin:audit", false, "Read the audit trail"),
+    p(
+        "privacy:hold",
+        false,
+        "Place and lift legal holds on records",
+    ),
+    p(
+        "privacy:erase",
+        false,
+        "Erase a person and what is held about them (GDPR Art. 17)",
+    ),
 ];
 
 pub fn lookup(name: &str) -> Option<&'static PermissionSpec> {

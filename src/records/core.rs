@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -16,9 +17,10 @@ use super::workflow::TicketWorkflow;
 use crate::domain::FieldError;
 use crate::identity::principal::redact;
 use crate::identity::{Decision, Principal, RecordMeta};
+use crate::storage::audit_log::Actor;
 use crate::storage::events::EventRow;
 use crate::storage::records::RecordRow;
-use crate::storage::{StorageError, TenantTx, custom_fields, records, settings};
+use crate::storage::{Json, StorageError, TenantTx, custom_fields, events, records, settings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -40,6 +42,12 @@ pub enum RecordError {
     /// Accept or decline without a live offer to the caller.
     #[error("{0}")]
     NoOffer(String),
+    /// The record, or one that would go with it, is under legal hold.
+    #[error("{0}")]
+    Held(String),
+    /// Records that cannot do without this one still refer to it.
+    #[error("{0}")]
+    InUse(String),
     /// The record's state does not allow this (a claim on a closed ticket).
     #[error("{0}")]
     Conflict(String),
@@ -219,4 +227,83 @@ pub(crate) async fn readable(
         Decision::Allow { .. } => Ok(row),
         Decision::Deny => Err(RecordError::NotFound),
     }
+}
+
+/// Writes `data` and `custom` over `before` if it is still at its
+/// version, with `list`'s events (type, and a change or `null`) after it,
+/// and one trail entry: named by the first event that is not
+/// `<kind>.updated`, with its change; else `<kind>.updated` with
+/// `because` (why a write nobody asked for happened: a reference cleared
+/// by a deletion). A write that changes no field and names no event (a
+/// reply's SLA bookkeeping) leaves the entry to the write that caused it.
+/// Returns the row and the events as appended; `None` when someone
+/// changed the record first. The engine's writes and the reference rules
+/// use it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn rewrite(
+    tx: &mut TenantTx,
+    kind: &KindDef,
+    now: DateTime<Utc>,
+    before: &RecordRow,
+    (data, custom): (Map<String, Value>, Map<String, Value>),
+    by: &Actor,
+    list: &[(&str, Value)],
+    because: Option<&Value>,
+) -> Result<Option<(RecordRow, Vec<Arc<EventRow>>)>> {
+    let row = RecordRow {
+        people: Json(people_of(tx, kind, &data, before.created_by).await?),
+        team_id: if kind.scoped {
+            uuid_of(&data, "team_id")
+        } else {
+            before.team_id
+        },
+        version: before.version + 1,
+        updated_at: now,
+        data: Json(data),
+        custom: Json(custom),
+        ..before.clone()
+    };
+    let text = search_text(kind, &row.data.0, &row.custom.0);
+    if !records::update(tx, &row, before.version, &text).await? {
+        return Ok(None);
+    }
+    let full = render(&row, &BTreeSet::new(), &[]);
+    let mut appended = Vec::with_capacity(list.len());
+    for (event_type, change) in list {
+        let mut data = full.clone();
+        if !change.is_null() {
+            data["change"] = change.clone();
+        }
+        let event = events::append(
+            tx,
+            &events::NewEvent {
+                event_type,
+                kind: kind.kind,
+                record_id: row.id,
+                actor: by.user_id(),
+                people: &row.people.0,
+                team_id: row.team_id,
+                data: &data,
+            },
+        )
+        .await?;
+        appended.push(Arc::new(event));
+    }
+    let updated = format!("{}.updated", kind.kind);
+    let named = list.iter().find(|(t, _)| *t != updated);
+    let changes = super::audit::changes(kind, Some(before), Some(&row));
+    if named.is_some() || !changes.is_empty() {
+        let (action, change) = named.map_or((updated.as_str(), because), |(t, c)| (*t, Some(c)));
+        super::audit::record(
+            tx,
+            action,
+            by.clone(),
+            kind,
+            Some(before),
+            Some(&row),
+            change,
+        )
+        .await?;
+    }
+    Ok(Some((row, appended)))
 }

@@ -387,8 +387,32 @@ pub fn by_kind(kind: &str) -> Option<&'static KindDef> {
 /// Ticket comments live under their ticket; not a kind of their own API.
 pub const COMMENT: &str = "comment";
 
+/// A comment's fields, for what reads every record alike (the audit
+/// trail's field diff, deletion); `by_kind` does not know it, since no
+/// collection of the API serves comments on their own.
+pub static COMMENT_KIND: LazyLock<KindDef> = LazyLock::new(|| KindDef {
+    kind: COMMENT,
+    path: "comments",
+    perm: "tickets",
+    scoped: true,
+    custom: false,
+    fields: vec![
+        f("ticket_id", FieldType::Relation("ticket")),
+        f("body", FieldType::LongText { max: 20_000 }),
+        f("internal", FieldType::Bool),
+        f("author_id", FieldType::User),
+        f("author_name", FieldType::Text { max: 200 }),
+        f("author_kind", FieldType::Text { max: 20 }),
+    ],
+});
+
+/// Any kind of record, comments included.
+pub fn any_kind(kind: &str) -> Option<&'static KindDef> {
+    by_kind(kind).or_else(|| (kind == COMMENT).then(|| &*COMMENT_KIND))
+}
+
 /// Keys a client can never set.
-pub const SERVER_FIELDS: [&str; 9] = [
+pub const SERVER_FIELDS: [&str; 10] = [
     "id",
     "version",
     "created_at",
@@ -399,6 +423,8 @@ pub const SERVER_FIELDS: [&str; 9] = [
     "sla",
     "offer",
     "declined_by",
+    // Placed and lifted through `/hold` only (`records::privacy`).
+    "legal_hold",
 ];
 
 /// The field whose change an event's `change: {from, to, …}` describes.

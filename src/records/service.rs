@@ -15,7 +15,9 @@ use super::core::{
 };
 use super::portal;
 use super::query::{self, ListQuery};
-use super::schema::{COMMENT, KindDef, by_kind};
+use super::references::Removal;
+use super::removal;
+use super::schema::{COMMENT, COMMENT_KIND, KindDef, by_kind};
 use super::validate::{self, Checked, Ref};
 use crate::domain::FieldError;
 use crate::identity::permission::Scope;
@@ -508,13 +510,15 @@ async fn update_once(
     })
 }
 
+/// Deletes a record, and by the reference rules (`references`) clears or
+/// deletes what refers to it, or refuses; returns the events written.
 pub async fn delete(
     db: &TenantDb,
     kind: &KindDef,
     actor: &Principal,
     id: Uuid,
     if_match: Option<i64>,
-) -> Result<Arc<EventRow>> {
+) -> Result<Vec<Arc<EventRow>>> {
     let mut tx = db.begin().await?;
     let before = readable(&mut tx, kind, actor, id).await?;
     if let Some(v) = if_match
@@ -528,21 +532,11 @@ pub async fn delete(
             kind.delete_perm()
         )));
     }
-    records::delete(&mut tx, kind.kind, id).await?;
-    let action = format!("{}.deleted", kind.kind);
-    let event = append_event(&mut tx, &action, &before, actor, json!({"id": id})).await?;
-    audit::record(
-        &mut tx,
-        &action,
-        actor.audit_actor(),
-        kind,
-        Some(&before),
-        None,
-        None,
-    )
-    .await?;
+    let now = db.clock().now();
+    let by = actor.audit_actor();
+    let removed = removal::remove(&mut tx, now, &by, before, Vec::new(), Removal::Delete).await?;
     tx.commit().await?;
-    Ok(event)
+    Ok(removed.events)
 }
 
 /// One page of records the actor may read, and the cursor for the next.
@@ -738,19 +732,16 @@ async fn add_comment_once(
     };
     let rendered = render(&row, &BTreeSet::new(), &[]);
     events.push(append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?);
-    if let Some(comments) = by_kind(COMMENT) {
-        let by = actor.audit_actor();
-        audit::record(
-            &mut tx,
-            "comment.created",
-            by,
-            comments,
-            None,
-            Some(&row),
-            None,
-        )
-        .await?;
-    }
+    audit::record(
+        &mut tx,
+        "comment.created",
+        actor.audit_actor(),
+        &COMMENT_KIND,
+        None,
+        Some(&row),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Written {
         record: rendered,

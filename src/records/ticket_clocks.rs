@@ -5,15 +5,12 @@
 //! core's layer, so that writing a ticket never calls up into the support
 //! engine; the engine's own writes (alarms, offers) use `rewrite` too.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::core::{
-    RecordError, Result, meta, people_of, render, search_text, ticket_workflow, uuid_of,
-};
+use super::core::{RecordError, Result, meta, ticket_workflow, uuid_of};
 use super::schema::by_kind;
 use super::workflow::TicketWorkflow;
 use crate::domain::calendar::{BusinessCalendar, CalendarSetting};
@@ -22,7 +19,7 @@ use crate::identity::{Decision, Principal};
 use crate::storage::audit_log::Actor;
 use crate::storage::events::EventRow;
 use crate::storage::records::RecordRow;
-use crate::storage::{TenantTx, events, records, settings};
+use crate::storage::{TenantTx, records, settings};
 
 pub async fn business_calendar(tx: &mut TenantTx) -> Result<BusinessCalendar> {
     Ok(settings::read::<CalendarSetting>(tx)
@@ -115,9 +112,7 @@ pub async fn on_save(
 }
 
 /// Writes `data` over the ticket if it is still at `before.version`, with
-/// `events` (type, change) after it, and returns the row and the events
-/// as appended (never empty: `list` is not); `None` when someone changed
-/// it first.
+/// `events` (type, change) after it: [`core::rewrite`] for tickets.
 pub(crate) async fn rewrite(
     tx: &mut TenantTx,
     now: DateTime<Utc>,
@@ -126,60 +121,9 @@ pub(crate) async fn rewrite(
     by: &Actor,
     list: &[(&str, Value)],
 ) -> Result<Option<(RecordRow, Vec<Arc<EventRow>>)>> {
-    let actor = by.user_id();
     let kind = by_kind("ticket").ok_or(RecordError::NotFound)?;
-    let row = RecordRow {
-        people: crate::storage::Json(people_of(tx, kind, &data, before.created_by).await?),
-        version: before.version + 1,
-        updated_at: now,
-        data: crate::storage::Json(data),
-        ..before.clone()
-    };
-    let text = search_text(kind, &row.data.0, &row.custom.0);
-    if !records::update(tx, &row, before.version, &text).await? {
-        return Ok(None);
-    }
-    let full = render(&row, &BTreeSet::new(), &[]);
-    let mut appended = Vec::with_capacity(list.len());
-    for (event_type, change) in list {
-        let mut data = full.clone();
-        if !change.is_null() {
-            data["change"] = change.clone();
-        }
-        let event = events::append(
-            tx,
-            &events::NewEvent {
-                event_type,
-                kind: "ticket",
-                record_id: row.id,
-                actor,
-                people: &row.people.0,
-                team_id: row.team_id,
-                data: &data,
-            },
-        )
-        .await?;
-        appended.push(Arc::new(event));
-    }
-    // One trail entry, named by the engine's own event when there is one;
-    // a bare clock movement (a reply's SLA bookkeeping) changes no field
-    // and is left to the entry of the write that caused it.
-    let named = list.iter().find(|(t, _)| *t != "ticket.updated");
-    let changes = super::audit::changes(kind, Some(before), Some(&row));
-    if named.is_some() || !changes.is_empty() {
-        let (action, change) = named.map_or(("ticket.updated", None), |(t, c)| (*t, Some(c)));
-        super::audit::record(
-            tx,
-            action,
-            by.clone(),
-            kind,
-            Some(before),
-            Some(&row),
-            change,
-        )
-        .await?;
-    }
-    Ok(Some((row, appended)))
+    let custom = before.custom.0.clone();
+    super::core::rewrite(tx, kind, now, before, (data, custom), by, list, None).await
 }
 
 /// A public reply on a ticket moves its response clocks (inside the

@@ -74,3 +74,19 @@ pub async fn page(tx: &mut TenantTx, before: Option<i64>, limit: i64) -> Result<
     .fetch_all(c)
     .await)?)
 }
+
+/// Forgets who a sign-in log entry was about beyond the user's id: the
+/// e-mail address and client address of every entry for `user_id`, or
+/// for `email` (failed sign-ins name only the address typed). Returns how
+/// many entries changed.
+pub async fn forget(tx: &mut TenantTx, user_id: Uuid, email: &str) -> Result<u64> {
+    Ok(on_tx!(tx, c => sqlx::query(
+        "UPDATE auth_events SET email = NULL, ip = NULL \
+         WHERE user_id = $1 OR lower(email) = lower($2)",
+    )
+    .bind(user_id)
+    .bind(email)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?)
+}

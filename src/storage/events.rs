@@ -35,6 +35,20 @@ pub struct EventRow {
     pub data: Json<Value>,
 }
 
+impl EventRow {
+    /// Whether the event says its record is gone: deleted, erased, or an
+    /// older event overwritten by an erasure.
+    pub fn gone(&self) -> bool {
+        self.event_type.ends_with(".deleted") || self.erased()
+    }
+
+    /// Whether the record was erased (this event, or one overwritten).
+    pub fn erased(&self) -> bool {
+        self.event_type.ends_with(".erased")
+            || self.data.0.get("erased") == Some(&Value::Bool(true))
+    }
+}
+
 /// Binds an event's columns after `seq`, in table order.
 macro_rules! bind_fields {
     ($q:expr, $row:expr) => {
@@ -98,6 +112,30 @@ pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<EventRow> {
         }
     };
     Ok(row)
+}
+
+/// What every event about an erased record holds afterwards: its id, and
+/// that it was erased. The hubs' rings hold the same (`actors::hub`).
+pub fn erased_data(record_id: Uuid) -> Value {
+    serde_json::json!({"id": record_id, "erased": true})
+}
+
+/// Overwrites what the log holds about each of `ids` with [`erased_data`]
+/// (type, number, time and audience stay, so the log keeps its order and
+/// a reader its place), except the `.erased` events themselves, which
+/// hold ids only; returns how many events were rewritten. Erasure is
+/// rare, so no index serves it: one pass over the log per record.
+pub async fn erase(tx: &mut TenantTx, ids: &[Uuid]) -> Result<u64> {
+    let mut n = 0;
+    for id in ids {
+        n += on_tx!(tx, c => sqlx::query("UPDATE events SET data = $1 WHERE record_id = $2 AND type NOT LIKE '%.erased'")
+            .bind(Json(erased_data(*id)))
+            .bind(*id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok(n)
 }
 
 /// Now, at the precision both backends store (PostgreSQL keeps

@@ -167,6 +167,32 @@ pub async fn where_field(
     .await
 }
 
+/// Records of `kind` whose JSON field `key` of `column` (`data` or
+/// `custom`; a validated identifier) refers to `id`: holds it, or, for an
+/// array field, contains it.
+pub async fn referring(
+    tx: &mut TenantTx,
+    kind: &str,
+    column: &'static str,
+    key: &str,
+    array: bool,
+    id: Uuid,
+) -> Result<Vec<RecordRow>> {
+    let d = tx.dialect();
+    let test = if array {
+        d.json_array_contains(column, key, 2)
+    } else {
+        format!("{} = $2", d.json_text(column, key))
+    };
+    let sql = format!("SELECT {COLUMNS} FROM records WHERE kind = $1 AND {test} ORDER BY id");
+    select(
+        tx,
+        sql,
+        &[Bind::Text(kind.into()), Bind::Text(id.to_string())],
+    )
+    .await
+}
+
 /// Runs a SELECT of [`COLUMNS`] built in this module with its binds.
 pub(super) async fn select(
     tx: &mut TenantTx,

@@ -24,12 +24,15 @@ pub struct SqliteShard {
 /// Options every Mandant SQLite connection uses: WAL (readers never block
 /// the writer), NORMAL sync (durable at checkpoints, safe against
 /// corruption), foreign keys on, and a busy timeout for the rare second
-/// process (a CLI command beside the server).
+/// process (a CLI command beside the server). `secure_delete` zeroes what
+/// a deletion frees, so an erased person's data does not linger in the
+/// file's free pages.
 pub fn connect_options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
+        .pragma("secure_delete", "ON")
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5))
 }

@@ -92,6 +92,25 @@ impl TenantDb {
         .await
     }
 
+    /// After an erasure: leaves no copy of what was deleted in the
+    /// database's own files, where the backend lets us. On SQLite the
+    /// search index keeps deleted terms in old segments until they are
+    /// merged, and the WAL keeps old page images until a checkpoint:
+    /// both are merged and truncated here (deleted rows themselves are
+    /// zeroed by `secure_delete`). PostgreSQL's dead row versions are
+    /// reclaimed by autovacuum; ARCHITECTURE.md says what that means.
+    pub async fn scrub(&self) -> Result<()> {
+        if let Inner::Sqlite { writer, .. } = &*self.0 {
+            sqlx::query("INSERT INTO records_fts (records_fts) VALUES ('optimize')")
+                .execute(writer)
+                .await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(writer)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Closes this tenant's own connections (SQLite); PostgreSQL pools are
     /// shared by the shard and stay open.
     pub async fn close(&self) {

@@ -348,6 +348,35 @@ pub async fn count(tx: &mut TenantTx) -> Result<i64> {
     )
 }
 
+/// Takes everything personal off a user who is erased (a portal user who
+/// was a contact): the address and name become placeholders derived from
+/// the id, and the password, second factor and recovery codes go, so the
+/// account can never sign in again. The id stays: records and the trail
+/// refer to it.
+pub async fn anonymise(tx: &mut TenantTx, id: Uuid) -> Result<()> {
+    let placeholder = format!("erased-{}@erased.invalid", id.simple());
+    let n = on_tx!(tx, c => sqlx::query(
+        "UPDATE users SET email = $1, email_normalized = $1, name = 'Erased person', \
+         password_hash = NULL, mfa_secret = NULL, mfa_enabled = false, status = 'disabled', \
+         version = version + 1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(&placeholder)
+    .bind(Utc::now())
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(StorageError::NotFound);
+    }
+    on_tx!(tx, c => sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

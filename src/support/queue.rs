@@ -394,7 +394,7 @@ impl Handler<Observe> for QueueActor {
         for e in m.0.iter() {
             match e.kind.as_str() {
                 "ticket" => {
-                    let here = if e.event_type == "ticket.deleted" {
+                    let here = if e.gone() {
                         self.remove(e.record_id).then_some(false)
                     } else {
                         let Some(data) = e.data.0.as_object() else {

@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::both_backends;
-use crate::helpers::{Backend, Site};
+use crate::helpers::{Backend, Site, TenantConn};
 
 /// `mandant` configured for `site` only: no stray config file or variable.
 fn mandant(site: &Site) -> Command {
@@ -115,34 +115,8 @@ async fn tenant_id(site: &Site, slug: &str) -> mandant::domain::tenant::TenantId
 }
 
 /// A connection to tenant `slug`'s own database, behind the server's back.
-enum TenantConn {
-    Pg(sqlx::PgConnection),
-    Lite(sqlx::SqliteConnection),
-}
-
 async fn tenant_conn(site: &Site, slug: &str) -> TenantConn {
-    use sqlx::Connection;
-    let id = tenant_id(site, slug).await;
-    match &site.pg {
-        Some(pg) => {
-            let (schema, _) = mandant::storage::pg_names(id);
-            let mut conn = pg.connect().await;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            TenantConn::Pg(conn)
-        }
-        None => {
-            let path = site
-                .dir
-                .path()
-                .join("tenants")
-                .join(format!("{}.db", id.simple()));
-            let url = format!("sqlite:{}", path.display());
-            TenantConn::Lite(sqlx::SqliteConnection::connect(&url).await.unwrap())
-        }
-    }
+    site.tenant_conn(tenant_id(site, slug).await).await
 }
 
 /// Runs `sql` (statements separated by `;`) in tenant `slug`'s database.

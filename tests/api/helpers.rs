@@ -190,6 +190,106 @@ impl Site {
     }
 }
 
+/// A connection to one tenant's own database, behind the server's back.
+pub enum TenantConn {
+    Pg(sqlx::PgConnection),
+    Lite(sqlx::SqliteConnection),
+}
+
+impl Site {
+    /// A connection to tenant `id`'s database: its schema on PostgreSQL,
+    /// its file on SQLite.
+    pub async fn tenant_conn(&self, id: mandant::domain::tenant::TenantId) -> TenantConn {
+        use sqlx::Connection;
+        match &self.pg {
+            Some(pg) => {
+                let (schema, _) = mandant::storage::pg_names(id);
+                let mut conn = pg.connect().await;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}")))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                TenantConn::Pg(conn)
+            }
+            None => {
+                let path = self.tenant_file(id);
+                let url = format!("sqlite:{}", path.display());
+                TenantConn::Lite(sqlx::SqliteConnection::connect(&url).await.unwrap())
+            }
+        }
+    }
+
+    /// Tenant `id`'s SQLite file.
+    pub fn tenant_file(&self, id: mandant::domain::tenant::TenantId) -> std::path::PathBuf {
+        self.dir
+            .path()
+            .join("tenants")
+            .join(format!("{}.db", id.simple()))
+    }
+
+    /// Every row of every table of tenant `id`'s database as text, one
+    /// row a line: what a search for a trace of someone must cover.
+    pub async fn tenant_dump(&self, id: mandant::domain::tenant::TenantId) -> String {
+        let mut out = String::new();
+        match self.tenant_conn(id).await {
+            TenantConn::Pg(mut c) => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+                )
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+                assert!(tables.len() > 10, "{tables:?}");
+                for t in tables {
+                    let sql =
+                        format!("SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM \"{t}\" t");
+                    let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .fetch_one(&mut c)
+                        .await
+                        .unwrap();
+                    out.push_str(&format!("== {t}\n{rows}\n"));
+                }
+            }
+            TenantConn::Lite(mut c) => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'records_fts_%'",
+                )
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+                assert!(tables.len() > 10, "{tables:?}");
+                for t in tables {
+                    let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT name FROM pragma_table_info('{t}')"
+                    )))
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap();
+                    let row = cols
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "CASE typeof(\"{c}\") WHEN 'blob' THEN hex(\"{c}\") \
+                                 ELSE coalesce(CAST(\"{c}\" AS TEXT), '') END"
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" || ',' || ");
+                    let sql =
+                        format!("SELECT coalesce(group_concat({row}, char(10)), '') FROM \"{t}\"");
+                    let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .fetch_one(&mut c)
+                        .await
+                        .unwrap();
+                    out.push_str(&format!("== {t}\n{rows}\n"));
+                }
+            }
+        }
+        out
+    }
+}
+
 pub struct TestApp {
     pub address: String,
     pub token: String,

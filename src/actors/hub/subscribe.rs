@@ -29,10 +29,27 @@ pub(super) struct Ring(VecDeque<Arc<EventRow>>);
 
 impl Ring {
     pub fn remember(&mut self, e: Arc<EventRow>) {
+        if e.event_type.ends_with(".erased") {
+            self.erase(e.record_id);
+        }
         if self.0.len() == RING {
             self.0.pop_front();
         }
         self.0.push_back(e);
+    }
+
+    /// Overwrites what the ring holds about an erased record as the log
+    /// was overwritten (`storage::events::erase`): every node's hub sees
+    /// the `.erased` event in the log, so a resume from before it gets
+    /// the data back from no node's memory.
+    fn erase(&mut self, record_id: uuid::Uuid) {
+        let before =
+            |e: &&mut Arc<EventRow>| e.record_id == record_id && !e.event_type.ends_with(".erased");
+        for e in self.0.iter_mut().filter(before) {
+            let mut row = EventRow::clone(e);
+            row.data = crate::storage::Json(crate::storage::events::erased_data(record_id));
+            *e = Arc::new(row);
+        }
     }
 
     fn start(&self) -> Option<i64> {

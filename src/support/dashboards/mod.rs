@@ -160,7 +160,7 @@ enum State {
 impl State {
     fn apply(&mut self, e: &EventRow) {
         let data = e.data.0.as_object();
-        let gone = e.event_type.ends_with(".deleted");
+        let gone = e.gone();
         match (self, e.kind.as_str()) {
             (State::Support(b, wf), "ticket") => {
                 b.apply(

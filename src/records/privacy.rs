@@ -1,0 +1,199 @@
+//! Privacy duties on records: legal holds, and erasing a person (GDPR
+//! Art. 17). Both are all-or-nothing permissions (`privacy:hold`,
+//! `privacy:erase`) held by whoever answers for data protection, who may
+//! need to act on a record their role does not otherwise show them; the
+//! routes check the permission, these functions do the work.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::core::{RecordError, Result, Written, render, rewrite, uuid_of};
+use super::references::Removal;
+use super::removal::{self, Removed, comments_by, hold_of};
+use super::schema::{KindDef, by_kind};
+use crate::domain::FieldError;
+use crate::identity::Principal;
+use crate::storage::events::EventRow;
+use crate::storage::{TenantDb, audit, audit_log, records, sessions, users};
+
+/// The longest reason a hold may give.
+const REASON_MAX: usize = 500;
+
+fn invalid(field: &str, msg: &str) -> RecordError {
+    RecordError::Validation(vec![FieldError::new(field, msg)])
+}
+
+/// `{"reason": "…"}`: why the record must be kept.
+fn reason(input: &Value) -> Result<String> {
+    let obj = input
+        .as_object()
+        .ok_or_else(|| invalid("", "the body must be a JSON object"))?;
+    if let Some(k) = obj.keys().find(|k| *k != "reason") {
+        return Err(invalid(k, "unknown field"));
+    }
+    let reason = match obj.get("reason") {
+        Some(Value::String(s)) => s.trim().to_owned(),
+        None | Some(Value::Null) => return Err(invalid("reason", "is required")),
+        Some(_) => return Err(invalid("reason", "must be text")),
+    };
+    if reason.is_empty() {
+        return Err(invalid("reason", "is required"));
+    }
+    if reason.chars().count() > REASON_MAX {
+        return Err(invalid("reason", "must be at most 500 characters"));
+    }
+    if reason.chars().any(char::is_control) {
+        return Err(invalid("reason", "must be one line of text"));
+    }
+    Ok(reason)
+}
+
+/// Places (`Some(input)`) or lifts (`None`) the legal hold on a record of
+/// `kind`. A record under hold refuses deletion and erasure, and so does
+/// every removal that would take it along. Placing a hold on a held
+/// record replaces its reason; lifting one that is not held is a no-op
+/// write refused as a conflict.
+pub async fn set_hold(
+    db: &TenantDb,
+    kind: &KindDef,
+    actor: &Principal,
+    id: Uuid,
+    input: Option<&Value>,
+) -> Result<Written> {
+    let placing = input.map(reason).transpose()?;
+    super::core::retry_races(|| async {
+        let mut tx = db.begin().await?;
+        let before = records::get(&mut tx, kind.kind, id)
+            .await?
+            .ok_or(RecordError::NotFound)?;
+        let now = db.clock().now();
+        let mut data = before.data.0.clone();
+        let event = match &placing {
+            Some(reason) => {
+                data.insert(
+                    "legal_hold".into(),
+                    json!({"reason": reason, "by": actor.user_id, "at": now}),
+                );
+                "hold_placed"
+            }
+            None => {
+                if hold_of(&before).is_none() {
+                    return Err(RecordError::Conflict(format!(
+                        "The {} {id} is not under legal hold.",
+                        kind.kind
+                    )));
+                }
+                data.remove("legal_hold");
+                "hold_lifted"
+            }
+        };
+        let updated = format!("{}.updated", kind.kind);
+        let named = format!("{}.{event}", kind.kind);
+        let list = [
+            (updated.as_str(), Value::Null),
+            (named.as_str(), Value::Null),
+        ];
+        let custom = before.custom.0.clone();
+        let by = actor.audit_actor();
+        let (row, events) = rewrite(
+            &mut tx,
+            kind,
+            now,
+            &before,
+            (data, custom),
+            &by,
+            &list,
+            None,
+        )
+        .await?
+        .ok_or(RecordError::VersionConflict(before.version))?;
+        tx.commit().await?;
+        Ok(Written {
+            record: render(&row, &Default::default(), &[]),
+            version: row.version,
+            events,
+        })
+    })
+    .await
+}
+
+/// What erasing a person did.
+#[derive(Debug)]
+pub struct Erasure {
+    pub removed: Removed,
+    /// The portal user who was this contact, now anonymised.
+    pub portal_user: Option<Uuid>,
+    /// Sign-in log entries that no longer say who or from where.
+    pub sign_ins_forgotten: u64,
+}
+
+impl Erasure {
+    pub fn events(&self) -> Vec<Arc<EventRow>> {
+        self.removed.events.clone()
+    }
+}
+
+/// Erases the contact `id` and what is held about them, in one
+/// transaction: the contact; the tickets they asked (with every comment
+/// and activity on them); the activities about them; the comments they
+/// wrote through the portal anywhere; their portal account (anonymised:
+/// it cannot sign in again, its sessions end); the sign-in log's record
+/// of their address. Deals and other records that named them keep their
+/// place and lose the reference. Every event the log held about what
+/// went is overwritten to say only its id and that it was erased, and a
+/// `<kind>.erased` event tells live clients to drop it. The trail keeps
+/// one entry per record saying it was erased, and none of its content.
+pub async fn erase(db: &TenantDb, actor: &Principal, id: Uuid) -> Result<Erasure> {
+    let contacts = by_kind("contact").ok_or(RecordError::NotFound)?;
+    let mut tx = db.begin().await?;
+    let contact = records::get(&mut tx, contacts.kind, id)
+        .await?
+        .ok_or(RecordError::NotFound)?;
+    let portal_user = match uuid_of(&contact.data.0, "user_id") {
+        Some(u) => users::get(&mut tx, u).await?.filter(|u| u.kind != "staff"),
+        None => None,
+    };
+    let also = match &portal_user {
+        Some(u) => comments_by(&mut tx, u.id).await?,
+        None => Vec::new(),
+    };
+    let now = db.clock().now();
+    let by = actor.audit_actor();
+    let removed = removal::remove(&mut tx, now, &by, contact, also, Removal::Erase).await?;
+    let mut sign_ins_forgotten = 0;
+    if let Some(u) = &portal_user {
+        sign_ins_forgotten = audit::forget(&mut tx, u.id, &u.email).await?;
+        users::anonymise(&mut tx, u.id).await?;
+        sessions::revoke_all_for_user(&mut tx, u.id, "erased").await?;
+    }
+    audit_log::append(
+        &mut tx,
+        &audit_log::NewEntry {
+            action: "person.erased",
+            actor: by,
+            kind: Some(contacts.kind),
+            record_id: Some(id),
+            detail: json!({
+                "gone": removed.gone,
+                "cleared": removed.cleared,
+                "events_erased": removed.events_erased,
+                "portal_user": portal_user.as_ref().map(|u| u.id),
+                "sign_ins_forgotten": sign_ins_forgotten,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    if let Err(e) = db.scrub().await {
+        // The erasure holds; only the file-level clean-up waits for the
+        // next erasure or SQLite's own checkpoints.
+        tracing::warn!(error = %e, "scrubbing the database after an erasure failed");
+    }
+    Ok(Erasure {
+        removed,
+        portal_user: portal_user.map(|u| u.id),
+        sign_ins_forgotten,
+    })
+}
