@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -45,6 +46,15 @@ enum Command {
     /// Check a tenant's audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Apply a tenant's retention rules now, as the hourly sweep does, and
+    /// print the report (JSON); exit 1 while another run holds the lease.
+    Retention {
+        /// The tenant's slug.
+        tenant: String,
+        /// Print what the rules would remove, and remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Import contacts or companies from a CSV file, as the tenant's owner.
     Import {
         /// The tenant's slug.
@@ -138,6 +148,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Migrate { check } => migrate(config, check).await,
         Command::Tenant(t) => tenant(config, t).await,
         Command::Audit(a) => audit(config, a).await,
+        Command::Retention { tenant, dry_run } => retention(config, &tenant, dry_run).await,
         Command::Import {
             tenant,
             kind,
@@ -326,6 +337,25 @@ async fn tenant(config: Config, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn retention(config: Config, slug: &str, dry_run: bool) -> anyhow::Result<ExitCode> {
+    let services = Services::connect(config).await?;
+    let tenant = Arc::new(services.tenants.get(slug).await?);
+    let db = services.storage.tenant_db(&tenant).await?;
+    let report = if dry_run {
+        crate::records::retention_run::dry_run(&db).await?
+    } else {
+        match crate::services::apply_retention(&services.realtime, &tenant, &db).await? {
+            Some(r) => r,
+            None => {
+                eprintln!("{slug}: a retention run is under way; try again when it has finished");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn audit(config: Config, cmd: AuditCommand) -> anyhow::Result<ExitCode> {

@@ -84,6 +84,7 @@ impl Services {
         });
         sweep_limits(&rate_limits);
         trim_events_hourly(&tenants);
+        apply_retention_hourly(&tenants, &realtime);
         let (platform_token, platform_token_generated) = match &config.platform_token {
             Some(t) => (t.clone(), false),
             None => (Secret::new(random_hex(24)), true),
@@ -196,6 +197,65 @@ fn trim_events_hourly(tenants: &TenantService) {
                 Ok(n) if n > 0 => tracing::info!(events = n, "trimmed events past retention"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "event trim sweep failed"),
+            }
+        }
+    });
+}
+
+/// Applies `tenant`'s retention rules once (see `records::retention_run`),
+/// handing each removal's events to the hub and the bus as it commits and
+/// signing erased portal users out everywhere. `None`: a run holds the
+/// tenant's lease already, here or on another node.
+pub async fn apply_retention(
+    rt: &Arc<crate::actors::Realtime>,
+    tenant: &Arc<crate::domain::tenant::Tenant>,
+    db: &crate::storage::TenantDb,
+) -> Result<Option<crate::records::retention_run::Report>, crate::records::core::RecordError> {
+    let holder = uuid::Uuid::now_v7().to_string();
+    let (send, mut steps) = tokio::sync::mpsc::unbounded_channel();
+    let deliver = async {
+        while let Some(step) = steps.recv().await {
+            let step: crate::records::retention_run::Step = step;
+            rt.written(tenant, db, step.events).await;
+            if let Some(user) = step.portal_user {
+                rt.principals_changed(tenant.id, Some(user)).await;
+            }
+        }
+    };
+    let (report, ()) = tokio::join!(
+        crate::records::retention_run::run(db, &holder, send),
+        deliver
+    );
+    report
+}
+
+/// Applies every tenant's retention rules once an hour (a tenant without
+/// rules costs one settings read). The lease keeps two nodes from
+/// applying one tenant's rules at once.
+fn apply_retention_hourly(tenants: &TenantService, rt: &Arc<crate::actors::Realtime>) {
+    let (tenants, weak) = (tenants.clone(), Arc::downgrade(rt));
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            let Some(rt) = weak.upgrade() else { return };
+            let Ok(list) = tenants.list().await else {
+                continue;
+            };
+            for t in list {
+                let t = Arc::new(t);
+                let Ok(db) = tenants.storage().tenant_db(&t).await else {
+                    continue;
+                };
+                match apply_retention(&rt, &t, &db).await {
+                    Ok(Some(r)) => {
+                        let n: usize = r.rules.iter().map(|r| r.matched).sum();
+                        if n > 0 {
+                            tracing::info!(tenant = %t.slug, records = n, "retention rules applied");
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(tenant = %t.slug, error = %e, "retention run failed"),
+                }
             }
         }
     });

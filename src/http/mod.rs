@@ -21,6 +21,7 @@ pub mod problem;
 mod record_meta;
 mod records;
 pub mod request_context;
+mod retention;
 mod roles;
 mod security;
 mod support;

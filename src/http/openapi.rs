@@ -361,10 +361,34 @@ fn common_schemas() -> Map<String, Value> {
     s.insert("Erasure".into(), json!({"type": "object", "properties": {
         "id": {"type": "string", "format": "uuid"},
         "gone": {"description": "records erased, per kind", "allOf": [counts.clone()]},
-        "cleared": {"description": "records that kept their place and lost the reference, per kind", "allOf": [counts]},
+        "cleared": {"description": "records that kept their place and lost the reference, per kind", "allOf": [counts.clone()]},
         "events_erased": {"type": "integer", "description": "events of the log overwritten"},
         "portal_user": {"type": ["string", "null"], "format": "uuid", "description": "the portal account anonymised"},
         "sign_ins_forgotten": {"type": "integer"}}}));
+    let mut rule_name = text(100, LINE_REQUIRED);
+    rule_name["minLength"] = json!(1);
+    s.insert("RetentionPolicy".into(), json!({"type": "object", "required": ["rules"], "additionalProperties": false, "properties": {
+        "rules": {"type": "array", "maxItems": 50, "items": {"type": "object", "additionalProperties": false,
+            "required": ["name", "kind", "action", "unchanged_for_days"],
+            "description": "Records of `kind` that, with everything referring to them, are unchanged for `unchanged_for_days` go: `delete` by the reference rules, `erase` with their event history (a contact as an erased person). Names are unique.",
+            "properties": {
+                "name": rule_name,
+                "kind": {"type": "string", "enum": crate::records::retention_policy::KINDS},
+                "action": {"type": "string", "enum": ["delete", "erase"]},
+                "unchanged_for_days": {"type": "integer", "minimum": 1, "maximum": 36500},
+                "statuses": {"type": "array", "minItems": 1, "items": {"type": "string"}, "description": "tickets only: the workflow statuses the rule applies to"},
+                "enabled": {"type": "boolean", "default": true}}}}}}));
+    s.insert("RetentionReport".into(), json!({"type": "object", "required": ["at", "rules"], "properties": {
+        "at": {"type": "string", "format": "date-time", "description": "the instant ages were counted back from"},
+        "rules": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "kind": {"type": "string"}, "action": {"type": "string"}, "enabled": {"type": "boolean"},
+            "matched": {"type": "integer", "description": "records the rule removed (or would remove)"},
+            "records": {"type": "array", "items": {"type": "string", "format": "uuid"}, "description": "the first 100 of them"},
+            "gone": {"description": "everything that went (or would go) with them, per kind", "allOf": [counts.clone()]},
+            "cleared": {"description": "records that lost a reference, per kind", "allOf": [counts]},
+            "held": {"type": "integer", "description": "matched but under legal hold"},
+            "refused": {"type": "integer", "description": "matched but still needed by other records"},
+            "truncated": {"type": "boolean", "description": "the dry run stopped counting at 10,000"}}}}}}));
     s.insert("SupportSettings".into(), json!({"type": "object", "additionalProperties": false, "properties": {
         "portal_queue_id": {"type": ["string", "null"], "format": "uuid", "description": "the queue tickets opened in the portals join"}
     }}));
@@ -480,6 +504,11 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
             s("EventSettings"),
             200,
         ),
+        ("get", "/settings/retention") => (None, s("RetentionPolicy"), 200),
+        ("put", "/settings/retention") => (s("RetentionPolicy"), s("RetentionPolicy"), 200),
+        ("post", "/settings/retention/dry-run") | ("post", "/settings/retention/run") => {
+            (None, s("RetentionReport"), 200)
+        }
         ("get", "/branding") => (None, s("Branding"), 200),
         ("get", "/settings/branding") => (None, s("BrandingSettings"), 200),
         ("put", "/settings/branding") => (s("BrandingSettings"), s("BrandingSettings"), 200),

@@ -9,8 +9,8 @@ use super::records::{
     Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
 use super::{
-    api_keys, audit, auth, branding, csv, me, privacy, record_meta, records, roles, security,
-    support, users, ws,
+    api_keys, audit, auth, branding, csv, me, privacy, record_meta, records, retention, roles,
+    security, support, users, ws,
 };
 
 /// What a route demands of its caller.
@@ -273,4 +273,10 @@ tenant_routes! {
         get => record_meta::get_event_settings [AdminSettings],
         put => record_meta::put_event_settings [AdminSettings],
     }
+    "/settings/retention" {
+        get => retention::get_policy [AdminSettings],
+        put => retention::put_policy [AdminSettings],
+    }
+    "/settings/retention/dry-run" { post => retention::dry_run [AdminSettings] }
+    "/settings/retention/run" { post => retention::run [AdminSettings] }
 }

@@ -23,6 +23,8 @@ pub mod query;
 pub mod references;
 pub mod removal;
 pub mod retention;
+pub mod retention_policy;
+pub mod retention_run;
 pub mod schema;
 pub mod service;
 pub mod ticket_clocks;

@@ -6,17 +6,19 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::core::{RecordError, Result, Written, render, rewrite, uuid_of};
 use super::references::Removal;
-use super::removal::{self, Removed, comments_by, hold_of};
+use super::removal::{self, Plan, Removed, comments_by, hold_of};
 use super::schema::{KindDef, by_kind};
 use crate::domain::FieldError;
 use crate::identity::Principal;
 use crate::storage::events::EventRow;
-use crate::storage::{TenantDb, audit, audit_log, records, sessions, users};
+use crate::storage::records::RecordRow;
+use crate::storage::{TenantDb, TenantTx, audit, audit_log, records, sessions, users};
 
 /// The longest reason a hold may give.
 const REASON_MAX: usize = 500;
@@ -151,29 +153,63 @@ pub async fn erase(db: &TenantDb, actor: &Principal, id: Uuid) -> Result<Erasure
     let contact = records::get(&mut tx, contacts.kind, id)
         .await?
         .ok_or(RecordError::NotFound)?;
-    let portal_user = match uuid_of(&contact.data.0, "user_id") {
-        Some(u) => users::get(&mut tx, u).await?.filter(|u| u.kind != "staff"),
+    let erasure = erase_in(&mut tx, db.clock().now(), actor.audit_actor(), contact).await?;
+    tx.commit().await?;
+    scrub(db).await;
+    Ok(erasure)
+}
+
+/// Overwrites what the database file may still hold of erased rows.
+pub(crate) async fn scrub(db: &TenantDb) {
+    if let Err(e) = db.scrub().await {
+        // The erasure holds; only the file-level clean-up waits for the
+        // next erasure or SQLite's own checkpoints.
+        tracing::warn!(error = %e, "scrubbing the database after an erasure failed");
+    }
+}
+
+/// The portal account a contact stands for, if it is not staff.
+async fn portal_user_of(tx: &mut TenantTx, contact: &RecordRow) -> Result<Option<users::UserRow>> {
+    Ok(match uuid_of(&contact.data.0, "user_id") {
+        Some(u) => users::get(tx, u).await?.filter(|u| u.kind != "staff"),
         None => None,
-    };
-    let also = match &portal_user {
-        Some(u) => comments_by(&mut tx, u.id).await?,
+    })
+}
+
+/// What erasing `contact` would touch (`Held` or `InUse` if it may not
+/// go), without writing: a retention rule's dry run.
+pub(crate) async fn erasure_plan(tx: &mut TenantTx, contact: RecordRow) -> Result<Plan> {
+    let also = match portal_user_of(tx, &contact).await? {
+        Some(u) => comments_by(tx, u.id).await?,
         None => Vec::new(),
     };
-    let now = db.clock().now();
-    let by = actor.audit_actor();
-    let removed = removal::remove(&mut tx, now, &by, contact, also, Removal::Erase).await?;
+    removal::plan(tx, contact, also, Removal::Erase).await
+}
+
+/// Erases `contact` in `tx`, attributed to `by` (see [`erase`]). The
+/// caller commits, then [`scrub`]s.
+pub(crate) async fn erase_in(
+    tx: &mut TenantTx,
+    now: DateTime<Utc>,
+    by: audit_log::Actor,
+    contact: RecordRow,
+) -> Result<Erasure> {
+    let id = contact.id;
+    let portal_user = portal_user_of(tx, &contact).await?;
+    let plan = erasure_plan(tx, contact).await?;
+    let removed = removal::apply(tx, now, &by, plan).await?;
     let mut sign_ins_forgotten = 0;
     if let Some(u) = &portal_user {
-        sign_ins_forgotten = audit::forget(&mut tx, u.id, &u.email).await?;
-        users::anonymise(&mut tx, u.id).await?;
-        sessions::revoke_all_for_user(&mut tx, u.id, "erased").await?;
+        sign_ins_forgotten = audit::forget(tx, u.id, &u.email).await?;
+        users::anonymise(tx, u.id).await?;
+        sessions::revoke_all_for_user(tx, u.id, "erased").await?;
     }
     audit_log::append(
-        &mut tx,
+        tx,
         &audit_log::NewEntry {
             action: "person.erased",
             actor: by,
-            kind: Some(contacts.kind),
+            kind: Some("contact"),
             record_id: Some(id),
             detail: json!({
                 "gone": removed.gone,
@@ -185,12 +221,6 @@ pub async fn erase(db: &TenantDb, actor: &Principal, id: Uuid) -> Result<Erasure
         },
     )
     .await?;
-    tx.commit().await?;
-    if let Err(e) = db.scrub().await {
-        // The erasure holds; only the file-level clean-up waits for the
-        // next erasure or SQLite's own checkpoints.
-        tracing::warn!(error = %e, "scrubbing the database after an erasure failed");
-    }
     Ok(Erasure {
         removed,
         portal_user: portal_user.map(|u| u.id),

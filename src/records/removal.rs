@@ -53,7 +53,7 @@ fn held(row: &RecordRow) -> RecordError {
 }
 
 /// The tenant's custom fields of every kind that has them.
-async fn all_customs(tx: &mut TenantTx) -> Result<Vec<(&'static str, Vec<Custom>)>> {
+pub(crate) async fn all_customs(tx: &mut TenantTx) -> Result<Vec<(&'static str, Vec<Custom>)>> {
     let mut out = Vec::new();
     for k in KINDS.iter().filter(|k| k.custom) {
         out.push((k.kind, super::core::customs(tx, k.kind).await?));
@@ -62,7 +62,7 @@ async fn all_customs(tx: &mut TenantTx) -> Result<Vec<(&'static str, Vec<Custom>
 }
 
 /// The records referring to `target` from `slot` of `kind`.
-async fn referring(
+pub(crate) async fn referring(
     tx: &mut TenantTx,
     kind: &str,
     slot: &Slot,
@@ -88,6 +88,36 @@ struct Clear {
     target: Uuid,
 }
 
+/// Everything a removal would touch, found before anything is written.
+pub(crate) struct Plan {
+    root: RecordRow,
+    removal: Removal,
+    /// Records that go, in the order they were found (roots first).
+    going: Vec<RecordRow>,
+    /// References to clear in records that stay.
+    clears: Vec<Clear>,
+}
+
+impl Plan {
+    /// Records that would go, per kind.
+    pub fn gone(&self) -> BTreeMap<String, usize> {
+        count(self.going.iter().map(|r| &r.kind))
+    }
+
+    /// Records whose reference would be cleared, per kind.
+    pub fn cleared(&self) -> BTreeMap<String, usize> {
+        count(self.clears.iter().map(|c| &c.row.kind))
+    }
+}
+
+fn count<'a>(kinds: impl Iterator<Item = &'a String>) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for k in kinds {
+        *out.entry(k.clone()).or_default() += 1;
+    }
+    out
+}
+
 /// Removes `root` and what goes with it by the reference rules; `also`
 /// are further records that go with it (an erased person's comments
 /// elsewhere). Refuses with `Held` or `InUse` before writing anything.
@@ -99,6 +129,18 @@ pub(crate) async fn remove(
     also: Vec<RecordRow>,
     removal: Removal,
 ) -> Result<Removed> {
+    let plan = plan(tx, root, also, removal).await?;
+    apply(tx, now, by, plan).await
+}
+
+/// Finds what removing `root` (and `also`) would touch: `Held` or `InUse`
+/// when it may not go. Reads only, so a dry run can ask.
+pub(crate) async fn plan(
+    tx: &mut TenantTx,
+    root: RecordRow,
+    also: Vec<RecordRow>,
+    removal: Removal,
+) -> Result<Plan> {
     let customs = all_customs(tx).await?;
     let mut seen: HashSet<Uuid> = HashSet::from([root.id]);
     seen.extend(also.iter().map(|r| r.id));
@@ -142,14 +184,35 @@ pub(crate) async fn remove(
         }
         going.push(r);
     }
+    clears.retain(|c| !seen.contains(&c.row.id));
+    Ok(Plan {
+        root,
+        removal,
+        going,
+        clears,
+    })
+}
 
+/// Carries out `plan` in `tx`.
+pub(crate) async fn apply(
+    tx: &mut TenantTx,
+    now: DateTime<Utc>,
+    by: &Actor,
+    plan: Plan,
+) -> Result<Removed> {
+    let Plan {
+        root,
+        removal,
+        going,
+        clears,
+    } = plan;
     let mut out = Removed::default();
     let verb = match removal {
         Removal::Delete => "deleted",
         Removal::Erase => "erased",
     };
     let because = json!({"because": format!("{}.{verb}", root.kind), "record_id": root.id});
-    for c in clears.into_iter().filter(|c| !seen.contains(&c.row.id)) {
+    for c in clears {
         let kind = c.row.kind.clone();
         out.events.extend(clear(tx, now, by, c, &because).await?);
         *out.cleared.entry(kind).or_default() += 1;

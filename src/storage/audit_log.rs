@@ -44,6 +44,8 @@ pub enum Actor {
     Engine,
     /// The platform operator (control plane, CLI).
     Platform,
+    /// The tenant's retention policy, by the rule that matched.
+    Retention { rule: String },
     /// Nobody signed in (a failed sign-in).
     Anonymous,
 }
@@ -64,6 +66,7 @@ impl Actor {
             Actor::ApiKey { id, .. } => ("api_key", Some(*id)),
             Actor::Engine => ("engine", None),
             Actor::Platform => ("platform", None),
+            Actor::Retention { .. } => ("retention", None),
             Actor::Anonymous => ("anonymous", None),
         }
     }

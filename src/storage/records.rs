@@ -147,6 +147,31 @@ pub async fn of_kind(tx: &mut TenantTx, kind: &str) -> Result<Vec<RecordRow>> {
     select(tx, sql, &[Bind::Text(kind.into())]).await
 }
 
+/// Up to `limit` records of `kind` last changed before `before`, in id
+/// order after `after` (a retention rule's candidates, page by page).
+pub async fn unchanged_since(
+    tx: &mut TenantTx,
+    kind: &str,
+    before: DateTime<Utc>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<RecordRow>> {
+    let mut binds = vec![Bind::Text(kind.into()), Bind::Time(before)];
+    let after_test = match after {
+        Some(id) => {
+            binds.push(Bind::Id(id));
+            " AND id > $3"
+        }
+        None => "",
+    };
+    binds.push(Bind::Int(limit));
+    let sql = format!(
+        "SELECT {COLUMNS} FROM records WHERE kind = $1 AND updated_at < $2{after_test} ORDER BY id LIMIT ${}",
+        binds.len()
+    );
+    select(tx, sql, &binds).await
+}
+
 /// Records of `kind` whose top-level text field `field` (a validated
 /// identifier) equals `value`: a queue's tickets, say.
 pub async fn where_field(

@@ -136,7 +136,7 @@ async fn unmigrate(site: &Site, slug: &str) {
                DROP TABLE api_keys; DROP TABLE user_teams; DROP TABLE teams; DROP TABLE role_grants; \
                DROP TABLE roles; DROP TABLE auth_events; DROP TABLE settings; DROP TABLE user_roles; \
                DROP TABLE users; DROP TABLE records; DROP TABLE custom_fields; DROP TABLE events; \
-               DROP TABLE event_counter; DROP TABLE audit_log; DROP TABLE audit_head; \
+               DROP TABLE event_counter; DROP TABLE audit_log; DROP TABLE audit_head; DROP TABLE leases; \
                DELETE FROM _sqlx_migrations;";
     let sql = if site.pg.is_some() {
         sql.to_owned()
@@ -310,10 +310,65 @@ async fn audit_verify_names_the_first_tampered_entry(backend: Backend) {
     assert!(!ok && out.contains("entry 2 is missing"), "{out}");
 }
 
+/// `retention SLUG --dry-run` lists what the rules would remove and
+/// removes nothing; `retention SLUG` removes it, and the trail still holds.
+async fn retention_runs_from_the_command_line(backend: Backend) {
+    let site = Site::new(backend).await;
+    let mut c = mandant(&site);
+    c.args(["tenant", "create", "--slug", "ret", "--name", "Ret"])
+        .args(["--admin-email", "a@ret.example"]);
+    assert!(run(c).await.status.success());
+    let csv = site.dir.path().join("people.csv");
+    std::fs::write(&csv, "last_name\nAlpha\nBeta\n").unwrap();
+    let mut c = mandant(&site);
+    c.args(["import", "ret", "contacts"]).arg(&csv);
+    assert!(run(c).await.status.success());
+    // Years old, as far as the rule can tell.
+    tenant_sql(
+        &site,
+        "ret",
+        r#"UPDATE records SET updated_at = '2020-01-01T00:00:00+00:00' WHERE kind = 'contact';
+           INSERT INTO settings (key, value, updated_at) VALUES ('retention',
+             '{"rules": [{"name": "stale contacts", "kind": "contact", "action": "delete", "unchanged_for_days": 365, "enabled": true}]}',
+             '2020-01-01T00:00:00+00:00')"#,
+    )
+    .await;
+    let contacts = async || -> i64 {
+        let sql = "SELECT count(*) FROM records WHERE kind = 'contact'";
+        match tenant_conn(&site, "ret").await {
+            TenantConn::Pg(mut c) => sqlx::query_scalar(sql).fetch_one(&mut c).await,
+            TenantConn::Lite(mut c) => sqlx::query_scalar(sql).fetch_one(&mut c).await,
+        }
+        .unwrap()
+    };
+    let report = |o: &Output| -> serde_json::Value {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_str(&stdout(o)).unwrap()
+    };
+
+    let mut c = mandant(&site);
+    c.args(["retention", "ret", "--dry-run"]);
+    let dry = report(&run(c).await);
+    assert_eq!(dry["rules"][0]["matched"], 2, "{dry}");
+    assert_eq!(contacts().await, 2);
+
+    let mut c = mandant(&site);
+    c.args(["retention", "ret"]);
+    let done = report(&run(c).await);
+    assert_eq!(done["rules"][0]["records"], dry["rules"][0]["records"]);
+    assert_eq!(contacts().await, 0);
+    let (ok, out) = audit(&site, &["verify", "ret"]).await;
+    assert!(ok, "{out}");
+    let mut c = mandant(&site);
+    c.args(["retention", "nope"]);
+    assert!(!run(c).await.status.success());
+}
+
 both_backends!(
     tenant_commands_manage_tenants,
     migrate_check_finds_and_migrate_fixes_stale_tenants,
-    audit_verify_names_the_first_tampered_entry
+    audit_verify_names_the_first_tampered_entry,
+    retention_runs_from_the_command_line
 );
 
 /// README's first command: a demo tenant to log in to, credentials printed,

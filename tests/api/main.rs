@@ -32,6 +32,7 @@ mod privacy;
 mod realtime;
 mod records;
 mod references;
+mod retention;
 mod routing;
 mod scale;
 mod shards;
