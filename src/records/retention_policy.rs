@@ -46,7 +46,11 @@ pub struct Rule {
     #[serde(deserialize_with = "crate::domain::present::integer")]
     pub unchanged_for_days: i64,
     /// Tickets only: the statuses the rule applies to (say, `closed`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::domain::present::present"
+    )]
     pub statuses: Option<Vec<String>>,
     /// A rule kept but not applied (its dry run still answers).
     #[serde(default = "yes")]

@@ -255,6 +255,8 @@ async fn one_run_at_a_time_and_bad_rules_are_refused(backend: Backend) {
         (with("name", json!("x".repeat(101))), "rules.0.name"),
         (with("statuses", json!(["archived"])), "rules.0.statuses"),
         (with("statuses", json!([])), "rules.0.statuses"),
+        (with("statuses", Value::Null), ""),
+        (with("enabled", Value::Null), ""),
         (with("surprise", json!(true)), ""),
         (
             json!({"rules": [{"name": "c", "kind": "contact", "action": "erase",
