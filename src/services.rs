@@ -130,6 +130,7 @@ impl Services {
     /// Starts the hub of every tenant that has queues, in the background:
     /// SLA alarms and offer expiries must fire on a node even when nobody
     /// is connected, and after a restart they are rebuilt from storage.
+    /// Person exports left unfinished by a stop are built again.
     fn adopt_support(&self) {
         let (tenants, storage, rt) = (
             self.tenants.clone(),
@@ -153,6 +154,12 @@ impl Services {
                 };
                 if has_queues.await.unwrap_or(false) {
                     rt.engage(&t, &db).await;
+                }
+                for id in crate::records::person_export::unfinished(&db)
+                    .await
+                    .unwrap_or_default()
+                {
+                    build_export(&rt, t.clone(), db.clone(), id);
                 }
             }
         });
@@ -246,6 +253,9 @@ fn apply_retention_hourly(tenants: &TenantService, rt: &Arc<crate::actors::Realt
                 let Ok(db) = tenants.storage().tenant_db(&t).await else {
                     continue;
                 };
+                if let Err(e) = crate::records::person_export::expire(&db).await {
+                    tracing::warn!(tenant = %t.slug, error = %e, "dropping expired exports failed");
+                }
                 match apply_retention(&rt, &t, &db).await {
                     Ok(Some(r)) => {
                         let n: usize = r.rules.iter().map(|r| r.matched).sum();
@@ -258,5 +268,27 @@ fn apply_retention_hourly(tenants: &TenantService, rt: &Arc<crate::actors::Realt
                 }
             }
         }
+    });
+}
+
+/// Builds person export `id` in the background on this node, handing
+/// each step's events to the hub (and so to `exports` subscribers). A
+/// node that stops mid-way leaves it `running`; `Services::prepare` on
+/// the next start builds it again.
+pub fn build_export(
+    rt: &Arc<crate::actors::Realtime>,
+    tenant: Arc<crate::domain::tenant::Tenant>,
+    db: crate::storage::TenantDb,
+    id: uuid::Uuid,
+) {
+    let rt = rt.clone();
+    tokio::spawn(async move {
+        let (send, mut steps) = tokio::sync::mpsc::unbounded_channel();
+        let deliver = async {
+            while let Some(events) = steps.recv().await {
+                rt.written(&tenant, &db, events).await;
+            }
+        };
+        tokio::join!(crate::records::person_export::build(&db, id, send), deliver);
     });
 }

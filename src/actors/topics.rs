@@ -21,6 +21,8 @@ pub enum Topic {
     Record(&'static str, Uuid),
     /// A live dashboard: figures, not events.
     Dashboard(Board),
+    /// Person exports being built (`privacy:export`).
+    Exports,
 }
 
 impl Topic {
@@ -36,6 +38,7 @@ impl Topic {
             "queue" => Topic::Queue(QueueId(id(parts.next())?)),
             "ticket" => Topic::Ticket(TicketId(id(parts.next())?)),
             "dashboard" => Topic::Dashboard(Board::parse(parts.next()?)?),
+            "exports" => Topic::Exports,
             "record" => {
                 let kind = by_kind(parts.next()?)?;
                 Topic::Record(kind.kind, id(parts.next())?)
@@ -53,6 +56,7 @@ impl Topic {
             Topic::Ticket(id) => format!("ticket:{id}"),
             Topic::Record(k, id) => format!("record:{k}:{id}"),
             Topic::Dashboard(b) => format!("dashboard:{}", b.name()),
+            Topic::Exports => "exports".to_owned(),
         }
     }
 
@@ -64,6 +68,16 @@ impl Topic {
             Topic::Queue(_) | Topic::Ticket(_) => "ticket",
             Topic::Record(k, _) => k,
             Topic::Dashboard(_) => "",
+            Topic::Exports => crate::records::person_export::KIND,
+        }
+    }
+
+    /// The permission a subscriber needs (field and record rules then
+    /// apply to each event).
+    pub fn read_perm(&self) -> Option<String> {
+        match self {
+            Topic::Exports => Some("privacy:export".to_owned()),
+            other => by_kind(other.kind()).map(|k| k.read_perm()),
         }
     }
 
@@ -100,6 +114,7 @@ impl Topic {
             }
             Topic::Record(k, id) => kind == *k && record == *id,
             Topic::Dashboard(_) => false,
+            Topic::Exports => kind == crate::records::person_export::KIND,
         }
     }
 }
@@ -121,6 +136,7 @@ mod tests {
             &format!("record:contact:{id}"),
             "dashboard:sales",
             "dashboard:support",
+            "exports",
         ] {
             assert_eq!(Topic::parse(raw).map(|t| t.name()).as_deref(), Some(raw));
         }

@@ -42,6 +42,7 @@ needs!(
     AdminAudit = "admin:audit",
     PrivacyHold = "privacy:hold",
     PrivacyErase = "privacy:erase",
+    PrivacyExport = "privacy:export",
     ContactsRead = "contacts:read",
     ContactsWrite = "contacts:write",
     ContactsDelete = "contacts:delete",

@@ -11,6 +11,7 @@ mod branding;
 pub mod client_address;
 mod control_plane;
 mod csv;
+mod exports;
 pub mod extract;
 mod health;
 pub mod json;

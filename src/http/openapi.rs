@@ -389,6 +389,21 @@ fn common_schemas() -> Map<String, Value> {
             "held": {"type": "integer", "description": "matched but under legal hold"},
             "refused": {"type": "integer", "description": "matched but still needed by other records"},
             "truncated": {"type": "boolean", "description": "the dry run stopped counting at 10,000"}}}}}}));
+    let export = json!({"type": "object", "required": ["id", "subject_kind", "subject_id", "status", "done", "total", "created_at"], "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "subject_kind": {"type": "string", "enum": ["contact"]},
+        "subject_id": {"type": "string", "format": "uuid"},
+        "requested_by": {"type": ["string", "null"], "format": "uuid"},
+        "status": {"type": "string", "enum": ["running", "ready", "failed"]},
+        "done": {"type": "integer", "description": "steps done"},
+        "total": {"type": "integer", "description": "steps in all"},
+        "error": {"type": ["string", "null"]},
+        "size": {"type": ["integer", "null"], "description": "the archive's bytes, once ready"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "finished_at": {"type": ["string", "null"], "format": "date-time"},
+        "expires_at": {"type": ["string", "null"], "format": "date-time", "description": "the archive can be fetched until then"}}});
+    s.insert("ExportList".into(), json!({"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": export.clone()}}}));
+    s.insert("Export".into(), export);
     s.insert("SupportSettings".into(), json!({"type": "object", "additionalProperties": false, "properties": {
         "portal_queue_id": {"type": ["string", "null"], "format": "uuid", "description": "the queue tickets opened in the portals join"}
     }}));
@@ -417,6 +432,7 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
             Some(&"hold") if method == "put" => return (s("HoldInput"), s("Hold"), 200),
             Some(&"hold") => return (None, s("Hold"), 200),
             Some(&"erase") => return (None, s("Erasure"), 200),
+            Some(&"export") => return (None, s("Export"), 202),
             _ => {}
         }
         return match (method, seg.len(), seg.get(2)) {
@@ -504,6 +520,8 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
             s("EventSettings"),
             200,
         ),
+        ("get", "/exports") => (None, s("ExportList"), 200),
+        ("get", "/exports/{id}") => (None, s("Export"), 200),
         ("get", "/settings/retention") => (None, s("RetentionPolicy"), 200),
         ("put", "/settings/retention") => (s("RetentionPolicy"), s("RetentionPolicy"), 200),
         ("post", "/settings/retention/dry-run") | ("post", "/settings/retention/run") => {
@@ -660,6 +678,9 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
             "content": {"text/plain": {"schema": {"type": "string"}}}}),
         (None, "/api/docs") => json!({"description": "the document, browsable",
             "content": {"text/html": {"schema": {"type": "string"}}}}),
+        (None, _) if tail == "/exports/{id}/archive" => json!({
+            "description": "the archive: README.txt, export.json, a CSV per kind",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}),
         (None, _) => json!({"description": "success, no content"}),
     };
     let mut ok = ok;
@@ -702,6 +723,9 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
     }
     if method == "patch" || method == "delete" {
         responses.insert("412".into(), problem("If-Match names an old version"));
+    }
+    if tail == "/exports/{id}/archive" {
+        responses.insert("409".into(), problem("the export is still being built"));
     }
     if tail.starts_with("/auth/") {
         responses.insert(

@@ -9,8 +9,8 @@ use super::records::{
     Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
 use super::{
-    api_keys, audit, auth, branding, csv, me, privacy, record_meta, records, retention, roles,
-    security, support, users, ws,
+    api_keys, audit, auth, branding, csv, exports, me, privacy, record_meta, records, retention,
+    roles, security, support, users, ws,
 };
 
 /// What a route demands of its caller.
@@ -156,6 +156,10 @@ tenant_routes! {
         delete => privacy::lift::<Contacts> [PrivacyHold],
     }
     "/contacts/{id}/erase" { post => privacy::erase [PrivacyErase] }
+    "/contacts/{id}/export" { post => exports::request [PrivacyExport] }
+    "/exports" { get => exports::list [PrivacyExport] }
+    "/exports/{id}" { get => exports::get [PrivacyExport] }
+    "/exports/{id}/archive" { get => exports::archive [PrivacyExport] }
     "/companies" {
         get => records::list::<Companies> [CompaniesRead],
         post => records::create::<Companies> [CompaniesWrite],

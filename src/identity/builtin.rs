@@ -111,6 +111,7 @@ pub const BUILTIN: &[BuiltinRole] = &[
             ("admin:audit", All),
             ("privacy:hold", All),
             ("privacy:erase", All),
+            ("privacy:export", All),
         ],
     },
     BuiltinRole {

@@ -113,6 +113,11 @@ pub const CATALOGUE: &[PermissionSpec] = &[
         false,
         "Erase a person and what is held about them (GDPR Art. 17)",
     ),
+    p(
+        "privacy:export",
+        false,
+        "Export everything held about a person (GDPR Art. 15, 20)",
+    ),
 ];
 
 pub fn lookup(name: &str) -> Option<&'static PermissionSpec> {

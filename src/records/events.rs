@@ -54,6 +54,8 @@ pub fn audience(p: &Principal, e: &EventRow) -> Option<BTreeSet<String>> {
             )
         }
         "custom_field" => ("custom_fields:read".to_owned(), None),
+        // An export's progress: for whoever may export people's data.
+        super::person_export::KIND => ("privacy:export".to_owned(), None),
         k => (by_kind(k)?.read_perm(), None),
     };
     let hidden = match p.decide(&perm, &meta) {

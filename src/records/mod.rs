@@ -17,6 +17,7 @@ pub mod core;
 pub mod csv_io;
 pub mod events;
 pub mod fields;
+pub mod person_export;
 pub mod portal;
 pub mod privacy;
 pub mod query;

@@ -75,6 +75,17 @@ pub async fn page(tx: &mut TenantTx, before: Option<i64>, limit: i64) -> Result<
     .await)?)
 }
 
+/// Every sign-in log entry of `user_id`, oldest first.
+pub async fn of_user(tx: &mut TenantTx, user_id: Uuid) -> Result<Vec<AuthEventRow>> {
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, AuthEventRow>(
+        "SELECT id, at, kind, user_id, email, ip, detail FROM auth_events \
+         WHERE user_id = $1 ORDER BY id",
+    )
+    .bind(user_id)
+    .fetch_all(c)
+    .await)?)
+}
+
 /// Forgets who a sign-in log entry was about beyond the user's id: the
 /// e-mail address and client address of every entry for `user_id`, or
 /// for `email` (failed sign-ins name only the address typed). Returns how

@@ -275,6 +275,17 @@ pub async fn page(tx: &mut TenantTx, f: &AuditFilter, limit: i64) -> Result<Vec<
     .await)?)
 }
 
+/// Every entry about `record_id`, oldest first.
+pub async fn about(tx: &mut TenantTx, record_id: Uuid) -> Result<Vec<AuditRow>> {
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, AuditRow>(
+        "SELECT seq, at, action, actor_type, actor_id, kind, record_id, entry, prev_hash, hash \
+         FROM audit_log WHERE record_id = $1 ORDER BY seq",
+    )
+    .bind(record_id)
+    .fetch_all(c)
+    .await)?)
+}
+
 /// Oldest first, after `after`, at most `limit` (for [`verify`]).
 pub async fn after(tx: &mut TenantTx, after: i64, limit: i64) -> Result<Vec<AuditRow>> {
     Ok(on_tx!(tx, c => sqlx::query_as::<_, AuditRow>(

@@ -138,6 +138,17 @@ pub async fn erase(tx: &mut TenantTx, ids: &[Uuid]) -> Result<u64> {
     Ok(n)
 }
 
+/// Every event the log holds about `id`, oldest first.
+pub async fn about(tx: &mut TenantTx, id: Uuid) -> Result<Vec<EventRow>> {
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, EventRow>(
+        "SELECT seq, at, type, kind, record_id, actor, people, team_id, data FROM events \
+         WHERE record_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(c)
+    .await)?)
+}
+
 /// Now, at the precision both backends store (PostgreSQL keeps
 /// microseconds), so an event delivered from memory says what the log says.
 pub(super) fn stored_now() -> DateTime<Utc> {

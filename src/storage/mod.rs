@@ -14,6 +14,7 @@ mod control;
 pub mod custom_fields;
 mod error;
 pub mod events;
+pub mod exports;
 pub mod leases;
 pub mod list;
 pub mod migrations;

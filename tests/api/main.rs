@@ -16,6 +16,7 @@ mod cli;
 mod csv_io;
 mod dashboards;
 mod escalation;
+mod exports;
 mod fuzz;
 mod health;
 mod hostile_text;
