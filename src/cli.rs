@@ -404,14 +404,25 @@ async fn audit(config: Config, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
                         );
                         return Ok(ExitCode::FAILURE);
                     }
+                    // Retention trimmed it, in the chain's own record
+                    // (`audit.trimmed`): the chain from there was checked.
+                    None if seq <= v.base_seq => println!(
+                        "{slug}: entry {seq} is older than the trail keeps (trimmed up to {}); it can no longer be compared",
+                        v.base_seq
+                    ),
                     None => {
                         println!("{slug}: the audit trail lost entry {seq}, whose hash was kept");
                         return Ok(ExitCode::FAILURE);
                     }
                 }
             }
+            let trimmed = if v.base_seq > 0 {
+                format!(" (1 to {} trimmed by retention)", v.base_seq)
+            } else {
+                String::new()
+            };
             println!(
-                "{slug}: {} entries, the chain holds; head {}:{}",
+                "{slug}: {} entries{trimmed}, the chain holds; head {}:{}",
                 v.entries, v.head_seq, v.head_hash
             );
             Ok(ExitCode::SUCCESS)

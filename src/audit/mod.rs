@@ -4,6 +4,7 @@
 //! record write keeps of its values is `records::audit`'s rule.
 
 pub mod head;
+pub mod retention;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};

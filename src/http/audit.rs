@@ -78,3 +78,20 @@ pub async fn events(a: Authorized<AdminAudit>, req: HttpRequest) -> Result<HttpR
     }
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": next})))
 }
+
+pub async fn get_settings(
+    a: Authorized<super::authz::AdminSettings>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(audit::retention::load(&a.scope.db).await?))
+}
+
+pub async fn put_settings(
+    a: Authorized<super::authz::AdminSettings>,
+    body: super::json::ApiJson<crate::storage::audit_log::AuditSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let s = body.into_inner()?;
+    audit::retention::save(&a.scope.db, a.principal.audit_actor(), &s)
+        .await?
+        .map_err(ApiError::validation)?;
+    Ok(HttpResponse::Ok().json(s))
+}

@@ -300,7 +300,11 @@ fn common_schemas() -> Map<String, Value> {
     s.insert("Me".into(), json!({"type": "object", "properties": {
         "user": {"type": "object"}, "tenant": {"type": "object"}, "roles": {"type": "array", "items": {"type": "string"}},
         "permissions": {"type": "array", "items": {"type": "object"}}, "mfa_enrollment_required": {"type": "boolean"}}}));
-    s.insert("EventSettings".into(), json!({"type": "object", "required": ["retention_days"], "additionalProperties": false, "properties": {"retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}}}));
+    s.insert("AuditSettings".into(), json!({"type": "object", "required": ["retention_days"], "additionalProperties": false,
+        "description": "how long the audit trail is kept; never less than the event log's retention",
+        "properties": {"retention_days": {"type": "integer", "minimum": 365, "maximum": 36500}}}));
+    s.insert("EventSettings".into(), json!({"type": "object", "required": ["retention_days"], "additionalProperties": false, "description": "how long the event log is kept; never more than the audit trail's retention",
+        "properties": {"retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}}}));
     s.insert("CsvBody".into(), json!({"type": "string", "description": "a header row of field keys and custom.<key> columns"}));
     s.insert("ImportReport".into(), json!({"type": "object", "properties": {
         "imported": {"type": "integer"}, "skipped": {"type": "integer"}, "error_count": {"type": "integer"},
@@ -522,6 +526,8 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         ),
         ("get", "/exports") => (None, s("ExportList"), 200),
         ("get", "/exports/{id}") => (None, s("Export"), 200),
+        ("get", "/settings/audit") => (None, s("AuditSettings"), 200),
+        ("put", "/settings/audit") => (s("AuditSettings"), s("AuditSettings"), 200),
         ("get", "/settings/retention") => (None, s("RetentionPolicy"), 200),
         ("put", "/settings/retention") => (s("RetentionPolicy"), s("RetentionPolicy"), 200),
         ("post", "/settings/retention/dry-run") | ("post", "/settings/retention/run") => {

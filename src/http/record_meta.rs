@@ -77,7 +77,9 @@ pub async fn put_event_settings(
     body: ApiJson<EventSettings>,
 ) -> Result<HttpResponse, ApiError> {
     let s = body.into_inner()?;
-    settings::save(&a.scope.db, a.principal.audit_actor(), &s).await?;
+    crate::records::retention::save(&a.scope.db, a.principal.audit_actor(), &s)
+        .await?
+        .map_err(ApiError::validation)?;
     Ok(HttpResponse::Ok().json(s))
 }
 

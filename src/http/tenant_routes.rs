@@ -277,6 +277,10 @@ tenant_routes! {
         get => record_meta::get_event_settings [AdminSettings],
         put => record_meta::put_event_settings [AdminSettings],
     }
+    "/settings/audit" {
+        get => audit::get_settings [AdminSettings],
+        put => audit::put_settings [AdminSettings],
+    }
     "/settings/retention" {
         get => retention::get_policy [AdminSettings],
         put => retention::put_policy [AdminSettings],

@@ -44,6 +44,33 @@ impl EventSettings {
     }
 }
 
+/// Checks `value` (never longer than the audit trail keeps: the trail
+/// outlives the events it describes) and keeps it with its trail entry;
+/// the inner `Err` names what is wrong.
+pub async fn save(
+    db: &TenantDb,
+    by: crate::storage::audit_log::Actor,
+    value: &EventSettings,
+) -> Result<Result<(), Vec<FieldError>>, StorageError> {
+    if let Err(e) = value.validate() {
+        return Ok(Err(e));
+    }
+    let mut tx = db.begin().await?;
+    let audit: crate::storage::audit_log::AuditSettings = settings::read(&mut tx).await?;
+    if value.retention_days > audit.retention_days {
+        return Ok(Err(vec![FieldError::new(
+            "retention_days",
+            format!(
+                "must not exceed the audit trail's retention ({} days)",
+                audit.retention_days
+            ),
+        )]));
+    }
+    settings::write_audited(&mut tx, by, value).await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
 pub async fn load(db: &TenantDb) -> Result<EventSettings, StorageError> {
     let mut tx = db.begin_read().await?;
     let s = settings::read(&mut tx).await?;

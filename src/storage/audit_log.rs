@@ -307,6 +307,74 @@ pub async fn head(tx: &mut TenantTx) -> Result<(i64, String)> {
     .await)?)
 }
 
+/// How long a tenant keeps its trail (setting `audit`): ten years unless
+/// set, at least one, and never less than the event log it describes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    #[serde(deserialize_with = "crate::domain::present::integer")]
+    pub retention_days: i64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self {
+            retention_days: 3650,
+        }
+    }
+}
+
+impl super::settings::Setting for AuditSettings {
+    const KEY: &'static str = "audit";
+    fn check(&self) -> std::result::Result<(), Vec<crate::domain::FieldError>> {
+        if (365..=36_500).contains(&self.retention_days) {
+            Ok(())
+        } else {
+            Err(vec![crate::domain::FieldError::new(
+                "retention_days",
+                "must be between 365 and 36500",
+            )])
+        }
+    }
+}
+
+/// Where the kept chain begins: the number and hash of the last entry
+/// retention trimmed (0 and [`GENESIS`] while nothing was).
+pub async fn base(tx: &mut TenantTx) -> Result<(i64, String)> {
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, (i64, String)>(
+        "SELECT base_seq, base_hash FROM audit_head WHERE id = 1",
+    )
+    .fetch_one(c)
+    .await)?)
+}
+
+/// Trims the entries written before `before` from the start of the chain
+/// and moves its base past them; the number of the last one trimmed and
+/// how many went (None: nothing to trim).
+pub async fn trim(tx: &mut TenantTx, before: DateTime<Utc>) -> Result<Option<(i64, u64)>> {
+    let last: Option<(i64, String)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT seq, hash FROM audit_log WHERE at < $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(before)
+    .fetch_optional(c)
+    .await)?;
+    let Some((seq, hash)) = last else {
+        return Ok(None);
+    };
+    let n = on_tx!(tx, c => sqlx::query("DELETE FROM audit_log WHERE seq <= $1")
+        .bind(seq)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query("UPDATE audit_head SET base_seq = $1, base_hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&hash)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(Some((seq, n)))
+}
+
 /// Where a chain stops being what was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Break {
@@ -318,6 +386,8 @@ pub struct Break {
 /// What [`verify`] found: how far the chain holds, and where it breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
+    /// Entries up to this number were trimmed by retention.
+    pub base_seq: i64,
     pub entries: i64,
     pub head_seq: i64,
     pub head_hash: String,
@@ -372,7 +442,8 @@ pub fn check_link(expected_seq: i64, prev_hash: &str, row: &AuditRow) -> Option<
 pub async fn verify(db: &super::TenantDb) -> Result<Verdict> {
     let mut tx = db.begin_read().await?;
     let (head_seq, head_hash) = head(&mut tx).await?;
-    let (mut last, mut prev) = (0i64, GENESIS.to_owned());
+    let (base_seq, base_hash) = base(&mut tx).await?;
+    let (mut last, mut prev) = (base_seq, base_hash);
     let mut broken = None;
     'walk: loop {
         let rows = after(&mut tx, last, 1000).await?;
@@ -398,6 +469,7 @@ pub async fn verify(db: &super::TenantDb) -> Result<Verdict> {
     }
     tx.rollback().await?;
     Ok(Verdict {
+        base_seq,
         entries: last,
         head_seq,
         head_hash,

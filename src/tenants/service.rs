@@ -295,7 +295,8 @@ impl TenantService {
         Ok(report)
     }
 
-    /// Trims every tenant's event log to its retention window at `now`.
+    /// Trims every tenant's event log and audit trail to their retention
+    /// windows at `now`; how many events went.
     pub async fn trim_events(&self, now: chrono::DateTime<Utc>) -> Result<u64, TenantError> {
         let mut total = 0;
         for t in self.list().await? {
@@ -303,6 +304,13 @@ impl TenantService {
             match crate::records::retention::trim(&db, now).await {
                 Ok(n) => total += n,
                 Err(e) => tracing::warn!(tenant = %t.slug, error = %e, "event trim failed"),
+            }
+            match crate::audit::retention::trim(&db, now).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(tenant = %t.slug, entries = n, "trimmed the audit trail past retention")
+                }
+                Err(e) => tracing::warn!(tenant = %t.slug, error = %e, "audit trim failed"),
             }
         }
         Ok(total)

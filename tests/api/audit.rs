@@ -1,17 +1,22 @@
 //! The audit trail over the API: every change with who made it, from
 //! where and in which request; content values masked, so no personal data
 //! lands in it; a write that fails leaves no entry; filters, paging, CSV
-//! and its permission. (`cli.rs` tampers with it and runs `audit verify`.)
+//! and its permission; kept as long as set, trimmed from its start
+//! without breaking the chain. (`cli.rs` tampers with it and runs
+//! `audit verify`.)
 
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, Res, TestApp, id, spawn_app};
+use chrono::TimeDelta;
+
+use crate::helpers::{Backend, Res, TenantConn, TestApp, id, spawn_app};
 
 both_backends!(
     every_change_is_in_the_trail_without_personal_data,
     a_write_that_fails_leaves_no_entry,
-    the_trail_is_filtered_paged_and_guarded
+    the_trail_is_filtered_paged_and_guarded,
+    the_trail_is_kept_as_long_as_set_and_trimmed_without_breaking
 );
 
 async fn trail(app: &TestApp, tok: &str, query: &str) -> Vec<Value> {
@@ -283,4 +288,97 @@ async fn the_trail_is_filtered_paged_and_guarded(backend: Backend) {
         .await
         .assert_problem(401, "unauthorized");
     app.stop().await;
+}
+
+async fn the_trail_is_kept_as_long_as_set_and_trimmed_without_breaking(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owner = app.tenant_with_owner("acme").await;
+    let acme = app.as_user("acme", &owner);
+    assert_eq!(
+        acme.get("/settings/audit").await.body,
+        json!({"retention_days": 3650})
+    );
+    for body in [
+        json!({"retention_days": 364}),
+        json!({"retention_days": 36_501}),
+        json!({"retention_days": 400.5}),
+        json!({"retention_days": null}),
+        json!({}),
+        json!({"retention_days": 400, "forever": true}),
+    ] {
+        let r = acme.put("/settings/audit", body.clone()).await;
+        assert_eq!(r.status, 422, "{body}: {}", r.body);
+    }
+    // The trail outlives the events it describes, whichever is set first.
+    assert_eq!(
+        acme.put("/settings/events", json!({"retention_days": 400}))
+            .await
+            .status,
+        200
+    );
+    let r = acme
+        .put("/settings/audit", json!({"retention_days": 399}))
+        .await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), ["retention_days"]);
+    assert_eq!(
+        acme.put("/settings/audit", json!({"retention_days": 400}))
+            .await
+            .status,
+        200
+    );
+    acme.put("/settings/events", json!({"retention_days": 401}))
+        .await
+        .assert_problem(422, "validation_failed");
+
+    // The trail is stamped with the wall clock: the sweep is run as if 400
+    // days had passed since `mid`, between the two writes.
+    let old = acme
+        .create(Res::Contacts, json!({"last_name": "Old"}))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let mid = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let newer = acme
+        .create(Res::Contacts, json!({"last_name": "Newer"}))
+        .await;
+    app.services
+        .tenants
+        .trim_events(mid + TimeDelta::days(400))
+        .await
+        .unwrap();
+
+    assert!(
+        trail(&app, &owner, &format!("record={}", id(&old)))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        trail(&app, &owner, &format!("record={}", id(&newer))).await[0]["action"],
+        "contact.created"
+    );
+    let trimmed = trail(&app, &owner, "action=audit.trimmed").await;
+    assert_eq!(trimmed.len(), 1, "{trimmed:?}");
+    let base = trimmed[0]["detail"]["up_to"].as_i64().unwrap();
+    assert!(base > 0);
+
+    // The kept chain holds from its base, and tampering after it shows.
+    let tenant = app.services.tenants.get("acme").await.unwrap();
+    let db = app.services.storage.tenant_db(&tenant).await.unwrap();
+    let v = mandant::audit::verify(&db).await.unwrap();
+    assert_eq!((v.base_seq, v.broken.clone()), (base, None), "{v:?}");
+    let cut = format!("DELETE FROM audit_log WHERE seq = {}", base + 1);
+    match app.site.tenant_conn(tenant.id).await {
+        TenantConn::Pg(mut c) => sqlx::raw_sql(sqlx::AssertSqlSafe(cut))
+            .execute(&mut c)
+            .await
+            .map(|_| ()),
+        TenantConn::Lite(mut c) => sqlx::raw_sql(sqlx::AssertSqlSafe(cut))
+            .execute(&mut c)
+            .await
+            .map(|_| ()),
+    }
+    .unwrap();
+    let v = mandant::audit::verify(&db).await.unwrap();
+    assert_eq!(v.broken.map(|b| b.seq), Some(base + 1));
 }

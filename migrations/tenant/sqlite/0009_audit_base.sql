@@ -1,0 +1,4 @@
+-- The audit trail's base (see the PostgreSQL migration of the same number).
+ALTER TABLE audit_head ADD COLUMN base_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audit_head ADD COLUMN base_hash TEXT NOT NULL
+    DEFAULT '0000000000000000000000000000000000000000000000000000000000000000';
