@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::Application;
@@ -46,6 +47,9 @@ enum Command {
     /// Check a tenant's audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Encryption at rest: the master key and the tenants' data keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Apply a tenant's retention rules now, as the hourly sweep does, and
     /// print the report (JSON); exit 1 while another run holds the lease.
     Retention {
@@ -83,6 +87,20 @@ enum TenantCommand {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Print a new random master key (64 hex digits), for a key file.
+    Generate,
+    /// Re-wrap every tenant's data keys under the master key in FILE, all
+    /// or nothing; then start every node with MANDANT_MASTER_KEY_FILE=FILE.
+    Rotate {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Give a tenant a new data key and re-seal its sealed values under it.
+    RotateTenant { slug: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +166,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Migrate { check } => migrate(config, check).await,
         Command::Tenant(t) => tenant(config, t).await,
         Command::Audit(a) => audit(config, a).await,
+        Command::Keys(k) => keys(config, k).await,
         Command::Retention { tenant, dry_run } => retention(config, &tenant, dry_run).await,
         Command::Import {
             tenant,
@@ -337,6 +356,53 @@ async fn tenant(config: Config, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn keys(config: Config, cmd: KeysCommand) -> anyhow::Result<ExitCode> {
+    use crate::keys::MasterKey;
+    if let KeysCommand::Generate = cmd {
+        println!("{}", MasterKey::generate_hex());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let services = Services::connect(config).await?;
+    match cmd {
+        KeysCommand::Generate => unreachable!("answered above"),
+        KeysCommand::Rotate { to } => {
+            let text = std::fs::read_to_string(&to)
+                .with_context(|| format!("cannot read the new master key {}", to.display()))?;
+            let new = MasterKey::from_hex(&text, &to.display().to_string())?;
+            let old = services.storage.master();
+            let mut rows = Vec::new();
+            for (tenant, version, wrapped, _) in
+                services.storage.control().all_tenant_keys().await?
+            {
+                let key = old.unwrap(tenant, version, &wrapped)?;
+                rows.push((
+                    tenant,
+                    version,
+                    new.wrap(tenant, version, &key)?,
+                    new.kid().to_owned(),
+                ));
+            }
+            services.storage.control().rewrap_tenant_keys(&rows).await?;
+            println!(
+                "re-wrapped {} data keys under master key {}; start every node with MANDANT_MASTER_KEY_FILE={}",
+                rows.len(),
+                new.kid(),
+                to.display()
+            );
+        }
+        KeysCommand::RotateTenant { slug } => {
+            let tenant = services.tenants.get(&slug).await?;
+            let db = services.storage.add_data_key(&tenant).await?;
+            let n = crate::identity::mfa::reseal_secrets(&db).await?;
+            println!(
+                "{slug}: data key version {} seals from now on; {n} sealed values re-sealed",
+                db.keys()?.current_version()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn retention(config: Config, slug: &str, dry_run: bool) -> anyhow::Result<ExitCode> {

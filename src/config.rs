@@ -38,6 +38,10 @@ pub struct Config {
     /// HS256 key for access tokens. Unset: made on first start and kept in
     /// the control plane, shared by every node.
     pub jwt_secret: Option<Secret>,
+    /// The master key for encryption at rest, 64 hex digits. Unset, with
+    /// no `master_key_file`: made once at `<data_dir>/master.key`.
+    pub master_key: Option<Secret>,
+    pub master_key_file: Option<PathBuf>,
     pub access_token_ttl_secs: i64,
     pub session_ttl_days: i64,
     pub login_per_account_per_min: u32,
@@ -78,6 +82,8 @@ impl Default for Config {
             shutdown_timeout_secs: 10,
             http_workers: 0,
             jwt_secret: None,
+            master_key: None,
+            master_key_file: None,
             access_token_ttl_secs: 900,
             session_ttl_days: 30,
             login_per_account_per_min: 10,
@@ -132,6 +138,8 @@ struct FileConfig {
     shutdown_timeout_secs: Option<u64>,
     http_workers: Option<usize>,
     jwt_secret: Option<Secret>,
+    master_key: Option<Secret>,
+    master_key_file: Option<PathBuf>,
     access_token_ttl_secs: Option<i64>,
     session_ttl_days: Option<i64>,
     login_per_account_per_min: Option<u32>,
@@ -218,6 +226,10 @@ impl Config {
             c.http_workers = n;
         }
         c.jwt_secret = env("MANDANT_JWT_SECRET").map(Secret::new).or(f.jwt_secret);
+        c.master_key = env("MANDANT_MASTER_KEY").map(Secret::new).or(f.master_key);
+        c.master_key_file = env("MANDANT_MASTER_KEY_FILE")
+            .map(PathBuf::from)
+            .or(f.master_key_file);
         if let Some(n) =
             parse_env_num(&env, "MANDANT_ACCESS_TOKEN_TTL_SECS")?.or(f.access_token_ttl_secs)
         {

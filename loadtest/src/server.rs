@@ -15,6 +15,8 @@ pub const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432";
 pub const REDIS: &str = "redis://127.0.0.1:6379";
 /// Fixed, so that every node (and a restarted node) accepts the same tokens.
 const JWT_SECRET: &str = "mandant-loadtest-jwt-secret-0123456789abcdef";
+/// The master key every node of a run shares (a benchmark's, not a secret).
+const MASTER_KEY: &str = "6d616e64616e742d6c6f6164746573742d6d61737465722d6b65792d30303031";
 
 pub struct ServerSpec {
     pub binary: PathBuf,
@@ -65,6 +67,10 @@ impl Server {
             .env("MANDANT_DATA_DIR", &spec.data_dir)
             .env("MANDANT_PLATFORM_TOKEN", &spec.token)
             .env("MANDANT_JWT_SECRET", JWT_SECRET)
+            // Nodes of one run have data directories of their own and one
+            // database: they must share the master key too.
+            .env("MANDANT_MASTER_KEY", MASTER_KEY)
+            .env_remove("MANDANT_MASTER_KEY_FILE")
             .env("MANDANT_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

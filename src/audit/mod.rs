@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::storage::audit_log::{self, AuditRow};
-pub use crate::storage::audit_log::{Actor, AuditFilter, Break, ORIGIN, Origin, Verdict};
+pub use crate::storage::audit_log::{
+    Actor, AuditFilter, AuditSettings, Break, ORIGIN, Origin, Verdict,
+};
 use crate::storage::{StorageError, TenantDb};
 
 /// The columns of the trail's CSV export, in order.

@@ -87,7 +87,7 @@ pub async fn get_settings(
 
 pub async fn put_settings(
     a: Authorized<super::authz::AdminSettings>,
-    body: super::json::ApiJson<crate::storage::audit_log::AuditSettings>,
+    body: super::json::ApiJson<audit::AuditSettings>,
 ) -> Result<HttpResponse, ApiError> {
     let s = body.into_inner()?;
     audit::retention::save(&a.scope.db, a.principal.audit_actor(), &s)

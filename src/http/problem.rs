@@ -156,6 +156,14 @@ impl From<StorageError> for ApiError {
                 ApiError::new(Code::Conflict, format!("The {what} already exists."))
             }
             StorageError::Unavailable(_) | StorageError::StalePlan => ApiError::unavailable(e),
+            // One record's sealed value that does not open: that record is
+            // unusable, the rest of the tenant is not.
+            StorageError::Keys(
+                crate::keys::KeyError::Unreadable | crate::keys::KeyError::UnknownKey(_),
+            ) => ApiError::new(
+                Code::Conflict,
+                "A stored value of this record is sealed and cannot be opened (damaged, or sealed under a key this installation lacks); an administrator can reset it.",
+            ),
             other => ApiError::internal(other),
         }
     }

@@ -3,13 +3,14 @@
 use chrono::Utc;
 use serde::Serialize;
 use serde_json::json;
+use uuid::Uuid;
 
 use super::principal::{Principal, Via};
 use super::service::{AuthError, ClientInfo, security_settings};
 use super::throttle::LoginThrottle;
 use super::totp;
 use crate::domain::tenant::Tenant;
-use crate::storage::{TenantDb, audit, sessions, users};
+use crate::storage::{StorageError, TenantDb, audit, sessions, users};
 
 #[derive(Debug, Serialize)]
 pub struct Enrollment {
@@ -56,7 +57,8 @@ pub async fn enroll(
     let (secret, otpauth_uri) =
         totp::enroll(&user.email, &format!("Mandant {}", tenant.name.as_str()))
             .ok_or_else(|| anyhow::anyhow!("TOTP secret generation failed"))?;
-    users::set_mfa(&mut tx, user.id, Some(&secret), false).await?;
+    let sealed = seal_secret(db, user.id, &secret)?;
+    users::set_mfa(&mut tx, user.id, Some(&sealed), false).await?;
     record(&mut tx, p, c, "mfa.enroll_started").await?;
     tx.commit().await?;
     Ok(Enrollment {
@@ -109,7 +111,7 @@ async fn confirm_unthrottled(
         .await?
         .ok_or(AuthError::NotFound)?;
     let secret = match (&user.mfa_secret, user.mfa_enabled) {
-        (Some(s), false) => s.clone(),
+        (Some(s), false) => open_secret(db, user.id, s).await?,
         (_, true) => return Err(AuthError::Conflict("MFA is already enabled.".into())),
         (None, false) => return Err(AuthError::Conflict("Start enrolment first.".into())),
     };
@@ -118,7 +120,13 @@ async fn confirm_unthrottled(
     if !users::advance_mfa_step(&mut tx, user.id, step).await? {
         return Err(AuthError::MfaInvalid);
     }
-    users::set_mfa(&mut tx, user.id, Some(&secret), true).await?;
+    users::set_mfa(
+        &mut tx,
+        user.id,
+        Some(&seal_secret(db, user.id, &secret)?),
+        true,
+    )
+    .await?;
     let (codes, hashes) = totp::recovery_codes();
     users::replace_recovery_codes(&mut tx, user.id, &hashes).await?;
     if let Via::Session(sid) = p.via {
@@ -174,7 +182,7 @@ async fn disable_unthrottled(
     let proven = match (totp_code, recovery_code, &user.mfa_secret) {
         (Some(code), _, Some(secret)) => {
             let now = Utc::now().timestamp().max(0) as u64;
-            match totp::verify(secret, code, now) {
+            match totp::verify(&open_secret(db, user.id, secret).await?, code, now) {
                 Some(step) => users::advance_mfa_step(&mut tx, user.id, step).await?,
                 None => false,
             }
@@ -192,4 +200,42 @@ async fn disable_unthrottled(
     record(&mut tx, p, c, "mfa.disabled").await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Where a user's TOTP secret is sealed: bound to its row, so a sealed
+/// secret copied onto another user does not open.
+fn place(user: Uuid) -> String {
+    format!("users.mfa_secret:{user}")
+}
+
+/// A TOTP secret as stored: sealed under the tenant's current data key.
+pub(crate) fn seal_secret(db: &TenantDb, user: Uuid, secret: &str) -> Result<String, StorageError> {
+    Ok(db.keys()?.seal(&place(user), secret)?)
+}
+
+/// A stored TOTP secret, opened (one stored before sealing existed is
+/// read as it is, and sealed at its next change).
+pub(crate) async fn open_secret(
+    db: &TenantDb,
+    user: Uuid,
+    stored: &str,
+) -> Result<String, StorageError> {
+    db.open_sealed(&place(user), stored).await
+}
+
+/// Re-seals every stored TOTP secret under the tenant's current data key
+/// (after `mandant keys rotate-tenant`); how many changed.
+pub async fn reseal_secrets(db: &TenantDb) -> Result<usize, StorageError> {
+    let keys = db.keys()?;
+    let mut tx = db.begin().await?;
+    let mut n = 0;
+    for (user, stored) in users::mfa_secrets(&mut tx).await? {
+        if keys.is_stale(&stored) {
+            let plain = db.open_sealed(&place(user), &stored).await?;
+            users::set_mfa_secret(&mut tx, user, &keys.seal(&place(user), &plain)?).await?;
+            n += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(n)
 }

@@ -219,7 +219,7 @@ impl AuthService {
 
         let mut tx = db.begin().await?;
         if user.mfa_enabled {
-            let outcome = check_second_factor(&mut tx, &user, req).await?;
+            let outcome = check_second_factor(db, &mut tx, &user, req).await?;
             if let Err(e) = outcome {
                 tx.rollback().await?;
                 if !matches!(e, AuthError::MfaRequired) {
@@ -595,17 +595,19 @@ pub async fn security_settings(tx: &mut TenantTx) -> Result<SecuritySettings, St
 /// Checks the TOTP or recovery code of an MFA user inside `tx` (which
 /// records the spent step or code). Outer error: storage; inner: refusal.
 async fn check_second_factor(
+    db: &TenantDb,
     tx: &mut TenantTx,
     user: &users::AuthUser,
     req: &LoginRequest,
 ) -> Result<Result<(), AuthError>, AuthError> {
     match (&req.totp_code, &req.recovery_code) {
         (Some(code), _) => {
-            let Some(secret) = &user.mfa_secret else {
+            let Some(stored) = &user.mfa_secret else {
                 return Ok(Err(AuthError::MfaInvalid));
             };
+            let secret = super::mfa::open_secret(db, user.id, stored).await?;
             let now = Utc::now().timestamp().max(0) as u64;
-            let Some(step) = totp::verify(secret, code, now) else {
+            let Some(step) = totp::verify(&secret, code, now) else {
                 return Ok(Err(AuthError::MfaInvalid));
             };
             if step <= user.mfa_last_step || !users::advance_mfa_step(tx, user.id, step).await? {

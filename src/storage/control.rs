@@ -251,6 +251,84 @@ impl ControlStore {
         Ok(v)
     }
 
+    /// A tenant's wrapped data keys: (version, wrapped, master key id).
+    pub async fn tenant_keys(&self, tenant: TenantId) -> Result<Vec<(i32, String, String)>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT version, wrapped, master_kid FROM tenant_keys WHERE tenant_id = $1 ORDER BY version",
+        )
+        .bind(tenant.0)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Keeps a new wrapped data key, unless that version exists already
+    /// (another node made it first: the caller reads back what is kept).
+    pub async fn add_tenant_key(
+        &self,
+        tenant: TenantId,
+        version: i32,
+        wrapped: &str,
+        kid: &str,
+    ) -> Result<()> {
+        on_pool!(self, p => sqlx::query(
+            "INSERT INTO tenant_keys (tenant_id, version, wrapped, master_kid, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, version) DO NOTHING",
+        )
+        .bind(tenant.0)
+        .bind(version)
+        .bind(wrapped)
+        .bind(kid)
+        .bind(Utc::now())
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Every wrapped key: (tenant, version, wrapped, master key id).
+    pub async fn all_tenant_keys(&self) -> Result<Vec<(uuid::Uuid, i32, String, String)>> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT tenant_id, version, wrapped, master_kid FROM tenant_keys ORDER BY tenant_id, version",
+        )
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Replaces every wrapped key at once (a master key rotation): all or
+    /// nothing.
+    pub async fn rewrap_tenant_keys(
+        &self,
+        rows: &[(uuid::Uuid, i32, String, String)],
+    ) -> Result<()> {
+        on_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            for (tenant, version, wrapped, kid) in rows {
+                sqlx::query(
+                    "UPDATE tenant_keys SET wrapped = $1, master_kid = $2 \
+                     WHERE tenant_id = $3 AND version = $4",
+                )
+                .bind(wrapped)
+                .bind(kid)
+                .bind(tenant)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await
+        }.await)?;
+        Ok(())
+    }
+
+    /// Forgets a tenant's keys (the tenant is being deleted).
+    pub async fn drop_tenant_keys(&self, tenant: TenantId) -> Result<()> {
+        on_pool!(self, p => sqlx::query("DELETE FROM tenant_keys WHERE tenant_id = $1")
+            .bind(tenant.0)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
     pub async fn ping(&self) -> Result<()> {
         on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
         Ok(())

@@ -23,6 +23,9 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// Encryption at rest: a key that is missing, wrong or cannot open.
+    #[error("encryption keys: {0}")]
+    Keys(#[from] crate::keys::KeyError),
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;

@@ -27,6 +27,7 @@ mod shard;
 mod sqlite;
 pub mod teams;
 mod tenant_db;
+mod tenant_keys;
 pub mod tickets;
 mod tx;
 pub mod users;
@@ -63,6 +64,7 @@ struct Inner {
     /// shard's pool; SQLite handles own the tenant file's connections.
     open: DashMap<TenantId, TenantDb>,
     clock: crate::clock::Clock,
+    master: crate::keys::MasterKey,
 }
 
 impl Storage {
@@ -75,6 +77,23 @@ impl Storage {
             &config.data_dir,
         )
         .await?;
+        let master = crate::keys::load(config)?;
+        // Every data key must be wrapped by this master key: starting with
+        // another would seal new data under keys nobody can pair with the
+        // old, so refuse before anything is written.
+        if let Some((_, _, _, kid)) = control
+            .all_tenant_keys()
+            .await?
+            .into_iter()
+            .find(|k| k.3 != master.kid())
+        {
+            return Err(crate::keys::KeyError::Config(format!(
+                "the master key (id {}) is not the one the tenants' data keys are wrapped with (id {kid}); \
+                 start with that key (MANDANT_MASTER_KEY_FILE), or re-wrap them with `mandant keys rotate`",
+                master.kid()
+            ))
+            .into());
+        }
         let mut shards = BTreeMap::new();
         for (name, url) in config.shard_urls() {
             shards.insert(
@@ -87,6 +106,7 @@ impl Storage {
             shards,
             open: DashMap::new(),
             clock: config.clock.clone(),
+            master,
         })))
     }
 
@@ -116,11 +136,15 @@ impl Storage {
         if let Some(db) = self.0.open.get(&tenant.id) {
             return Ok(db.clone());
         }
+        let keys =
+            tenant_keys::Keys::load(self.0.control.clone(), self.0.master.clone(), tenant.id)
+                .await?;
         let db = self
             .shard_of(tenant)?
             .open(tenant.id)
             .await?
-            .with_clock(self.0.clock.clone());
+            .with_clock(self.0.clock.clone())
+            .with_keys(keys);
         // Two requests may race to open; keep the first, close the spare.
         let kept = self.0.open.entry(tenant.id).or_insert(db.clone()).clone();
         Ok(kept)
@@ -139,7 +163,30 @@ impl Storage {
 
     pub async fn drop_tenant(&self, tenant: &Tenant) -> Result<()> {
         self.forget(tenant.id).await;
-        self.shard_of(tenant)?.drop_tenant(tenant.id).await
+        self.shard_of(tenant)?.drop_tenant(tenant.id).await?;
+        // Last: a backup of the tenant's data keeps only sealed values,
+        // and with the keys gone, they open for nobody.
+        self.0.control.drop_tenant_keys(tenant.id).await
+    }
+
+    /// The master key (for `mandant keys`).
+    pub fn master(&self) -> &crate::keys::MasterKey {
+        &self.0.master
+    }
+
+    /// A new data key for `tenant`, which seals from now on (values sealed
+    /// under older ones still open); the handle is reopened with it.
+    pub async fn add_data_key(&self, tenant: &Tenant) -> Result<TenantDb> {
+        let current = self.tenant_db(tenant).await?.keys()?.current_version();
+        let master = &self.0.master;
+        let next = current + 1;
+        let wrapped = master.wrap(tenant.id.0, next, &crate::keys::DataKey::generate())?;
+        self.0
+            .control
+            .add_tenant_key(tenant.id, next, &wrapped, master.kid())
+            .await?;
+        self.forget(tenant.id).await;
+        self.tenant_db(tenant).await
     }
 
     pub async fn migrate_tenant(&self, tenant: &Tenant) -> Result<()> {

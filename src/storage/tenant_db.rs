@@ -6,14 +6,16 @@ use sqlx::{AssertSqlSafe, PgPool, SqlSafeStr, SqlStr, SqlitePool};
 
 use super::TenantTx;
 use super::error::Result;
+use super::tenant_keys::Keys;
 use crate::clock::Clock;
+use crate::keys::Keyring;
 
 /// Opens transactions in one tenant's storage and nowhere else.
 ///
 /// There is deliberately no way to get the pool out of it: a handler that
 /// holds a `TenantDb` can only ever touch its own tenant.
 #[derive(Clone)]
-pub struct TenantDb(Arc<Inner>, Clock);
+pub struct TenantDb(Arc<Inner>, Clock, Option<Arc<Keys>>);
 
 enum Inner {
     Sqlite {
@@ -33,7 +35,11 @@ enum Inner {
 
 impl TenantDb {
     pub(super) fn sqlite(writer: SqlitePool, reader: SqlitePool) -> Self {
-        Self(Arc::new(Inner::Sqlite { writer, reader }), Clock::system())
+        Self(
+            Arc::new(Inner::Sqlite { writer, reader }),
+            Clock::system(),
+            None,
+        )
     }
 
     /// `schema` and `role` come from [`super::postgres::names`]: hex and
@@ -47,11 +53,35 @@ impl TenantDb {
                 begin_ro: AssertSqlSafe(format!("BEGIN READ ONLY; {scope}")).into_sql_str(),
             }),
             Clock::system(),
+            None,
         )
     }
 
     pub(super) fn with_clock(self, clock: Clock) -> Self {
-        Self(self.0, clock)
+        Self(self.0, clock, self.2)
+    }
+
+    pub(super) fn with_keys(self, keys: Arc<Keys>) -> Self {
+        Self(self.0, self.1, Some(keys))
+    }
+
+    fn key_source(&self) -> Result<&Keys> {
+        self.2.as_deref().ok_or_else(|| {
+            crate::keys::KeyError::Config("this tenant handle was opened without its keys".into())
+                .into()
+        })
+    }
+
+    /// The tenant's data keys as this handle knows them (sealing uses the
+    /// newest).
+    pub fn keys(&self) -> Result<Keyring> {
+        Ok(self.key_source()?.ring())
+    }
+
+    /// Opens a value sealed for `place` (see [`Keyring::open`]), learning
+    /// of data keys added since the handle opened.
+    pub async fn open_sealed(&self, place: &str, stored: &str) -> Result<String> {
+        self.key_source()?.open(place, stored).await
     }
 
     /// The time the tenant's SLA clocks and dashboards read.

@@ -277,6 +277,26 @@ pub async fn delete(tx: &mut TenantTx, id: Uuid) -> Result<()> {
 }
 
 /// Stores a TOTP secret; `enabled` false while enrolment awaits confirmation.
+/// Every stored TOTP secret: (user, secret as stored).
+pub async fn mfa_secrets(tx: &mut TenantTx) -> Result<Vec<(Uuid, String)>> {
+    Ok(on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, mfa_secret FROM users WHERE mfa_secret IS NOT NULL",
+    )
+    .fetch_all(c)
+    .await)?)
+}
+
+/// Replaces a user's stored TOTP secret (re-sealed), nothing else.
+pub async fn set_mfa_secret(tx: &mut TenantTx, id: Uuid, stored: &str) -> Result<()> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET mfa_secret = $1 WHERE id = $2")
+        .bind(stored)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
 pub async fn set_mfa(
     tx: &mut TenantTx,
     id: Uuid,

@@ -364,7 +364,85 @@ async fn retention_runs_from_the_command_line(backend: Backend) {
     assert!(!run(c).await.status.success());
 }
 
+/// `keys`: a wrong master key refuses to start and changes nothing;
+/// `keys rotate` re-wraps every data key, after which only the new master
+/// key starts; `keys rotate-tenant` adds a data key; deleting a tenant
+/// deletes its keys.
+async fn keys_rotate_and_a_wrong_master_key_is_refused(backend: Backend) {
+    let site = Site::new(backend).await;
+    let ok = |o: &Output| {
+        assert!(
+            o.status.success(),
+            "{}{}",
+            stdout(o),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let mut c = mandant(&site);
+    c.args(["tenant", "create", "--slug", "sec", "--name", "Sec"])
+        .args(["--admin-email", "a@sec.example"]);
+    ok(&run(c).await);
+    let mut c = mandant(&site);
+    c.args(["keys", "rotate-tenant", "sec"]);
+    let o = run(c).await;
+    ok(&o);
+    assert!(stdout(&o).contains("data key version 2"), "{}", stdout(&o));
+
+    let mut c = mandant(&site);
+    c.args(["keys", "generate"]);
+    let o = run(c).await;
+    ok(&o);
+    let other = stdout(&o).trim().to_owned();
+    assert_eq!(other.len(), 64);
+    let mut c = mandant(&site);
+    c.env("MANDANT_MASTER_KEY", &other).args(["tenant", "list"]);
+    let o = run(c).await;
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("master key") && err.contains("keys rotate"),
+        "{err}"
+    );
+
+    let new_key = site.dir.path().join("new.key");
+    std::fs::write(&new_key, &other).unwrap();
+    let mut c = mandant(&site);
+    c.args(["keys", "rotate", "--to"]).arg(&new_key);
+    let o = run(c).await;
+    ok(&o);
+    assert!(
+        stdout(&o).contains("re-wrapped 2 data keys"),
+        "{}",
+        stdout(&o)
+    );
+    // The old key (the data directory's) no longer starts; the new one does.
+    let mut c = mandant(&site);
+    c.args(["tenant", "list"]);
+    assert!(!run(c).await.status.success());
+    let with_new = || {
+        let mut c = mandant(&site);
+        c.env("MANDANT_MASTER_KEY_FILE", &new_key);
+        c
+    };
+    let mut c = with_new();
+    c.args(["tenant", "list"]);
+    ok(&run(c).await);
+    let mut c = with_new();
+    c.args(["tenant", "delete", "sec", "--yes"]);
+    ok(&run(c).await);
+    let mut c = with_new();
+    c.args(["keys", "rotate", "--to"]).arg(&new_key);
+    let o = run(c).await;
+    ok(&o);
+    assert!(
+        stdout(&o).contains("re-wrapped 0 data keys"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 both_backends!(
+    keys_rotate_and_a_wrong_master_key_is_refused,
     tenant_commands_manage_tenants,
     migrate_check_finds_and_migrate_fixes_stale_tenants,
     audit_verify_names_the_first_tampered_entry,
@@ -385,17 +463,24 @@ async fn serve_demo_starts_and_stops_gracefully() {
     let mut child = cmd.spawn().unwrap();
     let out = child.stdout.take().unwrap();
     let lines = actix_web::rt::task::spawn_blocking(move || {
-        BufReader::new(out)
-            .lines()
-            .map_while(Result::ok)
-            .take(4)
-            .collect::<Vec<_>>()
+        // Up to the demo line (a first start also warns that it made a
+        // master key).
+        let mut seen = Vec::new();
+        for l in BufReader::new(out).lines().map_while(Result::ok).take(10) {
+            let last = l.contains("demo tenant:");
+            seen.push(l);
+            if last {
+                break;
+            }
+        }
+        seen
     })
     .await
     .unwrap();
     let text = lines.join("\n");
-    let base = lines[0]
-        .strip_prefix("Mandant listening on ")
+    let base = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("Mandant listening on "))
         .expect(&text)
         .to_owned();
     assert!(text.contains("platform token"), "{text}");

@@ -15,6 +15,7 @@ mod bus;
 mod cli;
 mod csv_io;
 mod dashboards;
+mod encryption;
 mod escalation;
 mod exports;
 mod fuzz;
