@@ -130,6 +130,15 @@ it('photographs every main view', async () => {
   await admin.getByRole('button', { name: /^Agent/ }).click();
   await admin.locator('[data-testid="grants"] input:checked').first().waitFor();
   await shoot(admin, 'admin-roles');
+  // Retention: two rules, one on and one off, and the preview of both.
+  await api('demo', ADMIN, 'PUT', '/settings/retention', { rules: [
+    { name: 'Closed tickets after a year', kind: 'ticket', action: 'delete', unchanged_for_days: 365, statuses: ['resolved', 'closed'], enabled: true },
+    { name: 'Inactive contacts', kind: 'contact', action: 'erase', unchanged_for_days: 1825, enabled: false },
+  ] });
+  await visit(admin, '/t/demo/admin/retention', '.retention-rule');
+  await admin.getByRole('button', { name: 'Preview (dry run)' }).click();
+  await admin.getByTestId('retention-report').waitFor();
+  await shoot(admin, 'admin-retention');
   await visit(admin, '/t/demo/admin/branding', '[data-testid="features"]');
   await shoot(admin, 'admin-branding');
 

@@ -2,7 +2,7 @@
 // with its version, writes with If-Match, CSV export and import.
 
 import type { ApiClient, ApiResult, Query, WriteResult } from './client';
-import type { CustomField, ImportReport, Page } from './types';
+import type { CustomField, ImportReport, Page, RecordBase } from './types';
 import type { UploadProgress } from './xhr';
 
 export type KindPath = 'contacts' | 'companies' | 'deals' | 'pipelines' | 'activities' | 'tickets' | 'queues' | 'sla-policies';
@@ -40,6 +40,18 @@ export async function listAll<T>(api: ApiClient, kind: KindPath, p: ListParams =
 
 export function getRecord<T>(api: ApiClient, kind: KindPath, id: string, signal?: AbortSignal) {
   return api.get<T>(`/${kind}/${id}`, undefined, signal);
+}
+
+/**
+ * A record's newer version from a live event, over what a page shows.
+ * Events carry the whole record (less the fields a role hides, which the
+ * page never had), so a read-only field the event lacks is gone: a lifted
+ * legal hold must not linger from the older version.
+ */
+export function mergeLive<T extends RecordBase>(prev: T, next: Partial<T>): T {
+  const out = { ...prev, ...next };
+  if (!('legal_hold' in next)) delete out.legal_hold;
+  return out;
 }
 
 export function createRecord<T>(api: ApiClient, kind: KindPath, body: object, label: string) {

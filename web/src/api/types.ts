@@ -11,6 +11,16 @@ export interface RecordBase {
   shared_with?: string[];
   tags?: string[];
   custom?: Record<string, unknown>;
+  /** Read-only: set through `PUT /{kind}/{id}/hold`; absent when not held. */
+  legal_hold?: LegalHold | null;
+}
+
+/** Why a record must be kept: it cannot be deleted or erased meanwhile. */
+export interface LegalHold {
+  reason: string;
+  /** The user who placed it. */
+  by: string;
+  at: string;
 }
 
 export interface Company extends RecordBase {

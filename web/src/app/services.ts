@@ -1,10 +1,12 @@
 // Everything one tenant's tab shares: the API client and its tokens, the
-// tab's single WebSocket, and the offline write queue. Made once per page.
+// tab's single WebSocket, the offline write queue, and the sweep after an
+// erasure (app/erasure.ts). Made once per page.
 import { ApiClient, refresher } from '../api/client';
 import { TokenStore } from '../api/tokens';
 import { OfflineQueue } from '../offline/queue';
 import { IdbStore, MemoryStore } from '../offline/store';
 import { RealtimeClient } from '../realtime/client';
+import { Erasure } from './erasure';
 
 export interface Services {
   tenant: string;
@@ -12,6 +14,7 @@ export interface Services {
   tokens: TokenStore;
   realtime: RealtimeClient;
   queue: OfflineQueue;
+  erasure: Erasure;
 }
 
 const lock = <T,>(name: string, fn: () => Promise<T>): Promise<T> =>
@@ -48,12 +51,7 @@ export function createServices(tenant: string): Services {
     // disabled): ask who we are; the client signs out if the answer is 401.
     onSessionEnded: () => void api.get('/me').catch(() => undefined),
   });
-  return { tenant, api, tokens, realtime, queue };
-}
-
-/** Forget the cached API answers: they belong to the person signing out. */
-export async function clearApiCache() {
-  if (typeof caches === 'undefined') return;
-  const names = await caches.keys();
-  await Promise.all(names.filter((n) => n.startsWith('mandant-api')).map((n) => caches.delete(n)));
+  const erasure = new Erasure(api, queue);
+  erasure.listen(realtime);
+  return { tenant, api, tokens, realtime, queue, erasure };
 }

@@ -6,7 +6,8 @@ import type { Me, TokenPair } from '../api/types';
 import { NetworkError } from '../api/problem';
 import type { ConnectionState } from '../realtime/client';
 import type { StoredWrite } from '../offline/store';
-import { clearApiCache, type Services } from './services';
+import { clearApiCache } from '../offline/api-cache';
+import type { Services } from './services';
 
 export interface Session {
   services: Services;

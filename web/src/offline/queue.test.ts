@@ -25,7 +25,7 @@ describe('offline write queue', () => {
     await again.ready();
     expect(again.list()).toHaveLength(2);
     const r = await again.replay();
-    expect(r).toEqual({ sent: 2, conflicts: 0, failed: 0, waiting: 0 });
+    expect(r).toEqual({ sent: 2, conflicts: 0, failed: 0, waiting: 0, gone: 0 });
     expect(sent).toEqual(['PATCH /contacts/c1', 'POST /activities']);
     expect(await store.all('acme')).toEqual([]);
   });
@@ -93,7 +93,7 @@ describe('offline write queue', () => {
       await q.enqueue({ method: 'PATCH', path: `/contacts/${id}`, body: { phone: id }, label: id });
     }
     const r = await q.replay();
-    expect(r).toEqual({ sent: 1, conflicts: 0, failed: 0, waiting: 2 });
+    expect(r).toEqual({ sent: 1, conflicts: 0, failed: 0, waiting: 2, gone: 0 });
     expect(q.list().map((w) => w.path)).toEqual(['/contacts/b', '/contacts/c']);
   });
 
@@ -138,6 +138,52 @@ describe('offline queue owners', () => {
     const q = new OfflineQueue('acme', store, async () => {}, Date.now, undefined, () => 'u1');
     await q.enqueue({ method: 'POST', path: '/activities', body: {}, label: 'x' });
     await q.clear();
+    expect(await store.all('acme')).toEqual([]);
+  });
+});
+
+describe('offline queue and erased records', () => {
+  it('drops every write about an erased record or hanging on it, whoever on this device made it, and never replays them', async () => {
+    const store = new MemoryStore();
+    let user = 'u1';
+    const sent: string[] = [];
+    const q = new OfflineQueue('acme', store, async (w) => void sent.push(`${w.method} ${w.path}`), Date.now, undefined, () => user);
+    await q.enqueue({ method: 'PATCH', path: '/contacts/c-gone', body: { phone: '1' }, ifMatch: 2, label: 'Edit: Erika Muster' });
+    await q.enqueue({ method: 'POST', path: '/activities', body: { subject: 'Call', related_kind: 'contact', related_id: 'c-gone' }, label: 'Add: Call' });
+    await q.enqueue({ method: 'POST', path: '/tickets/t-gone/comments', body: { body: 'Hi' }, label: 'Reply' });
+    await q.enqueue({ method: 'PATCH', path: '/contacts/c-kept', body: { phone: '2' }, ifMatch: 1, label: 'Edit: Max' });
+    user = 'u2';
+    await q.reload();
+    await q.enqueue({ method: 'DELETE', path: '/contacts/c-gone', ifMatch: 2, label: 'Delete: Erika Muster' });
+    user = 'u1';
+    await q.reload();
+
+    expect(await q.dropFor(['c-gone', 't-gone'])).toBe(4);
+    expect(q.list().map((w) => w.path)).toEqual(['/contacts/c-kept']);
+    expect((await store.all('acme')).map((w) => w.label)).toEqual(['Edit: Max']);
+    await q.replay();
+    expect(sent).toEqual(['PATCH /contacts/c-kept']);
+  });
+
+  it('tells its listeners when writes were dropped', async () => {
+    const { q } = setup(async () => {});
+    await q.enqueue({ method: 'PATCH', path: '/contacts/c1', body: {}, label: 'x' });
+    const seen: number[] = [];
+    q.subscribe((items) => seen.push(items.length));
+    await q.dropFor(['c1']);
+    expect(seen).toEqual([0]);
+    expect(await q.dropFor(['c1'])).toBe(0);
+  });
+
+  it('drops a replayed edit whose record is gone (404) instead of keeping it as failed', async () => {
+    const { q, store } = setup(async (w) => {
+      if (w.path === '/contacts/gone') throw new ApiError({ status: 404, code: 'not_found', detail: 'No such record.' });
+    });
+    await q.enqueue({ method: 'PATCH', path: '/contacts/gone', body: { phone: '1' }, label: 'Edit: Erika Muster' });
+    await q.enqueue({ method: 'PATCH', path: '/contacts/here', body: { phone: '2' }, label: 'Edit: Max' });
+    const r = await q.replay();
+    expect(r).toEqual({ sent: 1, conflicts: 0, failed: 0, waiting: 0, gone: 1 });
+    expect(q.list()).toEqual([]);
     expect(await store.all('acme')).toEqual([]);
   });
 });

@@ -18,9 +18,21 @@ export interface ReplayReport {
   failed: number;
   /** Still pending because the server could not be reached. */
   waiting: number;
+  /** Dropped: their record no longer exists (deleted, or erased). */
+  gone: number;
 }
 
 type Body = Record<string, unknown>;
+
+/** Fields of a new record that only make sense while what they name exists. */
+const DEPENDS_ON = ['related_id', 'requester_id', 'ticket_id'] as const;
+
+/** Does this write concern record `id`: its address names it, or it hangs on it? */
+function concerns(w: QueuedWrite, id: string): boolean {
+  if (w.path.split(/[/?]/).includes(id)) return true;
+  const b = w.body;
+  return !!b && typeof b === 'object' && DEPENDS_ON.some((k) => (b as Body)[k] === id);
+}
 
 /** Two patches of one record become one: the server merges keys, and so do we. */
 function mergePatch(a: unknown, b: unknown): unknown {
@@ -131,7 +143,7 @@ export class OfflineQueue {
   private async doReplay(): Promise<ReplayReport> {
     await this.loaded;
     await this.reload();
-    const report: ReplayReport = { sent: 0, conflicts: 0, failed: 0, waiting: 0 };
+    const report: ReplayReport = { sent: 0, conflicts: 0, failed: 0, waiting: 0, gone: 0 };
     for (const w of [...this.items]) {
       if (w.status !== 'pending') continue;
       try {
@@ -140,6 +152,15 @@ export class OfflineQueue {
         this.items = this.items.filter((x) => x.id !== w.id);
         report.sent++;
       } catch (e) {
+        if (e instanceof ApiError && e.status === 404 && w.method !== 'POST') {
+          // The record went meanwhile (deleted, or erased with everything
+          // about the person): there is nothing left to change, and an
+          // erased person's data must not wait on this device either.
+          await this.store.remove(w.id);
+          this.items = this.items.filter((x) => x.id !== w.id);
+          report.gone++;
+          continue;
+        }
         if (e instanceof ApiError && e.status < 500 && e.status !== 429 && e.status !== 401) {
           const status = e.code === 'version_conflict' || e.status === 412 ? 'conflict' : 'failed';
           const kept: StoredWrite = { ...w, status, error: { status: e.status, code: e.code, detail: e.detail } };
@@ -166,6 +187,25 @@ export class OfflineQueue {
     for (const w of this.items) await this.store.remove(w.id);
     this.items = [];
     this.emit();
+  }
+
+  /**
+   * Drops every write about records that were erased (or that hang on
+   * them: an activity about an erased person, a comment on their ticket),
+   * whoever on this device made it: a queued edit of an erased record is
+   * never replayed, and its label (a name) does not stay behind.
+   */
+  async dropFor(ids: Iterable<string>): Promise<number> {
+    const list = [...ids].filter(Boolean);
+    if (list.length === 0) return 0;
+    await this.loaded;
+    const hit = (w: QueuedWrite) => list.some((id) => concerns(w, id));
+    const doomed = (await this.store.all(this.tenant)).filter(hit);
+    for (const w of doomed) await this.store.remove(w.id);
+    const before = this.items.length;
+    this.items = this.items.filter((x) => !hit(x));
+    if (this.items.length !== before || doomed.length) this.emit();
+    return doomed.length;
   }
 
   /** Drops a write (the person chose to keep what the server has). */

@@ -104,6 +104,7 @@ export class RealtimeClient {
   private _state: ConnectionState = 'idle';
   private stateListeners = new Set<(s: ConnectionState) => void>();
   private closedListeners = new Set<(topic: string, code: string, message: string) => void>();
+  private eventListeners = new Set<(frame: EventFrame) => void>();
   /** When the next reconnect attempt is due (ms since the epoch), while waiting for it. */
   private _retryAt: number | null = null;
   private readonly o: Required<Omit<RealtimeOptions, 'onSessionEnded'>> & Pick<RealtimeOptions, 'onSessionEnded'>;
@@ -132,6 +133,15 @@ export class RealtimeClient {
   onTopicClosed(fn: (topic: string, code: string, message: string) => void): () => void {
     this.closedListeners.add(fn);
     return () => this.closedListeners.delete(fn);
+  }
+
+  /**
+   * Every event any view's topic receives, once per topic it arrived
+   * under (the app sweeps its caches when a record was erased).
+   */
+  onAnyEvent(fn: (frame: EventFrame) => void): () => void {
+    this.eventListeners.add(fn);
+    return () => this.eventListeners.delete(fn);
   }
 
   /** While reconnecting: when the next attempt is due. */
@@ -372,6 +382,7 @@ export class RealtimeClient {
         e.lastEventSeq = f.seq;
         e.cursor = Math.max(e.cursor ?? 0, f.seq);
         for (const h of [...e.handlers]) h.onEvent?.(f);
+        for (const fn of this.eventListeners) fn(f);
         return;
       }
       case 'resync': {

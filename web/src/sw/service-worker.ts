@@ -15,7 +15,10 @@ interface Precache {
 // Replaced at build time with {"version": "…", "files": ["/", "/assets/…"]}.
 const PRECACHE = '__MANDANT_PRECACHE__' as unknown as Precache;
 const SHELL = `mandant-shell-${PRECACHE.version}`;
-/** Cleared by the app on sign-out (src/app/services.ts clearApiCache). */
+/**
+ * Cleared by the app on sign-out, and swept by it after an erasure
+ * (src/offline/api-cache.ts: the page reaches the same Cache Storage).
+ */
 const API = 'mandant-api-v1';
 const API_MAX_ENTRIES = 500;
 
@@ -91,6 +94,9 @@ async function networkFirstApi(req: Request): Promise<Response> {
   try {
     const res = await fetch(req);
     if (res.status === 200) await remember(cache, req.url, res.clone());
+    // Gone (deleted, or erased with everything about a person): the saved
+    // copy must not come back when the network is away.
+    else if (res.status === 404) await cache.delete(req.url, { ignoreVary: true });
     return res;
   } catch {
     const hit = await cache.match(req.url, { ignoreVary: true });

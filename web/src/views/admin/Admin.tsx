@@ -10,6 +10,7 @@ import { Calendar } from './Calendar';
 import { CustomFields } from './CustomFields';
 import { Pipelines } from './Pipelines';
 import { Queues } from './Queues';
+import { Retention } from './Retention';
 import { Roles } from './Roles';
 import { Security } from './Security';
 import { SlaPolicies } from './SlaPolicies';
@@ -25,6 +26,7 @@ const PAGES: Record<string, (tenant: string) => ReactNode> = {
   sla: (t) => <SlaPolicies tenant={t} />,
   calendar: (t) => <Calendar tenant={t} />,
   'api-keys': (t) => <ApiKeys tenant={t} />,
+  retention: (t) => <Retention tenant={t} />,
   security: (t) => <Security tenant={t} />,
   branding: (t) => <Branding tenant={t} />,
 };

@@ -20,6 +20,7 @@ export const SECTIONS: AdminSection[] = [
   { path: 'sla', title: 'admin.sla', about: 'admin.slaAbout', permission: 'sla_policies:write', feature: 'support' },
   { path: 'calendar', title: 'admin.calendar', about: 'admin.calendarAbout', permission: 'admin:settings', feature: 'support' },
   { path: 'api-keys', title: 'admin.apiKeys', about: 'admin.apiKeysAbout', permission: 'admin:api_keys' },
+  { path: 'retention', title: 'admin.retention', about: 'admin.retentionAbout', permission: 'admin:settings' },
   { path: 'security', title: 'admin.security', about: 'admin.securityAbout', permission: 'admin:settings' },
   { path: 'branding', title: 'admin.branding', about: 'admin.brandingAbout', permission: 'admin:settings' },
 ];

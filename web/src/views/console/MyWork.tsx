@@ -8,6 +8,7 @@ import { isDone, queueTickets, type Queue, type Ticket, type Workflow } from '..
 import { Link } from '../../app/router';
 import { useServices } from '../../app/session';
 import { useI18n } from '../../i18n';
+import { isGone } from '../../realtime/gone';
 import { useTopic } from '../../realtime/hooks';
 import { useLiveLoad } from '../../ui/useLoad';
 import { useNow } from '../../ui/useNow';
@@ -66,6 +67,15 @@ export function MyWork({ queues, base, selected, selfId, wf, canAssign, onDone, 
       if (f.event === 'ticket.offered' && tk.offer?.user_id === selfId) {
         setAnnounce(t('console.newOffer', { subject: tk.subject }));
       }
+      if (isGone(f)) {
+        data.apply((s) => {
+          if (!s[tk.id]) return s;
+          const next = { ...s };
+          delete next[tk.id];
+          return next;
+        });
+        return;
+      }
       data.apply((s) => {
         const have = s[tk.id];
         if (have && have.version > tk.version) return s;
@@ -73,7 +83,7 @@ export function MyWork({ queues, base, selected, selfId, wf, canAssign, onDone, 
         const k = keep(merged, selfId, wf, Date.now());
         if (!have && !k.offer && !k.mine) return s;
         const next = { ...s };
-        if (f.event === 'ticket.deleted' || (!k.offer && !k.mine)) delete next[tk.id];
+        if (!k.offer && !k.mine) delete next[tk.id];
         else next[tk.id] = merged;
         return next;
       });

@@ -9,13 +9,14 @@ import { queueTickets, type Queue, type Ticket } from '../../api/support';
 import { Link } from '../../app/router';
 import { useServices } from '../../app/session';
 import { useI18n } from '../../i18n';
+import { isGone } from '../../realtime/gone';
 import { useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
 import { useLiveLoad } from '../../ui/useLoad';
 import { PriorityBadge, SlaBadge } from '../support/SlaBadge';
 import { TagList } from '../support/Tags';
-import { applyPlace, applyTicket, fromPage, visible, type QueueState } from './queue-state';
+import { applyPlace, applyTicket, dropTicket, fromPage, visible, type QueueState } from './queue-state';
 import { TicketActions } from './TicketActions';
 
 interface Props {
@@ -58,11 +59,16 @@ export function QueuePanel({ queue, queues, onPick, base, selected, selfId, canA
 
   useTopic(`queue:${queue.id}`, {
     onEvent: (f) => {
-      if (f.event.startsWith('ticket.') && f.event !== 'ticket.deleted') {
-        const tk = f.data as unknown as Ticket;
-        heard.current.add(tk.id);
-        state.apply((s) => applyTicket(s, tk));
+      if (!f.event.startsWith('ticket.')) return;
+      const tk = f.data as unknown as Ticket;
+      if (isGone(f)) {
+        // Deleted or erased: out at once (the queue frame that follows says the size).
+        heard.current.delete(tk.id);
+        state.apply((s) => dropTicket(s, tk.id));
+        return;
       }
+      heard.current.add(tk.id);
+      state.apply((s) => applyTicket(s, tk));
     },
     onQueue: (f) => {
       state.apply((s) => applyPlace(s, f).state);

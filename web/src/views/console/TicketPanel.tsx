@@ -1,8 +1,11 @@
 // One ticket in the console: its fields, SLA clocks, status and priority,
 // tags, claim or offer actions, the conversation with public replies and
 // internal notes, who else has it open (presence: viewing, or editing
-// while they write), and beside it the customer who asked.
+// while they write), and beside it the customer who asked. A legal hold
+// shows as a banner (placed and lifted here by whoever may); a ticket
+// erased while open is said, not shown.
 import { useCallback, useState } from 'react';
+import type { HoldAnswer } from '../../api/privacy';
 import { ApiError } from '../../api/problem';
 import { getRecord, updateRecord } from '../../api/records';
 import { addComment, nextStatuses, PRIORITIES, type Queue, type Ticket, type Workflow } from '../../api/support';
@@ -19,6 +22,7 @@ import { PriorityBadge, SlaClocks } from '../support/SlaBadge';
 import { Thread } from '../support/Thread';
 import { TagEditor } from '../support/Tags';
 import { useTicket } from '../support/useTicket';
+import { HoldBanner, PlaceHold, withHold } from '../privacy/LegalHold';
 import { contactName } from './customer';
 import { CustomerSidebar } from './CustomerSidebar';
 import { ShareWith } from './ShareWith';
@@ -55,6 +59,14 @@ export function TicketPanel({ tenant, id, queues, wf, names, back, ticketHref }:
     [api, ticket?.requester_id],
   );
 
+  if (tk.erased) {
+    return (
+      <section className="panel ticket-panel" data-testid="record-erased">
+        <h2 tabIndex={-1}>{t('record.erased')}</h2>
+        <Link to={back}>{t('console.backToQueue')}</Link>
+      </section>
+    );
+  }
   if (tk.notFound) {
     return (
       <section className="panel ticket-panel">
@@ -73,6 +85,10 @@ export function TicketPanel({ tenant, id, queues, wf, names, back, ticketHref }:
   if (!ticket || !tk.data) return <p aria-busy="true">{t('app.loading')}</p>;
 
   const canWrite = can('tickets:write');
+  const holdChanged = (answer: HoldAnswer) => {
+    tk.setTicket(withHold(ticket, answer));
+    setNote({ tone: 'success', text: t(answer.legal_hold ? 'hold.placed' : 'hold.lifted') });
+  };
   const tagsHidden = hiddenFields(me, 'tickets:read').includes('tags');
   const change = async (patch: Partial<Ticket>, label: string) => {
     setNote(null);
@@ -114,6 +130,7 @@ export function TicketPanel({ tenant, id, queues, wf, names, back, ticketHref }:
         {viewing.length ? <span data-state="viewing">{t('record.viewing', { names: viewing.map((m) => m.name).join(', ') })}</span> : null}
       </div>
       {tk.deleted ? <Alert tone="warning">{t('console.deleted')}</Alert> : null}
+      <HoldBanner hold={ticket.legal_hold} kind="tickets" id={ticket.id} onChanged={holdChanged} />
       {note ? <Alert tone={note.tone}>{note.text}</Alert> : null}
 
       <div className="ticket-panel__controls">
@@ -131,6 +148,7 @@ export function TicketPanel({ tenant, id, queues, wf, names, back, ticketHref }:
             {PRIORITIES.map((p) => <option key={p} value={p}>{priorityLabel(i18n, p)}</option>)}
           </select>
         </label>
+        <PlaceHold held={!!ticket.legal_hold} kind="tickets" id={ticket.id} name={ticket.subject} onChanged={holdChanged} className="btn btn--small" />
         <TicketActions ticket={ticket} selfId={selfId} canAssign={can('tickets:assign')}
           onDone={(done, message) => {
             if (done) tk.setTicket(done);

@@ -10,6 +10,7 @@ import { useUsers } from '../../app/directory';
 import { Link, useSearchParams } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n, type Key } from '../../i18n';
+import { isGone } from '../../realtime/gone';
 import { useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
@@ -91,11 +92,13 @@ export function TicketViews({ view, base, selected, wf, queues, names }: Props) 
     onEvent: (fr) => {
       if (!fr.event.startsWith('ticket.')) return;
       const tk = fr.data as unknown as Ticket;
+      const goneNow = isGone(fr);
       data.apply((s) => {
         const have = s[tk.id];
-        if (have && have.version > tk.version) return s;
+        if (!goneNow && have && have.version > tk.version) return s;
         const next = { ...s };
-        if (fr.event === 'ticket.deleted') delete next[tk.id];
+        // Deleted or erased: an erased ticket's older events have no fields to show.
+        if (goneNow) delete next[tk.id];
         else next[tk.id] = tk;
         return next;
       });

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import type { Ticket } from '../../api/support';
-import { applyPlace, applyTicket, fromPage, offerTo, offeredElsewhere, visible } from './queue-state';
+import { applyPlace, applyTicket, dropTicket, fromPage, offerTo, offeredElsewhere, visible } from './queue-state';
 
 const t = (id: string, extra: Partial<Ticket> = {}): Ticket => ({
   id, version: 1, subject: id, status: 'new', queue_id: 'q', created_at: '', updated_at: '', ...extra,
@@ -69,4 +69,13 @@ it('forgets an offer that the newest event no longer carries', () => {
   let s = fromPage('q', { items: [t('a', { position: 0, offer: { user_id: 'me', offered_at: '', expires_at: '2999-01-01T00:00:00Z' } })], size: 1, next_cursor: null });
   s = applyTicket(s, t('a', { version: 2 }));
   expect(s.tickets.a?.offer).toBeUndefined();
+});
+
+it('takes a deleted or erased ticket out at once, leaving the size to the next frame', () => {
+  const s = fromPage('q', { items: [t('a', { position: 0 }), t('b', { position: 1 })], size: 2, next_cursor: null });
+  const next = dropTicket(s, 'a');
+  expect(ids(next)).toEqual(['b']);
+  expect(next.tickets.a).toBeUndefined();
+  expect(next.size).toBe(2);
+  expect(dropTicket(next, 'a')).toBe(next);
 });

@@ -4,7 +4,8 @@
 // - `queue` frames say where one ticket now is (or that it left): it is
 //   taken out and put back at that position, so the others shift with it;
 // - ticket events bring the ticket's newest data (they come before the
-//   frame), and an assigned ticket leaves at once, whatever comes next.
+//   frame), and an assigned ticket leaves at once, whatever comes next;
+// - a deleted or erased ticket leaves at once too.
 import type { QueuePage, Ticket } from '../../api/support';
 
 export interface QueueState {
@@ -58,6 +59,17 @@ export function applyTicket(s: QueueState, t: Ticket): QueueState {
   // Events carry the whole ticket: replace, so a field that went (an
   // expired offer) goes here too.
   return { ...s, tickets: { ...s.tickets, [t.id]: t } };
+}
+
+/**
+ * A ticket deleted or erased: out of the list at once. The size stays
+ * until the server's `queue` frame says it (it counts what we cannot see).
+ */
+export function dropTicket(s: QueueState, id: string): QueueState {
+  if (!s.tickets[id] && !s.order.includes(id)) return s;
+  const tickets = { ...s.tickets };
+  delete tickets[id];
+  return { ...s, order: s.order.filter((x) => x !== id), tickets };
 }
 
 /** The tickets to show, in order (those we have data for). */

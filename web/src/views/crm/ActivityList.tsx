@@ -8,6 +8,7 @@ import type { Activity } from '../../api/types';
 import { useUsers } from '../../app/directory';
 import { useServices, useSession } from '../../app/session';
 import { useI18n, type Key } from '../../i18n';
+import { isGone } from '../../realtime/gone';
 import { useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
@@ -62,7 +63,7 @@ export function ActivityList({ relatedKind, relatedId, extra = [], title }: Prop
   useTopic(can('activities:read') ? 'activities' : null, {
     onEvent: (f) => {
       const a = f.data as unknown as Activity;
-      if (f.event.endsWith('.deleted')) {
+      if (isGone(f)) {
         items.set((s) => s?.filter((x) => x.id !== a.id) ?? s);
         return;
       }
@@ -196,6 +197,11 @@ export function ActivityEntry({ a, owner, canWrite, onToggle, children }: { a: A
       <div className="timeline__head">
         <span className="badge">{t(`activity.${a.type}` as Key)}</span>
         <strong>{a.subject}</strong>
+        {a.legal_hold ? (
+          <span className="badge badge--hold" title={t('hold.badgeTitle', { reason: a.legal_hold.reason })} data-testid="activity-hold">
+            {t('hold.badge')}
+          </span>
+        ) : null}
         <time dateTime={a.created_at} className="muted">
           {i18n.dateTime(a.created_at)}
         </time>

@@ -1,18 +1,29 @@
 // One contact or company: its fields and custom fields, live while open
 // (`record:<kind>:<id>`), who else is looking, its activities, and for a
 // company its people and deals. Changes waiting to sync are shown on top.
+// A legal hold shows as a banner; a delete it (or a record that still
+// needs this one) refuses is said in the server's words. A contact can be
+// erased (GDPR Art. 17) by whoever may; once a record is erased, here or
+// elsewhere, the page says so instead of showing what it was.
 import { useState } from 'react';
+import type { HoldAnswer } from '../../api/privacy';
 import { ApiError } from '../../api/problem';
-import { deleteRecord, getRecord, list } from '../../api/records';
+import { deleteRecord, getRecord, list, mergeLive } from '../../api/records';
 import type { Contact, CustomField, Deal, RecordBase } from '../../api/types';
+import { leaveNotice } from '../../app/notice';
 import { Link, navigate } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n, type I18n } from '../../i18n';
+import { isErased, isGone } from '../../realtime/gone';
 import { usePresence, useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
 import { Dialog } from '../../ui/Dialog';
-import { describeError } from '../../ui/errors';
+import { deleteError, describeError } from '../../ui/errors';
 import { useLoad } from '../../ui/useLoad';
+import { mayErase } from '../privacy/access';
+import { eraseSummary } from '../privacy/erase';
+import { EraseDialog } from '../privacy/EraseDialog';
+import { HoldBanner, PlaceHold, withHold } from '../privacy/LegalHold';
 import { ActivityList } from './ActivityList';
 import { useCompanyNames, useCustomFields } from './hooks';
 import type { KindMeta } from './kinds';
@@ -45,7 +56,10 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
   const companies = useCompanyNames(meta.path === 'contacts');
   const [liveNote, setLiveNote] = useState(false);
   const [deleted, setDeleted] = useState(false);
+  const [erased, setErased] = useState(false);
   const [confirm, setConfirm] = useState(false);
+  const [erasing, setErasing] = useState(false);
+  const [holdNote, setHoldNote] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const base = `/t/${tenant}/${meta.path}`;
   const topic = `record:${meta.kind}:${id}`;
@@ -61,15 +75,21 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
 
   useTopic(topic, {
     onEvent: (f) => {
-      if (f.event.endsWith('.deleted')) {
+      if (isErased(f)) {
+        // Nothing of it stays on the page, not even in memory.
+        setErased(true);
+        page.set(() => null);
+        return;
+      }
+      if (isGone(f)) {
         setDeleted(true);
         return;
       }
       const rec = f.data as unknown as RecordBase;
       page.set((s) => {
-        if (!s || rec.version <= s.version) return s;
+        if (!s || typeof rec.version !== 'number' || rec.version <= s.version) return s;
         setLiveNote(true);
-        return { ...s, record: { ...s.record, ...rec }, version: rec.version };
+        return { ...s, record: mergeLive(s.record, rec), version: rec.version };
       });
     },
     onResync: () => page.reload(),
@@ -82,10 +102,26 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
       await deleteRecord(api, meta.path, id, page.data.version, `${t('record.delete')}: ${meta.display(page.data.record)}`);
       navigate(base);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 412) setActionError(t('record.conflict'));
-      else setActionError(describeError(e, i18n));
+      setActionError(deleteError(e, i18n, id));
     }
   };
+
+  const holdChanged = (answer: HoldAnswer) => {
+    page.set((s) => (s ? { ...s, record: withHold(s.record, answer), version: Math.max(s.version, answer.version) } : s));
+    setHoldNote(t(answer.legal_hold ? 'hold.placed' : 'hold.lifted'));
+    setActionError(null);
+  };
+
+  if (erased) {
+    return (
+      <section data-testid="record-erased">
+        <h1>{t(meta.title)}</h1>
+        <Alert tone="warning">{t('record.erased')}</Alert>
+        <p className="muted">{t('record.erasedBody')}</p>
+        <Link to={base}>{t('app.back')}</Link>
+      </section>
+    );
+  }
 
   if (page.error && !page.data) {
     const notFound = page.error instanceof ApiError && page.error.status === 404;
@@ -125,13 +161,21 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
               {t('record.edit')}
             </Link>
           ) : null}
+          <PlaceHold held={!!rec.legal_hold} kind={meta.path} id={id} name={name} onChanged={holdChanged} />
           {can(`${meta.path}:delete`) ? (
             <button type="button" className="btn btn--danger" onClick={() => setConfirm(true)}>
               {t('record.delete')}
             </button>
           ) : null}
+          {meta.path === 'contacts' && mayErase(me) ? (
+            <button type="button" className="btn btn--danger" onClick={() => setErasing(true)}>
+              {t('erase.action')}
+            </button>
+          ) : null}
         </div>
       </div>
+      <HoldBanner hold={page.data.record.legal_hold} kind={meta.path} id={id} onChanged={holdChanged} />
+      {holdNote ? <Alert tone="success">{holdNote}</Alert> : null}
       {others.length ? (
         <p className="presence" role="status">
           {t('record.viewing', { names: others.map((m) => m.name).join(', ') })}
@@ -182,6 +226,17 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
       >
         <p>{t('record.deleteConfirm', { name })}</p>
       </Dialog>
+      {erasing && meta.path === 'contacts' && mayErase(me) ? (
+        <EraseDialog
+          contactId={id}
+          name={name}
+          onClose={() => setErasing(false)}
+          onErased={(r) => {
+            leaveNotice(base, eraseSummary(r, t));
+            navigate(base);
+          }}
+        />
+      ) : null}
     </article>
   );
 }

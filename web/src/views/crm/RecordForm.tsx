@@ -1,13 +1,15 @@
 // Create or edit a contact or company, with the tenant's custom fields.
 // Edits carry If-Match: if someone else saved first, the server answers
 // 412 and the person decides (load theirs, or save theirs over), never us.
+// A record erased while it is being edited leaves the form at once.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../../api/problem';
 import { createRecord, getRecord, updateRecord } from '../../api/records';
 import type { RecordBase } from '../../api/types';
-import { navigate } from '../../app/router';
+import { Link, navigate } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n } from '../../i18n';
+import { isErased } from '../../realtime/gone';
 import { usePresence, useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
@@ -39,6 +41,7 @@ export function RecordForm({ meta, tenant, id }: Props) {
   const [conflict, setConflict] = useState(false);
   const [changedLive, setChangedLive] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [erased, setErased] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const base = `/t/${tenant}/${meta.path}`;
   const path = id ? `/${meta.path}/${id}` : null;
@@ -72,6 +75,12 @@ export function RecordForm({ meta, tenant, id }: Props) {
 
   useTopic(topic, {
     onEvent: (f) => {
+      if (isErased(f)) {
+        setErased(true);
+        setRecord(null);
+        setValues(null);
+        return;
+      }
       const v = (f.data as { version?: number }).version;
       if (typeof v === 'number' && version !== undefined && v > version) setChangedLive(true);
     },
@@ -159,6 +168,16 @@ export function RecordForm({ meta, tenant, id }: Props) {
   const unknownErrors = Object.entries(errors).filter(
     ([k]) => !meta.fields.some((f) => f.key === k) && !customs.some((c) => `custom.${c.key}` === k),
   );
+
+  if (erased) {
+    return (
+      <section className="form-view" data-testid="record-erased">
+        <h1>{t(meta.title)}</h1>
+        <Alert tone="warning">{t('record.erased')}</Alert>
+        <Link to={base}>{t('app.back')}</Link>
+      </section>
+    );
+  }
 
   return (
     <section className="form-view">

@@ -5,9 +5,11 @@
 import { useEffect, useState } from 'react';
 import { exportCsv, list, type ListParams } from '../../api/records';
 import type { Contact, RecordBase } from '../../api/types';
+import { peekNotice, takeNotice } from '../../app/notice';
 import { Link, navigate, useSearchParams } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n } from '../../i18n';
+import { isGone } from '../../realtime/gone';
 import { useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
@@ -47,6 +49,9 @@ export function RecordList({ meta, tenant, importing = false }: { meta: KindMeta
   const [changed, setChanged] = useState(false);
   const [exporting, setExporting] = useState(false);
   const base = `/t/${tenant}/${meta.path}`;
+  // Left by the page we came from (an erasure's summary): said once.
+  const [notice, setNotice] = useState(() => peekNotice(base));
+  useEffect(() => takeNotice(base), [base]);
 
   const page = useLoad<State>(
     async (signal) => {
@@ -72,13 +77,14 @@ export function RecordList({ meta, tenant, importing = false }: { meta: KindMeta
   useTopic(meta.path, {
     onEvent: (f) => {
       const data = f.data as unknown as RecordBase;
-      if (f.event.endsWith('.created')) {
+      if (f.event.endsWith('.created') && !isGone(f)) {
         setChanged(true);
         return;
       }
       page.set((s) => {
         if (!s) return s;
-        if (f.event.endsWith('.deleted')) return { ...s, items: s.items.filter((r) => r.id !== data.id) };
+        // Deleted or erased (an erased record's older events have no fields left).
+        if (isGone(f)) return { ...s, items: s.items.filter((r) => r.id !== data.id) };
         return {
           ...s,
           items: s.items.map((r) => (r.id === data.id && data.version > r.version ? { ...r, ...data } : r)),
@@ -195,6 +201,11 @@ export function RecordList({ meta, tenant, importing = false }: { meta: KindMeta
       </div>
       <FilterBar options={filterOptions(meta, customs, t as never, companies)} active={params.filters ?? {}} onChange={setFilters} />
 
+      {notice ? (
+        <Alert tone="success" actions={<button type="button" className="btn btn--small" onClick={() => setNotice(null)}>{t('app.dismiss')}</button>}>
+          {notice}
+        </Alert>
+      ) : null}
       {changed ? (
         <Alert
           actions={

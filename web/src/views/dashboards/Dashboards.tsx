@@ -11,7 +11,11 @@ import { SupportDashboard } from './SupportDashboard';
 
 export function Dashboards({ tenant, board, features }: { tenant: string; board?: string; features?: Record<string, boolean> }) {
   const { t } = useI18n();
-  const { me } = useSession();
+  const { me, online } = useSession();
+  // Until `/me` says who this is, the boards they may see are unknown:
+  // offering both would flash a tab and fetch a board that answers 403.
+  // Offline without `/me`, show both; the server still decides.
+  if (!me && online) return <p aria-busy="true">…</p>;
   const allowed = visibleBoards(me, features);
   const boards: { name: 'support' | 'sales'; label: Key }[] = [
     { name: 'support' as const, label: 'dash.support' as Key },

@@ -4,17 +4,22 @@
 // a form to add one. Live over `record:deal:<id>`: someone else's edit
 // shows at once (and an edit of ours in progress is told, not lost).
 // An edit sends only what changed, with If-Match; a 412 is the person's call.
+// A legal hold shows as a banner (placed and lifted here by whoever may);
+// a delete it refuses is said in the server's words.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import type { HoldAnswer } from '../../api/privacy';
 import { ApiError } from '../../api/problem';
-import { getRecord, listAll, updateRecord } from '../../api/records';
+import { deleteRecord, getRecord, listAll, mergeLive, updateRecord } from '../../api/records';
 import type { Contact, CustomField, Deal, Pipeline } from '../../api/types';
 import { loadPipelines, useShared, useUsers } from '../../app/directory';
-import { Link } from '../../app/router';
+import { Link, navigate } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n, type I18n } from '../../i18n';
+import { isErased, isGone } from '../../realtime/gone';
 import { usePresence, useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
-import { describeError } from '../../ui/errors';
+import { Dialog } from '../../ui/Dialog';
+import { deleteError, describeError } from '../../ui/errors';
 import { Field } from '../../ui/Field';
 import { useLoad } from '../../ui/useLoad';
 import { ActivityList, type ExtraEntry } from '../crm/ActivityList';
@@ -22,6 +27,7 @@ import { CustomFieldInput } from '../crm/CustomFieldInput';
 import { diff, toFormValues, toJson, type FormValues } from '../crm/formValues';
 import { useCompanyNames, useCustomFields } from '../crm/hooks';
 import type { KindMeta } from '../crm/kinds';
+import { HoldBanner, PlaceHold, withHold } from '../privacy/LegalHold';
 import { dealPatch, probability, toDraft, type DealDraft } from './deal-state';
 
 /** Just enough of a KindMeta to reuse the custom field form helpers. */
@@ -53,6 +59,9 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
   const [editing, setEditing] = useState(false);
   const [liveNote, setLiveNote] = useState(false);
   const [deleted, setDeleted] = useState(false);
+  const [erased, setErased] = useState(false);
+  const [confirm, setConfirm] = useState(false);
+  const [actionNote, setActionNote] = useState<{ tone: 'success' | 'danger'; text: string } | null>(null);
   const topic = `record:deal:${id}`;
   const others = usePresence(topic, editing ? 'editing' : 'viewing', me?.user.id);
 
@@ -105,20 +114,34 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
 
   useTopic(topic, {
     onEvent: (f) => {
-      if (f.event.endsWith('.deleted')) {
+      if (isErased(f)) {
+        setErased(true);
+        page.set(() => null);
+        return;
+      }
+      if (isGone(f)) {
         setDeleted(true);
         return;
       }
       const d = f.data as unknown as Deal;
       page.set((s) => {
-        if (!s || d.version <= s.version) return s;
+        if (!s || typeof d.version !== 'number' || d.version <= s.version) return s;
         setLiveNote(true);
-        return { ...s, ...d };
+        return mergeLive(s, d);
       });
     },
     onResync: () => page.reload(),
   });
 
+  if (erased) {
+    return (
+      <section data-testid="record-erased">
+        <h1>{t('deal.title')}</h1>
+        <Alert tone="warning">{t('record.erased')}</Alert>
+        <Link to={`/t/${tenant}/pipeline`}>{t('deal.backToBoard')}</Link>
+      </section>
+    );
+  }
   if (page.error && !deal) {
     const notFound = page.error instanceof ApiError && page.error.status === 404;
     return (
@@ -149,6 +172,20 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
     ),
   }));
   const custom = (deal.custom ?? {}) as Record<string, unknown>;
+  const holdChanged = (answer: HoldAnswer) => {
+    page.set((s) => (s ? withHold(s, answer) : s));
+    setActionNote({ tone: 'success', text: t(answer.legal_hold ? 'hold.placed' : 'hold.lifted') });
+  };
+  const remove = async () => {
+    setConfirm(false);
+    setActionNote(null);
+    try {
+      await deleteRecord(api, 'deals', deal.id, deal.version, `${t('record.delete')}: ${deal.title}`);
+      navigate(`/t/${tenant}/pipeline/${deal.pipeline_id}`);
+    } catch (e) {
+      setActionNote({ tone: 'danger', text: deleteError(e, i18n, deal.id) });
+    }
+  };
 
   return (
     <article className="detail deal-page" data-testid="deal-page" data-version={deal.version}>
@@ -163,8 +200,16 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
               {t('record.edit')}
             </button>
           ) : null}
+          {!editing ? <PlaceHold held={!!deal.legal_hold} kind="deals" id={deal.id} name={deal.title} onChanged={holdChanged} /> : null}
+          {can('deals:delete') && !editing ? (
+            <button type="button" className="btn btn--danger" onClick={() => setConfirm(true)}>
+              {t('record.delete')}
+            </button>
+          ) : null}
         </div>
       </div>
+      <HoldBanner hold={deal.legal_hold} kind="deals" id={deal.id} onChanged={holdChanged} />
+      {actionNote ? <Alert tone={actionNote.tone}>{actionNote.text}</Alert> : null}
       {others.length ? (
         <p className="presence" role="status">
           {t('record.viewing', { names: others.map((m) => m.name).join(', ') })}
@@ -279,6 +324,25 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
       {can('activities:read') ? (
         <ActivityList relatedKind="deal" relatedId={id} extra={history} title={t('deal.timeline')} />
       ) : null}
+
+      <Dialog
+        open={confirm}
+        title={t('record.delete')}
+        onClose={() => setConfirm(false)}
+        role="alertdialog"
+        actions={
+          <>
+            <button type="button" className="btn" onClick={() => setConfirm(false)}>
+              {t('record.cancel')}
+            </button>
+            <button type="button" className="btn btn--danger" onClick={() => void remove()}>
+              {t('record.delete')}
+            </button>
+          </>
+        }
+      >
+        <p>{t('record.deleteConfirm', { name: deal.title })}</p>
+      </Dialog>
     </article>
   );
 }

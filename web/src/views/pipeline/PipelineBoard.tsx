@@ -11,6 +11,7 @@ import { useTeams, useUsers } from '../../app/directory';
 import { navigate, useSearchParams } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n } from '../../i18n';
+import { isGone } from '../../realtime/gone';
 import { usePresence, useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
 import { Dialog } from '../../ui/Dialog';
@@ -137,7 +138,7 @@ function BoardColumns({
       if (!a?.id) return;
       openActs.set((s) => {
         const rest = (s ?? []).filter((x) => x.id !== a.id);
-        if (f.event.endsWith('.deleted') || a.related_kind !== 'deal' || a.done === true) return rest;
+        if (isGone(f) || a.related_kind !== 'deal' || a.done === true) return rest;
         return [...rest, a];
       });
     },

@@ -67,6 +67,19 @@ describe('pipeline board state', () => {
     expect(stagesOf(b).won).toEqual(['a']);
   });
 
+  it('takes an erased deal off the board, and never merges an erased record’s fieldless older event', () => {
+    const b = initial('p1', [deal('a', 'lead'), deal('b', 'offer')]);
+    const [afterErased, change] = applyEvent(b, 'deal.erased', { id: 'a', erased: true, pipeline_id: 'p1' } as never);
+    expect(change).toMatchObject({ kind: 'removed' });
+    expect(stagesOf(afterErased)).toMatchObject({ lead: [], offer: ['b'] });
+    // A replay from before the erasure: `deal.updated` with nothing but the id.
+    const [afterReplay] = applyEvent(b, 'deal.updated', { id: 'b', erased: true } as never);
+    expect(afterReplay.deals.b).toBeUndefined();
+    const [unknown, none] = applyEvent(afterReplay, 'deal.updated', { id: 'zzz', erased: true } as never);
+    expect(none).toEqual({ kind: 'none' });
+    expect(unknown).toBe(afterReplay);
+  });
+
   it('adds up amounts per currency', () => {
     expect(totals([deal('a', 'x'), deal('b', 'x', 1, { amount: 50, currency: 'USD' }), deal('c', 'x')])).toEqual({ EUR: 200, USD: 50 });
   });

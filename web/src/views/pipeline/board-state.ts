@@ -4,8 +4,10 @@
 //   our own move of it is on its way (shown at once, "optimistic");
 // - events apply only if they are newer than what we have (a late echo
 //   of an older version never moves a card back);
-// - a deal that leaves the pipeline, or is deleted, leaves the board.
+// - a deal that leaves the pipeline, or is deleted or erased, leaves the
+//   board (an erased record's older events carry no fields: never merged).
 import type { Deal, Pipeline, Stage } from '../../api/types';
+import { gone } from '../../realtime/gone';
 
 export interface Move {
   to: string;
@@ -56,7 +58,7 @@ export function applyEvent(b: Board, event: string, data: Partial<Deal> & { id?:
   const id = data.id;
   if (!id) return [b, { kind: 'none' }];
   const have = b.deals[id];
-  if (event.endsWith('.deleted') || (data.pipeline_id && data.pipeline_id !== b.pipelineId)) {
+  if (gone(event, data) || (data.pipeline_id && data.pipeline_id !== b.pipelineId)) {
     if (!have) return [b, { kind: 'none' }];
     const deals = { ...b.deals };
     delete deals[id];

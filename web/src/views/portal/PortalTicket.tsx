@@ -29,6 +29,15 @@ export function PortalTicket({ id, back, canSetStatus }: { id: string; back: str
   usePresence(`ticket:${id}`, editing ? 'editing' : 'viewing', me?.user.id);
   const onEditing = useCallback((e: boolean) => setEditing(e), []);
 
+  // Erased (the person's right to erasure): gone like a ticket that never was.
+  if (tk.erased) {
+    return (
+      <section className="panel" data-testid="record-erased">
+        <h1 tabIndex={-1}>{t('record.erased')}</h1>
+        <Link to={back}>{t('portal.back')}</Link>
+      </section>
+    );
+  }
   if (tk.notFound) {
     return (
       <section className="panel" data-testid="portal-ticket-missing">

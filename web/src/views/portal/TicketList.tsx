@@ -6,6 +6,7 @@ import type { Ticket } from '../../api/support';
 import { Link } from '../../app/router';
 import { useServices } from '../../app/session';
 import { useI18n } from '../../i18n';
+import { isGone } from '../../realtime/gone';
 import { useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
@@ -24,7 +25,7 @@ export function TicketList({ base, title, empty }: { base: string; title: string
       const tk = f.data as unknown as Ticket;
       list.set((items) => {
         if (!items) return items;
-        if (f.event === 'ticket.deleted') return items.filter((x) => x.id !== tk.id);
+        if (isGone(f)) return items.filter((x) => x.id !== tk.id);
         const rest = items.filter((x) => x.id !== tk.id);
         const have = items.find((x) => x.id === tk.id);
         if (have && have.version > tk.version) return items;

@@ -1,11 +1,15 @@
 // One ticket and its comments, live over `ticket:<id>`: the ticket's own
 // events (updates, assignment, SLA alarms) and new comments (the server
-// sends internal notes only to those who may read them).
+// sends internal notes only to those who may read them). A ticket deleted
+// meanwhile is marked; one erased (its requester's right to erasure) is
+// dropped from memory and said; an erased or deleted comment leaves the
+// conversation.
 import { useCallback, useState } from 'react';
 import { ApiError } from '../../api/problem';
 import { getRecord } from '../../api/records';
 import { comments as loadComments, type Comment, type Ticket } from '../../api/support';
 import { useServices } from '../../app/session';
+import { eventId, isErased, isGone } from '../../realtime/gone';
 import { useTopic } from '../../realtime/hooks';
 import { useLiveLoad } from '../../ui/useLoad';
 
@@ -18,6 +22,7 @@ export interface TicketData {
 export function useTicket(id: string) {
   const { api } = useServices();
   const [deleted, setDeleted] = useState(false);
+  const [erased, setErased] = useState(false);
   const [live, setLive] = useState(false);
   const data = useLiveLoad<TicketData>(
     async (signal) => {
@@ -43,16 +48,28 @@ export function useTicket(id: string) {
     [apply],
   );
 
+  const dropComment = useCallback(
+    (cid: string) => apply((s) => (s.comments.some((x) => x.id === cid) ? { ...s, comments: s.comments.filter((x) => x.id !== cid) } : s)),
+    [apply],
+  );
+
   useTopic(`ticket:${id}`, {
     onEvent: (f) => {
-      if (f.event === 'comment.created') addComment(f.data as unknown as Comment);
-      else if (f.event === 'ticket.deleted') setDeleted(true);
-      else if (f.event.startsWith('ticket.')) setTicket(f.data as unknown as Ticket);
+      const ticketEvent = f.event.startsWith('ticket.');
+      if (ticketEvent && isErased(f)) {
+        setErased(true);
+        data.set(() => null);
+      } else if (ticketEvent && isGone(f)) setDeleted(true);
+      else if (ticketEvent) setTicket(f.data as unknown as Ticket);
+      else if (f.event.startsWith('comment.') && isGone(f)) {
+        const cid = eventId(f);
+        if (cid) dropComment(cid);
+      } else if (f.event === 'comment.created') addComment(f.data as unknown as Comment);
     },
     onResync: () => data.reload(),
     onSubscribed: () => setLive(true),
   });
 
   const notFound = data.error instanceof ApiError && (data.error.status === 404 || data.error.status === 403);
-  return { ...data, setTicket, addComment, deleted, notFound, live };
+  return { ...data, setTicket, addComment, deleted, erased, notFound, live };
 }

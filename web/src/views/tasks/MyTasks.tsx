@@ -10,6 +10,7 @@ import { useUsers } from '../../app/directory';
 import { Link } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n, type Key } from '../../i18n';
+import { isGone } from '../../realtime/gone';
 import { useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
@@ -57,7 +58,7 @@ export function MyTasks({ tenant }: { tenant: string }) {
       if (!a?.id) return;
       items.apply((s) => {
         const rest = s.filter((x) => x.id !== a.id);
-        if (f.event.endsWith('.deleted') || a.owner_id !== selfId || a.done === true) return rest;
+        if (isGone(f) || a.owner_id !== selfId || a.done === true) return rest;
         const old = s.find((x) => x.id === a.id);
         return old && old.version > a.version ? s : [...rest, a];
       });

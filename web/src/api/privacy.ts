@@ -1,0 +1,42 @@
+// Privacy duties (src/http/privacy.rs): legal holds on records and erasing
+// a person (GDPR Art. 17). They need `privacy:hold` and `privacy:erase`,
+// not the record's own permissions, and answer with what was done, never
+// with the record's content.
+import type { ApiClient } from './client';
+import type { LegalHold } from './types';
+
+/** The kinds a hold may be placed on. */
+export type HoldPath = 'contacts' | 'companies' | 'deals' | 'tickets' | 'activities';
+
+export interface HoldAnswer {
+  id: string;
+  version: number;
+  legal_hold: LegalHold | null;
+}
+
+/** Places (or replaces) a hold; a bad reason is a 422 with `errors[]` on `reason`. */
+export async function placeHold(api: ApiClient, kind: HoldPath, id: string, reason: string) {
+  return (await api.request<HoldAnswer>('PUT', `/${kind}/${id}/hold`, { body: { reason } })).data;
+}
+
+/** Lifts the hold; `409 conflict` when there was none. */
+export async function liftHold(api: ApiClient, kind: HoldPath, id: string) {
+  return (await api.request<HoldAnswer>('DELETE', `/${kind}/${id}/hold`)).data;
+}
+
+export interface Erased {
+  id: string;
+  /** Records that went, per kind: `contact`, `ticket`, `comment`, `activity`. */
+  gone: Partial<Record<string, number>>;
+  /** Records that stay without the person, per kind (`deal`). */
+  cleared: Partial<Record<string, number>>;
+  events_erased: number;
+  /** Their portal account, anonymised (null: they had none). */
+  portal_user: string | null;
+  sign_ins_forgotten: number;
+}
+
+/** Erases a contact and everything about them; `409 legal_hold` when something is held. */
+export async function eraseContact(api: ApiClient, id: string) {
+  return (await api.request<Erased>('POST', `/contacts/${id}/erase`)).data;
+}
