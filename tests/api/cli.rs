@@ -121,12 +121,7 @@ async fn tenant_conn(site: &Site, slug: &str) -> TenantConn {
 
 /// Runs `sql` (statements separated by `;`) in tenant `slug`'s database.
 async fn tenant_sql(site: &Site, slug: &str, sql: &str) {
-    let sql = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()));
-    match tenant_conn(site, slug).await {
-        TenantConn::Pg(mut c) => sql.execute(&mut c).await.map(|_| ()),
-        TenantConn::Lite(mut c) => sql.execute(&mut c).await.map(|_| ()),
-    }
-    .unwrap();
+    site.tenant_exec(tenant_id(site, slug).await, sql).await;
 }
 
 /// Rolls a tenant's schema back to nothing, as an old binary would have left it.

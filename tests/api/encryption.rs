@@ -8,7 +8,7 @@ use mandant::identity::totp::{STEP_SECS, code_at};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, PASSWORD, TenantConn, TestApp, spawn_app};
+use crate::helpers::{Backend, PASSWORD, TestApp, spawn_app};
 
 both_backends!(secrets_are_sealed_at_rest_and_a_damaged_one_fails_alone);
 
@@ -38,19 +38,6 @@ async fn login(app: &TestApp, email: &str, secret: &str) -> crate::helpers::Resp
         .await
 }
 
-async fn sql(app: &TestApp, id: mandant::domain::tenant::TenantId, q: &str) -> Vec<(String,)> {
-    match app.site.tenant_conn(id).await {
-        TenantConn::Pg(mut c) => sqlx::query_as(sqlx::AssertSqlSafe(q.to_owned()))
-            .fetch_all(&mut c)
-            .await
-            .unwrap(),
-        TenantConn::Lite(mut c) => sqlx::query_as(sqlx::AssertSqlSafe(q.to_owned()))
-            .fetch_all(&mut c)
-            .await
-            .unwrap(),
-    }
-}
-
 async fn secrets_are_sealed_at_rest_and_a_damaged_one_fails_alone(backend: Backend) {
     let app = spawn_app(backend).await;
     let owner = app.tenant_with_owner("acme").await;
@@ -70,15 +57,16 @@ async fn secrets_are_sealed_at_rest_and_a_damaged_one_fails_alone(backend: Backe
         let text = String::from_utf8_lossy(&file);
         assert!(!text.contains(owner_secret.as_str()), "in the SQLite file");
     }
-    let stored = sql(
-        &app,
-        tenant.id,
-        "SELECT mfa_secret FROM users WHERE mfa_secret IS NOT NULL ORDER BY email",
-    )
-    .await;
+    let stored = app
+        .site
+        .tenant_texts(
+            tenant.id,
+            "SELECT mfa_secret FROM users WHERE mfa_secret IS NOT NULL ORDER BY email",
+        )
+        .await;
     assert_eq!(stored.len(), 2);
     assert!(
-        stored.iter().all(|(s,)| s.starts_with("enc:v1:")),
+        stored.iter().all(|s| s.starts_with("enc:v1:")),
         "{stored:?}"
     );
 
@@ -86,13 +74,12 @@ async fn secrets_are_sealed_at_rest_and_a_damaged_one_fails_alone(backend: Backe
     assert_eq!(r.status, 200, "{}", r.body);
 
     // Mia's sealed secret damaged: her sign-in fails, clearly, and only hers.
-    let (mias,) = sql(
-        &app,
-        tenant.id,
-        "SELECT mfa_secret FROM users WHERE email = 'mia@acme.example'",
-    )
-    .await
-    .remove(0);
+    let secret_of = |email: &str| format!("SELECT mfa_secret FROM users WHERE email = '{email}'");
+    let mias = app
+        .site
+        .tenant_texts(tenant.id, &secret_of("mia@acme.example"))
+        .await
+        .remove(0);
     let flip = |s: &str| {
         let last = s.chars().last().unwrap();
         format!(
@@ -103,7 +90,7 @@ async fn secrets_are_sealed_at_rest_and_a_damaged_one_fails_alone(backend: Backe
     };
     let set =
         |v: String| format!("UPDATE users SET mfa_secret = '{v}' WHERE email = 'mia@acme.example'");
-    exec(&app, tenant.id, &set(flip(&mias))).await;
+    app.site.tenant_exec(tenant.id, &set(flip(&mias))).await;
     let r = login(&app, "mia@acme.example", &mia_secret).await;
     r.assert_problem(409, "conflict");
     assert!(
@@ -112,24 +99,13 @@ async fn secrets_are_sealed_at_rest_and_a_damaged_one_fails_alone(backend: Backe
         r.body
     );
     // The owner's sealed secret copied onto Mia's row does not open there.
-    let (owners,) = sql(
-        &app,
-        tenant.id,
-        "SELECT mfa_secret FROM users WHERE email = 'admin@acme.example'",
-    )
-    .await
-    .remove(0);
-    exec(&app, tenant.id, &set(owners)).await;
+    let owners = app
+        .site
+        .tenant_texts(tenant.id, &secret_of("admin@acme.example"))
+        .await
+        .remove(0);
+    app.site.tenant_exec(tenant.id, &set(owners)).await;
     login(&app, "mia@acme.example", &owner_secret)
         .await
         .assert_problem(409, "conflict");
-}
-
-async fn exec(app: &TestApp, id: mandant::domain::tenant::TenantId, q: &str) {
-    let q = sqlx::raw_sql(sqlx::AssertSqlSafe(q.to_owned()));
-    match app.site.tenant_conn(id).await {
-        TenantConn::Pg(mut c) => q.execute(&mut c).await.map(|_| ()),
-        TenantConn::Lite(mut c) => q.execute(&mut c).await.map(|_| ()),
-    }
-    .unwrap();
 }

@@ -219,6 +219,31 @@ impl Site {
         }
     }
 
+    /// Runs `sql` (statements separated by `;`) in tenant `id`'s database,
+    /// behind the server's back.
+    pub async fn tenant_exec(&self, id: mandant::domain::tenant::TenantId, sql: &str) {
+        let q = || sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()));
+        match self.tenant_conn(id).await {
+            TenantConn::Pg(mut c) => q().execute(&mut c).await.map(|_| ()),
+            TenantConn::Lite(mut c) => q().execute(&mut c).await.map(|_| ()),
+        }
+        .unwrap();
+    }
+
+    /// The one text column `sql` selects in tenant `id`'s database.
+    pub async fn tenant_texts(
+        &self,
+        id: mandant::domain::tenant::TenantId,
+        sql: &str,
+    ) -> Vec<String> {
+        let sql = || sqlx::AssertSqlSafe(sql.to_owned());
+        match self.tenant_conn(id).await {
+            TenantConn::Pg(mut c) => sqlx::query_scalar(sql()).fetch_all(&mut c).await,
+            TenantConn::Lite(mut c) => sqlx::query_scalar(sql()).fetch_all(&mut c).await,
+        }
+        .unwrap()
+    }
+
     /// Tenant `id`'s SQLite file.
     pub fn tenant_file(&self, id: mandant::domain::tenant::TenantId) -> std::path::PathBuf {
         self.dir
