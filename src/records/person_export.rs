@@ -55,11 +55,9 @@ async fn announce(tx: &mut TenantTx, action: &str, e: &ExportRow) -> Result<Even
             actor: e.requested_by,
             people: &[],
             team_id: None,
-            data: &json!({
-                "id": e.id, "status": e.status, "done": e.done, "total": e.total,
-                "subject_kind": e.subject_kind, "subject_id": e.subject_id,
-                "error": e.error, "size": e.size, "expires_at": e.expires_at,
-            }),
+            // The export as `GET /exports/{id}` shows it: state and
+            // counts, no content.
+            data: &serde_json::to_value(e).unwrap_or_default(),
         },
     )
     .await?)
@@ -162,6 +160,30 @@ pub async fn download(db: &TenantDb, by: Actor, id: Uuid) -> Result<(ExportRow, 
     .await?;
     tx.commit().await?;
     Ok((e, bytes))
+}
+
+/// Drops every export about `subject` (it is being erased), each with an
+/// `export.erased` event so that lists of exports drop it live.
+pub(crate) async fn forget_subject(tx: &mut TenantTx, subject: Uuid) -> Result<Vec<EventRow>> {
+    let mut out = Vec::new();
+    for id in exports::forget_subject(tx, subject).await? {
+        out.push(
+            events::append(
+                tx,
+                &NewEvent {
+                    event_type: "export.erased",
+                    kind: KIND,
+                    record_id: id,
+                    actor: None,
+                    people: &[],
+                    team_id: None,
+                    data: &events::erased_data(id),
+                },
+            )
+            .await?,
+        );
+    }
+    Ok(out)
 }
 
 /// Drops expired archives.

@@ -18,7 +18,7 @@ use crate::domain::FieldError;
 use crate::identity::Principal;
 use crate::storage::events::EventRow;
 use crate::storage::records::RecordRow;
-use crate::storage::{TenantDb, TenantTx, audit, audit_log, exports, records, sessions, users};
+use crate::storage::{TenantDb, TenantTx, audit, audit_log, records, sessions, users};
 
 /// The longest reason a hold may give.
 const REASON_MAX: usize = 500;
@@ -197,9 +197,11 @@ pub(crate) async fn erase_in(
     let id = contact.id;
     let portal_user = portal_user_of(tx, &contact).await?;
     let plan = erasure_plan(tx, contact).await?;
-    let removed = removal::apply(tx, now, &by, plan).await?;
+    let mut removed = removal::apply(tx, now, &by, plan).await?;
     // An export of the person not yet fetched goes too.
-    let exports_dropped = exports::forget_subject(tx, id).await?;
+    let dropped = super::person_export::forget_subject(tx, id).await?;
+    let exports_dropped = dropped.len();
+    removed.events.extend(dropped.into_iter().map(Arc::new));
     let mut sign_ins_forgotten = 0;
     if let Some(u) = &portal_user {
         sign_ins_forgotten = audit::forget(tx, u.id, &u.email).await?;

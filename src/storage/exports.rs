@@ -143,15 +143,14 @@ pub async fn archive(tx: &mut TenantTx, id: Uuid) -> Result<Option<Vec<u8>>> {
     Ok(row.and_then(|r| r.0))
 }
 
-/// Drops every export about `subject` (an erasure); how many there were.
-pub async fn forget_subject(tx: &mut TenantTx, subject: Uuid) -> Result<u64> {
-    Ok(
-        on_tx!(tx, c => sqlx::query("DELETE FROM exports WHERE subject_id = $1")
-        .bind(subject)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?,
+/// Drops every export about `subject` (an erasure); their ids.
+pub async fn forget_subject(tx: &mut TenantTx, subject: Uuid) -> Result<Vec<Uuid>> {
+    Ok(on_tx!(tx, c => sqlx::query_scalar(
+        "DELETE FROM exports WHERE subject_id = $1 RETURNING id",
     )
+    .bind(subject)
+    .fetch_all(c)
+    .await)?)
 }
 
 /// Drops exports that expired before `now`.

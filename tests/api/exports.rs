@@ -154,6 +154,10 @@ async fn an_export_holds_what_is_held_about_the_person_and_no_one_else(backend: 
     let ready = &frames.last().unwrap()["data"];
     assert!(ready["size"].as_i64().unwrap() > 0);
     assert!(
+        ready["finished_at"].is_string() && ready["requested_by"].is_string(),
+        "{ready}"
+    );
+    assert!(
         !ready.to_string().contains("Persona"),
         "progress names no one: {ready}"
     );
@@ -277,6 +281,8 @@ async fn exports_expire_go_with_an_erasure_and_are_guarded(backend: Backend) {
         .post_empty(&format!("/contacts/{}/erase", id(&petra)))
         .await;
     assert_eq!(erased.status, 200, "{}", erased.body);
+    // Lists of exports hear of it live.
+    until(&mut ws, &second, "erased").await;
     assert_eq!(fetch(&app, &owner, &second).await.0, 404);
     acme.post_empty(&format!("/contacts/{}/export", id(&petra)))
         .await
