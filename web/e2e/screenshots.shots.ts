@@ -4,8 +4,8 @@
 // gives the demo what makes the views worth a look: an SLA policy with
 // short targets (so clocks are green, amber and red when photographed), a
 // routing queue that offers the agent a ticket, a conversation with an
-// internal note, a second person on the ticket, and a supplier with
-// something shared.
+// internal note, a second person on the ticket, a supplier with
+// something shared, and a person's data exported.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
@@ -122,6 +122,10 @@ it('photographs every main view', async () => {
   await shoot(admin, 'csv-import');
   await visit(admin, `/t/demo/contacts/${contacts.items[0]!.id}`, '.timeline__item');
   await shoot(admin, 'contact');
+  // Her data exported (GDPR Art. 15), ready to download.
+  await admin.getByRole('button', { name: 'Export personal data' }).click();
+  await admin.locator('[data-testid="person-export"][data-status="ready"]').waitFor({ timeout: 15_000 });
+  await shoot(admin, 'contact-export');
   await visit(admin, '/t/demo/admin', '.admin-card');
   await shoot(admin, 'admin');
   await visit(admin, '/t/demo/admin/users', '[data-testid="users"] tbody tr');
@@ -137,8 +141,19 @@ it('photographs every main view', async () => {
   ] });
   await visit(admin, '/t/demo/admin/retention', '.retention-rule');
   await admin.getByRole('button', { name: 'Preview (dry run)' }).click();
-  await admin.getByTestId('retention-report').waitFor();
-  await shoot(admin, 'admin-retention');
+  const report = admin.getByTestId('retention-report');
+  await report.waitFor();
+  // The preview in sight, under the buttons that made it (the click scrolled the page midway).
+  await shoot(admin, 'admin-retention', () => report.evaluate((el) => el.scrollIntoView({ block: 'end' })));
+  // Data requests: a second export, and a person erased, so both lists have something to show.
+  await api('demo', ADMIN, 'POST', `/contacts/${contacts.items[1]!.id}/export`);
+  const leaving = await api<{ id: string }>('demo', ADMIN, 'POST', '/contacts', { first_name: 'Lena', last_name: 'Vogel', email: 'lena.vogel@example.com' });
+  await newTicket({ subject: 'Please delete my account', requester_id: leaving.id, priority: 'normal' });
+  await api('demo', ADMIN, 'POST', `/contacts/${leaving.id}/erase`);
+  await visit(admin, '/t/demo/admin/data-requests', 'tr[data-export] a');
+  await admin.locator('tr[data-export][data-status="ready"]').nth(1).waitFor();
+  await admin.getByTestId('erasures').locator('tbody tr').first().waitFor();
+  await shoot(admin, 'admin-data-requests');
   await visit(admin, '/t/demo/admin/branding', '[data-testid="features"]');
   await shoot(admin, 'admin-branding');
 

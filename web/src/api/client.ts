@@ -5,6 +5,7 @@
 // - A write the caller marks `offline` is queued when the network is gone
 //   and replayed later (src/offline/queue.ts).
 
+import { dispositionFilename } from './disposition';
 import { apiBase } from './tenant';
 import { versionFromEtag, ifMatch as ifMatchHeader } from './etag';
 import { NetworkError, problemFrom } from './problem';
@@ -107,6 +108,12 @@ export class ApiClient {
   async blob(path: string, o: RequestOptions = {}): Promise<Blob> {
     const res = await this.send('GET', path, o);
     return res.blob();
+  }
+
+  /** A file to save: its body, and the name the server suggests for it (null: none). */
+  async file(path: string, o: RequestOptions = {}): Promise<{ blob: Blob; filename: string | null }> {
+    const res = await this.send('GET', path, o);
+    return { blob: await res.blob(), filename: dispositionFilename(res.headers.get('content-disposition')) };
   }
 
   get<T>(path: string, query?: Query, signal?: AbortSignal) {

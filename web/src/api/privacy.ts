@@ -1,7 +1,7 @@
 // Privacy duties (src/http/privacy.rs): legal holds on records and erasing
 // a person (GDPR Art. 17). They need `privacy:hold` and `privacy:erase`,
 // not the record's own permissions, and answer with what was done, never
-// with the record's content.
+// with the record's content. Past erasures are read from the audit trail.
 import type { ApiClient } from './client';
 import type { LegalHold } from './types';
 
@@ -39,4 +39,19 @@ export interface Erased {
 /** Erases a contact and everything about them; `409 legal_hold` when something is held. */
 export async function eraseContact(api: ApiClient, id: string) {
   return (await api.request<Erased>('POST', `/contacts/${id}/erase`)).data;
+}
+
+/** An erasure as the audit trail keeps it: who and when, and how much went; nothing of the person. */
+export interface ErasureEntry {
+  seq: number;
+  at: string;
+  /** A person (`user`, with `id`), an integration (`api_key`, with `user_id`), or a retention rule (`retention`, with `rule`). */
+  actor: { type: string; id?: string; user_id?: string; rule?: string };
+  detail: Pick<Erased, 'gone' | 'cleared' | 'portal_user'>;
+}
+
+/** The latest erasures, newest first, from the audit trail (`admin:audit`, not a privacy permission). */
+export async function erasureHistory(api: ApiClient, signal?: AbortSignal) {
+  const page = await api.get<{ items: ErasureEntry[] }>('/audit/events', { action: 'person.erased', limit: 50 }, signal);
+  return page.data.items;
 }

@@ -23,8 +23,11 @@ const API = 'mandant-api-v1';
 const API_MAX_ENTRIES = 500;
 
 const API_PATH = /^\/t\/[^/]+\/api\/v1\//;
-// Never cached: credentials, single-use tickets, MFA secrets, exports.
-const NOT_CACHED = /\/api\/v1\/(auth\/|realtime\/|me\/mfa\/|audit\/)/;
+// Never cached: credentials, single-use tickets, MFA secrets, the audit
+// trail, exports (CSV below; a person's data archive must not outlive its
+// expiry or erasure in this browser, and a saved "still preparing" would
+// only mislead).
+const NOT_CACHED = /\/api\/v1\/(auth\/|realtime\/|me\/mfa\/|audit\/|exports(\/|$))/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -8,6 +8,7 @@ import { ApiKeys } from './ApiKeys';
 import { Branding } from './Branding';
 import { Calendar } from './Calendar';
 import { CustomFields } from './CustomFields';
+import { DataRequests } from './DataRequests';
 import { Pipelines } from './Pipelines';
 import { Queues } from './Queues';
 import { Retention } from './Retention';
@@ -27,6 +28,7 @@ const PAGES: Record<string, (tenant: string) => ReactNode> = {
   calendar: (t) => <Calendar tenant={t} />,
   'api-keys': (t) => <ApiKeys tenant={t} />,
   retention: (t) => <Retention tenant={t} />,
+  'data-requests': (t) => <DataRequests tenant={t} />,
   security: (t) => <Security tenant={t} />,
   branding: (t) => <Branding tenant={t} />,
 };

@@ -21,6 +21,7 @@ export const SECTIONS: AdminSection[] = [
   { path: 'calendar', title: 'admin.calendar', about: 'admin.calendarAbout', permission: 'admin:settings', feature: 'support' },
   { path: 'api-keys', title: 'admin.apiKeys', about: 'admin.apiKeysAbout', permission: 'admin:api_keys' },
   { path: 'retention', title: 'admin.retention', about: 'admin.retentionAbout', permission: 'admin:settings' },
+  { path: 'data-requests', title: 'admin.dataRequests', about: 'admin.dataRequestsAbout', permission: 'privacy:export' },
   { path: 'security', title: 'admin.security', about: 'admin.securityAbout', permission: 'admin:settings' },
   { path: 'branding', title: 'admin.branding', about: 'admin.brandingAbout', permission: 'admin:settings' },
 ];

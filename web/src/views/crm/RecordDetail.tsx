@@ -2,9 +2,10 @@
 // (`record:<kind>:<id>`), who else is looking, its activities, and for a
 // company its people and deals. Changes waiting to sync are shown on top.
 // A legal hold shows as a banner; a delete it (or a record that still
-// needs this one) refuses is said in the server's words. A contact can be
-// erased (GDPR Art. 17) by whoever may; once a record is erased, here or
-// elsewhere, the page says so instead of showing what it was.
+// needs this one) refuses is said in the server's words. A contact's data
+// can be exported (GDPR Art. 15, 20) and the contact erased (Art. 17) by
+// whoever may; once a record is erased, here or elsewhere, the page says
+// so instead of showing what it was.
 import { useState } from 'react';
 import type { HoldAnswer } from '../../api/privacy';
 import { ApiError } from '../../api/problem';
@@ -20,10 +21,12 @@ import { Alert } from '../../ui/Alert';
 import { Dialog } from '../../ui/Dialog';
 import { deleteError, describeError } from '../../ui/errors';
 import { useLoad } from '../../ui/useLoad';
-import { mayErase } from '../privacy/access';
+import { mayErase, mayExport } from '../privacy/access';
 import { eraseSummary } from '../privacy/erase';
 import { EraseDialog } from '../privacy/EraseDialog';
 import { HoldBanner, PlaceHold, withHold } from '../privacy/LegalHold';
+import { ExportButton, ExportStatus } from '../privacy/PersonExport';
+import { usePersonExport } from '../privacy/useExports';
 import { ActivityList } from './ActivityList';
 import { useCompanyNames, useCustomFields } from './hooks';
 import type { KindMeta } from './kinds';
@@ -64,6 +67,8 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
   const base = `/t/${tenant}/${meta.path}`;
   const topic = `record:${meta.kind}:${id}`;
   const others = usePresence(topic, 'viewing', me?.user.id);
+  const personExport = usePersonExport(id);
+  const exporting = meta.path === 'contacts' && mayExport(me);
 
   const page = useLoad<Loaded>(
     async (signal) => {
@@ -167,6 +172,7 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
               {t('record.delete')}
             </button>
           ) : null}
+          {exporting ? <ExportButton state={personExport} /> : null}
           {meta.path === 'contacts' && mayErase(me) ? (
             <button type="button" className="btn btn--danger" onClick={() => setErasing(true)}>
               {t('erase.action')}
@@ -176,6 +182,7 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
       </div>
       <HoldBanner hold={page.data.record.legal_hold} kind={meta.path} id={id} onChanged={holdChanged} />
       {holdNote ? <Alert tone="success">{holdNote}</Alert> : null}
+      {exporting ? <ExportStatus state={personExport} tenant={tenant} /> : null}
       {others.length ? (
         <p className="presence" role="status">
           {t('record.viewing', { names: others.map((m) => m.name).join(', ') })}

@@ -13,6 +13,7 @@ import { isGone } from '../../realtime/gone';
 import { useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
+import { saveFile } from '../../ui/save';
 import { useLoad } from '../../ui/useLoad';
 import { FilterBar, filterOptions } from './FilterBar';
 import { CsvImport } from './CsvImport';
@@ -123,15 +124,7 @@ export function RecordList({ meta, tenant, importing = false }: { meta: KindMeta
   const download = async () => {
     setExporting(true);
     try {
-      const blob = await exportCsv(api, meta.path, params);
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `${meta.path}.csv`;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveFile(await exportCsv(api, meta.path, params), `${meta.path}.csv`);
     } catch (e) {
       setMore({ busy: false, error: describeError(e, i18n) });
     } finally {

@@ -12,3 +12,9 @@ export const mayHold = (me: Me | null) => has(me, 'privacy:hold');
 
 /** Erase a person (`privacy:erase`: admin, owner). */
 export const mayErase = (me: Me | null) => has(me, 'privacy:erase');
+
+/** Export a person's data, and see and fetch every export (`privacy:export`: admin, owner). */
+export const mayExport = (me: Me | null) => has(me, 'privacy:export');
+
+/** Read past erasures, which only the audit trail keeps (`admin:audit`). */
+export const mayReadTrail = (me: Me | null) => has(me, 'admin:audit');
