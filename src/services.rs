@@ -219,21 +219,33 @@ pub async fn apply_retention(
     db: &crate::storage::TenantDb,
 ) -> Result<Option<crate::records::retention_run::Report>, crate::records::core::RecordError> {
     let holder = uuid::Uuid::now_v7().to_string();
-    let (send, mut steps) = tokio::sync::mpsc::unbounded_channel();
+    delivering(rt, tenant, db, |send| {
+        crate::records::retention_run::run(db, &holder, send)
+    })
+    .await
+}
+
+/// Runs `work`, handing what it commits to the hub and the bus while it
+/// goes on (a channel: the job is not held up by delivery), and closing
+/// the sockets of anyone it signed out, on every node.
+async fn delivering<T, F: std::future::Future<Output = T>>(
+    rt: &Arc<crate::actors::Realtime>,
+    tenant: &Arc<crate::domain::tenant::Tenant>,
+    db: &crate::storage::TenantDb,
+    work: impl FnOnce(tokio::sync::mpsc::UnboundedSender<crate::records::core::Committed>) -> F,
+) -> T {
+    let (send, mut committed) = tokio::sync::mpsc::unbounded_channel();
     let deliver = async {
-        while let Some(step) = steps.recv().await {
-            let step: crate::records::retention_run::Step = step;
-            rt.written(tenant, db, step.events).await;
-            if let Some(user) = step.portal_user {
+        while let Some(c) = committed.recv().await {
+            let c: crate::records::core::Committed = c;
+            rt.written(tenant, db, c.events).await;
+            if let Some(user) = c.signed_out {
                 rt.principals_changed(tenant.id, Some(user)).await;
             }
         }
     };
-    let (report, ()) = tokio::join!(
-        crate::records::retention_run::run(db, &holder, send),
-        deliver
-    );
-    report
+    let (out, ()) = tokio::join!(work(send), deliver);
+    out
 }
 
 /// Applies every tenant's retention rules once an hour (a tenant without
@@ -283,12 +295,9 @@ pub fn build_export(
 ) {
     let rt = rt.clone();
     tokio::spawn(async move {
-        let (send, mut steps) = tokio::sync::mpsc::unbounded_channel();
-        let deliver = async {
-            while let Some(events) = steps.recv().await {
-                rt.written(&tenant, &db, events).await;
-            }
-        };
-        tokio::join!(crate::records::person_export::build(&db, id, send), deliver);
+        delivering(&rt, &tenant, &db, |send| {
+            crate::records::person_export::build(&db, id, send)
+        })
+        .await;
     });
 }

@@ -89,6 +89,14 @@ pub struct Written {
     pub events: Vec<Arc<EventRow>>,
 }
 
+/// What a background job (a retention run, an export) committed, handed
+/// on while it goes on: events for the hub, and a portal user an erasure
+/// signed out, whose sockets must close on every node.
+pub struct Committed {
+    pub events: Vec<Arc<EventRow>>,
+    pub signed_out: Option<Uuid>,
+}
+
 /// The custom fields of `kind` as validation needs them.
 pub async fn customs(tx: &mut TenantTx, kind: &str) -> Result<Vec<Custom>> {
     Ok(custom_fields::for_kind(tx, kind)

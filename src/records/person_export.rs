@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 use zip::write::SimpleFileOptions;
 
-use super::core::{RecordError, Result, render, uuid_of};
+use super::core::{Committed, RecordError, Result, render, uuid_of};
 use super::csv_io::write_rows;
 use super::schema::COMMENT;
 use crate::storage::audit_log::{self, Actor};
@@ -215,7 +215,7 @@ struct Held {
 /// Builds export `id`, moving its progress as it goes; each step's events
 /// go to `written`. Ends ready (with the archive) or failed (with why);
 /// an export erased meanwhile just stops.
-pub async fn build(db: &TenantDb, id: Uuid, written: mpsc::UnboundedSender<Vec<Arc<EventRow>>>) {
+pub async fn build(db: &TenantDb, id: Uuid, written: mpsc::UnboundedSender<Committed>) {
     if let Err(e) = build_steps(db, id, &written).await {
         tracing::warn!(export = %id, error = %e, "a person export failed");
         let now = db.clock().now();
@@ -241,7 +241,10 @@ pub async fn build(db: &TenantDb, id: Uuid, written: mpsc::UnboundedSender<Vec<A
             Ok::<_, RecordError>(Some(ev))
         };
         if let Ok(Some(ev)) = failed.await {
-            let _ = written.send(vec![Arc::new(ev)]);
+            let _ = written.send(Committed {
+                events: vec![Arc::new(ev)],
+                signed_out: None,
+            });
         }
     }
 }
@@ -252,7 +255,7 @@ async fn step(
     db: &TenantDb,
     row: &mut ExportRow,
     done: usize,
-    written: &mpsc::UnboundedSender<Vec<Arc<EventRow>>>,
+    written: &mpsc::UnboundedSender<Committed>,
 ) -> Result<bool> {
     row.done = done as i32;
     let mut tx = db.begin().await?;
@@ -261,14 +264,17 @@ async fn step(
     }
     let ev = announce(&mut tx, "export.progress", row).await?;
     tx.commit().await?;
-    let _ = written.send(vec![Arc::new(ev)]);
+    let _ = written.send(Committed {
+        events: vec![Arc::new(ev)],
+        signed_out: None,
+    });
     Ok(true)
 }
 
 async fn build_steps(
     db: &TenantDb,
     id: Uuid,
-    written: &mpsc::UnboundedSender<Vec<Arc<EventRow>>>,
+    written: &mpsc::UnboundedSender<Committed>,
 ) -> Result<()> {
     let mut tx = db.begin_read().await?;
     let Some(mut row) = exports::get(&mut tx, id).await? else {
@@ -413,7 +419,10 @@ async fn build_steps(
     )
     .await?;
     tx.commit().await?;
-    let _ = written.send(vec![Arc::new(ev)]);
+    let _ = written.send(Committed {
+        events: vec![Arc::new(ev)],
+        signed_out: None,
+    });
     Ok(())
 }
 

@@ -177,13 +177,21 @@ async fn portal_user_of(tx: &mut TenantTx, contact: &RecordRow) -> Result<Option
 }
 
 /// What erasing `contact` would touch (`Held` or `InUse` if it may not
-/// go), without writing: a retention rule's dry run.
-pub(crate) async fn erasure_plan(tx: &mut TenantTx, contact: RecordRow) -> Result<Plan> {
-    let also = match portal_user_of(tx, &contact).await? {
+/// go), without writing: a retention rule's dry run. With it, the portal
+/// account the contact stands for.
+pub(crate) async fn erasure_plan(
+    tx: &mut TenantTx,
+    contact: RecordRow,
+) -> Result<(Plan, Option<users::UserRow>)> {
+    let user = portal_user_of(tx, &contact).await?;
+    let also = match &user {
         Some(u) => comments_by(tx, u.id).await?,
         None => Vec::new(),
     };
-    removal::plan(tx, contact, also, Removal::Erase).await
+    Ok((
+        removal::plan(tx, contact, also, Removal::Erase).await?,
+        user,
+    ))
 }
 
 /// Erases `contact` in `tx`, attributed to `by` (see [`erase`]). The
@@ -195,8 +203,7 @@ pub(crate) async fn erase_in(
     contact: RecordRow,
 ) -> Result<Erasure> {
     let id = contact.id;
-    let portal_user = portal_user_of(tx, &contact).await?;
-    let plan = erasure_plan(tx, contact).await?;
+    let (plan, portal_user) = erasure_plan(tx, contact).await?;
     let mut removed = removal::apply(tx, now, &by, plan).await?;
     // An export of the person not yet fetched goes too.
     let dropped = super::person_export::forget_subject(tx, id).await?;

@@ -8,7 +8,6 @@
 //! `retention.applied` entry with its counts.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -17,14 +16,13 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::core::{RecordError, Result};
+use super::core::{Committed, RecordError, Result};
 use super::privacy;
 use super::references::{self, Removal};
 use super::removal::{self, Plan, all_customs, referring};
 use super::retention_policy::{Action, Rule, load};
 use super::validate::Custom;
 use crate::storage::audit_log::{self, Actor};
-use crate::storage::events::EventRow;
 use crate::storage::records::{self, RecordRow};
 use crate::storage::{TenantDb, TenantTx, leases};
 
@@ -167,7 +165,7 @@ async fn page(
 
 async fn plan(tx: &mut TenantTx, rule: &Rule, row: RecordRow) -> Result<Plan> {
     if rule.action == Action::Erase && row.kind == "contact" {
-        privacy::erasure_plan(tx, row).await
+        Ok(privacy::erasure_plan(tx, row).await?.0)
     } else {
         removal::plan(tx, row, Vec::new(), removal_of(rule.action)).await
     }
@@ -208,13 +206,6 @@ pub async fn dry_run(db: &TenantDb) -> Result<Report> {
     Ok(Report { at, rules: out })
 }
 
-/// What one removal wrote, for the caller to hand on (to the hub, and
-/// to sign an erased portal user out everywhere).
-pub struct Step {
-    pub events: Vec<Arc<EventRow>>,
-    pub portal_user: Option<Uuid>,
-}
-
 /// Removes `id` under `rule` if it still falls under it, in a transaction
 /// of its own.
 async fn apply_one(
@@ -223,7 +214,7 @@ async fn apply_one(
     at: DateTime<Utc>,
     cutoff: DateTime<Utc>,
     id: Uuid,
-) -> Result<Option<(Step, BTreeMap<String, usize>, BTreeMap<String, usize>)>> {
+) -> Result<Option<(Committed, BTreeMap<String, usize>, BTreeMap<String, usize>)>> {
     let mut tx = db.begin().await?;
     let customs = all_customs(&mut tx).await?;
     let Some(row) = records::get(&mut tx, &rule.kind, id).await? else {
@@ -245,20 +236,20 @@ async fn apply_one(
         (removed, None)
     };
     tx.commit().await?;
-    let step = Step {
+    let step = Committed {
         events: removed.events,
-        portal_user,
+        signed_out: portal_user,
     };
     Ok(Some((step, removed.gone, removed.cleared)))
 }
 
 /// Applies the enabled rules once, as `holder`; `None` when another run
-/// holds the lease. Each removal's [`Step`] goes to `written` as it
+/// holds the lease. What each removal commits goes to `written` as it
 /// commits (a channel: the caller delivers while the run goes on).
 pub async fn run(
     db: &TenantDb,
     holder: &str,
-    written: mpsc::UnboundedSender<Step>,
+    written: mpsc::UnboundedSender<Committed>,
 ) -> Result<Option<Report>> {
     let at = db.clock().now();
     let policy = load(db).await?;
@@ -291,7 +282,7 @@ async fn run_rules(
     holder: &str,
     at: DateTime<Utc>,
     rules: &[Rule],
-    written: &mpsc::UnboundedSender<Step>,
+    written: &mpsc::UnboundedSender<Committed>,
 ) -> Result<Report> {
     let mut out = Vec::new();
     let mut erased = false;

@@ -311,6 +311,27 @@ async fn exports_expire_go_with_an_erasure_and_are_guarded(backend: Backend) {
         .await;
     let refused = mia_ws.expect().await;
     assert_eq!(refused["code"], "forbidden", "{refused}");
+    // Nor does the event log show her the exports' events.
+    let log = mia.get("/events?since=0&limit=1000").await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    assert!(
+        log.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["kind"] != "export"),
+        "{}",
+        log.body
+    );
+    let owners = acme.get("/events?since=0&limit=1000").await.body;
+    assert!(
+        owners["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "export"),
+        "the owner's log has them: {owners}"
+    );
     let other = app.tenant_with_owner("globex").await;
     let globex = app.as_user("globex", &other);
     globex

@@ -18,7 +18,6 @@ import { useI18n, type I18n } from '../../i18n';
 import { isErased, isGone } from '../../realtime/gone';
 import { usePresence, useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
-import { Dialog } from '../../ui/Dialog';
 import { deleteError, describeError } from '../../ui/errors';
 import { useLoad } from '../../ui/useLoad';
 import { mayErase, mayExport } from '../privacy/access';
@@ -30,6 +29,7 @@ import { usePersonExport } from '../privacy/useExports';
 import { ActivityList } from './ActivityList';
 import { useCompanyNames, useCustomFields } from './hooks';
 import type { KindMeta } from './kinds';
+import { ConfirmDelete } from './ConfirmDelete';
 
 interface Loaded {
   record: RecordBase;
@@ -215,24 +215,7 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
       {meta.path === 'companies' ? <CompanyRelated tenant={tenant} companyId={id} /> : null}
       <ActivityList relatedKind={meta.kind} relatedId={id} />
 
-      <Dialog
-        open={confirm}
-        title={t('record.delete')}
-        onClose={() => setConfirm(false)}
-        role="alertdialog"
-        actions={
-          <>
-            <button type="button" className="btn" onClick={() => setConfirm(false)}>
-              {t('record.cancel')}
-            </button>
-            <button type="button" className="btn btn--danger" onClick={() => void remove()}>
-              {t('record.delete')}
-            </button>
-          </>
-        }
-      >
-        <p>{t('record.deleteConfirm', { name })}</p>
-      </Dialog>
+      <ConfirmDelete open={confirm} name={name} onCancel={() => setConfirm(false)} onDelete={() => void remove()} />
       {erasing && meta.path === 'contacts' && mayErase(me) ? (
         <EraseDialog
           contactId={id}

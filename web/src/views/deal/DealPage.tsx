@@ -18,7 +18,6 @@ import { useI18n, type I18n } from '../../i18n';
 import { isErased, isGone } from '../../realtime/gone';
 import { usePresence, useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
-import { Dialog } from '../../ui/Dialog';
 import { deleteError, describeError } from '../../ui/errors';
 import { Field } from '../../ui/Field';
 import { useLoad } from '../../ui/useLoad';
@@ -29,6 +28,7 @@ import { useCompanyNames, useCustomFields } from '../crm/hooks';
 import type { KindMeta } from '../crm/kinds';
 import { HoldBanner, PlaceHold, withHold } from '../privacy/LegalHold';
 import { dealPatch, probability, toDraft, type DealDraft } from './deal-state';
+import { ConfirmDelete } from '../crm/ConfirmDelete';
 
 /** Just enough of a KindMeta to reuse the custom field form helpers. */
 const DEAL_META = { path: 'contacts', kind: 'contact', fields: [], columns: [], display: () => '' } as unknown as KindMeta;
@@ -325,24 +325,7 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
         <ActivityList relatedKind="deal" relatedId={id} extra={history} title={t('deal.timeline')} />
       ) : null}
 
-      <Dialog
-        open={confirm}
-        title={t('record.delete')}
-        onClose={() => setConfirm(false)}
-        role="alertdialog"
-        actions={
-          <>
-            <button type="button" className="btn" onClick={() => setConfirm(false)}>
-              {t('record.cancel')}
-            </button>
-            <button type="button" className="btn btn--danger" onClick={() => void remove()}>
-              {t('record.delete')}
-            </button>
-          </>
-        }
-      >
-        <p>{t('record.deleteConfirm', { name: deal.title })}</p>
-      </Dialog>
+      <ConfirmDelete open={confirm} name={deal.title} onCancel={() => setConfirm(false)} onDelete={() => void remove()} />
     </article>
   );
 }
