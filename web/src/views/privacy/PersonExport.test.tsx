@@ -119,8 +119,12 @@ it('reads the export every 2 s while the socket is away, until it is ready', asy
     return undefined;
   });
   // The socket never opens.
+  const intervals = vi.spyOn(globalThis, 'setInterval');
   fireEvent.click(await screen.findByRole('button', { name: 'Export personal data' }));
   const panel = await screen.findByTestId('person-export');
+  // The panel can be painted before React runs the effect that starts the
+  // poll; moving the clock before then would move it past nothing.
+  await waitFor(() => expect(intervals.mock.calls.map(([, ms]) => ms)).toContain(POLL_MS));
   const reads = () => calls.filter((c) => c.path === '/exports/e1').length;
   expect(reads()).toBe(0);
 
