@@ -395,10 +395,13 @@ async fn keys(config: Config, cmd: KeysCommand) -> anyhow::Result<ExitCode> {
         KeysCommand::RotateTenant { slug } => {
             let tenant = services.tenants.get(&slug).await?;
             let db = services.storage.add_data_key(&tenant).await?;
-            let n = crate::identity::mfa::reseal_secrets(&db).await?;
+            let values = db.reseal().await?;
+            let secrets = crate::identity::mfa::reseal_secrets(&db).await?;
             println!(
-                "{slug}: data key version {} seals from now on; {n} sealed values re-sealed",
-                db.keys()?.current_version()
+                "{slug}: data key version {} seals from now on; re-sealed {} records, {} events and {secrets} TOTP secrets (running nodes re-seal what they write meanwhile within the hour)",
+                db.keys()?.current_version(),
+                values.records,
+                values.events,
             );
         }
     }

@@ -84,7 +84,7 @@ impl Services {
         });
         sweep_limits(&rate_limits);
         trim_events_hourly(&tenants);
-        apply_retention_hourly(&tenants, &realtime);
+        hourly_upkeep(&tenants, &realtime);
         let (platform_token, platform_token_generated) = match &config.platform_token {
             Some(t) => (t.clone(), false),
             None => (Secret::new(random_hex(24)), true),
@@ -248,10 +248,11 @@ async fn delivering<T, F: std::future::Future<Output = T>>(
     out
 }
 
-/// Applies every tenant's retention rules once an hour (a tenant without
-/// rules costs one settings read). The lease keeps two nodes from
-/// applying one tenant's rules at once.
-fn apply_retention_hourly(tenants: &TenantService, rt: &Arc<crate::actors::Realtime>) {
+/// Once an hour, for every tenant: drops expired exports, re-seals what
+/// is under an older data key, and applies the retention rules (a tenant
+/// without rules costs one settings read). The lease keeps two nodes from
+/// applying one tenant's rules at once; the rest may run on both.
+fn hourly_upkeep(tenants: &TenantService, rt: &Arc<crate::actors::Realtime>) {
     let (tenants, weak) = (tenants.clone(), Arc::downgrade(rt));
     tokio::spawn(async move {
         loop {
@@ -268,6 +269,7 @@ fn apply_retention_hourly(tenants: &TenantService, rt: &Arc<crate::actors::Realt
                 if let Err(e) = crate::records::person_export::expire(&db).await {
                     tracing::warn!(tenant = %t.slug, error = %e, "dropping expired exports failed");
                 }
+                reseal(&t, &db).await;
                 match apply_retention(&rt, &t, &db).await {
                     Ok(Some(r)) => {
                         let n: usize = r.rules.iter().map(|r| r.matched).sum();
@@ -281,6 +283,22 @@ fn apply_retention_hourly(tenants: &TenantService, rt: &Arc<crate::actors::Realt
             }
         }
     });
+}
+
+/// Learns of a data key added by `mandant keys rotate-tenant` and
+/// re-seals what is still under an older one: values this node sealed
+/// before it knew of the new key, or a rotation whose own run was cut off.
+async fn reseal(t: &crate::domain::tenant::Tenant, db: &crate::storage::TenantDb) {
+    match db.reseal().await {
+        Ok(n) if n.records + n.events > 0 => {
+            tracing::info!(tenant = %t.slug, records = n.records, events = n.events, "re-sealed under the newest data key")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(tenant = %t.slug, error = %e, "re-sealing failed"),
+    }
+    if let Err(e) = crate::identity::mfa::reseal_secrets(db).await {
+        tracing::warn!(tenant = %t.slug, error = %e, "re-sealing TOTP secrets failed");
+    }
 }
 
 /// Builds person export `id` in the background on this node, handing

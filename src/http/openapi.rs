@@ -270,17 +270,20 @@ fn common_schemas() -> Map<String, Value> {
     s.insert("CustomField".into(), json!({"type": "object", "properties": {
         "id": {"type": "string"}, "kind": {"type": "string"}, "key": {"type": "string"}, "label": {"type": "string"},
         "type": {"type": "string", "enum": crate::records::fields::TYPES}, "options": {"type": "object"},
-        "required": {"type": "boolean"}, "retired": {"type": "boolean"}}}));
+        "required": {"type": "boolean"}, "retired": {"type": "boolean"},
+        "sensitive": {"type": "boolean", "description": "values sealed at rest with the tenant's data key; never searched or filtered by"}}}));
     let label = name(100);
     let key = json!({"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"});
     s.insert("CustomFieldInput".into(), json!({"type": "object", "required": ["kind", "key", "type"], "additionalProperties": false, "properties": {
         "kind": {"type": "string", "enum": KINDS.iter().filter(|k| k.custom).map(|k| k.kind).collect::<Vec<_>>()},
         "key": key, "label": label, "type": {"type": "string", "enum": crate::records::fields::TYPES},
         "options": {"type": "object", "description": "choices for select types; min/max for numbers"},
-        "required": {"type": "boolean"}}}));
+        "required": {"type": "boolean"},
+        "sensitive": {"type": "boolean", "description": "seal its values at rest (AES-256-GCM, the tenant's data key); they are then never searched or filtered by. Not for relations; fixed once made"}}}));
     s.insert("CustomFieldPatch".into(), json!({"type": "object", "additionalProperties": false,
-        "description": "kind, key and type cannot change", "properties": {
-        "label": label, "options": {"type": "object"}, "required": {"type": "boolean"}, "retired": {"type": "boolean"}}}));
+        "description": "kind, key, type and sensitive cannot change", "properties": {
+        "label": label, "options": {"type": "object"}, "required": {"type": "boolean"}, "retired": {"type": "boolean"},
+        "sensitive": {"type": "boolean", "description": "only as it is"}}}));
     s.insert("TicketWorkflow".into(), json!({"type": "object", "required": ["initial", "statuses", "transitions"], "additionalProperties": false, "properties": {
         "initial": {"type": "string", "description": "one of the statuses"},
         "statuses": {"type": "array", "minItems": 1, "maxItems": 30, "uniqueItems": true, "items": {"type": "string", "pattern": "^[a-z0-9_-]{1,50}$"}},
@@ -378,7 +381,7 @@ fn common_schemas() -> Map<String, Value> {
             "properties": {
                 "name": rule_name,
                 "kind": {"type": "string", "enum": crate::records::retention_policy::KINDS},
-                "action": {"type": "string", "enum": ["delete", "erase"]},
+                "action": {"type": "string", "enum": ["delete", "erase", "anonymise"], "description": "delete: as a user deletes; erase: as GDPR erasure, history included; anonymise: the record stays for reports, without texts, tags, custom fields, contact references or comments"},
                 "unchanged_for_days": {"type": "integer", "minimum": 1, "maximum": 36500},
                 "statuses": {"type": "array", "minItems": 1, "items": {"type": "string"}, "description": "tickets only: the workflow statuses the rule applies to"},
                 "enabled": {"type": "boolean", "default": true}}}}}}));

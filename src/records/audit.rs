@@ -19,7 +19,7 @@ use crate::storage::records::RecordRow;
 const WORKFLOW_TEXT: [&str; 3] = ["status", "stage_id", "related_id"];
 
 /// Whether a field's value may stand in the trail in clear.
-fn kept(key: &str, ty: &FieldType) -> bool {
+pub(crate) fn kept(key: &str, ty: &FieldType) -> bool {
     WORKFLOW_TEXT.contains(&key)
         || matches!(
             ty,

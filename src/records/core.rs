@@ -20,7 +20,9 @@ use crate::identity::{Decision, Principal, RecordMeta};
 use crate::storage::audit_log::Actor;
 use crate::storage::events::EventRow;
 use crate::storage::records::RecordRow;
-use crate::storage::{Json, StorageError, TenantTx, custom_fields, events, records, settings};
+use crate::storage::{
+    Json, StorageError, TenantTx, custom_fields, events, records, sealed, settings,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -108,6 +110,7 @@ pub async fn customs(tx: &mut TenantTx, kind: &str) -> Result<Vec<Custom>> {
                 ty,
                 required: c.required,
                 retired: c.retired,
+                sensitive: c.sensitive,
             })
         })
         .collect())
@@ -124,7 +127,18 @@ pub(crate) fn meta(row: &RecordRow) -> RecordMeta {
     }
 }
 
-/// The record as the API shows it, hidden fields and retired custom fields removed.
+/// The keys of `customs` whose values are sealed at rest.
+pub fn sensitive(customs: &[Custom]) -> Vec<String> {
+    customs
+        .iter()
+        .filter(|c| c.sensitive)
+        .map(|c| c.key.clone())
+        .collect()
+}
+
+/// The record as the API shows it, hidden fields and retired custom
+/// fields removed, and a sensitive value that did not open
+/// (`storage::sealed`) left out.
 pub fn render(row: &RecordRow, hidden: &BTreeSet<String>, retired: &[String]) -> Value {
     let mut o = Map::new();
     o.insert("id".into(), json!(row.id));
@@ -139,7 +153,7 @@ pub fn render(row: &RecordRow, hidden: &BTreeSet<String>, retired: &[String]) ->
         .custom
         .0
         .iter()
-        .filter(|(k, _)| !retired.contains(k))
+        .filter(|(k, v)| !retired.contains(k) && !sealed::is_sealed(v))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if row.kind != COMMENT {
@@ -158,10 +172,14 @@ pub(crate) async fn retired(tx: &mut TenantTx, kind: &str) -> Result<Vec<String>
         .collect())
 }
 
+/// The words a record is found by: its searchable fields, custom fields
+/// but the `sensitive` ones (sealed at rest, so never in the index), and
+/// its tags.
 pub fn search_text(
     kind: &KindDef,
     data: &Map<String, Value>,
     custom: &Map<String, Value>,
+    sensitive: &[String],
 ) -> String {
     let mut parts: Vec<String> = kind
         .fields
@@ -169,7 +187,13 @@ pub fn search_text(
         .filter(|f| f.searchable)
         .filter_map(|f| data.get(f.key).and_then(Value::as_str).map(str::to_owned))
         .collect();
-    parts.extend(custom.values().filter_map(Value::as_str).map(str::to_owned));
+    parts.extend(
+        custom
+            .iter()
+            .filter(|(k, _)| !sensitive.contains(k))
+            .filter_map(|(_, v)| v.as_str())
+            .map(str::to_owned),
+    );
     if let Some(tags) = data.get("tags").and_then(Value::as_array) {
         parts.extend(tags.iter().filter_map(Value::as_str).map(str::to_owned));
     }
@@ -271,7 +295,8 @@ pub(crate) async fn rewrite(
         custom: Json(custom),
         ..before.clone()
     };
-    let text = search_text(kind, &row.data.0, &row.custom.0);
+    let sensitive = tx.sensitive_keys(kind.kind).await?;
+    let text = search_text(kind, &row.data.0, &row.custom.0, &sensitive);
     if !records::update(tx, &row, before.version, &text).await? {
         return Ok(None);
     }

@@ -404,7 +404,8 @@ pub async fn import(
                 }
                 if errs.is_empty() {
                     let now = Utc::now();
-                    let search = core::search_text(kind, &data, &custom);
+                    let search =
+                        core::search_text(kind, &data, &custom, &core::sensitive(&customs));
                     batch.push((
                         RecordRow {
                             id: Uuid::now_v7(),

@@ -52,6 +52,11 @@ pub struct FieldInput {
     pub required: Option<bool>,
     #[serde(default, deserialize_with = "crate::domain::present::present")]
     pub retired: Option<bool>,
+    /// Values sealed at rest, and so never searched or filtered by; set
+    /// when the field is made (values written in clear before would stay
+    /// in the event log and in backups).
+    #[serde(default, deserialize_with = "crate::domain::present::present")]
+    pub sensitive: Option<bool>,
 }
 
 fn valid_label(l: &str) -> bool {
@@ -201,6 +206,14 @@ pub async fn create(
             "a new field cannot start retired",
         ));
     }
+    let sensitive = input.sensitive.unwrap_or(false);
+    if sensitive && field_type == "relation" {
+        // Deleting the record it names must find and clear it.
+        v.push(FieldError::new(
+            "sensitive",
+            "a relation cannot be sensitive: it must stay readable to follow deletions",
+        ));
+    }
     v.finish().map_err(RecordError::Validation)?;
     if custom_type(&field_type, &options).is_none() {
         return Err(RecordError::Validation(vec![FieldError::new(
@@ -218,6 +231,7 @@ pub async fn create(
         options: Json(options),
         required: input.required.unwrap_or(false),
         retired: false,
+        sensitive,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -237,7 +251,8 @@ pub async fn create(
     Ok(written)
 }
 
-/// Changes label, options, required or retired; kind, key and type stay.
+/// Changes label, options, required or retired; kind, key, type and
+/// sensitivity stay.
 pub async fn update(
     db: &TenantDb,
     actor: &Principal,
@@ -265,6 +280,12 @@ pub async fn update(
             "cannot change; retire the field and add a new one",
         ));
     }
+    if input.sensitive.is_some_and(|s| s != row.sensitive) {
+        v.push(FieldError::new(
+            "sensitive",
+            "cannot change; values already written stay as they were in the event log and backups. Add a new field and retire this one",
+        ));
+    }
     if let Some(l) = &input.label {
         if !valid_label(l) {
             v.push(FieldError::new(
@@ -288,6 +309,8 @@ pub async fn update(
     if let Some(r) = input.retired {
         row.retired = r;
     }
+    // The answer says what was stored: the same instant.
+    row.updated_at = Utc::now();
     custom_fields::update(&mut tx, &row).await?;
     row.version += 1;
     let written = announce(&mut tx, &row, actor).await?;

@@ -12,6 +12,7 @@
 //! - [`fields`]: custom field definitions.
 //! - [`portal`]: what customers and suppliers may write, and where their tickets go.
 
+pub mod anonymise;
 pub mod audit;
 pub mod core;
 pub mod csv_io;

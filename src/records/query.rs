@@ -145,6 +145,18 @@ impl ListQuery {
                         Some((n, "lte")) => (n, Cmp::Lte),
                         _ => (other, Cmp::Eq),
                     };
+                    // Sealed at rest: the database cannot compare them.
+                    if name.strip_prefix("custom.").is_some_and(|ck| {
+                        customs
+                            .iter()
+                            .any(|c| c.key == ck && c.sensitive && !c.retired)
+                    }) {
+                        errors.push(bad(
+                            other,
+                            "is sensitive: its values are stored encrypted and cannot be filtered",
+                        ));
+                        continue;
+                    }
                     let target = match name.strip_prefix("custom.") {
                         Some(ck) => customs
                             .iter()
@@ -431,6 +443,7 @@ mod tests {
             ty: FieldType::Integer { min: 0, max: 100 },
             required: false,
             retired: false,
+            sensitive: false,
         }];
         let q = ListQuery::parse(
             k,

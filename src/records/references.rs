@@ -204,6 +204,7 @@ mod tests {
             ty: FieldType::Relation("company"),
             required,
             retired: false,
+            sensitive: false,
         };
         let found = to(
             "company",

@@ -41,7 +41,7 @@ pub fn hold_of(row: &RecordRow) -> Option<&Value> {
     row.data.0.get("legal_hold").filter(|h| !h.is_null())
 }
 
-fn held(row: &RecordRow) -> RecordError {
+pub(crate) fn held(row: &RecordRow) -> RecordError {
     let reason = hold_of(row)
         .and_then(|h| h.get("reason"))
         .and_then(Value::as_str)

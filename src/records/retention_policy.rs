@@ -1,9 +1,11 @@
 //! Retention rules per tenant (setting `retention`): which records go once
 //! nothing has happened to them for a while, and how. A rule names a kind,
 //! an age, optionally the ticket statuses it applies to, and an action:
-//! `delete` (by the reference rules, as a user's delete) or `erase` (as
+//! `delete` (by the reference rules, as a user's delete), `erase` (as
 //! GDPR erasure: the record's history in the event log is overwritten too,
-//! and a contact takes the tickets they asked along, see `privacy`).
+//! and a contact takes the tickets they asked along, see `privacy`) or
+//! `anonymise` (the record stays for reports without what names anyone
+//! or what was said, see `anonymise`).
 //!
 //! "Nothing has happened" means the record and every record that refers
 //! to it (its comments, the activities about it, a contact's tickets and
@@ -32,6 +34,7 @@ const DAYS_MAX: i64 = 36_500;
 pub enum Action {
     Delete,
     Erase,
+    Anonymise,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::anonymise;
 use super::core::{Committed, RecordError, Result};
 use super::privacy;
 use super::references::{self, Removal};
@@ -109,13 +110,6 @@ pub struct Report {
     pub rules: Vec<RuleReport>,
 }
 
-fn removal_of(action: Action) -> Removal {
-    match action {
-        Action::Delete => Removal::Delete,
-        Action::Erase => Removal::Erase,
-    }
-}
-
 /// Whether `row` falls under `rule` at `cutoff`: in one of its statuses,
 /// and neither it nor anything referring to it changed since.
 async fn quiet(
@@ -126,6 +120,10 @@ async fn quiet(
     row: &RecordRow,
 ) -> Result<bool> {
     if row.updated_at >= cutoff {
+        return Ok(false);
+    }
+    // Once is enough: the record stays, and would match again.
+    if rule.action == Action::Anonymise && anonymise::anonymised(row) {
         return Ok(false);
     }
     if let Some(statuses) = &rule.statuses {
@@ -163,13 +161,26 @@ async fn page(
     Ok((out, next))
 }
 
-async fn plan(tx: &mut TenantTx, rule: &Rule, row: RecordRow) -> Result<Plan> {
-    if rule.action == Action::Erase && row.kind == "contact" {
-        Ok(privacy::erasure_plan(tx, row).await?.0)
-    } else {
-        removal::plan(tx, row, Vec::new(), removal_of(rule.action)).await
-    }
+/// What applying `rule` to `row` would take along and clear, per kind.
+async fn plan(tx: &mut TenantTx, rule: &Rule, row: RecordRow) -> Result<Counts> {
+    let p: Plan = match rule.action {
+        Action::Erase if row.kind == "contact" => privacy::erasure_plan(tx, row).await?.0,
+        Action::Erase => removal::plan(tx, row, Vec::new(), Removal::Erase).await?,
+        Action::Delete => removal::plan(tx, row, Vec::new(), Removal::Delete).await?,
+        Action::Anonymise => {
+            let comments = anonymise::plan(tx, &row).await?;
+            let gone = match comments.len() {
+                0 => BTreeMap::new(),
+                n => BTreeMap::from([(super::schema::COMMENT.to_owned(), n)]),
+            };
+            return Ok((gone, BTreeMap::new()));
+        }
+    };
+    Ok((p.gone(), p.cleared()))
 }
+
+/// Records taken along, and records that lost a reference, per kind.
+type Counts = (BTreeMap<String, usize>, BTreeMap<String, usize>);
 
 /// What each rule would remove now, enabled or not; writes nothing.
 pub async fn dry_run(db: &TenantDb) -> Result<Report> {
@@ -191,7 +202,7 @@ pub async fn dry_run(db: &TenantDb) -> Result<Report> {
                 }
                 let id = row.id;
                 match plan(&mut tx, rule, row).await {
-                    Ok(p) => report.add(id, p.gone(), p.cleared()),
+                    Ok((gone, cleared)) => report.add(id, gone, cleared),
                     Err(e) => report.count_refusal(e)?,
                 }
             }
@@ -227,13 +238,23 @@ async fn apply_one(
     let by = Actor::Retention {
         rule: rule.name.clone(),
     };
-    let (removed, portal_user) = if rule.action == Action::Erase && row.kind == "contact" {
-        let e = privacy::erase_in(&mut tx, at, by, row).await?;
-        (e.removed, e.portal_user)
-    } else {
-        let removed =
-            removal::remove(&mut tx, at, &by, row, Vec::new(), removal_of(rule.action)).await?;
-        (removed, None)
+    let (removed, portal_user) = match rule.action {
+        Action::Erase if row.kind == "contact" => {
+            let e = privacy::erase_in(&mut tx, at, by, row).await?;
+            (e.removed, e.portal_user)
+        }
+        Action::Anonymise => {
+            let a = anonymise::anonymise_in(&mut tx, at, &by, &rule.name, row).await?;
+            (a.removed, a.portal_user)
+        }
+        Action::Erase => (
+            removal::remove(&mut tx, at, &by, row, Vec::new(), Removal::Erase).await?,
+            None,
+        ),
+        Action::Delete => (
+            removal::remove(&mut tx, at, &by, row, Vec::new(), Removal::Delete).await?,
+            None,
+        ),
     };
     tx.commit().await?;
     let step = Committed {
@@ -318,7 +339,7 @@ async fn run_rules(
                 ));
             }
         }
-        erased |= rule.action == Action::Erase && report.matched > 0;
+        erased |= rule.action != Action::Delete && report.matched > 0;
         if report.matched + report.held + report.refused > 0 {
             applied(db, rule, &report).await?;
         }

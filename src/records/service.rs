@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::audit;
 use super::core::{
     RecordError, Result, Written, customs, meta, people_of, readable, render, retired, retry_races,
-    search_text, ticket_workflow, uuid_of,
+    search_text, sensitive, ticket_workflow, uuid_of,
 };
 use super::portal;
 use super::query::{self, ListQuery};
@@ -344,7 +344,7 @@ pub async fn create(
     records::insert(
         &mut tx,
         &row,
-        &search_text(kind, &row.data.0, &row.custom.0),
+        &search_text(kind, &row.data.0, &row.custom.0, &sensitive(&customs)),
     )
     .await?;
     let full = render(&row, &BTreeSet::new(), &[]);
@@ -470,7 +470,7 @@ async fn update_once(
         &mut tx,
         &row,
         before.version,
-        &search_text(kind, &row.data.0, &row.custom.0),
+        &search_text(kind, &row.data.0, &row.custom.0, &sensitive(&customs)),
     )
     .await?
     {
@@ -579,12 +579,13 @@ pub async fn list(
             || hides(hidden, "tags")
             || customs.iter().any(|c| hidden.contains(&c.key)));
     let dialect = tx.dialect();
+    let sealed = sensitive(&customs);
     let (conditions, words, order) = (q.conditions(), q.words(), q.order());
     let visible_hit = |item: &Value| match (q.search(), item.as_object()) {
         (Some(words), Some(o)) => {
             let empty = Map::new();
             let custom = o.get("custom").and_then(Value::as_object).unwrap_or(&empty);
-            query::text_matches(words, &search_text(kind, o, custom), dialect)
+            query::text_matches(words, &search_text(kind, o, custom, &sealed), dialect)
         }
         _ => true,
     };

@@ -417,6 +417,8 @@ pub struct Custom {
     pub ty: FieldType,
     pub required: bool,
     pub retired: bool,
+    /// Sealed at rest; never searched or filtered by.
+    pub sensitive: bool,
 }
 
 /// Input that passed validation: the fields present, normalised (null
@@ -575,12 +577,14 @@ mod tests {
                 ty: custom_type("select", &json!({"choices": ["s", "m"]})).unwrap(),
                 required: true,
                 retired: false,
+                sensitive: false,
             },
             Custom {
                 key: "old".into(),
                 ty: FieldType::Bool,
                 required: false,
                 retired: true,
+                sensitive: false,
             },
         ];
         let base = json!({"title": "t", "pipeline_id": Uuid::now_v7()});

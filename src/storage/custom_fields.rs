@@ -22,13 +22,14 @@ pub struct CustomFieldRow {
     pub options: Json<Value>,
     pub required: bool,
     pub retired: bool,
+    /// Values sealed at rest (`storage::sealed`); fixed at creation.
+    pub sensitive: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
-    "id, kind, key, label, type, options, required, retired, version, created_at, updated_at";
+const COLUMNS: &str = "id, kind, key, label, type, options, required, retired, sensitive, version, created_at, updated_at";
 
 pub async fn for_kind(tx: &mut TenantTx, kind: &str) -> Result<Vec<CustomFieldRow>> {
     let sql = format!("SELECT {COLUMNS} FROM custom_fields WHERE kind = $1 ORDER BY key");
@@ -59,8 +60,8 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<CustomFieldRow>> 
 
 pub async fn insert(tx: &mut TenantTx, r: &CustomFieldRow) -> Result<()> {
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO custom_fields (id, kind, key, label, type, options, required, retired, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO custom_fields (id, kind, key, label, type, options, required, retired, sensitive, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(r.id)
     .bind(&r.kind)
@@ -70,6 +71,7 @@ pub async fn insert(tx: &mut TenantTx, r: &CustomFieldRow) -> Result<()> {
     .bind(&r.options)
     .bind(r.required)
     .bind(r.retired)
+    .bind(r.sensitive)
     .bind(r.version)
     .bind(r.created_at)
     .bind(r.updated_at)
@@ -80,7 +82,8 @@ pub async fn insert(tx: &mut TenantTx, r: &CustomFieldRow) -> Result<()> {
     Ok(())
 }
 
-/// Label, options, required and retired may change; key and type never do.
+/// Label, options, required and retired may change; key, type and
+/// sensitivity never do.
 pub async fn update(tx: &mut TenantTx, r: &CustomFieldRow) -> Result<()> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE custom_fields SET label = $1, options = $2, required = $3, retired = $4, \
@@ -90,7 +93,7 @@ pub async fn update(tx: &mut TenantTx, r: &CustomFieldRow) -> Result<()> {
     .bind(&r.options)
     .bind(r.required)
     .bind(r.retired)
-    .bind(Utc::now())
+    .bind(r.updated_at)
     .bind(r.id)
     .execute(c)
     .await

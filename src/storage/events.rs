@@ -81,8 +81,14 @@ fn stored(e: &NewEvent<'_>, seq: i64, at: DateTime<Utc>) -> EventRow {
     }
 }
 
+/// Appends `e`, its record's sensitive values sealed in the log; returns
+/// it as readers will see it (opened).
 pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<EventRow> {
     let mut row = stored(e, 0, stored_now());
+    let clear = tx
+        .seal_event(e.kind, e.record_id, e.data)
+        .await?
+        .map(|sealed| std::mem::replace(&mut row.data.0, sealed));
     row.seq = match tx.dialect() {
         // One statement, one round trip: a write is a handful of them, and
         // on a pool shared by many schemas each one is planned afresh.
@@ -111,6 +117,9 @@ pub async fn append(tx: &mut TenantTx, e: &NewEvent<'_>) -> Result<EventRow> {
             seq
         }
     };
+    if let Some(clear) = clear {
+        row.data.0 = clear;
+    }
     Ok(row)
 }
 
@@ -140,13 +149,15 @@ pub async fn erase(tx: &mut TenantTx, ids: &[Uuid]) -> Result<u64> {
 
 /// Every event the log holds about `id`, oldest first.
 pub async fn about(tx: &mut TenantTx, id: Uuid) -> Result<Vec<EventRow>> {
-    Ok(on_tx!(tx, c => sqlx::query_as::<_, EventRow>(
+    let mut rows = on_tx!(tx, c => sqlx::query_as::<_, EventRow>(
         "SELECT seq, at, type, kind, record_id, actor, people, team_id, data FROM events \
          WHERE record_id = $1 ORDER BY seq",
     )
     .bind(id)
     .fetch_all(c)
-    .await)?)
+    .await)?;
+    tx.open_events(&mut rows).await;
+    Ok(rows)
 }
 
 /// Now, at the precision both backends store (PostgreSQL keeps
@@ -156,16 +167,19 @@ pub(super) fn stored_now() -> DateTime<Utc> {
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
-/// Events after `since`, oldest first, at most `limit`.
+/// Events after `since`, oldest first, at most `limit`; sensitive values
+/// opened.
 pub async fn since(tx: &mut TenantTx, since: i64, limit: i64) -> Result<Vec<EventRow>> {
-    Ok(on_tx!(tx, c => sqlx::query_as::<_, EventRow>(
+    let mut rows = on_tx!(tx, c => sqlx::query_as::<_, EventRow>(
         "SELECT seq, at, type, kind, record_id, actor, people, team_id, data FROM events \
          WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
     .bind(since)
     .bind(limit)
     .fetch_all(c)
-    .await)?)
+    .await)?;
+    tx.open_events(&mut rows).await;
+    Ok(rows)
 }
 
 /// The newest sequence number handed out (0: none yet).
@@ -211,9 +225,13 @@ pub async fn append_many(tx: &mut TenantTx, list: &[NewEvent<'_>]) -> Result<Vec
     .await)?;
     let first = last - list.len() as i64 + 1;
     let now = stored_now();
+    let mut sealed = Vec::with_capacity(list.len());
+    for e in list {
+        sealed.push(tx.seal_event(e.kind, e.record_id, e.data).await?);
+    }
     let mut seq = first;
     // 9 values an event.
-    for chunk in list.chunks(400) {
+    for (chunk, sealed) in list.chunks(400).zip(sealed.chunks(400)) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let b = i * 9;
@@ -238,7 +256,7 @@ pub async fn append_many(tx: &mut TenantTx, list: &[NewEvent<'_>]) -> Result<Vec
         let start = seq;
         on_tx!(tx, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (i, e) in chunk.iter().enumerate() {
+            for (i, (e, sealed)) in chunk.iter().zip(sealed).enumerate() {
                 q = q
                     .bind(start + i as i64)
                     .bind(now)
@@ -248,7 +266,7 @@ pub async fn append_many(tx: &mut TenantTx, list: &[NewEvent<'_>]) -> Result<Vec
                     .bind(e.actor)
                     .bind(Json(e.people))
                     .bind(e.team_id)
-                    .bind(Json(e.data));
+                    .bind(Json(sealed.as_ref().unwrap_or(e.data)));
             }
             q.execute(c).await.map(|_| ())
         })?;

@@ -21,6 +21,7 @@ pub mod migrations;
 mod postgres;
 pub mod records;
 pub mod roles;
+pub mod sealed;
 pub mod sessions;
 pub mod settings;
 mod shard;
@@ -48,7 +49,7 @@ pub use shard::Shard;
 /// this one names the SQL library.
 pub use sqlx::types::Json;
 pub use tenant_db::TenantDb;
-pub use tx::{Dialect, TenantTx};
+pub use tx::{Dialect, TenantTx, TxConn};
 
 use crate::config::Config;
 use crate::domain::tenant::{Tenant, TenantId};

@@ -75,7 +75,7 @@ impl PgShard {
         sqlx::raw_sql(AssertSqlSafe(scope_sql(&schema, &role)))
             .execute(&mut *tx)
             .await?;
-        let mut ttx = TenantTx::Postgres(tx);
+        let mut ttx = TenantTx::postgres(tx, None);
         users::insert(&mut ttx, admin).await?;
         ttx.commit().await
     }

@@ -62,25 +62,32 @@ pub async fn insert(tx: &mut TenantTx, r: &RecordRow, search: &str) -> Result<()
     insert_many(tx, &[(r.clone(), search.to_owned())]).await
 }
 
+/// One record, its sensitive values opened: one that does not open is an
+/// error (`StorageError::Keys`).
 pub async fn get(tx: &mut TenantTx, kind: &str, id: Uuid) -> Result<Option<RecordRow>> {
     let sql = format!("SELECT {COLUMNS} FROM records WHERE id = $1 AND kind = $2");
-    Ok(
-        on_tx!(tx, c => sqlx::query_as::<_, RecordRow>(AssertSqlSafe(sql))
+    let mut row = on_tx!(tx, c => sqlx::query_as::<_, RecordRow>(AssertSqlSafe(sql))
         .bind(id)
         .bind(kind)
         .fetch_optional(c)
-        .await)?,
-    )
+        .await)?;
+    if let Some(r) = &mut row {
+        tx.open_record(r).await?;
+    }
+    Ok(row)
 }
 
-/// Writes `r` if the stored version is still `expected`; false otherwise.
+/// Writes `r` (sensitive values sealed) if the stored version is still
+/// `expected`; false otherwise.
 pub async fn update(tx: &mut TenantTx, r: &RecordRow, expected: i64, search: &str) -> Result<bool> {
+    let sealed = tx.seal_custom(&r.kind, r.id, &r.custom.0).await?.map(Json);
+    let custom = sealed.as_ref().unwrap_or(&r.custom);
     let n = on_tx!(tx, c => sqlx::query(
         "UPDATE records SET data = $1, custom = $2, people = $3, team_id = $4, search = $5, \
          version = $6, updated_at = $7 WHERE id = $8 AND kind = $9 AND version = $10",
     )
     .bind(&r.data)
-    .bind(&r.custom)
+    .bind(custom)
     .bind(&r.people)
     .bind(r.team_id)
     .bind(search)
@@ -218,13 +225,14 @@ pub async fn referring(
     .await
 }
 
-/// Runs a SELECT of [`COLUMNS`] built in this module with its binds.
+/// Runs a SELECT of [`COLUMNS`] built in this module with its binds; the
+/// rows' sensitive values opened where they open (`sealed`).
 pub(super) async fn select(
     tx: &mut TenantTx,
     sql: String,
     binds: &[Bind],
 ) -> Result<Vec<RecordRow>> {
-    Ok(on_tx!(tx, c => {
+    let mut rows = on_tx!(tx, c => {
         let mut q = sqlx::query_as::<_, RecordRow>(AssertSqlSafe(sql));
         for b in binds {
             q = match b {
@@ -237,26 +245,26 @@ pub(super) async fn select(
             };
         }
         q.fetch_all(c).await
-    })?)
+    })?;
+    tx.open_records(&mut rows).await;
+    Ok(rows)
 }
 
 pub async fn children(tx: &mut TenantTx, parent: Uuid, kind: &str) -> Result<Vec<RecordRow>> {
     let sql =
         format!("SELECT {COLUMNS} FROM records WHERE parent_id = $1 AND kind = $2 ORDER BY id");
-    Ok(
-        on_tx!(tx, c => sqlx::query_as::<_, RecordRow>(AssertSqlSafe(sql))
-        .bind(parent)
-        .bind(kind)
-        .fetch_all(c)
-        .await)?,
-    )
+    select(tx, sql, &[Bind::Id(parent), Bind::Text(kind.into())]).await
 }
 
-/// Inserts many records in few statements (bulk import). All or nothing
-/// with the surrounding transaction.
+/// Inserts many records in few statements (bulk import), sensitive
+/// values sealed. All or nothing with the surrounding transaction.
 pub async fn insert_many(tx: &mut TenantTx, rows: &[(RecordRow, String)]) -> Result<()> {
+    let mut sealed = Vec::with_capacity(rows.len());
+    for (r, _) in rows {
+        sealed.push(tx.seal_custom(&r.kind, r.id, &r.custom.0).await?.map(Json));
+    }
     // 12 values a row; 400 rows stay well under SQLite's 32,766 variables.
-    for chunk in rows.chunks(400) {
+    for (chunk, sealed) in rows.chunks(400).zip(sealed.chunks(400)) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let b = i * 12;
@@ -283,12 +291,12 @@ pub async fn insert_many(tx: &mut TenantTx, rows: &[(RecordRow, String)]) -> Res
         );
         on_tx!(tx, c => {
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (r, search) in chunk {
+            for ((r, search), sealed) in chunk.iter().zip(sealed) {
                 q = q
                     .bind(r.id)
                     .bind(&r.kind)
                     .bind(&r.data)
-                    .bind(&r.custom)
+                    .bind(sealed.as_ref().unwrap_or(&r.custom))
                     .bind(&r.people)
                     .bind(r.team_id)
                     .bind(r.parent_id)

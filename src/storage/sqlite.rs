@@ -68,7 +68,7 @@ impl SqliteShard {
             let result = async {
                 let mut tx = pool.begin().await?;
                 TENANT_SQLITE.run_direct(None, &mut *tx, false).await?;
-                let mut ttx = TenantTx::Sqlite(tx);
+                let mut ttx = TenantTx::sqlite(tx, None);
                 users::insert(&mut ttx, admin).await?;
                 ttx.commit().await
             }

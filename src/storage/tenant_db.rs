@@ -65,7 +65,7 @@ impl TenantDb {
         Self(self.0, self.1, Some(keys))
     }
 
-    fn key_source(&self) -> Result<&Keys> {
+    pub(super) fn key_source(&self) -> Result<&Keys> {
         self.2.as_deref().ok_or_else(|| {
             crate::keys::KeyError::Config("this tenant handle was opened without its keys".into())
                 .into()
@@ -91,17 +91,17 @@ impl TenantDb {
 
     /// A read-write transaction in this tenant.
     pub async fn begin(&self) -> Result<TenantTx> {
-        let inner = self.0.clone();
+        let (inner, keys) = (self.0.clone(), self.2.clone());
         uncancelled(async move {
             Ok(match &*inner {
                 // IMMEDIATE takes the write lock up front: a deferred
                 // transaction that later upgrades can fail with SQLITE_BUSY
                 // mid-way.
                 Inner::Sqlite { writer, .. } => {
-                    TenantTx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)
+                    TenantTx::sqlite(writer.begin_with("BEGIN IMMEDIATE").await?, keys)
                 }
                 Inner::Postgres { pool, begin_rw, .. } => {
-                    TenantTx::Postgres(pool.begin_with(begin_rw.clone()).await?)
+                    TenantTx::postgres(pool.begin_with(begin_rw.clone()).await?, keys)
                 }
             })
         })
@@ -110,12 +110,12 @@ impl TenantDb {
 
     /// A read-only transaction: on SQLite it runs beside the writer (WAL).
     pub async fn begin_read(&self) -> Result<TenantTx> {
-        let inner = self.0.clone();
+        let (inner, keys) = (self.0.clone(), self.2.clone());
         uncancelled(async move {
             Ok(match &*inner {
-                Inner::Sqlite { reader, .. } => TenantTx::Sqlite(reader.begin().await?),
+                Inner::Sqlite { reader, .. } => TenantTx::sqlite(reader.begin().await?, keys),
                 Inner::Postgres { pool, begin_ro, .. } => {
-                    TenantTx::Postgres(pool.begin_with(begin_ro.clone()).await?)
+                    TenantTx::postgres(pool.begin_with(begin_ro.clone()).await?, keys)
                 }
             })
         })

@@ -38,6 +38,14 @@ impl Keys {
         self.ring.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Reads the keys again: another process may have added one (`mandant
+    /// keys rotate-tenant`), which then seals from here on.
+    pub(super) async fn refresh(&self) -> Result<Keyring> {
+        let fresh = read(&self.control, &self.master, self.tenant).await?;
+        *self.ring.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+
     /// Opens `stored`, reading the keys again once if it names a version
     /// not seen yet.
     pub(super) async fn open(&self, place: &str, stored: &str) -> Result<String> {

@@ -4,9 +4,13 @@
 //! accepts them too), and run it through [`on_tx!`], which expands the same
 //! expression for each backend's connection type.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use sqlx::{Postgres, Sqlite, Transaction};
 
 use super::error::Result;
+use super::tenant_keys::Keys;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -77,33 +81,60 @@ impl Dialect {
 /// A transaction already scoped to one tenant: on SQLite it is the tenant's
 /// own file; on PostgreSQL `search_path` and `role` were set *for this
 /// transaction only*, so nothing carries over to the connection's next user.
-pub enum TenantTx {
+///
+/// It carries the tenant's data keys, so the repositories seal what is
+/// sensitive as they write it and open it as they read it
+/// (`super::sealed`): nothing above storage ever sees a ciphertext.
+pub struct TenantTx {
+    pub conn: TxConn,
+    pub(super) keys: Option<Arc<Keys>>,
+    /// The sensitive custom fields per kind, read once per transaction.
+    pub(super) sensitive: HashMap<String, Arc<[String]>>,
+}
+
+pub enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl TenantTx {
+    pub(super) fn sqlite(t: Transaction<'static, Sqlite>, keys: Option<Arc<Keys>>) -> Self {
+        Self {
+            conn: TxConn::Sqlite(t),
+            keys,
+            sensitive: HashMap::new(),
+        }
+    }
+
+    pub(super) fn postgres(t: Transaction<'static, Postgres>, keys: Option<Arc<Keys>>) -> Self {
+        Self {
+            conn: TxConn::Postgres(t),
+            keys,
+            sensitive: HashMap::new(),
+        }
+    }
+
     /// Which SQL dialect this transaction speaks, for the few statements
     /// that differ (JSON access, full-text search).
     pub fn dialect(&self) -> Dialect {
-        match self {
-            TenantTx::Sqlite(_) => Dialect::Sqlite,
-            TenantTx::Postgres(_) => Dialect::Postgres,
+        match self.conn {
+            TxConn::Sqlite(_) => Dialect::Sqlite,
+            TxConn::Postgres(_) => Dialect::Postgres,
         }
     }
 
     pub async fn commit(self) -> Result<()> {
-        match self {
-            TenantTx::Sqlite(t) => t.commit().await?,
-            TenantTx::Postgres(t) => t.commit().await?,
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
 
     pub async fn rollback(self) -> Result<()> {
-        match self {
-            TenantTx::Sqlite(t) => t.rollback().await?,
-            TenantTx::Postgres(t) => t.rollback().await?,
+        match self.conn {
+            TxConn::Sqlite(t) => t.rollback().await?,
+            TxConn::Postgres(t) => t.rollback().await?,
         }
         Ok(())
     }
@@ -117,12 +148,12 @@ impl TenantTx {
 #[macro_export]
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::storage::TenantTx::Sqlite(t) => {
+        match &mut ($tx).conn {
+            $crate::storage::TxConn::Sqlite(t) => {
                 let $conn = &mut **t;
                 $body
             }
-            $crate::storage::TenantTx::Postgres(t) => {
+            $crate::storage::TxConn::Postgres(t) => {
                 let r = {
                     let $conn = &mut **t;
                     $body

@@ -9,7 +9,7 @@ use crate::both_backends;
 use crate::helpers::{Backend, Site, TenantConn};
 
 /// `mandant` configured for `site` only: no stray config file or variable.
-fn mandant(site: &Site) -> Command {
+pub(crate) fn mandant(site: &Site) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mandant"));
     cmd.current_dir(site.dir.path())
         .env_clear()
@@ -23,13 +23,13 @@ fn mandant(site: &Site) -> Command {
     cmd
 }
 
-async fn run(mut cmd: Command) -> Output {
+pub(crate) async fn run(mut cmd: Command) -> Output {
     actix_web::rt::task::spawn_blocking(move || cmd.output().expect("mandant runs"))
         .await
         .unwrap()
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 

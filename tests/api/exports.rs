@@ -21,7 +21,7 @@ both_backends!(
 );
 
 /// The archive's bytes, as a browser downloads them.
-async fn fetch(app: &TestApp, tok: &str, export: &str) -> (u16, String, Vec<u8>) {
+pub async fn fetch(app: &TestApp, tok: &str, export: &str) -> (u16, String, Vec<u8>) {
     let mut res = awc::Client::new()
         .get(format!(
             "{}/t/acme/api/v1/exports/{export}/archive",
@@ -42,7 +42,7 @@ async fn fetch(app: &TestApp, tok: &str, export: &str) -> (u16, String, Vec<u8>)
 }
 
 /// Every file of a ZIP, by name, as text.
-fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
+pub fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
     (0..z.len())
         .map(|i| {

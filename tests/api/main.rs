@@ -37,6 +37,7 @@ mod references;
 mod retention;
 mod routing;
 mod scale;
+mod sensitive_fields;
 mod shards;
 mod sla;
 mod support_kit;

@@ -16,6 +16,7 @@ use crate::realtime::Ws;
 use crate::support_kit::{at, node};
 
 both_backends!(
+    anonymising_keeps_what_reports_count_and_nothing_that_names_anyone,
     rules_remove_what_has_been_quiet_after_a_dry_run_says_so,
     one_run_at_a_time_and_bad_rules_are_refused
 );
@@ -311,4 +312,163 @@ async fn one_run_at_a_time_and_bad_rules_are_refused(backend: Backend) {
         globex.get("/settings/retention").await.body,
         json!({"rules": []})
     );
+}
+
+/// `anonymise`: the record stays with its status, priority, queue and
+/// dates, and loses its texts, tags, custom fields, its requester and its
+/// comments, in the record, the log, a replay, the trail and the tables;
+/// it says when and by which rule, and is not anonymised twice.
+async fn anonymising_keeps_what_reports_count_and_nothing_that_names_anyone(backend: Backend) {
+    let clock = Clock::manual(at("2024-03-01T09:00:00Z"));
+    let app = node(&Site::new(backend).await, &clock).await;
+    let owner = app.tenant_with_owner("acme").await;
+    let acme = app.as_user("acme", &owner);
+    let r = acme
+        .post(
+            "/custom-fields",
+            json!({"kind": "ticket", "key": "order_ref", "type": "text"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let anna = acme
+        .create(
+            Res::Contacts,
+            json!({"first_name": "Anna", "last_name": "Asker"}),
+        )
+        .await;
+    let carl = acme
+        .create(
+            Res::Contacts,
+            json!({"first_name": "Carl", "last_name": "Carlsson", "email": "carl@quiet.example", "phone": "+49 30 1234567"}),
+        )
+        .await;
+    let ticket = acme
+        .create(
+            Res::Tickets,
+            json!({"subject": "Insurance no. INS-SECRET-4711", "description": "Call me on CALL-SECRET-0170",
+                   "priority": "high", "skills": ["billing"], "requester_id": id(&anna),
+                   "custom": {"order_ref": "ORD-SECRET-1"}}),
+        )
+        .await;
+    acme.comment(&id(&ticket), json!({"body": "COMMENT-SECRET body"}))
+        .await;
+    close(&app, &owner, &ticket).await;
+    clock.advance(TimeDelta::days(400));
+
+    let policy = json!({"rules": [
+        {"name": "old tickets", "kind": "ticket", "action": "anonymise",
+         "unchanged_for_days": 365, "statuses": ["closed"]},
+        {"name": "old contacts", "kind": "contact", "action": "anonymise",
+         "unchanged_for_days": 365},
+    ]});
+    let r = acme.put("/settings/retention", policy).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let dry = acme.post_empty("/settings/retention/dry-run").await.body;
+    let tickets = rule(&dry, "old tickets");
+    assert_eq!(tickets["records"], json!([id(&ticket)]), "{dry}");
+    assert_eq!(tickets["gone"], json!({"comment": 1}));
+    // Anna's ticket has been as quiet as she has.
+    let contacts = rule(&dry, "old contacts");
+    assert_eq!(contacts["records"], json!([id(&anna), id(&carl)]), "{dry}");
+
+    let mut ws = Ws::connect(&app, "acme", &owner).await.unwrap();
+    ws.send(json!({"type": "subscribe", "id": "t", "topic": "tickets"}))
+        .await;
+    assert_eq!(ws.expect().await["type"], "subscribed");
+    let run = acme.post_empty("/settings/retention/run").await;
+    assert_eq!(run.status, 200, "{}", run.body);
+    assert_eq!(rule(&run.body, "old tickets")["matched"], 1);
+    assert_eq!(rule(&run.body, "old contacts")["matched"], 2);
+
+    // What stays, and what went.
+    let t = acme.read(Res::Tickets, &id(&ticket)).await.body;
+    assert_eq!(
+        (&t["subject"], &t["status"], &t["priority"]),
+        (&json!("Anonymised"), &json!("closed"), &json!("high")),
+        "{t}"
+    );
+    for gone in ["description", "skills", "requester_id"] {
+        assert!(t.get(gone).is_none(), "{gone} stayed: {t}");
+    }
+    assert_eq!(t["custom"], json!({}));
+    assert_eq!(t["anonymised"]["rule"], "old tickets", "{t}");
+    assert_eq!(t["created_at"], ticket["created_at"]);
+    let comments = acme
+        .get(&format!("/tickets/{}/comments", id(&ticket)))
+        .await;
+    assert_eq!(comments.body["items"], json!([]), "{}", comments.body);
+    let c = acme.read(Res::Contacts, &id(&carl)).await.body;
+    assert_eq!(c["last_name"], "Anonymised", "{c}");
+    for gone in ["first_name", "email", "phone"] {
+        assert!(c.get(gone).is_none(), "{gone} stayed: {c}");
+    }
+    let a = acme.read(Res::Contacts, &id(&anna)).await.body;
+    assert_eq!(a["last_name"], "Anonymised", "{a}");
+
+    // Live: the console gets the anonymised ticket in place of the old.
+    let mut live = Vec::new();
+    while let Some(f) = ws.next(Duration::from_secs(3)).await {
+        if f["type"] == "event" {
+            live.push(f["event"].as_str().unwrap().to_owned());
+            if f["event"] == "ticket.updated" {
+                assert_eq!(f["data"]["subject"], "Anonymised", "{f}");
+                break;
+            }
+        }
+    }
+    assert!(live.contains(&"ticket.anonymised".to_owned()), "{live:?}");
+
+    // No trace: the log, a replay from the start, the trail, the tables.
+    let secrets = [
+        "INS-SECRET",
+        "CALL-SECRET",
+        "ORD-SECRET",
+        "COMMENT-SECRET",
+        "Carlsson",
+        "Asker",
+        "carl@quiet",
+        "1234567",
+    ];
+    let log = acme
+        .get("/events?since=0&limit=1000")
+        .await
+        .body
+        .to_string();
+    let trail = acme.get("/audit/events?limit=200").await.body.to_string();
+    let mut replay = Ws::connect(&app, "acme", &owner).await.unwrap();
+    replay
+        .send(json!({"type": "subscribe", "id": "r", "topic": "tickets", "since": 0}))
+        .await;
+    let mut frames = String::new();
+    while let Some(f) = replay.next(Duration::from_secs(2)).await {
+        frames.push_str(&f.to_string());
+    }
+    assert!(frames.contains("ticket.anonymised"), "{frames}");
+    let tenant = app.services.tenants.get("acme").await.unwrap();
+    let dump = app.site.tenant_dump(tenant.id).await;
+    for s in secrets {
+        for (place, text) in [
+            ("log", &log),
+            ("trail", &trail),
+            ("replay", &frames),
+            ("tables", &dump),
+        ] {
+            assert!(!text.contains(s), "{s} in the {place}");
+        }
+    }
+    let entry = &acme
+        .get(&format!("/audit/events?record={}", id(&ticket)))
+        .await
+        .body["items"][0];
+    assert_eq!(entry["action"], "ticket.anonymised", "{entry}");
+    assert_eq!(
+        entry["actor"],
+        json!({"type": "retention", "rule": "old tickets"})
+    );
+
+    // Once: a year on, nothing matches again.
+    clock.advance(TimeDelta::days(400));
+    let again = acme.post_empty("/settings/retention/dry-run").await.body;
+    assert_eq!(rule(&again, "old tickets")["matched"], 0, "{again}");
+    assert_eq!(rule(&again, "old contacts")["matched"], 0, "{again}");
 }

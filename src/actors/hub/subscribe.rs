@@ -29,7 +29,8 @@ pub(super) struct Ring(VecDeque<Arc<EventRow>>);
 
 impl Ring {
     pub fn remember(&mut self, e: Arc<EventRow>) {
-        if e.event_type.ends_with(".erased") {
+        // Both overwrote the record's earlier events in the log.
+        if e.event_type.ends_with(".erased") || e.event_type.ends_with(".anonymised") {
             self.erase(e.record_id);
         }
         if self.0.len() == RING {
