@@ -372,6 +372,10 @@ fn common_schemas() -> Map<String, Value> {
         "events_erased": {"type": "integer", "description": "events of the log overwritten"},
         "portal_user": {"type": ["string", "null"], "format": "uuid", "description": "the portal account anonymised"},
         "sign_ins_forgotten": {"type": "integer"}}}));
+    s.insert("UserErasure".into(), json!({"type": "object", "required": ["id", "sessions_ended", "sign_ins_forgotten"], "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "sessions_ended": {"type": "integer"},
+        "sign_ins_forgotten": {"type": "integer", "description": "sign-in log entries that no longer name the user or their address"}}}));
     let mut rule_name = text(100, LINE_REQUIRED);
     rule_name["minLength"] = json!(1);
     s.insert("RetentionPolicy".into(), json!({"type": "object", "required": ["rules"], "additionalProperties": false, "properties": {
@@ -476,6 +480,7 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         | ("get", "/audit/auth-events")
         | ("get", "/audit/events") => (None, s("Page"), 200),
         ("post", "/users") => (s("UserInput"), s("User"), 201),
+        ("post", "/users/{id}/erase") => (None, s("UserErasure"), 200),
         ("get", "/users/{id}") | ("patch", "/users/{id}") => (
             if method == "patch" {
                 s("UserPatch")

@@ -117,6 +117,7 @@ tenant_routes! {
         patch => users::update [AdminUsers],
         delete => users::delete [AdminUsers],
     }
+    "/users/{id}/erase" { post => users::erase [PrivacyErase] }
     "/teams" {
         get => users::list_teams [UsersRead],
         post => users::create_team [AdminUsers],

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::authz::{AdminUsers, Authorized, UsersRead};
+use super::authz::{AdminUsers, Authorized, PrivacyErase, UsersRead};
 use super::extract::IdPath;
 use super::json::ApiJson;
 use super::problem::ApiError;
@@ -69,6 +69,20 @@ pub async fn delete(
         .principals_changed(a.scope.tenant.id, Some(path.id))
         .await;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST users/{id}/erase`: a user who has left is erased (GDPR Art.
+/// 17); their sockets and cached sessions end now, on every node.
+pub async fn erase(
+    a: Authorized<PrivacyErase>,
+    s: web::Data<crate::services::Services>,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    let done = admin::erase_user(&a.scope.db, &a.principal, path.id, &a.client).await?;
+    s.realtime
+        .principals_changed(a.scope.tenant.id, Some(path.id))
+        .await;
+    Ok(HttpResponse::Ok().json(done))
 }
 
 pub async fn list_teams(a: Authorized<UsersRead>) -> Result<HttpResponse, ApiError> {

@@ -13,6 +13,7 @@ use crate::helpers::{Backend, Res, TestApp, id, spawn_app};
 use crate::realtime::Ws;
 
 both_backends!(
+    a_user_who_left_is_erased_and_what_they_own_stays,
     erasing_a_person_leaves_no_trace_anywhere,
     a_legal_hold_refuses_deletion_and_erasure,
     hold_and_erase_refuse_bad_input_and_callers_without_the_permission
@@ -409,4 +410,138 @@ async fn hold_and_erase_refuse_bad_input_and_callers_without_the_permission(back
         .await
         .assert_problem(404, "not_found");
     assert_eq!(acme.read(Res::Contacts, &id(&contact)).await.status, 200);
+}
+
+/// `POST users/{id}/erase`: a colleague who left loses name, e-mail,
+/// password, sessions and sign-in addresses; the records they own keep
+/// their owner (now "Erased person"); the guards of deleting a user hold,
+/// and a portal account that is a contact is erased with the contact.
+async fn a_user_who_left_is_erased_and_what_they_own_stays(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owner = app.tenant_with_owner("acme").await;
+    let acme = app.as_user("acme", &owner);
+    let (mia_id, mia) = app
+        .user_with_roles("acme", &owner, "mia.leaver@acme.example", &["manager"])
+        .await;
+    let (_, ada) = app
+        .user_with_roles("acme", &owner, "ada@acme.example", &["admin"])
+        .await;
+    let (_, agent) = app
+        .user_with_roles("acme", &owner, "agent@acme.example", &["agent"])
+        .await;
+    let contact = app
+        .as_user("acme", &mia)
+        .create(Res::Contacts, json!({"last_name": "Kunde"}))
+        .await;
+    assert_eq!(contact["owner_id"], mia_id.as_str());
+    let erase = |who: &str| format!("/users/{who}/erase");
+
+    // Guards: the permission, oneself, someone holding more, the last owner.
+    app.as_user("acme", &agent)
+        .post_empty(&erase(&mia_id))
+        .await
+        .assert_problem(403, "forbidden");
+    let me = acme.get("/me").await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    acme.post_empty(&erase(&me))
+        .await
+        .assert_problem(409, "conflict");
+    let r = app.as_user("acme", &ada).post_empty(&erase(&me)).await;
+    r.assert_problem(409, "conflict");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("last active owner")
+    );
+    // A manager may not erase an admin: the admin holds more.
+    let (_, manager) = app
+        .user_with_roles("acme", &owner, "manny@acme.example", &["manager"])
+        .await;
+    let ada_id = acme.get("/users").await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "ada@acme.example")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.as_user("acme", &manager)
+        .post_empty(&erase(&ada_id))
+        .await
+        .assert_problem(403, "forbidden");
+    acme.post_empty(&erase("0190a0a0-0000-7000-8000-000000000000"))
+        .await
+        .assert_problem(404, "not_found");
+    acme.post_empty("/users/not-a-uuid/erase")
+        .await
+        .assert_problem(404, "not_found");
+
+    let r = app.as_user("acme", &ada).post_empty(&erase(&mia_id)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body["sessions_ended"].as_u64().unwrap() >= 1,
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body["sign_ins_forgotten"].as_u64().unwrap() >= 1,
+        "{}",
+        r.body
+    );
+    // Signed out now, and never again.
+    assert_eq!(app.as_user("acme", &mia).get("/me").await.status, 401);
+    let u = acme.get(&format!("/users/{mia_id}")).await.body;
+    assert_eq!(
+        (&u["name"], &u["status"], &u["teams"]),
+        (&json!("Erased person"), &json!("disabled"), &json!([])),
+        "{u}"
+    );
+    // What they own stays theirs.
+    let c = acme.read(Res::Contacts, &id(&contact)).await.body;
+    assert_eq!(c["owner_id"], mia_id.as_str());
+    // No trace of who they were: the sign-in log, the trail, the tables.
+    let tenant = app.services.tenants.get("acme").await.unwrap();
+    let dump = app.site.tenant_dump(tenant.id).await.to_lowercase();
+    let sign_ins = acme
+        .get("/audit/auth-events?limit=200")
+        .await
+        .body
+        .to_string();
+    let trail = acme.get("/audit/events?limit=200").await.body.to_string();
+    for (place, text) in [
+        ("tables", &dump),
+        ("sign-in log", &sign_ins),
+        ("trail", &trail),
+    ] {
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains("mia.leaver")).collect();
+        assert!(lines.is_empty(), "in the {place}: {lines:?}");
+    }
+    assert!(trail.contains("user.erased"), "{trail}");
+    // (A sign-in tried with the old address from now on is logged anew.)
+    let again = app
+        .login("acme", "mia.leaver@acme.example", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(again.status, 401, "{}", again.body);
+
+    // A portal account that is a contact goes with the contact.
+    let (portal_id, _) = app
+        .user_with_roles("acme", &owner, "pat@portal.example", &["customer"])
+        .await;
+    let pat = acme
+        .create(
+            Res::Contacts,
+            json!({"last_name": "Portal", "user_id": portal_id}),
+        )
+        .await;
+    let r = acme.post_empty(&erase(&portal_id)).await;
+    r.assert_problem(409, "conflict");
+    assert!(
+        r.body["detail"].as_str().unwrap().contains(&id(&pat)),
+        "{}",
+        r.body
+    );
 }

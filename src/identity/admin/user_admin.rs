@@ -338,6 +338,73 @@ pub async fn delete_user(
     Ok(())
 }
 
+/// What erasing a user did.
+#[derive(Debug, Serialize)]
+pub struct UserErasure {
+    pub id: Uuid,
+    /// Sessions ended, on every device.
+    pub sessions_ended: u64,
+    /// Sign-in log entries that no longer say who or from where.
+    pub sign_ins_forgotten: u64,
+}
+
+/// Erases a user (GDPR Art. 17) who has left: their name, e-mail,
+/// password, second factor and team places go, their sessions end, and
+/// the sign-in log forgets their address; the account stays, disabled and
+/// named "Erased person", because the records they own, the comments they
+/// wrote and the trail refer to its id. The same guards as deleting: not
+/// oneself, not someone holding more than the actor, not the last owner.
+/// A portal account that is a contact is erased with the contact
+/// (`POST contacts/{id}/erase`), which also takes what they wrote.
+pub async fn erase_user(
+    db: &TenantDb,
+    actor: &Principal,
+    id: Uuid,
+    c: &ClientInfo,
+) -> Result<UserErasure, AuthError> {
+    let mut tx = db.begin().await?;
+    let before = load_view(&mut tx, id).await?;
+    if id == actor.user_id {
+        return Err(AuthError::Conflict("You cannot erase yourself.".into()));
+    }
+    let set = role_set(&mut tx).await?;
+    check_escalation(actor, &set, &before.roles, "roles")?;
+    if before.roles.iter().any(|r| r == "owner") && active_owners(&mut tx).await? <= 1 {
+        return Err(AuthError::Conflict(
+            "The tenant's last active owner cannot be erased.".into(),
+        ));
+    }
+    if before.kind != "staff"
+        && let Some(contact) =
+            crate::storage::records::where_field(&mut tx, "contact", "user_id", &id.to_string())
+                .await?
+                .first()
+    {
+        return Err(AuthError::Conflict(format!(
+            "This portal account is contact {}; erase the contact, which takes the account and what it wrote along.",
+            contact.id
+        )));
+    }
+    let sign_ins_forgotten = audit::forget(&mut tx, id, &before.email).await?;
+    users::anonymise(&mut tx, id).await?;
+    users::set_teams(&mut tx, id, &[]).await?;
+    let sessions_ended = sessions::revoke_all_for_user(&mut tx, id, "erased").await?;
+    record(
+        &mut tx,
+        actor,
+        c,
+        "user.erased",
+        json!({"target": id, "sessions_ended": sessions_ended, "sign_ins_forgotten": sign_ins_forgotten}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(UserErasure {
+        id,
+        sessions_ended,
+        sign_ins_forgotten,
+    })
+}
+
 /// What a user sees of their own account beyond their principal.
 pub struct Profile {
     pub name: String,
