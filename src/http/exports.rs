@@ -1,5 +1,5 @@
-//! Person exports (GDPR Art. 15, 20): `POST /contacts/{id}/export` starts
-//! one in the background and answers `202` at once; `GET /exports`,
+//! Person exports (GDPR Art. 15, 20): `POST /contacts/{id}/export` (or
+//! `/users/{id}/export`, a user's own) starts one in the background and answers `202` at once; `GET /exports`,
 //! `GET /exports/{id}` say where they stand (also live on the `exports`
 //! topic); `GET /exports/{id}/archive` fetches the ZIP until it expires.
 //! All under `privacy:export`.
@@ -13,16 +13,35 @@ use serde_json::json;
 use super::authz::{Authorized, PrivacyExport};
 use super::extract::IdPath;
 use super::problem::ApiError;
-use crate::records::person_export;
+use crate::records::person_export::{self, Subject};
 use crate::services::{Services, build_export};
 
+/// `POST contacts/{id}/export`.
 pub async fn request(
     a: Authorized<PrivacyExport>,
     s: web::Data<Services>,
     path: web::Path<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
+    start(a, s, Subject::Contact(path.id)).await
+}
+
+/// `POST users/{id}/export`: a colleague's own data, or a portal
+/// account's that is no contact.
+pub async fn request_user(
+    a: Authorized<PrivacyExport>,
+    s: web::Data<Services>,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    start(a, s, Subject::User(path.id)).await
+}
+
+async fn start(
+    a: Authorized<PrivacyExport>,
+    s: web::Data<Services>,
+    subject: Subject,
+) -> Result<HttpResponse, ApiError> {
     let (row, events) =
-        person_export::requested(&a.scope.db, a.principal.audit_actor(), path.id).await?;
+        person_export::requested(&a.scope.db, a.principal.audit_actor(), subject).await?;
     s.realtime
         .written(&a.scope.tenant, &a.scope.db, events)
         .await;

@@ -481,6 +481,7 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         | ("get", "/audit/events") => (None, s("Page"), 200),
         ("post", "/users") => (s("UserInput"), s("User"), 201),
         ("post", "/users/{id}/erase") => (None, s("UserErasure"), 200),
+        ("post", "/users/{id}/export") => (None, s("Export"), 202),
         ("get", "/users/{id}") | ("patch", "/users/{id}") => (
             if method == "patch" {
                 s("UserPatch")

@@ -118,6 +118,7 @@ tenant_routes! {
         delete => users::delete [AdminUsers],
     }
     "/users/{id}/erase" { post => users::erase [PrivacyErase] }
+    "/users/{id}/export" { post => exports::request_user [PrivacyExport] }
     "/teams" {
         get => users::list_teams [UsersRead],
         post => users::create_team [AdminUsers],

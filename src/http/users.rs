@@ -78,7 +78,14 @@ pub async fn erase(
     s: web::Data<crate::services::Services>,
     path: web::Path<IdPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let done = admin::erase_user(&a.scope.db, &a.principal, path.id, &a.client).await?;
+    let mut done = admin::erase_user(&a.scope.db, &a.principal, path.id, &a.client).await?;
+    s.realtime
+        .written(
+            &a.scope.tenant,
+            &a.scope.db,
+            std::mem::take(&mut done.events),
+        )
+        .await;
     s.realtime
         .principals_changed(a.scope.tenant.id, Some(path.id))
         .await;

@@ -30,5 +30,6 @@ pub mod retention_run;
 pub mod schema;
 pub mod service;
 pub mod ticket_clocks;
+pub mod user_export;
 pub mod validate;
 pub mod workflow;

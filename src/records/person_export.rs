@@ -7,7 +7,9 @@
 //! once, `build` runs on), with progress as `export.progress` events on
 //! the `exports` topic, into a ZIP: `export.json` with all of it, one CSV
 //! per kind, and a README. The archive is kept until it expires, and goes
-//! at once when the person is erased.
+//! at once when the person is erased. A user's own export (a colleague,
+//! or a portal account that is no contact) is gathered by `user_export`
+//! and packed the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -63,26 +65,44 @@ async fn announce(tx: &mut TenantTx, action: &str, e: &ExportRow) -> Result<Even
     .await?)
 }
 
-/// Starts an export of contact `subject` for `by`: the row and its
+/// Who an export is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Contact(Uuid),
+    User(Uuid),
+}
+
+/// Starts an export of `subject` for `by`: the row and its
 /// `export.requested` event and trail entry. The caller then runs
 /// [`build`] in the background.
 pub async fn requested(
     db: &TenantDb,
     by: Actor,
-    subject: Uuid,
+    subject: Subject,
 ) -> Result<(ExportRow, Vec<Arc<EventRow>>)> {
     let mut tx = db.begin().await?;
-    records::get(&mut tx, "contact", subject)
-        .await?
-        .ok_or(RecordError::NotFound)?;
+    let (kind, subject, total) = match subject {
+        Subject::Contact(id) => {
+            records::get(&mut tx, "contact", id)
+                .await?
+                .ok_or(RecordError::NotFound)?;
+            ("contact", id, STEPS.len())
+        }
+        Subject::User(id) => {
+            users::get(&mut tx, id)
+                .await?
+                .ok_or(RecordError::NotFound)?;
+            ("user", id, super::user_export::STEPS)
+        }
+    };
     let e = ExportRow {
         id: Uuid::now_v7(),
-        subject_kind: "contact".into(),
+        subject_kind: kind.into(),
         subject_id: subject,
         requested_by: by.user_id(),
         status: "running".into(),
         done: 0,
-        total: STEPS.len() as i32,
+        total: total as i32,
         error: None,
         size: None,
         created_at: db.clock().now(),
@@ -96,7 +116,7 @@ pub async fn requested(
         &audit_log::NewEntry {
             action: "person.export_requested",
             actor: by,
-            kind: Some("contact"),
+            kind: Some(kind),
             record_id: Some(subject),
             detail: json!({"export_id": e.id}),
         },
@@ -152,7 +172,7 @@ pub async fn download(db: &TenantDb, by: Actor, id: Uuid) -> Result<(ExportRow, 
         &audit_log::NewEntry {
             action: "person.export_downloaded",
             actor: by,
-            kind: Some("contact"),
+            kind: Some(&e.subject_kind),
             record_id: Some(e.subject_id),
             detail: json!({"export_id": id, "size": bytes.len()}),
         },
@@ -160,30 +180,6 @@ pub async fn download(db: &TenantDb, by: Actor, id: Uuid) -> Result<(ExportRow, 
     .await?;
     tx.commit().await?;
     Ok((e, bytes))
-}
-
-/// Drops every export about `subject` (it is being erased), each with an
-/// `export.erased` event so that lists of exports drop it live.
-pub(crate) async fn forget_subject(tx: &mut TenantTx, subject: Uuid) -> Result<Vec<EventRow>> {
-    let mut out = Vec::new();
-    for id in exports::forget_subject(tx, subject).await? {
-        out.push(
-            events::append(
-                tx,
-                &NewEvent {
-                    event_type: "export.erased",
-                    kind: KIND,
-                    record_id: id,
-                    actor: None,
-                    people: &[],
-                    team_id: None,
-                    data: &events::erased_data(id),
-                },
-            )
-            .await?,
-        );
-    }
-    Ok(out)
 }
 
 /// Drops expired archives.
@@ -204,12 +200,12 @@ pub async fn unfinished(db: &TenantDb) -> Result<Vec<Uuid>> {
 
 /// What the archive holds, per part.
 #[derive(Default)]
-struct Held {
-    records: BTreeMap<&'static str, Vec<Value>>,
-    account: Option<Value>,
-    sign_ins: Vec<Value>,
-    events: Vec<Value>,
-    trail: Vec<Value>,
+pub(super) struct Held {
+    pub records: BTreeMap<&'static str, Vec<Value>>,
+    pub account: Option<Value>,
+    pub sign_ins: Vec<Value>,
+    pub events: Vec<Value>,
+    pub trail: Vec<Value>,
 }
 
 /// Builds export `id`, moving its progress as it goes; each step's events
@@ -251,7 +247,7 @@ pub async fn build(db: &TenantDb, id: Uuid, written: mpsc::UnboundedSender<Commi
 
 /// Moves the export to `done` steps with its event; false when it is no
 /// longer running.
-async fn step(
+pub(super) async fn step(
     db: &TenantDb,
     row: &mut ExportRow,
     done: usize,
@@ -280,6 +276,10 @@ async fn build_steps(
     let Some(mut row) = exports::get(&mut tx, id).await? else {
         return Ok(());
     };
+    if row.subject_kind == "user" {
+        tx.rollback().await?;
+        return super::user_export::build(db, row, written).await;
+    }
     let Some(contact) = records::get(&mut tx, "contact", row.subject_id).await? else {
         tx.rollback().await?;
         return Err(RecordError::NotFound);
@@ -389,8 +389,22 @@ async fn build_steps(
         return Ok(());
     }
 
+    finish(db, row, &held, README, written).await
+}
+
+/// Packs `held` (with `readme`) into the archive and makes the export
+/// ready: its event, and the trail's entry with the counts.
+pub(super) async fn finish(
+    db: &TenantDb,
+    mut row: ExportRow,
+    held: &Held,
+    readme: &str,
+    written: &mpsc::UnboundedSender<Committed>,
+) -> Result<()> {
+    let id = row.id;
     let now = db.clock().now();
-    let bytes = archive(&row, now, &held).map_err(|e| RecordError::Unexpected(e.to_string()))?;
+    let bytes =
+        archive(&row, now, held, readme).map_err(|e| RecordError::Unexpected(e.to_string()))?;
     let mut tx = db.begin().await?;
     let expires = now + KEEP_FOR;
     if !exports::finish(&mut tx, id, &bytes, now, expires).await? {
@@ -411,7 +425,7 @@ async fn build_steps(
                 Some(id) => Actor::User { id, kind: None },
                 None => Actor::Platform,
             },
-            kind: Some("contact"),
+            kind: Some(&row.subject_kind),
             record_id: Some(row.subject_id),
             detail: json!({"export_id": id, "records": counts, "events": held.events.len(),
                            "trail": held.trail.len(), "size": bytes.len()}),
@@ -440,16 +454,26 @@ the log still holds about these records, and the audit trail's entries\n\
 about them (which fields changed, by whom, when).\n";
 
 /// The ZIP: `README.txt`, `export.json`, a CSV per kind.
-fn archive(row: &ExportRow, now: DateTime<Utc>, held: &Held) -> zip::result::ZipResult<Vec<u8>> {
+fn archive(
+    row: &ExportRow,
+    now: DateTime<Utc>,
+    held: &Held,
+    readme: &str,
+) -> zip::result::ZipResult<Vec<u8>> {
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = SimpleFileOptions::default();
     z.start_file("README.txt", opts)?;
-    z.write_all(README.as_bytes())?;
+    z.write_all(readme.as_bytes())?;
+    // A contact's account is their portal's; a user's is the subject.
+    let account = match row.subject_kind.as_str() {
+        "user" => "account",
+        _ => "portal_account",
+    };
     let doc = json!({
         "export": {"id": row.id, "subject_kind": row.subject_kind, "subject_id": row.subject_id,
                    "created_at": now},
         "records": held.records,
-        "portal_account": held.account,
+        account: held.account,
         "sign_ins": held.sign_ins,
         "events": held.events,
         "audit_trail": held.trail,

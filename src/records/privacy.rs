@@ -206,7 +206,7 @@ pub(crate) async fn erase_in(
     let (plan, portal_user) = erasure_plan(tx, contact).await?;
     let mut removed = removal::apply(tx, now, &by, plan).await?;
     // An export of the person not yet fetched goes too.
-    let dropped = super::person_export::forget_subject(tx, id).await?;
+    let dropped = crate::storage::exports::forget_subject(tx, id).await?;
     let exports_dropped = dropped.len();
     removed.events.extend(dropped.into_iter().map(Arc::new));
     let mut sign_ins_forgotten = 0;

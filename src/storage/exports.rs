@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::TenantTx;
 use super::error::Result;
+use super::events::{self, EventRow};
 use crate::on_tx;
 
 /// An export without its archive.
@@ -143,14 +144,35 @@ pub async fn archive(tx: &mut TenantTx, id: Uuid) -> Result<Option<Vec<u8>>> {
     Ok(row.and_then(|r| r.0))
 }
 
-/// Drops every export about `subject` (an erasure); their ids.
-pub async fn forget_subject(tx: &mut TenantTx, subject: Uuid) -> Result<Vec<Uuid>> {
-    Ok(on_tx!(tx, c => sqlx::query_scalar(
+/// Drops every export about `subject` (an erasure), each with an
+/// `export.erased` event so that lists of exports drop it live.
+pub async fn forget_subject(tx: &mut TenantTx, subject: Uuid) -> Result<Vec<EventRow>> {
+    let ids: Vec<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
         "DELETE FROM exports WHERE subject_id = $1 RETURNING id",
     )
     .bind(subject)
     .fetch_all(c)
-    .await)?)
+    .await)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let erased = events::erased_data(id);
+        out.push(
+            events::append(
+                tx,
+                &events::NewEvent {
+                    event_type: "export.erased",
+                    kind: "export",
+                    record_id: id,
+                    actor: None,
+                    people: &[],
+                    team_id: None,
+                    data: &erased,
+                },
+            )
+            .await?,
+        );
+    }
+    Ok(out)
 }
 
 /// Drops exports that expired before `now`.

@@ -11,11 +11,12 @@ use mandant::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, Res, Site, TestApp, id};
+use crate::helpers::{Backend, Res, Site, TestApp, id, spawn_app};
 use crate::realtime::Ws;
 use crate::support_kit::{at, node};
 
 both_backends!(
+    a_users_export_holds_their_account_and_refers_to_records,
     an_export_holds_what_is_held_about_the_person_and_no_one_else,
     exports_expire_go_with_an_erasure_and_are_guarded
 );
@@ -359,4 +360,106 @@ async fn start_for(app: &TestApp, tok: &str, contact: &Value) -> String {
         .await;
     assert_eq!(r.status, 202, "{}", r.body);
     id(&r.body)
+}
+
+/// `POST users/{id}/export`: a colleague's own data (account, roles,
+/// sign-ins, what the trail says they did) and the records they own or
+/// wrote on by reference only: those hold other people's data. Guarded
+/// like a contact's; erasing the user drops it.
+async fn a_users_export_holds_their_account_and_refers_to_records(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owner = app.tenant_with_owner("acme").await;
+    let acme = app.as_user("acme", &owner);
+    let (mia_id, mia) = app
+        .user_with_roles("acme", &owner, "mia@acme.example", &["manager"])
+        .await;
+    let (_, agent) = app
+        .user_with_roles("acme", &owner, "agent@acme.example", &["agent"])
+        .await;
+    let as_mia = app.as_user("acme", &mia);
+    let contact = as_mia
+        .create(
+            Res::Contacts,
+            json!({"first_name": "Greta", "last_name": "Geheimkundin"}),
+        )
+        .await;
+    let ticket = acme
+        .create(
+            Res::Tickets,
+            json!({"subject": "Printer", "requester_id": id(&contact)}),
+        )
+        .await;
+    let comment = as_mia
+        .comment(&id(&ticket), json!({"body": "Third-party words"}))
+        .await;
+
+    let path = format!("/users/{mia_id}/export");
+    app.as_user("acme", &agent)
+        .post_empty(&path)
+        .await
+        .assert_problem(403, "forbidden");
+    acme.post_empty("/users/0190a0a0-0000-7000-8000-000000000000/export")
+        .await
+        .assert_problem(404, "not_found");
+    let r = acme.post_empty(&path).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(
+        (&r.body["subject_kind"], &r.body["total"]),
+        (&json!("user"), &json!(4))
+    );
+    let export = id(&r.body);
+    let mut ready = Value::Null;
+    for _ in 0..100 {
+        let e = acme.get(&format!("/exports/{export}")).await.body;
+        if e["status"] == "ready" {
+            ready = e;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ready["done"], 4, "{ready}");
+    let (status, _, zip) = fetch(&app, &owner, &export).await;
+    assert_eq!(status, 200);
+    let files = unzip(&zip);
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["README.txt", "export.json", "records.csv"]);
+    let doc: Value = serde_json::from_str(&files[1].1).unwrap();
+    assert_eq!(doc["export"]["subject_kind"], "user");
+    assert_eq!(doc["account"]["email"], "mia@acme.example", "{doc}");
+    assert_eq!(doc["account"]["roles"], json!(["manager"]));
+    assert!(
+        doc["sign_ins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "login.success"),
+        "{doc}"
+    );
+    let actions: Vec<&str> = doc["audit_trail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"contact.created"), "{actions:?}");
+    let refs = &doc["records"]["records"];
+    let has = |rid: &Value, kind: &str, role: &str| {
+        refs.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == *rid && r["kind"] == kind && r["as"] == role)
+    };
+    assert!(has(&contact["id"], "contact", "owner"), "{refs}");
+    assert!(has(&comment["id"], "comment", "author"), "{refs}");
+    let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
+    for theirs in ["Geheimkundin", "Third-party words", "agent@acme.example"] {
+        assert!(!all.contains(theirs), "{theirs} is someone else's");
+    }
+
+    // Erasing Mia takes her export along.
+    let r = acme.post_empty(&format!("/users/{mia_id}/erase")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    acme.get(&format!("/exports/{export}"))
+        .await
+        .assert_problem(404, "not_found");
 }

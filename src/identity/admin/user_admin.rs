@@ -342,6 +342,9 @@ pub async fn delete_user(
 #[derive(Debug, Serialize)]
 pub struct UserErasure {
     pub id: Uuid,
+    /// `export.erased` for each export of them not yet fetched.
+    #[serde(skip)]
+    pub events: Vec<std::sync::Arc<crate::storage::events::EventRow>>,
     /// Sessions ended, on every device.
     pub sessions_ended: u64,
     /// Sign-in log entries that no longer say who or from where.
@@ -389,6 +392,11 @@ pub async fn erase_user(
     users::anonymise(&mut tx, id).await?;
     users::set_teams(&mut tx, id, &[]).await?;
     let sessions_ended = sessions::revoke_all_for_user(&mut tx, id, "erased").await?;
+    let events = crate::storage::exports::forget_subject(&mut tx, id)
+        .await?
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
     record(
         &mut tx,
         actor,
@@ -400,6 +408,7 @@ pub async fn erase_user(
     tx.commit().await?;
     Ok(UserErasure {
         id,
+        events,
         sessions_ended,
         sign_ins_forgotten,
     })
