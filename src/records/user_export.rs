@@ -1,6 +1,7 @@
 //! Everything held about a user (GDPR Art. 15, 20), for a colleague or a
 //! portal account that is no contact: the account (name, e-mail, kind,
-//! status, roles, teams), its sign-ins, what the trail says they did, and
+//! status, roles, teams), its sign-ins, what the trail says they did and
+//! what administrators did to the account, and
 //! which records they own, are assigned or wrote comments on, by
 //! reference. The records themselves are not copied: they hold other
 //! people's data (customers, colleagues), which Art. 15(4) keeps out of
@@ -39,7 +40,8 @@ const README: &str = "What this archive holds\n\
 export.json   everything below in one document\n\
   account     name, e-mail, kind, status, roles and teams\n\
   sign_ins    every sign-in, sign-out and failed attempt the log keeps\n\
-  audit_trail what the trail says you did (which fields changed, when)\n\
+  audit_trail what the trail says you did (which fields changed, when),\n\
+              and what administrators did to your account\n\
   records     the records you own or are assigned, and your comments,\n\
               by reference: their content is about other people too\n\
 records.csv   the same references, one per line\n";
@@ -113,8 +115,22 @@ pub(super) async fn build(
             _ => break,
         }
     }
+    // And what administrators did to the account: created it, changed
+    // its roles, disabled it.
+    let mut tx = db.begin_read().await?;
+    for a in audit_log::about(&mut tx, id).await? {
+        if a.actor_id != Some(id) {
+            let entry: serde_json::Value =
+                serde_json::from_str(&a.entry).unwrap_or(serde_json::Value::Null);
+            held.trail.push(json!({
+                "seq": a.seq, "at": a.at, "action": a.action, "kind": a.kind,
+                "record_id": a.record_id, "entry": entry,
+            }));
+        }
+    }
+    tx.rollback().await?;
     // Oldest first, as a contact's export lists it.
-    held.trail.reverse();
+    held.trail.sort_by_key(|t| t["seq"].as_i64());
     if !step(db, &mut row, 3, written).await? {
         return Ok(());
     }

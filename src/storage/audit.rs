@@ -30,6 +30,18 @@ pub struct AuthEventRow {
 
 /// Keeps `e` in the sign-in log and in the audit trail's chain (there
 /// without the e-mail address: the user's id says who it was).
+/// What an identity event is about, for the trail's `kind`: the user,
+/// role, team or API key administered, else sign-in itself (`auth`).
+fn subject_kind(action: &str) -> &'static str {
+    match action.split_once('.').map(|(k, _)| k) {
+        Some("user") => "user",
+        Some("role") => "role",
+        Some("team") => "team",
+        Some("api_key") => "api_key",
+        _ => "auth",
+    }
+}
+
 pub async fn record(tx: &mut TenantTx, e: &AuthEvent<'_>) -> Result<()> {
     let mut detail = e.detail.clone();
     if let Some(d) = detail.as_object_mut() {
@@ -42,8 +54,12 @@ pub async fn record(tx: &mut TenantTx, e: &AuthEvent<'_>) -> Result<()> {
             actor: e.user_id.map_or(super::audit_log::Actor::Anonymous, |id| {
                 super::audit_log::Actor::User { id, kind: None }
             }),
-            kind: Some("auth"),
-            record_id: None,
+            kind: Some(subject_kind(e.kind)),
+            // Whom an administrator acted on, so the trail finds it by id.
+            record_id: detail
+                .get("target")
+                .and_then(Value::as_str)
+                .and_then(|t| Uuid::parse_str(t).ok()),
             detail,
         },
     )

@@ -442,6 +442,10 @@ async fn a_users_export_holds_their_account_and_refers_to_records(backend: Backe
         .map(|a| a["action"].as_str().unwrap())
         .collect();
     assert!(actions.contains(&"contact.created"), "{actions:?}");
+    assert!(
+        actions.contains(&"user.created"),
+        "what was done to her account: {actions:?}"
+    );
     let refs = &doc["records"]["records"];
     let has = |rid: &Value, kind: &str, role: &str| {
         refs.as_array()

@@ -521,6 +521,18 @@ async fn a_user_who_left_is_erased_and_what_they_own_stays(backend: Backend) {
         assert!(lines.is_empty(), "in the {place}: {lines:?}");
     }
     assert!(trail.contains("user.erased"), "{trail}");
+    // The trail finds what was done to the account by its id and kind.
+    let about = acme
+        .get(&format!("/audit/events?record={mia_id}&kind=user"))
+        .await
+        .body;
+    let actions: Vec<&str> = about["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["user.erased", "user.created"], "{about}");
     // (A sign-in tried with the old address from now on is logged anew.)
     let again = app
         .login("acme", "mia.leaver@acme.example", crate::helpers::PASSWORD)
