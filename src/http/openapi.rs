@@ -402,7 +402,7 @@ fn common_schemas() -> Map<String, Value> {
             "truncated": {"type": "boolean", "description": "the dry run stopped counting at 10,000"}}}}}}));
     let export = json!({"type": "object", "required": ["id", "subject_kind", "subject_id", "status", "done", "total", "created_at"], "properties": {
         "id": {"type": "string", "format": "uuid"},
-        "subject_kind": {"type": "string", "enum": ["contact"]},
+        "subject_kind": {"type": "string", "enum": ["contact", "user"]},
         "subject_id": {"type": "string", "format": "uuid"},
         "requested_by": {"type": ["string", "null"], "format": "uuid"},
         "status": {"type": "string", "enum": ["running", "ready", "failed"]},
@@ -535,6 +535,7 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         ),
         ("get", "/exports") => (None, s("ExportList"), 200),
         ("get", "/exports/{id}") => (None, s("Export"), 200),
+        ("get", "/exports/{id}/archive") => (None, None, 200),
         ("get", "/settings/audit") => (None, s("AuditSettings"), 200),
         ("put", "/settings/audit") => (s("AuditSettings"), s("AuditSettings"), 200),
         ("get", "/settings/retention") => (None, s("RetentionPolicy"), 200),
