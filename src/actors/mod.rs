@@ -173,6 +173,23 @@ impl Realtime {
         }
     }
 
+    /// The tenant's branding or features changed (`what`): every client
+    /// of it, on this node and the others, is told to show them anew.
+    /// The bus delivers to this node too (`Bus::publish`), so the frame
+    /// goes out once per socket.
+    pub fn tenant_shown(&self, tenant: TenantId, what: &str) {
+        self.announce(BusMessage::TenantShown {
+            tenant_id: tenant,
+            what: what.to_owned(),
+        });
+    }
+
+    fn show(&self, tenant: TenantId, what: &str) {
+        if let Some(a) = self.running(tenant) {
+            let _ = a.try_send(hub::Changed(what.to_owned()));
+        }
+    }
+
     /// Agents' availability changed: queues here and on the other nodes
     /// route again.
     pub fn agents_changed(&self, tenant: TenantId) {
@@ -275,6 +292,7 @@ fn follow(rt: &Arc<Realtime>, bus: &Bus) {
                         rt.recheck(*tenant_id, *user_id)
                     }
                     BusMessage::AgentsChanged { tenant_id } => rt.reroute(*tenant_id),
+                    BusMessage::TenantShown { tenant_id, what } => rt.show(*tenant_id, what),
                     BusMessage::Reset => {
                         rt.principals.invalidate_all();
                         rt.catch_up_all();

@@ -53,6 +53,13 @@ pub fn ended(topic: &str, code: Code, message: &str) -> String {
         .to_string()
 }
 
+/// Something about the tenant or the session changed that a client shows
+/// outside any topic: `access` (the user's roles, teams or permissions:
+/// read `/me` again), `branding` or `features` (read `/branding` again).
+pub fn changed(what: &str) -> String {
+    json!({"type": "changed", "what": what}).to_string()
+}
+
 pub fn resync(topic: &str, reason: &str) -> String {
     json!({"type": "resync", "topic": topic, "reason": reason}).to_string()
 }

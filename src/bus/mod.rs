@@ -37,6 +37,9 @@ pub enum BusMessage {
     /// An agent came online or changed status, capacity or skills: the
     /// tenant's queues try to route their waiting tickets again.
     AgentsChanged { tenant_id: TenantId },
+    /// The tenant's branding or features changed: clients show them anew
+    /// (`what`: `branding` or `features`).
+    TenantShown { tenant_id: TenantId, what: String },
     /// Local only: messages may have been missed (Redis reconnected);
     /// drop every cache that the bus keeps fresh.
     Reset,

@@ -48,10 +48,13 @@ pub async fn get_branding(a: Authorized<AdminSettings>) -> Result<HttpResponse, 
 
 pub async fn put_branding(
     a: Authorized<AdminSettings>,
+    s: web::Data<Services>,
     body: ApiJson<Branding>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner()?;
     settings::save(&a.scope.db, a.principal.audit_actor(), &b).await?;
+    // Signed-in users see the new name, logo and colours at once.
+    s.realtime.tenant_shown(a.scope.tenant.id, "branding");
     Ok(HttpResponse::Ok().json(b))
 }
 
@@ -97,5 +100,8 @@ pub async fn put_features(
         .tenants
         .set_disabled_features(&a.scope.tenant, &off)
         .await?;
+    // A feature switched on appears in signed-in users' navigation too
+    // (one switched off also ends its subscriptions, `hub::TenantUpdated`).
+    s.realtime.tenant_shown(a.scope.tenant.id, "features");
     Ok(HttpResponse::Ok().json(json!({"features": features(&t)})))
 }

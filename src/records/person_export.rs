@@ -89,9 +89,14 @@ pub async fn requested(
             ("contact", id, STEPS.len())
         }
         Subject::User(id) => {
-            users::get(&mut tx, id)
+            let user = users::get(&mut tx, id)
                 .await?
                 .ok_or(RecordError::NotFound)?;
+            if users::is_erased(&user.email) {
+                return Err(RecordError::Conflict(
+                    "This user was erased: nothing about them is held to export.".into(),
+                ));
+            }
             ("user", id, super::user_export::STEPS)
         }
     };

@@ -42,9 +42,10 @@ export.json   everything below in one document\n\
   sign_ins    every sign-in, sign-out and failed attempt the log keeps\n\
   audit_trail what the trail says you did (which fields changed, when),\n\
               and what administrators did to your account\n\
-  records     the records you own or are assigned, and your comments,\n\
-              by reference: their content is about other people too\n\
-records.csv   the same references, one per line\n";
+  records     references: the records you own or are assigned, and\n\
+              your comments, by id: their content is about other\n\
+              people too\n\
+references.csv the same references, one per line\n";
 
 pub(super) async fn build(
     db: &TenantDb,
@@ -88,7 +89,7 @@ pub(super) async fn build(
                          "ticket_id": c.parent_id, "created_at": c.created_at,
                          "updated_at": c.updated_at}));
     }
-    held.records.insert("records", refs);
+    held.records.insert("references", refs);
     tx.rollback().await?;
     if !step(db, &mut row, 2, written).await? {
         return Ok(());

@@ -368,13 +368,22 @@ pub async fn count(tx: &mut TenantTx) -> Result<i64> {
     )
 }
 
+/// The domain of an erased user's placeholder address (RFC 2606: never
+/// delivered).
+const ERASED_DOMAIN: &str = "@erased.invalid";
+
+/// Whether `email` is an erased user's placeholder.
+pub fn is_erased(email: &str) -> bool {
+    email.ends_with(ERASED_DOMAIN)
+}
+
 /// Takes everything personal off a user who is erased (a portal user who
 /// was a contact): the address and name become placeholders derived from
 /// the id, and the password, second factor and recovery codes go, so the
 /// account can never sign in again. The id stays: records and the trail
 /// refer to it.
 pub async fn anonymise(tx: &mut TenantTx, id: Uuid) -> Result<()> {
-    let placeholder = format!("erased-{}@erased.invalid", id.simple());
+    let placeholder = format!("erased-{}{ERASED_DOMAIN}", id.simple());
     let n = on_tx!(tx, c => sqlx::query(
         "UPDATE users SET email = $1, email_normalized = $1, name = 'Erased person', \
          password_hash = NULL, mfa_secret = NULL, mfa_enabled = false, status = 'disabled', \

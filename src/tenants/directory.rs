@@ -51,7 +51,8 @@ impl TenantDirectory {
                         BusMessage::Reset => dir.cache.clear(),
                         BusMessage::EventsCommitted { .. }
                         | BusMessage::PrincipalsChanged { .. }
-                        | BusMessage::AgentsChanged { .. } => {}
+                        | BusMessage::AgentsChanged { .. }
+                        | BusMessage::TenantShown { .. } => {}
                     },
                     // Missed messages: anything might be stale.
                     Err(RecvError::Lagged(_)) => dir.cache.clear(),

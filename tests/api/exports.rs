@@ -422,7 +422,7 @@ async fn a_users_export_holds_their_account_and_refers_to_records(backend: Backe
     assert_eq!(status, 200);
     let files = unzip(&zip);
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["README.txt", "export.json", "records.csv"]);
+    assert_eq!(names, ["README.txt", "export.json", "references.csv"]);
     let doc: Value = serde_json::from_str(&files[1].1).unwrap();
     assert_eq!(doc["export"]["subject_kind"], "user");
     assert_eq!(doc["account"]["email"], "mia@acme.example", "{doc}");
@@ -446,7 +446,7 @@ async fn a_users_export_holds_their_account_and_refers_to_records(backend: Backe
         actions.contains(&"user.created"),
         "what was done to her account: {actions:?}"
     );
-    let refs = &doc["records"]["records"];
+    let refs = &doc["records"]["references"];
     let has = |rid: &Value, kind: &str, role: &str| {
         refs.as_array()
             .unwrap()
@@ -466,4 +466,9 @@ async fn a_users_export_holds_their_account_and_refers_to_records(backend: Backe
     acme.get(&format!("/exports/{export}"))
         .await
         .assert_problem(404, "not_found");
+    // Nothing is left to export, or to erase again.
+    acme.post_empty(&path).await.assert_problem(409, "conflict");
+    acme.post_empty(&format!("/users/{mia_id}/erase"))
+        .await
+        .assert_problem(409, "conflict");
 }

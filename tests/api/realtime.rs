@@ -725,7 +725,8 @@ async fn identity_changes_reach_live_sessions_at_once(backend: Backend) {
         .update(Res::Users, &v_id, json!({"roles": ["customer"]}))
         .await;
     assert_eq!(r.status, 200);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The viewer's app is told to read its access again.
+    assert_eq!(changed(&mut wv).await.as_deref(), Some("access"));
     app.as_user("acme", &tok)
         .post("/contacts", json!({"last_name": "Secret"}))
         .await;
@@ -747,7 +748,90 @@ async fn identity_changes_reach_live_sessions_at_once(backend: Backend) {
     app.stop().await;
 }
 
-both_backends!(identity_changes_reach_live_sessions_at_once);
+both_backends!(
+    identity_changes_reach_live_sessions_at_once,
+    clients_are_told_when_their_access_the_branding_or_features_change
+);
+
+/// The next `changed` frame within 5 s (`what`), skipping others.
+async fn changed(ws: &mut Ws) -> Option<String> {
+    while let Some(f) = ws.next(Duration::from_secs(5)).await {
+        if f["type"] == "changed" {
+            return f["what"].as_str().map(str::to_owned);
+        }
+    }
+    None
+}
+
+/// `{"type": "changed", "what": …}` tells a signed-in client to show
+/// anew what lives outside topics: its own access after a role change
+/// (only then: a new name is no such change), the tenant's branding and
+/// its features, on every socket of the tenant.
+async fn clients_are_told_when_their_access_the_branding_or_features_change(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let (mia_id, mia) = app
+        .user_with_roles("acme", &tok, "mia@acme.example", &["agent"])
+        .await;
+    let owner = app.as_user("acme", &tok);
+    let mut wm = Ws::connect(&app, "acme", &mia).await.unwrap();
+    let mut wo = Ws::connect(&app, "acme", &tok).await.unwrap();
+    // Both sockets have joined once they answer a ping.
+    for ws in [&mut wm, &mut wo] {
+        ws.send(json!({"type": "ping", "id": "p"})).await;
+        assert_eq!(ws.expect().await["type"], "pong");
+    }
+
+    let r = owner
+        .update(Res::Users, &mia_id, json!({"name": "Mia M."}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        wm.next(Duration::from_millis(800)).await.is_none(),
+        "a new name changes no access"
+    );
+    let r = owner
+        .update(Res::Users, &mia_id, json!({"roles": ["manager"]}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(changed(&mut wm).await.as_deref(), Some("access"));
+
+    let r = owner
+        .put("/settings/branding", json!({"display_name": "Acme Ltd"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for ws in [&mut wm, &mut wo] {
+        assert_eq!(changed(ws).await.as_deref(), Some("branding"));
+    }
+    let r = owner
+        .put("/settings/features", json!({"features": {"sales": false}}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for ws in [&mut wm, &mut wo] {
+        assert_eq!(changed(ws).await.as_deref(), Some("features"));
+    }
+    app.stop().await;
+}
+
+/// A branding change on one node reaches a client of another.
+#[actix_web::test]
+async fn a_branding_change_reaches_clients_on_every_node() {
+    let Some((a, b)) = crate::helpers::two_nodes().await else {
+        return;
+    };
+    let tok = a.tenant_with_owner("acme").await;
+    let mut ws = Ws::connect(&b, "acme", &tok).await.unwrap();
+    ws.send(json!({"type": "ping", "id": "p"})).await;
+    assert_eq!(ws.expect().await["type"], "pong");
+    let r = a
+        .as_user("acme", &tok)
+        .put("/settings/branding", json!({"display_name": "Acme Ltd"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(changed(&mut ws).await.as_deref(), Some("branding"));
+    a.stop().await;
+    b.stop().await;
+}
 
 /// A Redis of the test's own, so that stopping it disturbs no other test.
 struct PrivateRedis {

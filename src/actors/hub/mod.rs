@@ -343,6 +343,18 @@ impl Handler<UpdatePrincipal> for TenantActor {
     }
 }
 
+/// Something every session's client shows changed (`protocol::changed`).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Changed(pub String);
+
+impl Handler<Changed> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, m: Changed, _: &mut Context<Self>) {
+        self.sessions.tell_all(protocol::changed(&m.0).into());
+    }
+}
+
 /// For tests and metrics: how many sessions and the delivered head.
 #[derive(Message)]
 #[rtype(result = "(usize, i64)")]

@@ -131,9 +131,27 @@ impl Sessions {
             .collect()
     }
 
+    /// Keeps a session's re-checked principal; when what it may do
+    /// changed, tells the client (`changed: access`) so that its
+    /// navigation and views follow at once, not at the next reload.
     pub fn update_principal(&mut self, id: u64, principal: Arc<Principal>) {
         if let Some(s) = self.by_id.get_mut(&id) {
+            let old = &s.principal;
+            let same = old.roles == principal.roles
+                && old.teams == principal.teams
+                && old.grants == principal.grants
+                && old.mfa_enrollment_required == principal.mfa_enrollment_required;
             s.principal = principal;
+            if !same {
+                s.push(protocol::changed("access").into());
+            }
+        }
+    }
+
+    /// Sends `frame` to every session.
+    pub fn tell_all(&mut self, frame: Frame) {
+        for s in self.by_id.values_mut() {
+            s.push(frame.clone());
         }
     }
 

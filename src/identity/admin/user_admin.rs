@@ -370,8 +370,16 @@ pub async fn erase_user(
     if id == actor.user_id {
         return Err(AuthError::Conflict("You cannot erase yourself.".into()));
     }
+    if users::is_erased(&before.email) {
+        return Err(AuthError::Conflict("This user was erased already.".into()));
+    }
     let set = role_set(&mut tx).await?;
-    check_escalation(actor, &set, &before.roles, "roles")?;
+    if !covers(&actor.grants, &set.effective(&before.roles)) {
+        return Err(AuthError::Forbidden(
+            "This user holds permissions you do not; only someone who holds them may erase them."
+                .into(),
+        ));
+    }
     if before.roles.iter().any(|r| r == "owner") && active_owners(&mut tx).await? <= 1 {
         return Err(AuthError::Conflict(
             "The tenant's last active owner cannot be erased.".into(),
