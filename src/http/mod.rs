@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 pub mod authz;
 mod branding;
+mod canned;
 pub mod client_address;
 mod control_plane;
 mod csv;

@@ -372,6 +372,26 @@ fn common_schemas() -> Map<String, Value> {
         "events_erased": {"type": "integer", "description": "events of the log overwritten"},
         "portal_user": {"type": ["string", "null"], "format": "uuid", "description": "the portal account anonymised"},
         "sign_ins_forgotten": {"type": "integer"}}}));
+    let placeholders = crate::support::canned::PLACEHOLDERS
+        .iter()
+        .map(|p| format!("{{{{{p}}}}}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut reply_name = text(100, LINE_REQUIRED);
+    reply_name["minLength"] = json!(1);
+    reply_name["description"] = json!("unique, case-insensitively");
+    s.insert("CannedReplies".into(), json!({"type": "object", "required": ["replies"], "additionalProperties": false, "properties": {
+        "replies": {"type": "array", "maxItems": 200, "items": {"type": "object", "required": ["name", "body"], "additionalProperties": false, "properties": {
+            "name": reply_name,
+            "body": {"allOf": [text(10_000, LONG), {"pattern": "\\S"}], "type": "string", "minLength": 1,
+                     "description": format!("the text; placeholders: {placeholders}")}}}}}}));
+    s.insert(
+        "CannedRender".into(),
+        json!({"type": "object", "required": ["name"], "additionalProperties": false,
+        "properties": {"name": {"type": "string", "description": "a canned reply's name"}}}),
+    );
+    s.insert("CannedText".into(), json!({"type": "object", "required": ["body"], "properties": {
+        "body": {"type": "string", "description": "placeholders filled for the ticket; what the caller may not read is left empty"}}}));
     s.insert("UserErasure".into(), json!({"type": "object", "required": ["id", "sessions_ended", "sign_ins_forgotten"], "properties": {
         "id": {"type": "string", "format": "uuid"},
         "sessions_ended": {"type": "integer"},
@@ -444,6 +464,7 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
             Some(&"hold") => return (None, s("Hold"), 200),
             Some(&"erase") => return (None, s("Erasure"), 200),
             Some(&"export") => return (None, s("Export"), 202),
+            Some(&"canned-replies") => return (s("CannedRender"), s("CannedText"), 200),
             _ => {}
         }
         return match (method, seg.len(), seg.get(2)) {
@@ -481,6 +502,8 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         | ("get", "/audit/events") => (None, s("Page"), 200),
         ("post", "/users") => (s("UserInput"), s("User"), 201),
         ("post", "/users/{id}/erase") => (None, s("UserErasure"), 200),
+        ("get", "/canned-replies") => (None, s("CannedReplies"), 200),
+        ("put", "/settings/canned-replies") => (s("CannedReplies"), s("CannedReplies"), 200),
         ("post", "/users/{id}/export") => (None, s("Export"), 202),
         ("get", "/users/{id}") | ("patch", "/users/{id}") => (
             if method == "patch" {

@@ -9,8 +9,8 @@ use super::records::{
     Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
 use super::{
-    api_keys, audit, auth, branding, csv, exports, me, privacy, record_meta, records, retention,
-    roles, security, support, users, ws,
+    api_keys, audit, auth, branding, canned, csv, exports, me, privacy, record_meta, records,
+    retention, roles, security, support, users, ws,
 };
 
 /// What a route demands of its caller.
@@ -248,6 +248,9 @@ tenant_routes! {
     }
     "/queues/{id}/tickets" { get => support::queue_tickets [QueuesRead] }
     "/tickets/{id}/claim" { post => support::claim [TicketsAssign] }
+    "/tickets/{id}/canned-replies/render" { post => canned::render [TicketsRead] }
+    "/canned-replies" { get => canned::list [TicketsRead] }
+    "/settings/canned-replies" { put => canned::put [AdminSettings] }
     "/tickets/{id}/offer/accept" { post => support::accept_offer [TicketsAssign] }
     "/tickets/{id}/offer/decline" { post => support::decline_offer [TicketsAssign] }
     "/agents" { get => support::list_agents [UsersRead] }

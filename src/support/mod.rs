@@ -8,8 +8,10 @@
 //! - [`routing`]: who gets offered what (agents: `storage::agents`).
 //! - [`queue`]: the queue actor; [`waiting`]: its tickets as the API shows
 //!   them; [`dashboards`]: live aggregates.
+//! - [`canned`]: canned replies, filled for a ticket as the agent sees it.
 
 pub mod agents;
+pub mod canned;
 
 pub mod dashboards;
 pub mod queue;

@@ -12,6 +12,7 @@ mod audit;
 mod auth_flow;
 mod bad_input;
 mod bus;
+mod canned;
 mod cli;
 mod csv_io;
 mod dashboards;

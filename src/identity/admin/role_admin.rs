@@ -124,7 +124,10 @@ fn parse_grants(v: &mut Validation, grants: &[GrantInput]) -> Vec<GrantRow> {
             ));
             continue;
         }
-        if g.hidden_fields.iter().any(|f| f.is_empty() || f.len() > 64) {
+        if g.hidden_fields
+            .iter()
+            .any(|f| f.is_empty() || f.chars().count() > 64)
+        {
             v.push(FieldError::new(
                 format!("{field}.hidden_fields"),
                 "field names are 1-64 characters",
