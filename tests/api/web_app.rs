@@ -1,7 +1,7 @@
 //! The web app's own suites, run by `cargo test` so that README's one test
 //! command runs everything: its unit tests (vitest) and its end-to-end
 //! tests in Debian's Chromium against this build's server binary. Without
-//! Node.js or Chromium they are skipped, unless services are required
+//! Node.js, Chromium or the sqlite3 command they are skipped, unless services are required
 //! (CI), where that is a failure.
 
 use std::path::Path;
@@ -21,6 +21,8 @@ fn web_app_unit_and_end_to_end_tests_pass() {
     let missing: Vec<&str> = [
         ("npm", available("npm")),
         ("chromium", Path::new("/usr/bin/chromium").exists()),
+        // e2e/backdate.ts ages records in the e2e server's files.
+        ("sqlite3", available("sqlite3")),
     ]
     .into_iter()
     .filter(|(_, ok)| !ok)

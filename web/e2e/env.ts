@@ -7,5 +7,7 @@ declare module 'vitest' {
     serverUrl: string;
     password: string;
     secondTenant: { slug: string; name: string; email: string };
+    /** The server's data directory (`MANDANT_DATA_DIR`): SQLite files, one per tenant. */
+    serverDataDir: string;
   }
 }

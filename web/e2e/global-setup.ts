@@ -121,6 +121,8 @@ export default async function setup(project: TestProject) {
   project.provide('serverUrl', serverUrl);
   project.provide('password', PASSWORD);
   project.provide('secondTenant', secondTenant);
+  // For the rare test that must age records (e2e/backdate.ts): the server's own files.
+  project.provide('serverDataDir', join(dataDir, 'data'));
 
   return async () => {
     await vite?.close();

@@ -7,8 +7,9 @@
 //   nothing of it, and the page's preview shows the server's numbers;
 // - "Run now" asks first, then shows the run's report; the ticket is still
 //   there.
-// No record here can be days old (the server keeps its own clock), so the
-// numbers are the server's zeros; the unit tests show non-zero reports.
+// No record here is days old (the server keeps its own clock), so the
+// numbers are the server's zeros; the unit tests show non-zero reports,
+// and anonymise.e2e.ts ages a ticket to show a rule at work.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { api, apiResponse, launch, newPage, signIn } from './helpers';
@@ -94,10 +95,10 @@ it('previews with the server’s numbers: a closed ticket made just now is not o
   const report = page.getByTestId('retention-report');
   await report.waitFor();
   expect(await report.getAttribute('data-kind')).toBe('dry-run');
-  expect(await report.textContent()).toContain('Nothing was removed.');
+  expect(await report.textContent()).toContain('Nothing was removed or anonymised.');
   const row = report.locator(`tr[data-rule="${RULE}"]`);
   const cell = (c: string) => row.locator(`[data-cell="${c}"]`).textContent();
-  expect(await cell('matched')).toBe(`${mine.matched} tickets`);
+  expect(await cell('matched')).toBe(`Delete ${mine.matched} tickets`);
   expect(await cell('along')).toBe('none');
   expect(await cell('held')).toBe(String(mine.held));
   expect(await cell('refused')).toBe(String(mine.refused));
@@ -113,6 +114,6 @@ it('runs the rules only after a confirmation, and shows the run’s report', asy
   await dialog.getByRole('button', { name: 'Run now' }).click();
   const report = page.getByTestId('retention-report');
   await expect.poll(() => report.getAttribute('data-kind')).toBe('run');
-  expect(await report.locator(`tr[data-rule="${RULE}"] [data-cell="matched"]`).textContent()).toBe('0 tickets');
+  expect(await report.locator(`tr[data-rule="${RULE}"] [data-cell="matched"]`).textContent()).toBe('Deleted 0 tickets');
   expect(await page.getByRole('alertdialog').count()).toBe(0);
 });

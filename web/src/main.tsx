@@ -8,6 +8,7 @@ import './styles/board.css';
 import './styles/support.css';
 import './styles/dashboards.css';
 import './styles/admin.css';
+import './styles/audit.css';
 
 const root = document.getElementById('root');
 if (root) {

@@ -110,10 +110,13 @@ export class ApiClient {
     return res.blob();
   }
 
-  /** A file to save: its body, and the name the server suggests for it (null: none). */
-  async file(path: string, o: RequestOptions = {}): Promise<{ blob: Blob; filename: string | null }> {
+  /**
+   * A file to save: its body, the name the server suggests for it (null:
+   * none), and the headers (a paged download tells its next page there).
+   */
+  async file(path: string, o: RequestOptions = {}): Promise<{ blob: Blob; filename: string | null; headers: Headers }> {
     const res = await this.send('GET', path, o);
-    return { blob: await res.blob(), filename: dispositionFilename(res.headers.get('content-disposition')) };
+    return { blob: await res.blob(), filename: dispositionFilename(res.headers.get('content-disposition')), headers: res.headers };
   }
 
   get<T>(path: string, query?: Query, signal?: AbortSignal) {

@@ -1,5 +1,6 @@
 // Person exports (src/http/exports.rs), the right of access and
-// portability (GDPR Art. 15, 20): everything held about a contact, built
+// portability (GDPR Art. 15, 20): everything held about a contact (or
+// about a user: their account, sign-ins and trail actions), built
 // by the server in the background into a ZIP that is kept for 7 days. All
 // under `privacy:export`. Where one stands is also told live on the
 // `exports` topic (`export.requested`, `.progress`, `.ready`, `.failed`),
@@ -8,10 +9,13 @@ import type { ApiClient } from './client';
 
 export type ExportStatus = 'running' | 'ready' | 'failed';
 
+/** Whose data: a contact's, or a user's (a colleague, or a portal account that is no contact). */
+export type ExportSubject = 'contact' | 'user';
+
 /** What an `export.*` event's `data` carries. */
 export interface ExportProgress {
   id: string;
-  subject_kind: 'contact';
+  subject_kind: ExportSubject;
   subject_id: string;
   status: ExportStatus;
   /** Steps done, of `total`. */
@@ -38,9 +42,9 @@ export interface PersonExport extends ExportProgress {
  */
 export type KnownExport = ExportProgress & Partial<Omit<PersonExport, keyof ExportProgress>>;
 
-/** Starts an export of the contact; `202` with it, still running. */
-export async function requestExport(api: ApiClient, contactId: string) {
-  return (await api.request<PersonExport>('POST', `/contacts/${contactId}/export`)).data;
+/** Starts an export of the contact (or user); `202` with it, still running. */
+export async function requestExport(api: ApiClient, subjectId: string, kind: ExportSubject = 'contact') {
+  return (await api.request<PersonExport>('POST', `/${kind === 'user' ? 'users' : 'contacts'}/${subjectId}/export`)).data;
 }
 
 /** Newest first; expired ones are left out. */

@@ -1,7 +1,8 @@
-// Privacy duties (src/http/privacy.rs): legal holds on records and erasing
-// a person (GDPR Art. 17). They need `privacy:hold` and `privacy:erase`,
-// not the record's own permissions, and answer with what was done, never
-// with the record's content. Past erasures are read from the audit trail.
+// Privacy duties (src/http/privacy.rs, src/http/users.rs): legal holds on
+// records and erasing a person (GDPR Art. 17), a contact or a user. They
+// need `privacy:hold` and `privacy:erase`, not the record's own
+// permissions, and answer with what was done, never with the record's
+// content. Past erasures are read from the audit trail.
 import type { ApiClient } from './client';
 import type { LegalHold } from './types';
 
@@ -39,6 +40,26 @@ export interface Erased {
 /** Erases a contact and everything about them; `409 legal_hold` when something is held. */
 export async function eraseContact(api: ApiClient, id: string) {
   return (await api.request<Erased>('POST', `/contacts/${id}/erase`)).data;
+}
+
+/** What erasing a user did (`POST /users/{id}/erase`). */
+export interface UserErased {
+  id: string;
+  /** Their sessions that ended, on every device. */
+  sessions_ended: number;
+  /** Sign-in log entries that no longer say who or from where. */
+  sign_ins_forgotten: number;
+}
+
+/**
+ * Erases a user who has left (`privacy:erase`): name, e-mail, password,
+ * second factor and teams go, every session ends; the account stays,
+ * disabled and called "Erased person", because what they own and wrote
+ * refers to it. `409 conflict` for oneself, the last active owner, and a
+ * portal account that is a contact; `403` for one who holds more.
+ */
+export async function eraseUser(api: ApiClient, id: string) {
+  return (await api.request<UserErased>('POST', `/users/${id}/erase`)).data;
 }
 
 /** An erasure as the audit trail keeps it: who and when, and how much went; nothing of the person. */

@@ -46,9 +46,15 @@ export function getRecord<T>(api: ApiClient, kind: KindPath, id: string, signal?
  * A record's newer version from a live event, over what a page shows.
  * Events carry the whole record (less the fields a role hides, which the
  * page never had), so a read-only field the event lacks is gone: a lifted
- * legal hold must not linger from the older version.
+ * legal hold must not linger from the older version. An anonymised record
+ * lacks everything it lost (texts, e-mail, tags, custom fields, contacts):
+ * it replaces the older version whole, or those would linger too.
  */
 export function mergeLive<T extends RecordBase>(prev: T, next: Partial<T>): T {
+  if (next.anonymised) {
+    const { change: _, ...record } = next as Partial<T> & { change?: unknown };
+    return record as T;
+  }
   const out = { ...prev, ...next };
   if (!('legal_hold' in next)) delete out.legal_hold;
   return out;

@@ -1,13 +1,19 @@
-// Retention rules (src/http/retention.rs): which records go once nothing
-// has happened to them for a while, and how. All under `admin:settings`.
-// A dry run says what the saved rules would remove now and writes nothing;
+// Retention rules (src/http/retention.rs): which records go (or are
+// anonymised) once nothing has happened to them for a while, and how.
+// All under `admin:settings`.
+// A dry run says what the saved rules would do now and writes nothing;
 // a run applies the enabled ones, as the server's hourly sweep does.
 import type { ApiClient } from './client';
 
 /** The kinds a rule may name (src/records/retention_policy.rs `KINDS`). */
 export const RETENTION_KINDS = ['contact', 'company', 'deal', 'ticket', 'activity'] as const;
 export type RetentionKind = (typeof RETENTION_KINDS)[number];
-export type RetentionAction = 'delete' | 'erase';
+/**
+ * `delete` and `erase` remove the record; `anonymise` keeps it for reports
+ * without its texts, contacts and a ticket's comments (src/records/anonymise.rs).
+ */
+export const RETENTION_ACTIONS = ['delete', 'erase', 'anonymise'] as const;
+export type RetentionAction = (typeof RETENTION_ACTIONS)[number];
 
 export interface RetentionRule {
   name: string;
@@ -29,11 +35,14 @@ export interface RuleReport {
   kind: string;
   action: RetentionAction;
   enabled: boolean;
-  /** Records the rule removed (or would remove). */
+  /** Records the rule removed or anonymised (or would). */
   matched: number;
   /** The first 100 of their ids. */
   records: string[];
-  /** Everything that went (or would go) with them, per kind, themselves included. */
+  /**
+   * Everything that went (or would go) with them, per kind: themselves
+   * included when removed; for `anonymise` only a ticket's comments.
+   */
   gone: Partial<Record<string, number>>;
   /** Records that stay without a reference to them, per kind. */
   cleared: Partial<Record<string, number>>;
@@ -60,7 +69,7 @@ export async function saveRetention(api: ApiClient, policy: RetentionPolicy) {
   return (await api.request<RetentionPolicy>('PUT', '/settings/retention', { body: policy })).data;
 }
 
-/** What every saved rule, enabled or not, would remove now. Writes nothing. */
+/** What every saved rule, enabled or not, would remove or anonymise now. Writes nothing. */
 export async function retentionDryRun(api: ApiClient) {
   return (await api.request<RetentionReport>('POST', '/settings/retention/dry-run')).data;
 }

@@ -13,6 +13,18 @@ export interface RecordBase {
   custom?: Record<string, unknown>;
   /** Read-only: set through `PUT /{kind}/{id}/hold`; absent when not held. */
   legal_hold?: LegalHold | null;
+  /** Read-only: set once a retention rule anonymised the record (never twice). */
+  anonymised?: AnonymisedMark | null;
+}
+
+/**
+ * When and by which retention rule a record was anonymised: it stays for
+ * reports, without its texts, contacts and (a ticket's) comments.
+ */
+export interface AnonymisedMark {
+  at: string;
+  /** The rule's name as it was when it ran. */
+  rule: string;
 }
 
 /** Why a record must be kept: it cannot be deleted or erased meanwhile. */
@@ -119,6 +131,12 @@ export interface CustomField {
   options: { choices?: string[]; min?: number; max?: number; kind?: string };
   required: boolean;
   retired: boolean;
+  /**
+   * Values sealed at rest by the server: shown in clear to readers, but
+   * never found by search nor filterable. Fixed when the field is made.
+   * Absent from answers cached before the server knew it: read as false.
+   */
+  sensitive?: boolean;
   version: number;
 }
 

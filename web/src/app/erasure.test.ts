@@ -84,4 +84,24 @@ describe('sweeping after an erasure', () => {
     expect(load).toHaveBeenCalledTimes(2);
     realtime.stop();
   });
+
+  it('drops the saved answers of a record a retention rule anonymised, but keeps the writes queued for it', async () => {
+    const { cache, queue, erasure, ws, api, realtime } = await setup();
+    const load = vi.fn(async () => ['Erika Muster']);
+    await shared(api, 'users', load);
+    const mark = { at: '2026-12-06T10:00:00Z', rule: 'Old contacts' };
+    // The `.anonymised` event sweeps; the `.updated` after it changes nothing more.
+    ws.receive({ type: 'event', topic: 'contacts', seq: 11, event: 'contact.anonymised', data: { id: 'c-gone', version: 4, last_name: 'Anonymised', anonymised: mark, change: { rule: 'Old contacts' } } });
+    ws.receive({ type: 'event', topic: 'contacts', seq: 12, event: 'contact.updated', data: { id: 'c-gone', version: 4, last_name: 'Anonymised', anonymised: mark } });
+    await erasure.flush();
+    // Every saved answer that held them goes (their ticket names them); the others stay.
+    expect([...cache.rows.keys()]).toEqual([`${API}/contacts/c-kept`]);
+    // They still exist: what was queued for them is the server's to judge.
+    expect(queue.list().map((w) => w.label)).toEqual(['Edit: Erika Muster', 'Reply', 'Edit: Max']);
+    // Their portal account was anonymised with them.
+    await shared(api, 'users', load);
+    expect(load).toHaveBeenCalledTimes(2);
+    realtime.stop();
+  });
 });
+

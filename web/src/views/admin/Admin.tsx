@@ -5,6 +5,7 @@ import { useSession } from '../../app/session';
 import { NotFound } from '../NotFound';
 import { AdminHome } from './AdminHome';
 import { ApiKeys } from './ApiKeys';
+import { AuditTrail } from './AuditTrail';
 import { Branding } from './Branding';
 import { Calendar } from './Calendar';
 import { CustomFields } from './CustomFields';
@@ -29,6 +30,7 @@ const PAGES: Record<string, (tenant: string) => ReactNode> = {
   'api-keys': (t) => <ApiKeys tenant={t} />,
   retention: (t) => <Retention tenant={t} />,
   'data-requests': (t) => <DataRequests tenant={t} />,
+  audit: (t) => <AuditTrail tenant={t} />,
   security: (t) => <Security tenant={t} />,
   branding: (t) => <Branding tenant={t} />,
 };

@@ -1,6 +1,6 @@
-// Custom fields per record kind: add one (its key and type stay for good),
-// rename it, change its choices, make it required, or retire it (the data
-// stays; the field leaves forms and lists).
+// Custom fields per record kind: add one (its key, type and whether it is
+// sensitive stay for good), rename it, change its choices, make it
+// required, or retire it (the data stays; the field leaves forms and lists).
 import { useState, type FormEvent } from 'react';
 import type { CustomField, CustomFieldType, Page } from '../../api/types';
 import { useServices } from '../../app/session';
@@ -8,19 +8,21 @@ import { useI18n } from '../../i18n';
 import { Dialog } from '../../ui/Dialog';
 import { Field } from '../../ui/Field';
 import { useLoad } from '../../ui/useLoad';
+import { LockIcon } from '../crm/SensitiveMark';
 import { AdminPage, ListInput, SaveState, useSaver } from './kit';
+import { SensitiveChoice } from './SensitiveChoice';
 
 const KINDS = ['contact', 'company', 'deal', 'ticket', 'activity'] as const;
 const TYPES: CustomFieldType[] = ['text', 'long_text', 'number', 'bool', 'date', 'datetime', 'select', 'multi_select', 'currency', 'email', 'url', 'relation'];
 
-type Draft = { kind: string; key: string; label: string; type: CustomFieldType; choices: string[]; relation: string; required: boolean };
+type Draft = { kind: string; key: string; label: string; type: CustomFieldType; choices: string[]; relation: string; required: boolean; sensitive: boolean };
 
 export function CustomFields({ tenant }: { tenant: string }) {
   const { t } = useI18n();
   const { api } = useServices();
   const [kind, setKind] = useState<string>('contact');
   const fields = useLoad(async () => (await api.get<Page<CustomField>>('/custom-fields', { kind })).data.items, [api, kind]);
-  const [draft, setDraft] = useState<Draft>({ kind: 'contact', key: '', label: '', type: 'text', choices: [], relation: 'company', required: false });
+  const [draft, setDraft] = useState<Draft>({ kind: 'contact', key: '', label: '', type: 'text', choices: [], relation: 'company', required: false, sensitive: false });
   const [editing, setEditing] = useState<CustomField | null>(null);
   const create = useSaver();
   const edit = useSaver();
@@ -31,9 +33,13 @@ export function CustomFields({ tenant }: { tenant: string }) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const body = { kind: draft.kind, key: draft.key, label: draft.label, type: draft.type, required: draft.required, options: options(draft.type, draft.choices, draft.relation) };
+    const body = {
+      kind: draft.kind, key: draft.key, label: draft.label, type: draft.type, required: draft.required,
+      sensitive: draft.sensitive && draft.type !== 'relation', options: options(draft.type, draft.choices, draft.relation),
+    };
     if (await create.run(() => api.request('POST', '/custom-fields', { body }), t('admin.fieldCreated', { label: draft.label }))) {
-      setDraft({ ...draft, key: '', label: '', choices: [] });
+      // Sensitive is for good: the next field must be chosen so again, not inherit it.
+      setDraft({ ...draft, key: '', label: '', choices: [], sensitive: false });
       setKind(draft.kind);
       fields.reload();
     }
@@ -63,7 +69,14 @@ export function CustomFields({ tenant }: { tenant: string }) {
             {fields.data?.length === 0 ? <tr><td colSpan={6}>{t('admin.noFields')}</td></tr> : null}
             {fields.data?.map((f) => (
               <tr key={f.id}>
-                <td>{f.label}</td>
+                <td>
+                  {f.label}
+                  {f.sensitive ? (
+                    <span className="badge badge--sensitive" title={t('admin.fieldSensitiveHint')} data-testid="field-sensitive">
+                      <LockIcon /> {t('admin.fieldSensitive')}
+                    </span>
+                  ) : null}
+                </td>
                 <td data-label={t('admin.fieldKey')}><code>custom.{f.key}</code></td>
                 <td data-label={t('admin.fieldType')}>{f.type}</td>
                 <td data-label={t('record.required')}>{f.required ? '✓' : ''}</td>
@@ -91,7 +104,11 @@ export function CustomFields({ tenant }: { tenant: string }) {
             <input value={draft.key} onChange={(e) => setDraft({ ...draft, key: e.target.value })} pattern="[a-z][a-z0-9_]*" />
           </Field>
           <Field label={t('admin.fieldType')} error={create.fields.type}>
-            <select value={draft.type} onChange={(e) => setDraft({ ...draft, type: e.target.value as CustomFieldType })}>
+            <select value={draft.type} onChange={(e) => {
+              const type = e.target.value as CustomFieldType;
+              // A relation cannot be sensitive: the box clears rather than springing back later.
+              setDraft({ ...draft, type, sensitive: type === 'relation' ? false : draft.sensitive });
+            }}>
               {TYPES.map((x) => <option key={x} value={x}>{x}</option>)}
             </select>
           </Field>
@@ -111,6 +128,8 @@ export function CustomFields({ tenant }: { tenant: string }) {
             <input type="checkbox" checked={draft.required} onChange={(e) => setDraft({ ...draft, required: e.target.checked })} />
             {t('record.required')}
           </label>
+          <SensitiveChoice checked={draft.sensitive} relation={draft.type === 'relation'} error={create.fields.sensitive}
+            onChange={(sensitive) => setDraft({ ...draft, sensitive })} />
           <div className="form-actions">
             <button type="submit" className="btn btn--primary" disabled={create.busy}>{t('record.create')}</button>
           </div>
@@ -123,6 +142,7 @@ export function CustomFields({ tenant }: { tenant: string }) {
             <button type="button" className="btn" onClick={() => setEditing(null)}>{t('record.cancel')}</button>
             <button type="button" className="btn btn--primary" disabled={edit.busy} onClick={async () => {
               const f = editing;
+              // `sensitive` is left out: it is fixed, and there is nothing to change.
               const body = { label: f.label, required: f.required, retired: f.retired, ...(f.type === 'select' || f.type === 'multi_select' ? { options: { choices: f.options.choices ?? [] } } : {}) };
               if (await edit.run(() => api.request('PATCH', `/custom-fields/${f.id}`, { body }))) {
                 setEditing(null);
@@ -134,6 +154,9 @@ export function CustomFields({ tenant }: { tenant: string }) {
         {editing ? (
           <>
             <SaveState saver={edit} />
+            {editing.sensitive ? (
+              <p className="field__hint" data-testid="edit-sensitive"><LockIcon /> {t('admin.fieldSensitiveFixed')}</p>
+            ) : null}
             <Field label={t('admin.fieldLabel')} error={edit.fields.label}>
               <input value={editing.label} onChange={(e) => setEditing({ ...editing, label: e.target.value })} />
             </Field>

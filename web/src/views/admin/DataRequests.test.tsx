@@ -95,6 +95,23 @@ it('lists the exports with whose data, where each stands, who asked, and the arc
   expect([...document.querySelectorAll('tr[data-export]')].map((r) => r.getAttribute('data-export'))).toEqual(['e3', 'e2', 'e1', 'e0']);
 });
 
+it('shows a user’s export as such beside contacts’ exports: by name, or by id once no longer known', async () => {
+  const { calls } = page(OWNER, [
+    exp('e3', 'u2', { subject_kind: 'user', status: 'ready', done: 4, total: 4, size: 1103, expires_at: '2026-12-13T10:00:01Z' }),
+    exp('e2', 'u9', { subject_kind: 'user', done: 1, total: 4 }),
+    exp('e1', 'c1', { status: 'ready', done: 7, size: 5786, expires_at: '2026-12-13T10:00:01Z' }),
+  ]);
+  await screen.findByRole('link', { name: 'Erika Muster' });
+  await waitFor(() => expect(row('e3').querySelector('td')?.textContent).toBe('User: Ada Admin'));
+  expect(row('e3').getAttribute('data-subject')).toBe('user');
+  expect(within(row('e3')).queryByRole('link')).toBeNull();
+  expect(within(row('e3')).getByRole('button', { name: 'Download (ZIP, 1.1 KB), the export of Ada Admin' })).toBeTruthy();
+  expect(row('e2').querySelector('td')?.textContent).toBe('User: u9');
+  expect(within(row('e2')).getByLabelText('1 of 4 steps')).toBeTruthy();
+  // A user is not looked for among the contacts.
+  expect(calls.filter((c) => c.path.startsWith('/contacts/')).map((c) => c.path)).toEqual(['/contacts/c1']);
+});
+
 it('says a download that is gone in words', async () => {
   page(['privacy:export', 'contacts:read'], [exp('e1', 'c1', { status: 'ready', done: 7, size: 100, expires_at: '2026-12-13T10:00:01Z' })], (_m, path) =>
     path === '/exports/e1/archive' ? json(404, { status: 404, code: 'not_found', detail: 'Not found' }) : undefined,
@@ -109,7 +126,7 @@ it('shows the erasures from the audit trail to those who may read it, naming no 
     { seq: 7, at: '2026-12-01T03:00:00Z', actor: { type: 'retention', rule: 'Inactive contacts' }, detail: { gone: { contact: 1 }, cleared: {}, portal_user: null } },
   ];
   const { calls } = page(OWNER, [], (_m, path) => (path.startsWith('/audit/events') ? json(200, { items: erasures, next_cursor: null }) : undefined));
-  expect(await screen.findByText('No exports are kept at the moment. Start one with “Export personal data” on a contact’s page.')).toBeTruthy();
+  expect(await screen.findByText('No exports are kept at the moment. Start one with “Export personal data” on a contact’s page, or with “Export data” in Users and teams.')).toBeTruthy();
   const table = await screen.findByTestId('erasures');
   await waitFor(() => expect(table.textContent).toContain('Ada Admin'));
   expect(table.textContent).toContain('Erased: 1 contact, 2 tickets; 1 deal kept without them. Their portal account was made anonymous.');

@@ -2,9 +2,10 @@
 // keeps (an archive for 7 days; one still being built, or failed), live
 // from the `exports` topic: whose data, where it stands, who asked and
 // when, until when it can be fetched, and the archive itself. Exports are
-// started on the contact's page. For those who may read the audit trail,
-// the erasures so far: who erased, when and how much went; the trail keeps
-// nothing of the person, and neither does this page.
+// started on the contact's page, or for a user in Admin > Users (shown as
+// "User: <name>"). For those who may read the audit trail, the erasures
+// so far: who erased, when and how much went; the trail keeps nothing of
+// the person, and neither does this page.
 import { useEffect, useRef, useState } from 'react';
 import { getExport, listExports, type KnownExport } from '../../api/exports';
 import { erasureHistory, type ErasureEntry } from '../../api/privacy';
@@ -33,7 +34,7 @@ export function DataRequests({ tenant }: { tenant: string }) {
   const { me } = useSession();
   const list = useLiveLoad<KnownExport[]>((signal) => listExports(api, signal), [api]);
   const items = list.data ?? [];
-  const names = useContactNames(items.map((e) => e.subject_id));
+  const names = useContactNames(items.filter((e) => e.subject_kind !== 'user').map((e) => e.subject_id));
   const users = useUsers();
 
   useExportFeed({
@@ -50,11 +51,17 @@ export function DataRequests({ tenant }: { tenant: string }) {
     catchUp: () => list.reload(),
   });
 
-  const person = (id: string) => {
-    const name = names.get(id);
+  // A user by name as the directory knows them, else by id (one deleted
+  // since, or out of reach of `users:read`).
+  const userName = (id: string) => t('requests.user', { name: users.get(id)?.name ?? id });
+  const person = (e: KnownExport) => {
+    if (e.subject_kind === 'user') return userName(e.subject_id);
+    const name = names.get(e.subject_id);
     if (name === null) return <span className="muted">{t('requests.gonePerson')}</span>;
-    return <Link to={`/t/${tenant}/contacts/${id}`}>{name ?? t('contact.title')}</Link>;
+    return <Link to={`/t/${tenant}/contacts/${e.subject_id}`}>{name ?? t('contact.title')}</Link>;
   };
+  const whose = (e: KnownExport) =>
+    e.subject_kind === 'user' ? users.get(e.subject_id)?.name ?? userName(e.subject_id) : names.get(e.subject_id) ?? t('contact.title');
 
   return (
     <AdminPage tenant={tenant} title={t('admin.dataRequests')} intro={t('admin.dataRequestsAbout')}>
@@ -79,8 +86,8 @@ export function DataRequests({ tenant }: { tenant: string }) {
               </thead>
               <tbody>
                 {items.map((e) => (
-                  <tr key={e.id} data-export={e.id} data-status={e.status}>
-                    <td>{person(e.subject_id)}</td>
+                  <tr key={e.id} data-export={e.id} data-status={e.status} data-subject={e.subject_kind}>
+                    <td>{person(e)}</td>
                     <td data-label={t('requests.state')}>
                       <span className={`badge badge--${e.status}`}>{t(`requests.status_${e.status}` as Key)}</span>
                     </td>
@@ -99,7 +106,7 @@ export function DataRequests({ tenant }: { tenant: string }) {
                     <td data-label={t('requests.expires')}>{e.expires_at ? i18n.dateTime(e.expires_at) : ''}</td>
                     <td>
                       {e.status === 'ready' ? (
-                        <ArchiveButton exp={e} whose={names.get(e.subject_id) ?? t('contact.title')} />
+                        <ArchiveButton exp={e} whose={whose(e)} />
                       ) : null}
                     </td>
                   </tr>

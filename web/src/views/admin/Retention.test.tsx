@@ -105,10 +105,10 @@ it('previews what the saved rules would remove, rule by rule, in words', async (
   fireEvent.click(await screen.findByRole('button', { name: 'Preview (dry run)' }));
   const report = await screen.findByTestId('retention-report');
   expect(report.getAttribute('data-kind')).toBe('dry-run');
-  expect(report.textContent).toContain('Nothing was removed.');
+  expect(report.textContent).toContain('Nothing was removed or anonymised.');
   const row = (name: string) => report.querySelector(`tr[data-rule="${name}"]`)!;
   const cell = (name: string, c: string) => row(name).querySelector(`[data-cell="${c}"]`)?.textContent;
-  expect(cell('Closed tickets', 'matched')).toBe('3 tickets');
+  expect(cell('Closed tickets', 'matched')).toBe('Delete 3 tickets');
   expect(cell('Closed tickets', 'along')).toBe('5 comments');
   expect(cell('Closed tickets', 'kept')).toBe('none');
   expect(cell('Closed tickets', 'held')).toBe('1');
@@ -129,7 +129,7 @@ it('runs the rules only after a confirmation, shows the report, and says so when
   const runs = () => calls.filter((c) => c.path === '/settings/retention/run').length;
   fireEvent.click(await screen.findByRole('button', { name: 'Run now…' }));
   const dialog = screen.getByRole('alertdialog', { name: 'Run the retention rules now?' });
-  expect(dialog.textContent).toContain('The rule that is on removes every record it matches now');
+  expect(dialog.textContent).toContain('The rule that is on removes or anonymises every record it matches now');
   fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
   expect(screen.queryByRole('alertdialog')).toBeNull();
   expect(runs()).toBe(0);
@@ -144,7 +144,53 @@ it('runs the rules only after a confirmation, shows the report, and says so when
   fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Run now' }));
   const report = await screen.findByTestId('retention-report');
   expect(report.getAttribute('data-kind')).toBe('run');
-  expect(report.querySelector('[data-cell="matched"]')?.textContent).toBe('3 tickets');
+  expect(report.querySelector('[data-cell="matched"]')?.textContent).toBe('Deleted 3 tickets');
   await waitFor(() => expect(screen.queryByText(/Another retention run/)).toBeNull());
   expect(runs()).toBe(2);
+});
+
+it('offers anonymising, says in plain words what stays and what goes, and saves it', async () => {
+  const { calls } = page((method, path, body) => (method === 'PUT' && path === '/settings/retention' ? json(200, body) : undefined));
+  await screen.findByDisplayValue('Closed tickets');
+  const closed = rule('Closed tickets');
+  const anonymise = within(closed).getByRole('radio', { name: 'Anonymise' }) as HTMLInputElement;
+  expect(anonymise.checked).toBe(false);
+  const about = document.getElementById(anonymise.getAttribute('aria-describedby')!)?.textContent ?? '';
+  expect(about).toMatch(/^Kept for reports/);
+  expect(about).toContain('What stays: dates, status, stage, priority, amounts');
+  expect(about).toContain('What goes: texts (a required one reads “Anonymised”)');
+  expect(about).toContain('a ticket’s comments');
+  fireEvent.click(anonymise);
+  expect(anonymise.checked).toBe(true);
+  // The statuses still apply: anonymise closed tickets only.
+  expect((within(closed).getByRole('checkbox', { name: 'Closed' }) as HTMLInputElement).checked).toBe(true);
+  fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+  await screen.findByText('Rules saved.');
+  expect((calls.find((c) => c.method === 'PUT')?.body as RetentionPolicy).rules[0]).toEqual({
+    name: 'Closed tickets', kind: 'ticket', action: 'anonymise', unchanged_for_days: 365, statuses: ['closed'], enabled: true,
+  });
+});
+
+it('previews and runs an anonymise rule as records anonymised, with the comments that go', async () => {
+  const anonymising: RetentionReport = {
+    at: '2026-12-06T10:00:00Z',
+    rules: [{ name: 'Old tickets', kind: 'ticket', action: 'anonymise', enabled: true, matched: 3, records: ['t1', 't2', 't3'], gone: { comment: 3 }, cleared: {}, held: 0, refused: 0, truncated: false }],
+  };
+  page((method, path) => (method === 'POST' && path.startsWith('/settings/retention/') ? json(200, anonymising) : undefined));
+  fireEvent.click(await screen.findByRole('button', { name: 'Preview (dry run)' }));
+  const report = await screen.findByTestId('retention-report');
+  const row = report.querySelector('tr[data-rule="Old tickets"]')!;
+  const cell = (c: string) => row.querySelector(`[data-cell="${c}"]`)?.textContent;
+  expect(within(report).getByRole('columnheader', { name: 'What the rule would do' })).toBeTruthy();
+  expect(cell('matched')).toBe('Anonymise 3 tickets');
+  expect(cell('along')).toBe('3 comments');
+  expect(cell('kept')).toBe('none');
+
+  fireEvent.click(screen.getByRole('button', { name: 'Run now…' }));
+  const dialog = screen.getByRole('alertdialog');
+  expect(dialog.textContent).toContain('Removed records, and what anonymising takes, cannot be brought back.');
+  fireEvent.click(within(dialog).getByRole('button', { name: 'Run now' }));
+  await waitFor(() => expect(screen.getByTestId('retention-report').getAttribute('data-kind')).toBe('run'));
+  expect(within(screen.getByTestId('retention-report')).getByRole('columnheader', { name: 'What the rule did' })).toBeTruthy();
+  expect(screen.getByTestId('retention-report').querySelector('[data-cell="matched"]')?.textContent).toBe('Anonymised 3 tickets');
 });

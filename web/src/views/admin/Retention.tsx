@@ -1,17 +1,19 @@
-// Data retention: rules that remove records once they and everything that
-// refers to them have not changed for a number of days (the server applies
-// the enabled ones every hour). A preview (dry run) says what the saved
-// rules would remove now without removing anything; "Run now" applies the
-// enabled ones at once, after a confirmation, and shows what it did.
+// Data retention: rules that remove or anonymise records once they and
+// everything that refers to them have not changed for a number of days
+// (the server applies the enabled ones every hour). Each action is
+// explained beside its choice, in plain words. A preview (dry run) says
+// what the saved rules would do now without changing anything; "Run now"
+// applies the enabled ones at once, after a confirmation, and shows what
+// it did.
 import { useEffect, useId, useState } from 'react';
 import { ApiError } from '../../api/problem';
 import {
+  RETENTION_ACTIONS,
   RETENTION_KINDS,
   getRetention,
   retentionDryRun,
   runRetention,
   saveRetention,
-  type RetentionAction,
   type RetentionKind,
   type RetentionPolicy,
   type RetentionReport as Report,
@@ -39,8 +41,6 @@ import {
   withStatus,
   type RuleDraft,
 } from './retention';
-
-const ACTIONS: RetentionAction[] = ['delete', 'erase'];
 
 export function Retention({ tenant }: { tenant: string }) {
   const i18n = useI18n();
@@ -223,7 +223,7 @@ function RuleEditor({ draft: d, errors, workflow, onChange, onRemove }: {
       </div>
       <fieldset className="retention-actions">
         <legend>{t('retention.action')}</legend>
-        {ACTIONS.map((a) => (
+        {RETENTION_ACTIONS.map((a) => (
           <div key={a} className="retention-action">
             <input type="radio" id={`${id}-${a}`} name={`${id}-action`} value={a} checked={d.action === a}
               aria-describedby={`${id}-${a}-about`} onChange={() => onChange((x) => ({ ...x, action: a }))} />

@@ -1,7 +1,8 @@
-// What the retention rules would remove (a dry run) or removed (a run),
-// rule by rule: the records matched, what goes with them per kind, what
-// stays without them, and what was held back (a legal hold) or refused
-// (still needed by other records).
+// What the retention rules would do (a dry run) or did (a run), rule by
+// rule: the records matched and what happens to them (deleted, erased or
+// anonymised), what goes with them per kind, what stays without them, and
+// what was held back (a legal hold) or refused (still needed by other
+// records).
 import type { RetentionReport as Report } from '../../api/retention';
 import { useI18n } from '../../i18n';
 import { alongWith, countList, matchedText } from './retention';
@@ -23,7 +24,7 @@ export function RetentionReport({ report, dry }: { report: Report; dry: boolean 
             <thead>
               <tr>
                 <th scope="col">{t('retention.rule')}</th>
-                <th scope="col">{dry ? t('retention.wouldGo') : t('retention.went')}</th>
+                <th scope="col">{dry ? t('retention.wouldDo') : t('retention.did')}</th>
                 <th scope="col">{t('retention.along')}</th>
                 <th scope="col">{t('retention.kept')}</th>
                 <th scope="col">{t('retention.held')}</th>
@@ -37,7 +38,7 @@ export function RetentionReport({ report, dry }: { report: Report; dry: boolean 
                     {r.name}
                     {r.enabled ? null : <span className="muted"> ({t('retention.off')})</span>}
                   </th>
-                  <td data-label={dry ? t('retention.wouldGo') : t('retention.went')} data-cell="matched">{matchedText(r, t)}</td>
+                  <td data-label={dry ? t('retention.wouldDo') : t('retention.did')} data-cell="matched" data-action={r.action}>{matchedText(r, t, dry)}</td>
                   <td data-label={t('retention.along')} data-cell="along">{alongWith(r, t) || none}</td>
                   <td data-label={t('retention.kept')} data-cell="kept">{countList(r.cleared, t) || none}</td>
                   <td data-label={t('retention.held')} data-cell="held">{i18n.number(r.held)}</td>

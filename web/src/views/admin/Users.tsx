@@ -1,16 +1,19 @@
 // Users and teams: who may sign in, as what (staff, customer, supplier),
-// with which roles and teams; disable someone without deleting them.
+// with which roles and teams; disable someone without deleting them. For
+// the privacy duties, a user's data can be exported and someone who has
+// left erased (UserRow.tsx).
 import { useState, type FormEvent } from 'react';
 import type { Page } from '../../api/types';
 import { useServices } from '../../app/session';
-import { roleLabel } from './permissions';
 import { useI18n } from '../../i18n';
+import { Alert } from '../../ui/Alert';
 import { Dialog } from '../../ui/Dialog';
 import { Field } from '../../ui/Field';
 import { useLoad } from '../../ui/useLoad';
 import type { UserSummary } from '../support/hooks';
 import { AdminPage, SaveState, useSaver } from './kit';
 import type { Role } from './Roles';
+import { UserRow } from './UserRow';
 
 interface Team {
   id: string;
@@ -38,8 +41,7 @@ function Checks({ legend, options, value, onChange }: {
 }
 
 export function Users({ tenant }: { tenant: string }) {
-  const i18n = useI18n();
-  const { t } = i18n;
+  const { t } = useI18n();
   const { api } = useServices();
   const users = useLoad(async () => (await api.get<Page<UserSummary>>('/users', { limit: 200 })).data.items, [api]);
   const teams = useLoad(async () => (await api.get<Page<Team>>('/teams')).data.items, [api]);
@@ -47,6 +49,8 @@ export function Users({ tenant }: { tenant: string }) {
   const [editing, setEditing] = useState<UserSummary | null>(null);
   const [draft, setDraft] = useState({ email: '', name: '', password: '', kind: 'staff', roles: ['agent'], teams: [] as string[] });
   const [teamName, setTeamName] = useState('');
+  /** What the last erasure did, said until the next one. */
+  const [erased, setErased] = useState<string | null>(null);
   const create = useSaver();
   const edit = useSaver();
   const team = useSaver();
@@ -67,6 +71,7 @@ export function Users({ tenant }: { tenant: string }) {
 
   return (
     <AdminPage tenant={tenant} title={t('admin.users')} intro={t('admin.usersAbout')}>
+      {erased ? <Alert tone="success">{erased}</Alert> : null}
       <div className="table-wrap">
         <table className="table" data-testid="users">
           <thead>
@@ -77,24 +82,17 @@ export function Users({ tenant }: { tenant: string }) {
               <th scope="col">{t('admin.rolesColumn')}</th>
               <th scope="col">{t('admin.teams')}</th>
               <th scope="col">{t('admin.status')}</th>
-              <th scope="col"><span className="visually-hidden">{t('record.edit')}</span></th>
+              <th scope="col"><span className="visually-hidden">{t('users.actions')}</span></th>
             </tr>
           </thead>
           <tbody>
             {users.data?.map((u) => (
-              <tr key={u.id}>
-                <td>{u.name}</td>
-                <td data-label={t('login.email')}>{u.email}</td>
-                <td data-label={t('admin.kind')}>{t(`admin.kind_${u.kind}` as 'admin.kind_staff')}</td>
-                <td data-label={t('admin.rolesColumn')}>{u.roles.map((r) => roleLabel(i18n, r, true)).join(', ')}</td>
-                <td data-label={t('admin.teams')}>{u.teams.map(teamName_).join(', ')}</td>
-                <td data-label={t('admin.status')}>{u.status === 'disabled' ? <span className="badge badge--pending">{t('admin.disabled')}</span> : t('admin.active')}</td>
-                <td>
-                  <button type="button" className="btn btn--small" onClick={() => { edit.clear(); setEditing(u); }} aria-label={t('admin.editUser', { name: u.name })}>
-                    {t('record.edit')}
-                  </button>
-                </td>
-              </tr>
+              <UserRow key={u.id} tenant={tenant} user={u} teams={u.teams.map(teamName_).join(', ')}
+                onEdit={() => { edit.clear(); setEditing(u); }}
+                onErased={(r) => {
+                  setErased(t('users.erased', { count: r.sessions_ended }));
+                  users.reload();
+                }} />
             ))}
           </tbody>
         </table>

@@ -85,22 +85,48 @@ const report = (over: Partial<RuleReport>): RuleReport => ({
 describe('a retention report in words', () => {
   it('counts the matched records, and what goes with them without counting them twice', () => {
     const r = report({ matched: 3, gone: { ticket: 3, comment: 5, activity: 1 } });
-    expect(matchedText(r, en)).toBe('3 tickets');
+    expect(matchedText(r, en, true)).toBe('Delete 3 tickets');
+    expect(matchedText(r, en, false)).toBe('Deleted 3 tickets');
     expect(alongWith(r, en)).toBe('5 comments, 1 activity');
     expect(alongWith(report({ matched: 1, gone: { ticket: 1 } }), en)).toBe('');
-    expect(matchedText(report({ matched: 0 }), en)).toBe('0 tickets');
+    expect(matchedText(report({ matched: 0 }), en, true)).toBe('Delete 0 tickets');
   });
 
   it('names an erased contact’s tickets as going with them, and the deals kept without them', () => {
     const r = report({ kind: 'contact', action: 'erase', matched: 2, gone: { ticket: 4, contact: 2, comment: 7 }, cleared: { deal: 1 } });
-    expect(matchedText(r, en)).toBe('2 contacts');
+    expect(matchedText(r, en, true)).toBe('Erase 2 contacts');
     expect(alongWith(r, en)).toBe('4 tickets, 7 comments');
     expect(countList(r.cleared, en)).toBe('1 deal');
     expect(alongWith(r, de)).toBe('4 Tickets, 7 Kommentare');
   });
 
   it('says "at least" when the dry run stopped counting, and shows a kind it does not know as written', () => {
-    expect(matchedText(report({ kind: 'activity', matched: 10000, truncated: true }), en)).toBe('at least 10000 activities');
+    expect(matchedText(report({ kind: 'activity', matched: 10000, truncated: true }), en, true)).toBe('Delete at least 10000 activities');
+    // An action the page does not know yet (a newer server): the count alone.
+    expect(matchedText(report({ action: 'archive' as never, matched: 2 }), en, true)).toBe('2 tickets');
     expect(countList({ attachment: 2, deal: 1 }, en)).toBe('1 deal, 2 attachment');
+  });
+});
+
+describe('an anonymise rule', () => {
+  it('is sent as the server takes it, like the other actions', () => {
+    const d = { ...draftOf(closed), action: 'anonymise' as const };
+    expect(policyOf([d]).rules[0]).toEqual({ ...closed, action: 'anonymise' });
+    expect(changed([d], { rules: [closed] })).toBe(true);
+  });
+
+  it('reads as records anonymised, not removed, with the comments that go along', () => {
+    // The server counts only what went in `gone`: the anonymised tickets stay.
+    const r = report({ action: 'anonymise', matched: 3, records: ['t1', 't2', 't3'], gone: { comment: 3 } });
+    expect(matchedText(r, en, true)).toBe('Anonymise 3 tickets');
+    expect(matchedText(r, en, false)).toBe('Anonymised 3 tickets');
+    expect(alongWith(r, en)).toBe('3 comments');
+    expect(matchedText(r, de, true)).toBe('3 Tickets anonymisieren');
+    expect(matchedText(r, de, false)).toBe('3 Tickets anonymisiert');
+    expect(alongWith(r, de)).toBe('3 Kommentare');
+    // A deal has no comments: nothing goes along.
+    const deals = report({ kind: 'deal', action: 'anonymise', matched: 1, gone: {} });
+    expect(matchedText(deals, en, true)).toBe('Anonymise 1 deal');
+    expect(alongWith(deals, en)).toBe('');
   });
 });

@@ -1,7 +1,7 @@
 // The retention page's rules: rules as the form edits them and as the
 // server takes them, the server's field errors put back at their rule, and
 // a report (dry run or run) in words.
-import type { RetentionKind, RetentionAction, RetentionPolicy, RetentionRule, RuleReport } from '../../api/retention';
+import { RETENTION_ACTIONS, type RetentionKind, type RetentionAction, type RetentionPolicy, type RetentionRule, type RuleReport } from '../../api/retention';
 import type { I18n, Key } from '../../i18n';
 
 export interface RuleDraft {
@@ -125,13 +125,26 @@ export function countList(counts: Partial<Record<string, number>>, t: I18n['t'])
     .join(', ');
 }
 
-/** The matched records themselves: "3 tickets" ("at least …" when the dry run stopped counting). */
-export function matchedText(r: RuleReport, t: I18n['t']): string {
+/**
+ * What the rule does to the matched records, as the preview (`dry`) or the
+ * run says it: "Anonymise 3 tickets", "Deleted 2 contacts" ("at least …"
+ * when the dry run stopped counting). The action is named because the
+ * records either go or stay anonymised, and the table says both.
+ */
+export function matchedText(r: RuleReport, t: I18n['t'], dry: boolean): string {
   const n = counted(r.kind, r.matched, t);
-  return r.truncated ? t('retention.atLeast', { records: n }) : n;
+  const records = r.truncated ? t('retention.atLeast', { records: n }) : n;
+  // An action this page does not know yet: the count alone.
+  if (!(RETENTION_ACTIONS as readonly string[]).includes(r.action)) return records;
+  return t(`retention.${dry ? 'do' : 'done'}_${r.action}` as Key, { records });
 }
 
-/** What goes with the matched records: `gone` counts them too, so they are taken out of it. */
+/**
+ * What goes with the matched records. Removed ones are counted in `gone`
+ * too, so they are taken out of it; anonymised ones stay, and `gone` holds
+ * only what went with them (a ticket's comments).
+ */
 export function alongWith(r: RuleReport, t: I18n['t']): string {
+  if (r.action === 'anonymise') return countList(r.gone, t);
   return countList({ ...r.gone, [r.kind]: (r.gone[r.kind] ?? 0) - r.matched }, t);
 }

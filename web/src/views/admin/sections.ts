@@ -22,6 +22,7 @@ export const SECTIONS: AdminSection[] = [
   { path: 'api-keys', title: 'admin.apiKeys', about: 'admin.apiKeysAbout', permission: 'admin:api_keys' },
   { path: 'retention', title: 'admin.retention', about: 'admin.retentionAbout', permission: 'admin:settings' },
   { path: 'data-requests', title: 'admin.dataRequests', about: 'admin.dataRequestsAbout', permission: 'privacy:export' },
+  { path: 'audit', title: 'admin.audit', about: 'admin.auditAbout', permission: 'admin:audit' },
   { path: 'security', title: 'admin.security', about: 'admin.securityAbout', permission: 'admin:settings' },
   { path: 'branding', title: 'admin.branding', about: 'admin.brandingAbout', permission: 'admin:settings' },
 ];

@@ -3,7 +3,8 @@
 // internal notes, who else has it open (presence: viewing, or editing
 // while they write), and beside it the customer who asked. A legal hold
 // shows as a banner (placed and lifted here by whoever may); a ticket
-// erased while open is said, not shown.
+// erased while open is said, not shown. Who may read the audit trail sees
+// the ticket's History at the foot.
 import { useCallback, useState } from 'react';
 import type { HoldAnswer } from '../../api/privacy';
 import { ApiError } from '../../api/problem';
@@ -23,6 +24,8 @@ import { Thread } from '../support/Thread';
 import { TagEditor } from '../support/Tags';
 import { useTicket } from '../support/useTicket';
 import { HoldBanner, PlaceHold, withHold } from '../privacy/LegalHold';
+import { AnonymisedNotice } from '../privacy/AnonymisedNotice';
+import { RecordHistory } from '../audit/RecordHistory';
 import { contactName } from './customer';
 import { CustomerSidebar } from './CustomerSidebar';
 import { ShareWith } from './ShareWith';
@@ -131,6 +134,7 @@ export function TicketPanel({ tenant, id, queues, wf, names, back, ticketHref }:
       </div>
       {tk.deleted ? <Alert tone="warning">{t('console.deleted')}</Alert> : null}
       <HoldBanner hold={ticket.legal_hold} kind="tickets" id={ticket.id} onChanged={holdChanged} />
+      <AnonymisedNotice kind="ticket" mark={ticket.anonymised} />
       {note ? <Alert tone={note.tone}>{note.text}</Alert> : null}
 
       <div className="ticket-panel__controls">
@@ -205,6 +209,7 @@ export function TicketPanel({ tenant, id, queues, wf, names, back, ticketHref }:
           tk.addComment(r.data);
         }}
       />
+      <RecordHistory tenant={tenant} recordId={ticket.id} />
     </article>
   );
 }

@@ -79,3 +79,15 @@ it('takes a deleted or erased ticket out at once, leaving the size to the next f
   expect(next.size).toBe(2);
   expect(dropTicket(next, 'a')).toBe(next);
 });
+
+it('shows an anonymised ticket in its place without what it lost (events replace the ticket whole)', () => {
+  const start = fromPage('q', { items: [t('a', { position: 0 }), t('b', { position: 1 }), t('c', { position: 2 })], size: 3, next_cursor: null });
+  let s = applyTicket(start, t('b', { version: 2, position: 1, description: 'My card number is …', requester_id: 'c1', tags: ['vip'] }));
+  s = applyTicket(s, t('b', { version: 3, subject: 'Anonymised', anonymised: { at: '2026-12-06T10:00:00Z', rule: 'Old tickets' } }));
+  expect(ids(s)).toEqual(['a', 'b', 'c']);
+  const b = s.tickets.b!;
+  expect(b.subject).toBe('Anonymised');
+  expect(b).not.toHaveProperty('description');
+  expect(b).not.toHaveProperty('requester_id');
+  expect(b).not.toHaveProperty('tags');
+});

@@ -24,8 +24,9 @@ export function filterOptions(meta: KindMeta, customs: CustomField[], t: (k: nev
           ? [...companies].map(([value, label]) => ({ value, label }))
           : undefined,
     }));
+  // Sensitive values are sealed at rest: the server refuses to filter them.
   const custom: FilterOption[] = customs
-    .filter((c) => !['long_text', 'currency'].includes(c.type))
+    .filter((c) => !['long_text', 'currency'].includes(c.type) && !c.sensitive)
     .map((c) => ({
       key: `custom.${c.key}`,
       label: c.label,
@@ -46,16 +47,18 @@ interface Props {
   options: FilterOption[];
   active: Record<string, string>;
   onChange(next: Record<string, string>): void;
+  /** Names for active filters that are not offered (a sensitive field's, from a link): the chip reads the label, not the key. */
+  nameOf?(key: string): string | undefined;
 }
 
-export function FilterBar({ options, active, onChange }: Props) {
+export function FilterBar({ options, active, onChange, nameOf }: Props) {
   const { t } = useI18n();
   const [field, setField] = useState('');
   const [value, setValue] = useState('');
   const fieldId = useId();
   const valueId = useId();
   const chosen = options.find((o) => o.key === field);
-  const labelOf = (key: string) => options.find((o) => o.key === key)?.label ?? key;
+  const labelOf = (key: string) => options.find((o) => o.key === key)?.label ?? nameOf?.(key) ?? key;
   const valueLabel = (key: string, v: string) =>
     options.find((o) => o.key === key)?.choices?.find((c) => c.value === v)?.label ?? v;
 

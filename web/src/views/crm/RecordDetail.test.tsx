@@ -203,3 +203,24 @@ it('drops a lifted hold that arrives live (the event has no legal_hold), and sho
   act(() => ws.receive({ type: 'event', topic: 'record:contact:c1', seq: 102, event: 'contact.updated', data: contact(6, { legal_hold: { ...HOLD, reason: 'Audit' } }) }));
   expect((await screen.findByTestId('legal-hold')).textContent).toContain('Under legal hold: Audit');
 });
+
+it('shows a sensitive field’s value in clear, with a lock by its name that says why search will not find it', async () => {
+  const fields = [
+    { id: 'f1', kind: 'contact', key: 'tax_id', label: 'Tax ID', type: 'text', options: {}, required: false, retired: false, sensitive: true, version: 1 },
+    { id: 'f2', kind: 'contact', key: 'source', label: 'Lead source', type: 'text', options: {}, required: false, retired: false, sensitive: false, version: 1 },
+  ];
+  page(
+    ['contacts:read'],
+    (_m, path) => (path.startsWith('/custom-fields') ? json(200, { items: fields, next_cursor: null }) : undefined),
+    contact(3, { custom: { tax_id: 'DE-4711', source: 'Fair' } }),
+  );
+  const row = (key: string) => screen.getByTestId('record-fields').querySelector(`[data-field="custom.${key}"]`)!;
+  await waitFor(() => expect(row('tax_id')).toBeTruthy());
+  expect(row('tax_id').querySelector('dd')?.textContent).toBe('DE-4711');
+  const term = row('tax_id').querySelector('dt')!;
+  expect(term.querySelector('.sensitive-mark svg')).toBeTruthy();
+  expect(term.querySelector('[title]')?.getAttribute('title')).toBe('Encrypted at rest: search and filters do not find its values.');
+  // Read out as words too: the term is the label and the note.
+  expect(term.textContent).toBe('Tax ID (Encrypted at rest: search and filters do not find its values.)');
+  expect(row('source').querySelector('dt')?.textContent).toBe('Lead source');
+});

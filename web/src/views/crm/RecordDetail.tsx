@@ -5,7 +5,8 @@
 // needs this one) refuses is said in the server's words. A contact's data
 // can be exported (GDPR Art. 15, 20) and the contact erased (Art. 17) by
 // whoever may; once a record is erased, here or elsewhere, the page says
-// so instead of showing what it was.
+// so instead of showing what it was. Who may read the audit trail sees
+// the record's History there too.
 import { useState } from 'react';
 import type { HoldAnswer } from '../../api/privacy';
 import { ApiError } from '../../api/problem';
@@ -15,6 +16,7 @@ import { leaveNotice } from '../../app/notice';
 import { Link, navigate } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n, type I18n } from '../../i18n';
+import { isAnonymised, liveRecord } from '../../realtime/anonymised';
 import { isErased, isGone } from '../../realtime/gone';
 import { usePresence, useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
@@ -26,10 +28,13 @@ import { EraseDialog } from '../privacy/EraseDialog';
 import { HoldBanner, PlaceHold, withHold } from '../privacy/LegalHold';
 import { ExportButton, ExportStatus } from '../privacy/PersonExport';
 import { usePersonExport } from '../privacy/useExports';
+import { AnonymisedNotice } from '../privacy/AnonymisedNotice';
+import { RecordHistory } from '../audit/RecordHistory';
 import { ActivityList } from './ActivityList';
 import { useCompanyNames, useCustomFields } from './hooks';
 import type { KindMeta } from './kinds';
 import { ConfirmDelete } from './ConfirmDelete';
+import { SensitiveMark } from './SensitiveMark';
 
 interface Loaded {
   record: RecordBase;
@@ -91,7 +96,12 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
         return;
       }
       const rec = f.data as unknown as RecordBase;
+      // Anonymised: its older events, replayed before this one, read as an
+      // erasure (realtime/anonymised.ts), so it may come back from that.
+      const back = isAnonymised(f);
+      if (back) setErased(false);
       page.set((s) => {
+        if (!s && back) return { record: liveRecord<RecordBase>(rec), version: rec.version, fromCache: false, cachedAt: null };
         if (!s || typeof rec.version !== 'number' || rec.version <= s.version) return s;
         setLiveNote(true);
         return { ...s, record: mergeLive(s.record, rec), version: rec.version };
@@ -181,6 +191,7 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
         </div>
       </div>
       <HoldBanner hold={page.data.record.legal_hold} kind={meta.path} id={id} onChanged={holdChanged} />
+      <AnonymisedNotice kind={meta.kind} mark={page.data.record.anonymised} />
       {holdNote ? <Alert tone="success">{holdNote}</Alert> : null}
       {exporting ? <ExportStatus state={personExport} tenant={tenant} /> : null}
       {others.length ? (
@@ -202,7 +213,7 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
         ))}
         {customs.map((f) => (
           <div key={f.key} className="fields__row" data-field={`custom.${f.key}`}>
-            <dt>{f.label}</dt>
+            <dt>{f.label}{f.sensitive ? <SensitiveMark spoken /> : null}</dt>
             <dd>{customValue(f, custom[f.key], i18n)}</dd>
           </div>
         ))}
@@ -214,6 +225,7 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
 
       {meta.path === 'companies' ? <CompanyRelated tenant={tenant} companyId={id} /> : null}
       <ActivityList relatedKind={meta.kind} relatedId={id} />
+      <RecordHistory tenant={tenant} recordId={id} />
 
       <ConfirmDelete open={confirm} name={name} onCancel={() => setConfirm(false)} onDelete={() => void remove()} />
       {erasing && meta.path === 'contacts' && mayErase(me) ? (

@@ -58,3 +58,66 @@ it('says once what the page before left for it (an erasure’s summary)', async 
   expect(await screen.findByText('Erased: 1 contact, 2 tickets.')).toBeTruthy();
   expect(peekNotice('/t/acme/contacts')).toBeNull();
 });
+
+const FIELDS = {
+  items: [
+    { id: 'f1', kind: 'contact', key: 'tax_id', label: 'Tax ID', type: 'text', options: {}, required: false, retired: false, sensitive: true, version: 1 },
+    { id: 'f2', kind: 'contact', key: 'iban', label: 'IBAN', type: 'text', options: {}, required: false, retired: false, sensitive: true, version: 1 },
+    { id: 'f3', kind: 'contact', key: 'source', label: 'Lead source', type: 'text', options: {}, required: false, retired: false, sensitive: false, version: 1 },
+  ],
+  next_cursor: null,
+};
+// As src/records/query.rs refuses a filter on a sensitive field.
+const SEALED = 'is sensitive: its values are stored encrypted and cannot be filtered';
+
+function filtered(url: string, list: (path: string) => Response) {
+  history.replaceState(null, '', url);
+  return renderApp(
+    <RecordList meta={CONTACTS} tenant="acme" />,
+    (_m, path) => {
+      if (path.startsWith('/contacts?')) return list(path);
+      if (path.startsWith('/custom-fields')) return json(200, FIELDS);
+      if (path.startsWith('/companies')) return json(200, { items: [], next_cursor: null });
+      return undefined;
+    },
+    { signedIn: true },
+  );
+}
+
+it('offers no filter on a sensitive custom field, and one on any other', async () => {
+  filtered('/t/acme/contacts', () => json(200, { items: [contact('a', 'Alpha')], next_cursor: null }));
+  const field = screen.getByRole('combobox', { name: 'Field' });
+  await waitFor(() => expect(screen.getByRole('option', { name: 'Lead source' })).toBeTruthy());
+  const offered = [...field.querySelectorAll('option')].map((o) => o.value);
+  expect(offered).toContain('custom.source');
+  expect(offered).not.toContain('custom.tax_id');
+  expect(offered).not.toContain('custom.iban');
+});
+
+it('says why the server refused a filter on a sensitive field, naming the field by its label', async () => {
+  const { calls } = filtered('/t/acme/contacts?f.custom.tax_id=DE-1', () =>
+    json(422, {
+      status: 422, code: 'validation_failed', detail: `custom.tax_id ${SEALED}`,
+      errors: [{ field: 'custom.tax_id', message: SEALED }],
+    }),
+  );
+  const alert = await screen.findByRole('alert');
+  await waitFor(() => expect(alert.textContent).toContain(`Tax ID ${SEALED}`));
+  expect(calls.some((c) => c.path.startsWith('/contacts?') && c.path.includes('custom.tax_id=DE-1'))).toBe(true);
+  // The filter stays removable as a chip.
+  expect(screen.getByRole('button', { name: 'Remove filter Tax ID' })).toBeTruthy();
+});
+
+it('says each refused filter, where the server’s summary would only count them', async () => {
+  filtered('/t/acme/contacts?f.custom.tax_id=DE-1&f.custom.iban=X', () =>
+    json(422, {
+      status: 422, code: 'validation_failed', detail: '2 fields are invalid.',
+      errors: [{ field: 'custom.tax_id', message: SEALED }, { field: 'custom.iban', message: SEALED }],
+    }),
+  );
+  const alert = await screen.findByRole('alert');
+  await waitFor(() =>
+    expect([...alert.querySelectorAll('li')].map((li) => li.textContent)).toEqual([`Tax ID ${SEALED}`, `IBAN ${SEALED}`]),
+  );
+  expect(alert.textContent).not.toContain('2 fields are invalid.');
+});

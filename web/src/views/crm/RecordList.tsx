@@ -3,7 +3,7 @@
 // over the kind's topic, and CSV export of exactly what is filtered. Its
 // `/import` address opens the CSV import dialog over it.
 import { useEffect, useState } from 'react';
-import { exportCsv, list, type ListParams } from '../../api/records';
+import { exportCsv, list, mergeLive, type ListParams } from '../../api/records';
 import type { Contact, RecordBase } from '../../api/types';
 import { peekNotice, takeNotice } from '../../app/notice';
 import { Link, navigate, useSearchParams } from '../../app/router';
@@ -17,6 +17,7 @@ import { saveFile } from '../../ui/save';
 import { useLoad } from '../../ui/useLoad';
 import { FilterBar, filterOptions } from './FilterBar';
 import { CsvImport } from './CsvImport';
+import { listErrors } from './list-error';
 import { useCompanyNames, useCustomFields } from './hooks';
 import type { KindMeta } from './kinds';
 
@@ -88,7 +89,8 @@ export function RecordList({ meta, tenant, importing = false }: { meta: KindMeta
         if (isGone(f)) return { ...s, items: s.items.filter((r) => r.id !== data.id) };
         return {
           ...s,
-          items: s.items.map((r) => (r.id === data.id && data.version > r.version ? { ...r, ...data } : r)),
+          // mergeLive: an anonymised record replaces the row, or what it lost would linger.
+          items: s.items.map((r) => (r.id === data.id && data.version > r.version ? mergeLive(r, data) : r)),
         };
       });
     },
@@ -150,6 +152,12 @@ export function RecordList({ meta, tenant, importing = false }: { meta: KindMeta
     const f = meta.fields.find((x) => x.key === col);
     return f ? t(f.label) : col;
   };
+  // A field's name by its filter key, the sensitive ones (never offered as filters) too.
+  const fieldLabel = (key: string) => {
+    const std = meta.fields.find((f) => f.key === key);
+    return std ? t(std.label) : customs.find((c) => `custom.${c.key}` === key)?.label;
+  };
+  const problems = page.error ? listErrors(page.error, i18n, fieldLabel) : [];
   const sortable = meta.fields.filter((f) => f.sortable);
   const writable = can(`${meta.path}:write`);
 
@@ -192,7 +200,7 @@ export function RecordList({ meta, tenant, importing = false }: { meta: KindMeta
           </select>
         </label>
       </div>
-      <FilterBar options={filterOptions(meta, customs, t as never, companies)} active={params.filters ?? {}} onChange={setFilters} />
+      <FilterBar options={filterOptions(meta, customs, t as never, companies)} active={params.filters ?? {}} onChange={setFilters} nameOf={fieldLabel} />
 
       {notice ? (
         <Alert tone="success" actions={<button type="button" className="btn btn--small" onClick={() => setNotice(null)}>{t('app.dismiss')}</button>}>
@@ -215,7 +223,7 @@ export function RecordList({ meta, tenant, importing = false }: { meta: KindMeta
       ) : null}
       {page.error ? (
         <Alert tone="danger" actions={<button className="btn btn--small" onClick={page.reload}>{t('app.retry')}</button>}>
-          {describeError(page.error, i18n)}
+          {problems.length === 1 ? problems[0] : <ul>{problems.map((line) => <li key={line}>{line}</li>)}</ul>}
         </Alert>
       ) : null}
       {page.loading && !page.data ? <p aria-busy="true">{t('app.loading')}</p> : null}

@@ -5,7 +5,8 @@
 // shows at once (and an edit of ours in progress is told, not lost).
 // An edit sends only what changed, with If-Match; a 412 is the person's call.
 // A legal hold shows as a banner (placed and lifted here by whoever may);
-// a delete it refuses is said in the server's words.
+// a delete it refuses is said in the server's words. Who may read the
+// audit trail sees the deal's History there too.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { HoldAnswer } from '../../api/privacy';
 import { ApiError } from '../../api/problem';
@@ -15,18 +16,22 @@ import { loadPipelines, useShared, useUsers } from '../../app/directory';
 import { Link, navigate } from '../../app/router';
 import { useServices, useSession } from '../../app/session';
 import { useI18n, type I18n } from '../../i18n';
+import { isAnonymised, liveRecord } from '../../realtime/anonymised';
 import { isErased, isGone } from '../../realtime/gone';
 import { usePresence, useTopic } from '../../realtime/hooks';
 import { Alert } from '../../ui/Alert';
 import { deleteError, describeError } from '../../ui/errors';
 import { Field } from '../../ui/Field';
 import { useLoad } from '../../ui/useLoad';
+import { RecordHistory } from '../audit/RecordHistory';
 import { ActivityList, type ExtraEntry } from '../crm/ActivityList';
 import { CustomFieldInput } from '../crm/CustomFieldInput';
 import { diff, toFormValues, toJson, type FormValues } from '../crm/formValues';
 import { useCompanyNames, useCustomFields } from '../crm/hooks';
 import type { KindMeta } from '../crm/kinds';
+import { SensitiveMark } from '../crm/SensitiveMark';
 import { HoldBanner, PlaceHold, withHold } from '../privacy/LegalHold';
+import { AnonymisedNotice } from '../privacy/AnonymisedNotice';
 import { dealPatch, probability, toDraft, type DealDraft } from './deal-state';
 import { ConfirmDelete } from '../crm/ConfirmDelete';
 
@@ -124,7 +129,12 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
         return;
       }
       const d = f.data as unknown as Deal;
+      // Anonymised: its older events, replayed before this one, read as an
+      // erasure (realtime/anonymised.ts), so it may come back from that.
+      const back = isAnonymised(f);
+      if (back) setErased(false);
       page.set((s) => {
+        if (!s && back) return liveRecord<Deal>(d);
         if (!s || typeof d.version !== 'number' || d.version <= s.version) return s;
         setLiveNote(true);
         return mergeLive(s, d);
@@ -209,6 +219,7 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
         </div>
       </div>
       <HoldBanner hold={deal.legal_hold} kind="deals" id={deal.id} onChanged={holdChanged} />
+      <AnonymisedNotice kind="deal" mark={deal.anonymised} />
       {actionNote ? <Alert tone={actionNote.tone}>{actionNote.text}</Alert> : null}
       {others.length ? (
         <p className="presence" role="status">
@@ -310,7 +321,7 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
           </div>
           {customs.map((f) => (
             <div key={f.key} className="fields__row" data-field={`custom.${f.key}`}>
-              <dt>{f.label}</dt>
+              <dt>{f.label}{f.sensitive ? <SensitiveMark spoken /> : null}</dt>
               <dd>{customValue(f, custom[f.key], i18n)}</dd>
             </div>
           ))}
@@ -324,6 +335,7 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
       {can('activities:read') ? (
         <ActivityList relatedKind="deal" relatedId={id} extra={history} title={t('deal.timeline')} />
       ) : null}
+      <RecordHistory tenant={tenant} recordId={id} />
 
       <ConfirmDelete open={confirm} name={deal.title} onCancel={() => setConfirm(false)} onDelete={() => void remove()} />
     </article>

@@ -83,4 +83,40 @@ describe('pipeline board state', () => {
   it('adds up amounts per currency', () => {
     expect(totals([deal('a', 'x'), deal('b', 'x', 1, { amount: 50, currency: 'USD' }), deal('c', 'x')])).toEqual({ EUR: 200, USD: 50 });
   });
+
+  it('keeps an anonymised deal in its stage with its amount, and drops what it lost', () => {
+    const before = deal('a', 'offer', 3, { title: 'Rollout Müller', contact_ids: ['c1', 'c2'], tags: ['vip'], custom: { notes: 'Call Erika' } });
+    let b = initial('p1', [before, deal('b', 'lead')]);
+    // What the server sends: the record without its texts, contacts, tags and custom fields.
+    const anonymised = {
+      id: 'a', version: 4, pipeline_id: 'p1', stage_id: 'offer', title: 'Anonymised', amount: 100, currency: 'EUR',
+      created_at: before.created_at, updated_at: '2026-12-06T10:00:00Z', custom: {},
+      anonymised: { at: '2026-12-06T10:00:00Z', rule: 'Old deals' }, change: { rule: 'Old deals' },
+    };
+    let change;
+    [b, change] = applyEvent(b, 'deal.anonymised', anonymised);
+    expect(change.kind).toBe('none');
+    expect(stagesOf(b)).toEqual({ lead: ['b'], offer: ['a'], won: [] });
+    const a = b.deals.a!;
+    expect(a.title).toBe('Anonymised');
+    expect(a).not.toHaveProperty('contact_ids');
+    expect(a).not.toHaveProperty('tags');
+    expect(a.custom).toEqual({});
+    expect(a).not.toHaveProperty('change');
+    expect(a.anonymised).toEqual({ at: '2026-12-06T10:00:00Z', rule: 'Old deals' });
+    expect(totals(columns(b, pipeline).find((c) => c.stage?.id === 'offer')!.deals)).toEqual({ EUR: 100 });
+    // The `.updated` that follows carries the same version: nothing changes.
+    const { change: _, ...updated } = anonymised;
+    const [same] = applyEvent(b, 'deal.updated', updated);
+    expect(same).toBe(b);
+  });
+
+  it('takes an anonymised deal back after a replay that took it for erased (its older events were overwritten)', () => {
+    let b = initial('p1', [deal('a', 'offer', 3, { contact_ids: ['c1'] })]);
+    [b] = applyEvent(b, 'deal.updated', { id: 'a', erased: true } as Partial<Deal>);
+    expect(stagesOf(b).offer).toEqual([]);
+    [b] = applyEvent(b, 'deal.anonymised', deal('a', 'offer', 4, { title: 'Anonymised', anonymised: { at: '2026-12-06T10:00:00Z', rule: 'Old deals' } }));
+    expect(stagesOf(b).offer).toEqual(['a']);
+    expect(b.deals.a).not.toHaveProperty('contact_ids');
+  });
 });

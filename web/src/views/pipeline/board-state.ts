@@ -5,8 +5,14 @@
 // - events apply only if they are newer than what we have (a late echo
 //   of an older version never moves a card back);
 // - a deal that leaves the pipeline, or is deleted or erased, leaves the
-//   board (an erased record's older events carry no fields: never merged).
+//   board (an erased record's older events carry no fields: never merged);
+// - an anonymised deal stays, in its stage with its amount, but replaces
+//   the card's data whole: its title, contacts and tags are gone (and a
+//   replay that took it away for its overwritten older events brings it
+//   back, see realtime/anonymised.ts).
+import { mergeLive } from '../../api/records';
 import type { Deal, Pipeline, Stage } from '../../api/types';
+import { liveRecord } from '../../realtime/anonymised';
 import { gone } from '../../realtime/gone';
 
 export interface Move {
@@ -68,7 +74,7 @@ export function applyEvent(b: Board, event: string, data: Partial<Deal> & { id?:
   }
   if (typeof data.version !== 'number' || !data.pipeline_id) return [b, { kind: 'none' }];
   if (have && data.version <= have.version) return [b, { kind: 'none' }];
-  const deal = { ...(have ?? {}), ...data } as Deal;
+  const deal = have ? mergeLive(have, data) : liveRecord<Deal>(data);
   const moves = { ...b.moves };
   const mine = moves[id];
   // Our queued move has landed (its event came back): the overlay is done.

@@ -3,7 +3,10 @@
 // where the export stands: its steps as a bar and in words while it is
 // built, then the archive to download (until it expires), or why it
 // failed with a way to try again. The state lives in the page
-// (`usePersonExport`), so both parts see the same export.
+// (`usePersonExport`), so both parts see the same export. Admin > Users
+// uses both for a user's row, with words that name the user (a list has
+// one such button per person).
+import { useId } from 'react';
 import { Link } from '../../app/router';
 import { useI18n } from '../../i18n';
 import { Alert } from '../../ui/Alert';
@@ -12,27 +15,40 @@ import { ArchiveButton } from './ArchiveButton';
 import { exportFailure } from './exports';
 import type { PersonExportState } from './useExports';
 
-export function ExportButton({ state }: { state: PersonExportState }) {
+interface ButtonProps {
+  state: PersonExportState;
+  /** The words on it (default "Export personal data"). */
+  label?: string;
+  /** Its accessible name, where the words alone do not say whose data (a row of a list). */
+  name?: string;
+  small?: boolean;
+}
+
+export function ExportButton({ state, label, name, small = false }: ButtonProps) {
   const { t } = useI18n();
   const busy = state.starting || state.current?.status === 'running';
   return (
-    <button type="button" className="btn" disabled={busy} onClick={() => void state.start()}>
-      {state.starting ? t('export.starting') : t('export.action')}
+    <button type="button" className={small ? 'btn btn--small' : 'btn'} disabled={busy} aria-label={state.starting ? undefined : name}
+      onClick={() => void state.start()}>
+      {state.starting ? t('export.starting') : label ?? t('export.action')}
     </button>
   );
 }
 
-export function ExportStatus({ state, tenant }: { state: PersonExportState; tenant: string }) {
+/** `title`: the heading, where "Personal data export" alone does not say whose. */
+export function ExportStatus({ state, tenant, title }: { state: PersonExportState; tenant: string; title?: string }) {
   const i18n = useI18n();
   const { t } = i18n;
+  // Several on one page (a list of users) must not share one heading id.
+  const headingId = useId();
   const e = state.current;
   if (state.error) {
     return <Alert tone="danger" actions={<RetryButton state={state} />}>{t('export.notStarted', { detail: describeError(state.error, i18n) })}</Alert>;
   }
   if (!e) return null;
   return (
-    <section className="person-export" aria-labelledby="person-export-h" data-testid="person-export" data-status={e.status}>
-      <h2 id="person-export-h">{t('export.title')}</h2>
+    <section className="person-export" aria-labelledby={headingId} data-testid="person-export" data-status={e.status}>
+      <h2 id={headingId}>{title ?? t('export.title')}</h2>
       {e.status === 'running' ? (
         <label className="person-export__progress" aria-live="polite">
           {t('export.running', { done: e.done, total: e.total })}

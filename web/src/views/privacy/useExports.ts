@@ -1,10 +1,11 @@
-// Following person exports while they are built: the `exports` topic
-// (events with ids and counts), and reading them again every 2 s while no
-// event can arrive: the socket is not open, or the server refused the
-// subscription. An export takes moments, so a page must not hang on
-// "preparing" because its live connection happens to be away.
+// Following person exports (of contacts and of users) while they are
+// built: the `exports` topic (events with ids and counts), and reading
+// them again every 2 s while no event can arrive: the socket is not open,
+// or the server refused the subscription. An export takes moments, so a
+// page must not hang on "preparing" because its live connection happens
+// to be away.
 import { useEffect, useRef, useState } from 'react';
-import { getExport, requestExport, type KnownExport } from '../../api/exports';
+import { getExport, requestExport, type ExportSubject, type KnownExport } from '../../api/exports';
 import { useServices, useSession } from '../../app/session';
 import { useTopic } from '../../realtime/hooks';
 import { erasedExportOf, exportOf, mergeExport } from './exports';
@@ -61,14 +62,18 @@ export interface PersonExportState {
   start(): Promise<void>;
 }
 
-/** An export of one contact, started from their page and followed until it is ready or failed. */
-export function usePersonExport(contactId: string): PersonExportState {
+/**
+ * An export of one person, started from where they are shown (a contact's
+ * page, a user's row in Admin > Users) and followed until it is ready or
+ * failed.
+ */
+export function usePersonExport(subjectId: string, kind: ExportSubject = 'contact'): PersonExportState {
   const { api } = useServices();
   const [current, setCurrent] = useState<KnownExport | null>(null);
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  // Another contact's page in the same view shows none.
-  const shown = current?.subject_id === contactId ? current : null;
+  // Another person's page in the same view shows none.
+  const shown = current?.subject_id === subjectId ? current : null;
   const running = shown?.status === 'running';
   const take = (next: KnownExport) => setCurrent((c) => (c && c.id === next.id ? mergeExport(c, next) : c));
 
@@ -85,7 +90,7 @@ export function usePersonExport(contactId: string): PersonExportState {
     setStarting(true);
     setError(null);
     try {
-      setCurrent(await requestExport(api, contactId));
+      setCurrent(await requestExport(api, subjectId, kind));
     } catch (e) {
       setError(e);
     } finally {

@@ -3,12 +3,14 @@
 // sends internal notes only to those who may read them). A ticket deleted
 // meanwhile is marked; one erased (its requester's right to erasure) is
 // dropped from memory and said; an erased or deleted comment leaves the
-// conversation.
+// conversation. One anonymised by a retention rule replaces what is shown
+// and loses its conversation (the server deleted every comment).
 import { useCallback, useState } from 'react';
 import { ApiError } from '../../api/problem';
 import { getRecord } from '../../api/records';
 import { comments as loadComments, type Comment, type Ticket } from '../../api/support';
 import { useServices } from '../../app/session';
+import { isAnonymised, liveRecord } from '../../realtime/anonymised';
 import { eventId, isErased, isGone } from '../../realtime/gone';
 import { useTopic } from '../../realtime/hooks';
 import { useLiveLoad } from '../../ui/useLoad';
@@ -60,7 +62,15 @@ export function useTicket(id: string) {
         setErased(true);
         data.set(() => null);
       } else if (ticketEvent && isGone(f)) setDeleted(true);
-      else if (ticketEvent) setTicket(f.data as unknown as Ticket);
+      else if (ticketEvent && isAnonymised(f)) {
+        const tk = liveRecord<Ticket>(f.data);
+        // Its older events, replayed before this one, read as an erasure
+        // (realtime/anonymised.ts): the ticket is back, without comments.
+        setErased(false);
+        data.set((s) => s ?? { ticket: tk, comments: [], fromCache: false });
+        if (f.event === 'ticket.anonymised') apply((s) => ({ ...s, comments: [] }));
+        setTicket(tk);
+      } else if (ticketEvent) setTicket(f.data as unknown as Ticket);
       else if (f.event.startsWith('comment.') && isGone(f)) {
         const cid = eventId(f);
         if (cid) dropComment(cid);
