@@ -103,7 +103,7 @@ pub(crate) async fn anonymise_in(
     // Earlier events held what is now dropped: overwritten, as for an
     // erasure; the `.anonymised` event tells the hubs to do the same to
     // their rings (`actors::hub`).
-    removed.events_erased += events::erase(tx, &[row.id]).await?;
+    removed.events_erased += events::anonymise(tx, row.id).await?;
     let mut data = strip(kind, &row.data.0);
     data.insert(MARK.into(), json!({"at": now, "rule": rule}));
     let portal_user = match (kind.kind, uuid_of(&row.data.0, "user_id")) {

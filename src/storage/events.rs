@@ -129,16 +129,32 @@ pub fn erased_data(record_id: Uuid) -> Value {
     serde_json::json!({"id": record_id, "erased": true})
 }
 
+/// What earlier events about an anonymised record hold afterwards: its
+/// id, and that it was anonymised (the record itself lives on, as its
+/// `.anonymised` event says).
+pub fn anonymised_data(record_id: Uuid) -> Value {
+    serde_json::json!({"id": record_id, "anonymised": true})
+}
+
 /// Overwrites what the log holds about each of `ids` with [`erased_data`]
 /// (type, number, time and audience stay, so the log keeps its order and
 /// a reader its place), except the `.erased` events themselves, which
 /// hold ids only; returns how many events were rewritten. Erasure is
 /// rare, so no index serves it: one pass over the log per record.
 pub async fn erase(tx: &mut TenantTx, ids: &[Uuid]) -> Result<u64> {
+    overwrite(tx, ids, erased_data).await
+}
+
+/// As [`erase`], with [`anonymised_data`]: the record stays.
+pub async fn anonymise(tx: &mut TenantTx, id: Uuid) -> Result<u64> {
+    overwrite(tx, &[id], anonymised_data).await
+}
+
+async fn overwrite(tx: &mut TenantTx, ids: &[Uuid], data: fn(Uuid) -> Value) -> Result<u64> {
     let mut n = 0;
     for id in ids {
         n += on_tx!(tx, c => sqlx::query("UPDATE events SET data = $1 WHERE record_id = $2 AND type NOT LIKE '%.erased'")
-            .bind(Json(erased_data(*id)))
+            .bind(Json(data(*id)))
             .bind(*id)
             .execute(c)
             .await

@@ -429,11 +429,25 @@ async fn anonymising_keeps_what_reports_count_and_nothing_that_names_anyone(back
         "carl@quiet",
         "1234567",
     ];
-    let log = acme
-        .get("/events?since=0&limit=1000")
-        .await
-        .body
-        .to_string();
+    let events = acme.get("/events?since=0&limit=1000").await.body;
+    // Earlier events say the record was anonymised, not erased: it lives on.
+    let about: Vec<&Value> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["record_id"] == ticket["id"])
+        .collect();
+    let (before, after) = about.split_at(about.len() - 2);
+    assert!(!before.is_empty());
+    for e in before {
+        assert_eq!(
+            e["data"],
+            json!({"id": ticket["id"], "anonymised": true}),
+            "{e}"
+        );
+    }
+    assert_eq!(after[0]["type"], "ticket.anonymised", "{}", after[0]);
+    let log = events.to_string();
     let trail = acme.get("/audit/events?limit=200").await.body.to_string();
     let mut replay = Ws::connect(&app, "acme", &owner).await.unwrap();
     replay

@@ -30,8 +30,10 @@ pub(super) struct Ring(VecDeque<Arc<EventRow>>);
 impl Ring {
     pub fn remember(&mut self, e: Arc<EventRow>) {
         // Both overwrote the record's earlier events in the log.
-        if e.event_type.ends_with(".erased") || e.event_type.ends_with(".anonymised") {
-            self.erase(e.record_id);
+        if e.event_type.ends_with(".erased") {
+            self.overwrite(e.record_id, crate::storage::events::erased_data);
+        } else if e.event_type.ends_with(".anonymised") {
+            self.overwrite(e.record_id, crate::storage::events::anonymised_data);
         }
         if self.0.len() == RING {
             self.0.pop_front();
@@ -39,16 +41,16 @@ impl Ring {
         self.0.push_back(e);
     }
 
-    /// Overwrites what the ring holds about an erased record as the log
-    /// was overwritten (`storage::events::erase`): every node's hub sees
-    /// the `.erased` event in the log, so a resume from before it gets
-    /// the data back from no node's memory.
-    fn erase(&mut self, record_id: uuid::Uuid) {
+    /// Overwrites what the ring holds about an erased or anonymised
+    /// record as the log was overwritten (`storage::events::erase`,
+    /// `anonymise`): every node's hub sees the event in the log, so a
+    /// resume from before it gets the data back from no node's memory.
+    fn overwrite(&mut self, record_id: uuid::Uuid, data: fn(uuid::Uuid) -> serde_json::Value) {
         let before =
             |e: &&mut Arc<EventRow>| e.record_id == record_id && !e.event_type.ends_with(".erased");
         for e in self.0.iter_mut().filter(before) {
             let mut row = EventRow::clone(e);
-            row.data = crate::storage::Json(crate::storage::events::erased_data(record_id));
+            row.data = crate::storage::Json(data(record_id));
             *e = Arc::new(row);
         }
     }
