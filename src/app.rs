@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
@@ -69,11 +69,27 @@ impl Application {
             n => n,
         };
         let shutdown = services.config.shutdown_timeout_secs;
+        let tls = services
+            .config
+            .tls
+            .as_ref()
+            .map(crate::tls::server_config)
+            .transpose()?;
+        let https = tls.is_some();
         let services = web::Data::new(services);
         let data = services.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                // Over HTTPS, browsers are told to come back only that way
+                // (a year, subdomains too: the tenant hosts).
+                .wrap(Condition::new(
+                    https,
+                    DefaultHeaders::new().add((
+                        "strict-transport-security",
+                        "max-age=31536000; includeSubDomains",
+                    )),
+                ))
                 .wrap(from_fn(http::refuse_nul_in_url))
                 .wrap(http::problem_for_bare_errors())
                 .wrap(from_fn(http::request_context::request_context))
@@ -83,8 +99,11 @@ impl Application {
         .shutdown_timeout(shutdown)
         // Signals are ours (run_until_stopped): WebSockets must hear about
         // the shutdown before the server stops accepting.
-        .disable_signals()
-        .listen(listener)?
+        .disable_signals();
+        let server = match tls {
+            Some(config) => server.listen_rustls_0_23(listener, config)?,
+            None => server.listen(listener)?,
+        }
         .run();
         Ok(Self {
             port,

@@ -53,9 +53,22 @@ pub struct Config {
     /// in `X-Forwarded-For` (or `Forwarded: for=`). From anyone else those
     /// headers are ignored, as they are forged as easily as sent.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Serve HTTPS (and `wss://`) with this certificate chain and key
+    /// (PEM files, read again when they change). Unset: plain HTTP, for a
+    /// TLS-terminating proxy in front.
+    pub tls: Option<TlsConfig>,
     /// The time SLA clocks, offers and dashboards read; tests set a
     /// manual clock. Not configurable from files or the environment.
     pub clock: crate::clock::Clock,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// TLS 1.3 only unless 1.2 is allowed (`MANDANT_TLS_MIN_VERSION=1.2`)
+    /// for clients that lack 1.3.
+    pub allow_tls12: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -90,6 +103,7 @@ impl Default for Config {
             login_per_address_per_min: 30,
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            tls: None,
             clock: crate::clock::Clock::system(),
         }
     }
@@ -148,6 +162,9 @@ struct FileConfig {
     allowed_origins: Vec<String>,
     #[serde(default)]
     trusted_proxies: Vec<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_min_version: Option<String>,
 }
 
 impl Config {
@@ -274,6 +291,35 @@ impl Config {
         if let Some(n) = f.shutdown_timeout_secs {
             c.shutdown_timeout_secs = n;
         }
+        let cert = env("MANDANT_TLS_CERT").map(PathBuf::from).or(f.tls_cert);
+        let key = env("MANDANT_TLS_KEY").map(PathBuf::from).or(f.tls_key);
+        let allow_tls12 = match env("MANDANT_TLS_MIN_VERSION")
+            .or(f.tls_min_version)
+            .as_deref()
+        {
+            None | Some("1.3") => false,
+            Some("1.2") => true,
+            Some(other) => {
+                return Err(invalid(
+                    "MANDANT_TLS_MIN_VERSION",
+                    format!("expected 1.2 or 1.3, got {other:?}"),
+                ));
+            }
+        };
+        c.tls = match (cert, key) {
+            (Some(cert), Some(key)) => Some(TlsConfig {
+                cert,
+                key,
+                allow_tls12,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(invalid(
+                    "MANDANT_TLS_CERT",
+                    "TLS needs both a certificate (MANDANT_TLS_CERT) and its key (MANDANT_TLS_KEY)",
+                ));
+            }
+        };
         c.shards = f.shards;
         // MANDANT_SHARD_<NAME>=url adds or overrides one shard.
         for name in env("MANDANT_SHARDS").unwrap_or_default().split(',') {
@@ -418,6 +464,27 @@ mod tests {
         let shards = c.shard_urls();
         assert_eq!(shards.len(), 1);
         assert_eq!(shards[0].1.expose(), "sqlite:./data/tenants");
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_a_known_version() {
+        let c = with_env(
+            Some("tls_cert = \"/etc/m/tls.crt\"\ntls_key = \"/etc/m/tls.key\"\n"),
+            &[("MANDANT_TLS_MIN_VERSION", "1.2")],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let tls = c.tls.unwrap();
+        assert!(tls.allow_tls12 && tls.key == Path::new("/etc/m/tls.key"));
+        assert!(with_env(None, &[]).unwrap().tls.is_none());
+        let half = with_env(None, &[("MANDANT_TLS_CERT", "/etc/m/tls.crt")]).unwrap_err();
+        assert!(half.to_string().contains("MANDANT_TLS_KEY"), "{half}");
+        let both = [("MANDANT_TLS_CERT", "a"), ("MANDANT_TLS_KEY", "b")];
+        let version = with_env(
+            None,
+            &[both[0], both[1], ("MANDANT_TLS_MIN_VERSION", "1.1")],
+        )
+        .unwrap_err();
+        assert!(version.to_string().contains("1.2 or 1.3"), "{version}");
     }
 
     #[test]

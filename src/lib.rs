@@ -37,3 +37,4 @@ pub mod support;
 pub mod telemetry;
 pub mod telemetry_metrics;
 pub mod tenants;
+pub mod tls;

@@ -43,4 +43,5 @@ mod shards;
 mod sla;
 mod support_kit;
 mod tenant_settings;
+mod tls;
 mod web_app;
