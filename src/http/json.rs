@@ -116,6 +116,20 @@ fn nul_path(v: &serde_json::Value, at: &str) -> Option<String> {
     }
 }
 
+/// `rules[0].name` as this API names fields: `rules.0.name`.
+fn dotted(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|s| match s {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// Parses `bytes` as `T`, classifying a failure as syntax or shape. Text
 /// with a NUL character is refused here for every route alike: PostgreSQL
 /// cannot store it, and no field of ours has a use for it.
@@ -142,10 +156,22 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
     serde_json::from_slice::<T>(bytes).map_err(|e| {
         if serde_json::from_slice::<IgnoredAny>(bytes).is_ok() {
-            ApiError::new(
-                Code::ValidationFailed,
-                format!("The body has the wrong shape: {e}"),
-            )
+            // Named like any other refused field (`rules.0.name`), so a
+            // client can show it where it belongs: read again, noting
+            // where it failed (only on this path, never for a good body).
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let (field, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(p) => (dotted(p.path()), p.into_inner().to_string()),
+                Ok(_) => (String::new(), e.to_string()),
+            };
+            ApiError::validation(vec![crate::domain::FieldError::new(
+                if field.is_empty() {
+                    "body".into()
+                } else {
+                    field
+                },
+                message,
+            )])
         } else {
             ApiError::new(
                 Code::MalformedJson,

@@ -199,6 +199,22 @@ async fn malformed_oversized_and_mistyped_bodies(backend: Backend) {
         .await;
     r.assert_problem(415, "unsupported_media_type");
     assert_eq!(storage_count(&app).await, 0);
+    // JSON of the wrong shape names where: `errors[].field`, dotted.
+    let owner = app.tenant_with_owner("acme").await;
+    let r = app
+        .as_user("acme", &owner)
+        .put(
+            "/settings/retention",
+            json!({"rules": [{"name": "n", "kind": "ticket", "action": "delete", "unchanged_for_days": null}]}),
+        )
+        .await;
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), ["rules.0.unchanged_for_days"], "{}", r.body);
+    let r = app
+        .as_user("acme", &owner)
+        .put("/settings/canned-replies", json!({"replies": 7}))
+        .await;
+    assert_eq!(r.error_fields(), ["replies"], "{}", r.body);
     app.stop().await;
 }
 
