@@ -203,6 +203,16 @@ pub async fn unfinished(db: &TenantDb) -> Result<Vec<Uuid>> {
     Ok(rows.into_iter().map(|e| e.id).collect())
 }
 
+/// A trail entry as an archive holds it: its place, and its content as
+/// it was hashed.
+pub(super) fn trail_entry(a: &audit_log::AuditRow) -> Value {
+    let entry: Value = serde_json::from_str(&a.entry).unwrap_or(Value::Null);
+    json!({
+        "seq": a.seq, "at": a.at, "action": a.action, "kind": a.kind,
+        "record_id": a.record_id, "entry": entry,
+    })
+}
+
 /// What the archive holds, per part.
 #[derive(Default)]
 pub(super) struct Held {
@@ -382,11 +392,7 @@ async fn build_steps(
             }));
         }
         for a in audit_log::about(&mut tx, *rid).await? {
-            let entry: Value = serde_json::from_str(&a.entry).unwrap_or(Value::Null);
-            held.trail.push(json!({
-                "seq": a.seq, "at": a.at, "action": a.action, "record_id": a.record_id,
-                "entry": entry,
-            }));
+            held.trail.push(trail_entry(&a));
         }
     }
     tx.rollback().await?;

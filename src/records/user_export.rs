@@ -12,7 +12,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::core::{Committed, RecordError, Result};
-use super::person_export::{Held, finish, step};
+use super::person_export::{Held, finish, step, trail_entry};
 use super::schema::COMMENT;
 use crate::storage::audit_log::{self, AuditFilter};
 use crate::storage::exports::ExportRow;
@@ -103,14 +103,7 @@ pub(super) async fn build(
         let mut tx = db.begin_read().await?;
         let page = audit_log::page(&mut tx, &filter, TRAIL_PAGE).await?;
         tx.rollback().await?;
-        for a in &page {
-            let entry: serde_json::Value =
-                serde_json::from_str(&a.entry).unwrap_or(serde_json::Value::Null);
-            held.trail.push(json!({
-                "seq": a.seq, "at": a.at, "action": a.action, "kind": a.kind,
-                "record_id": a.record_id, "entry": entry,
-            }));
-        }
+        held.trail.extend(page.iter().map(trail_entry));
         match page.last() {
             Some(last) if page.len() as i64 == TRAIL_PAGE => filter.before = Some(last.seq),
             _ => break,
@@ -119,16 +112,13 @@ pub(super) async fn build(
     // And what administrators did to the account: created it, changed
     // its roles, disabled it.
     let mut tx = db.begin_read().await?;
-    for a in audit_log::about(&mut tx, id).await? {
-        if a.actor_id != Some(id) {
-            let entry: serde_json::Value =
-                serde_json::from_str(&a.entry).unwrap_or(serde_json::Value::Null);
-            held.trail.push(json!({
-                "seq": a.seq, "at": a.at, "action": a.action, "kind": a.kind,
-                "record_id": a.record_id, "entry": entry,
-            }));
-        }
-    }
+    let about = audit_log::about(&mut tx, id).await?;
+    held.trail.extend(
+        about
+            .iter()
+            .filter(|a| a.actor_id != Some(id))
+            .map(trail_entry),
+    );
     tx.rollback().await?;
     // Oldest first, as a contact's export lists it.
     held.trail.sort_by_key(|t| t["seq"].as_i64());
