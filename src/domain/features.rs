@@ -41,9 +41,16 @@ impl Feature {
         match first {
             "contacts" | "companies" | "activities" => vec![Self::Crm],
             "pipelines" | "deals" => vec![Self::Sales],
-            "tickets" | "queues" | "sla-policies" | "agents" | "workflows" => vec![Self::Support],
+            "tickets" | "queues" | "sla-policies" | "agents" | "workflows" | "canned-replies" => {
+                vec![Self::Support]
+            }
             "me" if seg.next() == Some("agent") => vec![Self::Support],
-            "settings" if matches!(seg.next(), Some("business-calendar" | "support")) => {
+            "settings"
+                if matches!(
+                    seg.next(),
+                    Some("business-calendar" | "support" | "canned-replies")
+                ) =>
+            {
                 vec![Self::Support]
             }
             "dashboards" => match seg.next() {
@@ -76,6 +83,11 @@ mod tests {
         assert_eq!(Feature::of_path("/me/agent"), [Feature::Support]);
         assert_eq!(Feature::of_path("/me"), []);
         assert_eq!(Feature::of_path("/settings/support"), [Feature::Support]);
+        assert_eq!(Feature::of_path("/canned-replies"), [Feature::Support]);
+        assert_eq!(
+            Feature::of_path("/settings/canned-replies"),
+            [Feature::Support]
+        );
         assert_eq!(
             Feature::of_path("/dashboards/sales"),
             [Feature::Dashboards, Feature::Sales]

@@ -49,13 +49,17 @@ pub struct CannedReplies {
     pub replies: Vec<CannedReply>,
 }
 
-/// The placeholders in `body`, as written (`{{ name }}` trimmed).
+/// The placeholders in `body`, as written (`{{ name }}` trimmed); a
+/// `{{` never closed is one named `{{`, which no placeholder is.
 fn placeholders(body: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = body;
     while let Some(start) = rest.find("{{") {
         let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
+        let Some(end) = after.find("}}") else {
+            out.push("{{");
+            break;
+        };
         out.push(after[..end].trim());
         rest = &after[end + 2..];
     }
@@ -106,15 +110,19 @@ impl Setting for CannedReplies {
                 .into_iter()
                 .filter(|p| !PLACEHOLDERS.contains(p))
                 .collect();
-            if !unknown.is_empty() {
-                errors.push(FieldError::new(
+            match unknown.first() {
+                Some(&"{{") => errors.push(FieldError::new(
+                    at("body"),
+                    "a placeholder is opened with {{ and never closed with }}",
+                )),
+                Some(p) => errors.push(FieldError::new(
                     at("body"),
                     format!(
-                        "unknown placeholder {{{{{}}}}}; known: {}",
-                        unknown[0],
+                        "unknown placeholder {{{{{p}}}}}; known: {}",
                         PLACEHOLDERS.join(", ")
                     ),
-                ));
+                )),
+                None => {}
             }
         }
         if errors.is_empty() {
@@ -152,7 +160,8 @@ pub async fn render(
     let reply = replies
         .replies
         .into_iter()
-        .find(|r| r.name.trim() == name.trim())
+        // Names are unique whatever their case; so is the pick.
+        .find(|r| r.name.trim().to_lowercase() == name.trim().to_lowercase())
         .ok_or(RecordError::NotFound)?;
     let t = readable(&mut tx, tickets, actor, ticket).await?;
     let t_hidden = match actor.decide(&tickets.read_perm(), &meta(&t)) {
@@ -210,7 +219,7 @@ mod tests {
     fn placeholders_are_found_trimmed_and_checked() {
         assert_eq!(
             placeholders("Hi {{ contact.first_name }}, re {{ticket.subject}} {{ open"),
-            ["contact.first_name", "ticket.subject"]
+            ["contact.first_name", "ticket.subject", "{{"]
         );
         let bad = CannedReplies {
             replies: vec![

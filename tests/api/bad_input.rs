@@ -209,7 +209,12 @@ async fn malformed_oversized_and_mistyped_bodies(backend: Backend) {
         )
         .await;
     r.assert_problem(422, "validation_failed");
-    assert_eq!(r.error_fields(), ["rules.0.unchanged_for_days"], "{}", r.body);
+    assert_eq!(
+        r.error_fields(),
+        ["rules.0.unchanged_for_days"],
+        "{}",
+        r.body
+    );
     let r = app
         .as_user("acme", &owner)
         .put("/settings/canned-replies", json!({"replies": 7}))

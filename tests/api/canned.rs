@@ -87,9 +87,10 @@ async fn canned_replies_are_filled_as_the_agent_may_see_the_ticket(backend: Back
         )
         .await;
     let render = format!("/tickets/{}/canned-replies/render", id(&ticket));
+    // Picked by name whatever its case, as names are unique.
     let r = app
         .as_user("acme", &agent)
-        .post(&render, json!({"name": "Greeting"}))
+        .post(&render, json!({"name": "greeting"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
@@ -125,4 +126,26 @@ Reply to erika@kunde.example. anna.agent@acme.example, acme GmbH"
         .post(&render, json!({"name": "Greeting", "x": 1}))
         .await
         .assert_problem(422, "validation_failed");
+    // An unclosed placeholder is a typo, not text.
+    let r = acme
+        .put(
+            "/settings/canned-replies",
+            json!({"replies": [{"name": "Typo", "body": "Hi {{contact.first_name"}]}),
+        )
+        .await;
+    assert_eq!(r.error_fields(), ["replies.0.body"], "{}", r.body);
+    // They go with the support feature.
+    let r = acme
+        .put(
+            "/settings/features",
+            json!({"features": {"support": false}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for path in ["/canned-replies"] {
+        acme.get(path).await.assert_problem(404, "not_found");
+    }
+    acme.put("/settings/canned-replies", json!({"replies": []}))
+        .await
+        .assert_problem(404, "not_found");
 }

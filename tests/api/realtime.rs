@@ -74,6 +74,17 @@ impl Ws {
             .expect("a frame within 5 s")
     }
 
+    /// The next frame within 5 s that is not a `changed` notice (which
+    /// an administrator's change sends beside what a test waits for).
+    pub async fn expect_past_notices(&mut self) -> Value {
+        loop {
+            let f = self.expect().await;
+            if f["type"] != "changed" {
+                return f;
+            }
+        }
+    }
+
     /// Events until one with `seq >= upto` (or silence).
     pub async fn events_until(&mut self, upto: i64) -> Vec<Value> {
         let mut out = Vec::new();
