@@ -28,4 +28,8 @@ describe('a live event over the record a page shows', () => {
       id: 'c1', version: 4, created_at: erika.created_at, updated_at: mark.at, last_name: 'Anonymised', company_id: 'co1', owner_id: 'u1', custom: {}, anonymised: mark,
     });
   });
+
+  it('keeps the record when the event is an anonymised record’s older one, overwritten to its id', () => {
+    expect(mergeLive(erika, { id: 'c1', anonymised: true } as unknown as Partial<Contact>)).toBe(erika);
+  });
 });

@@ -4,6 +4,7 @@
 import type { ApiClient, ApiResult, Query, WriteResult } from './client';
 import type { CustomField, ImportReport, Page, RecordBase } from './types';
 import type { UploadProgress } from './xhr';
+import { stub } from '../realtime/anonymised';
 
 export type KindPath = 'contacts' | 'companies' | 'deals' | 'pipelines' | 'activities' | 'tickets' | 'queues' | 'sla-policies';
 
@@ -51,6 +52,8 @@ export function getRecord<T>(api: ApiClient, kind: KindPath, id: string, signal?
  * it replaces the older version whole, or those would linger too.
  */
 export function mergeLive<T extends RecordBase>(prev: T, next: Partial<T>): T {
+  // An anonymised record's older event, overwritten (realtime/anonymised.ts): nothing to take.
+  if (stub(next)) return prev;
   if (next.anonymised) {
     const { change: _, ...record } = next as Partial<T> & { change?: unknown };
     return record as T;

@@ -25,6 +25,7 @@ import { MyTasks } from '../views/tasks/MyTasks';
 import { homePath } from '../views/home/home';
 import { Overview } from '../views/home/Overview';
 import { Search } from '../views/home/Search';
+import { AccessNotice, NoAccess } from './AccessNotice';
 import { AREAS, featureOn, visibleAreas } from './areas';
 import { match, navigate, useLocation } from './router';
 import { createServices } from './services';
@@ -110,7 +111,7 @@ function Redirect({ to }: { to: string }) {
 
 function Routes({ tenant, branding, switchedOff }: { tenant: string; branding: ReturnType<typeof useBranding>; switchedOff: { list: string[]; dismiss(): void } }) {
   const { pathname, search } = useLocation();
-  const { signedIn, me, can, online } = useSession();
+  const { signedIn, me, can, online, accessChanged } = useSession();
   const base = `/t/${tenant}`;
   const rest = pathname.slice(base.length) || '/';
 
@@ -144,6 +145,10 @@ function Routes({ tenant, branding, switchedOff }: { tenant: string; branding: R
   if (area && !featureOn(branding?.features, area.feature)) {
     // Switched off while open: say so; otherwise it simply does not exist.
     view = area.feature && switchedOff.list.includes(area.feature) ? <FeatureOff features={[area.feature]} /> : <NotFound />;
+  } else if (area && me && accessChanged && !areas.includes(area) && !(area.path === 'dashboards' && can('dashboards:read'))) {
+    // An administrator just took this area away: the page says so, instead
+    // of its calls failing one by one (its routes below would still render).
+    view = <NoAccess />;
   } else if (rest === '/') {
     // Wait for /me: before it, every area looks allowed, and the first one
     // may be one this person cannot open.
@@ -157,7 +162,7 @@ function Routes({ tenant, branding, switchedOff }: { tenant: string; branding: R
     ) : switchedOff.list.includes('sales') ? (
       <FeatureOff features={['sales']} />
     ) : (
-      <NotFound />
+      <NoAccess />
     );
   } else if (m('/pipeline')) view = <PipelineBoard tenant={tenant} />;
   else if ((p = m('/pipeline/:id'))) view = <PipelineBoard tenant={tenant} pipelineId={p.id} />;
@@ -167,7 +172,7 @@ function Routes({ tenant, branding, switchedOff }: { tenant: string; branding: R
   else if ((p = m('/:kind/:id')) && isKind(p.kind)) view = <RecordDetail key={p.id} meta={KINDS[p.kind]} tenant={tenant} id={p.id!} />;
   else if ((p = m('/:kind/:id/edit')) && isKind(p.kind)) view = <RecordForm key={`${p.id}-edit`} meta={KINDS[p.kind]} tenant={tenant} id={p.id} />;
   // A board this person may not see still explains itself (Dashboards does).
-  else if (area && !areas.includes(area) && !(area.path === 'dashboards' && can('dashboards:read'))) view = <NotFound />;
+  else if (area && !areas.includes(area) && !(area.path === 'dashboards' && can('dashboards:read'))) view = <NoAccess />;
   else if (m('/search')) view = <Search tenant={tenant} features={branding?.features} />;
   else if (m('/overview')) view = <Overview tenant={tenant} features={branding?.features} />;
   else if (m('/tasks')) view = <MyTasks tenant={tenant} />;
@@ -182,6 +187,7 @@ function Routes({ tenant, branding, switchedOff }: { tenant: string; branding: R
   return (
     <Shell tenant={tenant} branding={branding}>
       {switchedOff.list.length ? <FeatureNotice list={switchedOff.list} onDismiss={switchedOff.dismiss} /> : null}
+      <AccessNotice />
       {view}
     </Shell>
   );

@@ -23,6 +23,13 @@ export interface Session {
   can(permission: string): boolean;
   /** The session ended by itself (a refresh was refused), not by signing out. */
   expired: boolean;
+  /**
+   * An administrator changed this person's roles, teams or permissions
+   * while the page was open (a `changed: access` frame): `/me` was read
+   * again, and the app says so until dismissed.
+   */
+  accessChanged: boolean;
+  dismissAccessChanged(): void;
 }
 
 const Ctx = createContext<Session | null>(null);
@@ -53,6 +60,7 @@ export function SessionProvider({ services, children }: { services: Services; ch
   const [connection, setConnection] = useState<ConnectionState>(realtime.state);
   const [pending, setPending] = useState<StoredWrite[]>(queue.list());
   const [expired, setExpired] = useState(false);
+  const [accessChanged, setAccessChanged] = useState(false);
 
   useEffect(
     () =>
@@ -95,9 +103,40 @@ export function SessionProvider({ services, children }: { services: Services; ch
     }
   }, [api]);
 
+  // Live changes the server tells every socket of: this person's access
+  // (read `/me` again; the navigation and every permission check follow)
+  // or the workspace's branding and features (read `/branding` again).
+  useEffect(
+    () =>
+      realtime.onChanged((what) => {
+        if (what === 'access') {
+          void reloadMe().then(
+            () => setAccessChanged(true),
+            () => undefined,
+          );
+        } else if (what === 'branding' || what === 'features') {
+          window.dispatchEvent(new Event(BRANDING_CHANGED));
+        }
+      }),
+    [realtime, reloadMe],
+  );
+
+  // A `changed` frame sent while the socket was down is lost with it: after
+  // a reconnect, read both again (quietly: nothing may have changed).
+  const wasOpen = useRef(false);
+  useEffect(() => {
+    if (connection !== 'open') return;
+    if (wasOpen.current && signedIn) {
+      void reloadMe().catch(() => undefined);
+      window.dispatchEvent(new Event(BRANDING_CHANGED));
+    }
+    wasOpen.current = true;
+  }, [connection, signedIn, reloadMe]);
+
   useEffect(() => {
     if (!signedIn) {
       setMe(null);
+      setAccessChanged(false);
       realtime.stop();
       return;
     }
@@ -143,6 +182,8 @@ export function SessionProvider({ services, children }: { services: Services; ch
       connection,
       pending,
       expired,
+      accessChanged,
+      dismissAccessChanged: () => setAccessChanged(false),
       signIn: async (pair) => {
         setExpired(false);
         leaving.current = false;
@@ -164,7 +205,7 @@ export function SessionProvider({ services, children }: { services: Services; ch
       // server still decides, and a missing link would only confuse.
       can: (permission) => me === null || perms.has(permission),
     };
-  }, [services, signedIn, me, online, connection, pending, tokens, api, queue, reloadMe, expired]);
+  }, [services, signedIn, me, online, connection, pending, tokens, api, queue, reloadMe, expired, accessChanged]);
 
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { anonymised, isAnonymised, liveRecord } from './anonymised';
-import { isGone } from './gone';
+import { anonymised, isAnonymised, isStub, liveRecord, stub } from './anonymised';
+import { isErased, isGone } from './gone';
 
 const MARK = { at: '2026-12-06T10:00:00Z', rule: 'Old tickets' };
 
@@ -24,5 +24,24 @@ describe('events that carry an anonymised record', () => {
 
   it('gives the record without the event’s `change`', () => {
     expect(liveRecord({ id: 't1', version: 4, anonymised: MARK, change: { rule: 'Old tickets' } })).toEqual({ id: 't1', version: 4, anonymised: MARK });
+  });
+});
+
+describe('an anonymised record’s older events, overwritten', () => {
+  const older = { event: 'ticket.updated', data: { id: 't1', anonymised: true } };
+
+  it('are told by their two keys: the id and `anonymised: true`', () => {
+    expect(isStub(older)).toBe(true);
+    expect(stub({ id: 't1', anonymised: true, version: 3 })).toBe(false);
+    expect(stub({ id: 't1', anonymised: MARK })).toBe(false);
+    expect(stub({ anonymised: true })).toBe(false);
+    expect(stub(null)).toBe(false);
+  });
+
+  it('are neither the record, nor its end', () => {
+    expect(isAnonymised(older)).toBe(false);
+    expect(isAnonymised({ event: 'ticket.anonymised', data: { id: 't1', anonymised: true } })).toBe(false);
+    expect(isGone(older)).toBe(false);
+    expect(isErased(older)).toBe(false);
   });
 });

@@ -428,3 +428,44 @@ describe('a topic ended by the server', () => {
     expect(c.retryAt).toBeNull();
   });
 });
+
+describe('frames beside the topics', () => {
+  it('hands an anonymised record’s overwritten older events to no view, yet resumes after them', async () => {
+    const c = makeClient();
+    const seen: EventFrame[] = [];
+    const any: EventFrame[] = [];
+    c.subscribe('tickets', { onEvent: (f) => seen.push(f) });
+    c.onAnyEvent((f) => any.push(f));
+    c.start();
+    await settle();
+    const ws = FakeSocket.last();
+    ws.open();
+    ws.ackSubscribes(10);
+    ws.receive({ type: 'event', topic: 'tickets', seq: 11, event: 'ticket.updated', data: { id: 't1', anonymised: true } });
+    ws.receive({ type: 'event', topic: 'tickets', seq: 12, event: 'ticket.anonymised', data: { id: 't1', version: 5, anonymised: { at: 'x', rule: 'r' } } });
+    expect(seen.map((f) => f.seq)).toEqual([12]);
+    expect(any.map((f) => f.seq)).toEqual([12]);
+    expect(c.cursorOf('tickets')).toBe(12);
+    ws.receive({ type: 'event', topic: 'tickets', seq: 13, event: 'ticket.updated', data: { id: 't2', anonymised: true } });
+    expect(c.cursorOf('tickets')).toBe(13);
+    c.stop();
+  });
+
+  it('tells whoever listens that access, branding or features changed, without any subscription', async () => {
+    const c = makeClient();
+    const heard: string[] = [];
+    const off = c.onChanged((what) => heard.push(what));
+    c.start();
+    await settle();
+    const ws = FakeSocket.last();
+    ws.open();
+    ws.receive({ type: 'changed', what: 'access' });
+    ws.receive({ type: 'changed', what: 'branding' });
+    ws.receive({ type: 'changed', what: 'features' });
+    off();
+    ws.receive({ type: 'changed', what: 'access' });
+    expect(heard).toEqual(['access', 'branding', 'features']);
+    expect(ws.frames('subscribe')).toHaveLength(0);
+    c.stop();
+  });
+});

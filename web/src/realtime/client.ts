@@ -9,10 +9,17 @@
 // - `resync` (history no longer reaches back, or we fell behind) tells the
 //   topic's views to reload, and the topic starts over without `since`.
 // - Presence (viewing / editing) is re-announced after every reconnect.
+// - `changed` frames (the person's access, the workspace's branding or
+//   features) need no subscription: whoever listens is told.
+// - An anonymised record's older events (`{"id", "anonymised": true}`)
+//   move the resume cursor but reach no view: they hold nothing to show,
+//   and the record's `.anonymised` / `.updated` events follow them.
 
+import { isStub } from './anonymised';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import {
   CLOSE_SESSION_ENDED,
+  type ChangedFrame,
   type ClientFrame,
   type DashboardFrame,
   type EventFrame,
@@ -105,6 +112,7 @@ export class RealtimeClient {
   private stateListeners = new Set<(s: ConnectionState) => void>();
   private closedListeners = new Set<(topic: string, code: string, message: string) => void>();
   private eventListeners = new Set<(frame: EventFrame) => void>();
+  private changedListeners = new Set<(what: ChangedFrame['what']) => void>();
   /** When the next reconnect attempt is due (ms since the epoch), while waiting for it. */
   private _retryAt: number | null = null;
   private readonly o: Required<Omit<RealtimeOptions, 'onSessionEnded'>> & Pick<RealtimeOptions, 'onSessionEnded'>;
@@ -142,6 +150,15 @@ export class RealtimeClient {
   onAnyEvent(fn: (frame: EventFrame) => void): () => void {
     this.eventListeners.add(fn);
     return () => this.eventListeners.delete(fn);
+  }
+
+  /**
+   * Something about the signed-in person or the workspace changed
+   * (`access`, `branding`, `features`): read it again.
+   */
+  onChanged(fn: (what: ChangedFrame['what']) => void): () => void {
+    this.changedListeners.add(fn);
+    return () => this.changedListeners.delete(fn);
   }
 
   /** While reconnecting: when the next attempt is due. */
@@ -381,6 +398,10 @@ export class RealtimeClient {
         if (e.lastEventSeq !== null && f.seq <= e.lastEventSeq) return;
         e.lastEventSeq = f.seq;
         e.cursor = Math.max(e.cursor ?? 0, f.seq);
+        // An anonymised record's older event, overwritten: neither the
+        // record (it has no fields) nor its end (it still exists). The
+        // `.anonymised` and `.updated` events after it carry the record.
+        if (isStub(f)) return;
         for (const h of [...e.handlers]) h.onEvent?.(f);
         for (const fn of this.eventListeners) fn(f);
         return;
@@ -430,6 +451,10 @@ export class RealtimeClient {
         if (e) e.subscribed = false;
         for (const h of e ? [...e.handlers] : []) h.onError?.(f.code, f.message ?? '');
         for (const fn of this.closedListeners) fn(f.topic, f.code, f.message ?? '');
+        return;
+      }
+      case 'changed': {
+        for (const fn of [...this.changedListeners]) fn(f.what);
         return;
       }
       case 'pong':

@@ -48,8 +48,21 @@ export interface DashboardFrame<T = unknown> {
   data: T;
 }
 
+/**
+ * Sent to every socket of the person it concerns, without a subscription:
+ * `access` when an admin changed their roles, teams or permissions (or a
+ * role they hold); `branding` / `features` when an admin saved the
+ * workspace's branding or switched features. It carries no data: the app
+ * reads `GET /me` or `GET /branding` again.
+ */
+export interface ChangedFrame {
+  type: 'changed';
+  what: 'access' | 'branding' | 'features' | (string & {});
+}
+
 export type ServerFrame =
   | SubscribedFrame
+  | ChangedFrame
   | EventFrame
   | QueueFrame
   | DashboardFrame

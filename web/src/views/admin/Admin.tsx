@@ -2,12 +2,14 @@
 // exist for them (the server would refuse its writes anyway).
 import type { ReactNode } from 'react';
 import { useSession } from '../../app/session';
+import { NoAccess } from '../../app/AccessNotice';
 import { NotFound } from '../NotFound';
 import { AdminHome } from './AdminHome';
 import { ApiKeys } from './ApiKeys';
 import { AuditTrail } from './AuditTrail';
 import { Branding } from './Branding';
 import { Calendar } from './Calendar';
+import { CannedReplies } from './CannedReplies';
 import { CustomFields } from './CustomFields';
 import { DataRequests } from './DataRequests';
 import { Pipelines } from './Pipelines';
@@ -26,6 +28,7 @@ const PAGES: Record<string, (tenant: string) => ReactNode> = {
   pipelines: (t) => <Pipelines tenant={t} />,
   queues: (t) => <Queues tenant={t} />,
   sla: (t) => <SlaPolicies tenant={t} />,
+  'canned-replies': (t) => <CannedReplies tenant={t} />,
   calendar: (t) => <Calendar tenant={t} />,
   'api-keys': (t) => <ApiKeys tenant={t} />,
   retention: (t) => <Retention tenant={t} />,
@@ -39,6 +42,7 @@ export function Admin({ tenant, section, features }: { tenant: string; section?:
   const { can } = useSession();
   if (!section) return <AdminHome tenant={tenant} features={features} />;
   const page = PAGES[section];
-  if (!page || !visibleSections(can, features).some((s) => s.path === section)) return <NotFound />;
+  if (!page) return <NotFound />;
+  if (!visibleSections(can, features).some((s) => s.path === section)) return <NoAccess />;
   return <>{page(tenant)}</>;
 }

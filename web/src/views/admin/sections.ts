@@ -18,6 +18,7 @@ export const SECTIONS: AdminSection[] = [
   { path: 'pipelines', title: 'admin.pipelines', about: 'admin.pipelinesAbout', permission: 'pipelines:write', feature: 'sales' },
   { path: 'queues', title: 'admin.queues', about: 'admin.queuesAbout', permission: 'queues:write', feature: 'support' },
   { path: 'sla', title: 'admin.sla', about: 'admin.slaAbout', permission: 'sla_policies:write', feature: 'support' },
+  { path: 'canned-replies', title: 'admin.canned', about: 'admin.cannedAbout', permission: 'admin:settings', feature: 'support' },
   { path: 'calendar', title: 'admin.calendar', about: 'admin.calendarAbout', permission: 'admin:settings', feature: 'support' },
   { path: 'api-keys', title: 'admin.apiKeys', about: 'admin.apiKeysAbout', permission: 'admin:api_keys' },
   { path: 'retention', title: 'admin.retention', about: 'admin.retentionAbout', permission: 'admin:settings' },

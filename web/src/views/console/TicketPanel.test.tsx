@@ -84,3 +84,23 @@ it('places a legal hold on the ticket and shows it with its reason', async () =>
   expect(within(screen.getByTestId('legal-hold')).getByRole('button', { name: 'Lift legal hold' })).toBeTruthy();
   expect(calls.find((c) => c.method === 'PUT')?.body).toEqual({ reason: 'Audit 2026' });
 });
+
+it('keeps the ticket through its overwritten older events, then takes the anonymised version that follows', async () => {
+  panel(ticket(2));
+  expect(await screen.findByText('Printer on fire')).toBeTruthy();
+  const ws = await socket();
+  // A replay from before the anonymisation: the older events are stubs.
+  act(() => {
+    ws.receive({ type: 'event', topic: 'ticket:t1', seq: 101, event: 'ticket.updated', data: { id: 't1', anonymised: true } });
+    ws.receive({ type: 'event', topic: 'ticket:t1', seq: 102, event: 'comment.created', data: { id: 'm3', anonymised: true } });
+  });
+  expect(screen.getByText('Printer on fire')).toBeTruthy();
+  expect(screen.getByText('Hello')).toBeTruthy();
+  expect(screen.queryByText('This record was erased.')).toBeNull();
+  expect(screen.queryByText(/was deleted/)).toBeNull();
+  const mark = { at: '2026-12-06T10:00:00Z', rule: 'Old tickets' };
+  act(() => ws.receive({ type: 'event', topic: 'ticket:t1', seq: 103, event: 'ticket.anonymised', data: { ...ticket(3, { subject: 'Anonymised ticket' }), anonymised: mark, change: { rule: 'Old tickets' } } }));
+  expect(await screen.findByText('Anonymised ticket')).toBeTruthy();
+  expect(screen.queryByText('Hello')).toBeNull();
+  expect(screen.queryByText('This record was erased.')).toBeNull();
+});

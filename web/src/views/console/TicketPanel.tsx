@@ -26,6 +26,7 @@ import { useTicket } from '../support/useTicket';
 import { HoldBanner, PlaceHold, withHold } from '../privacy/LegalHold';
 import { AnonymisedNotice } from '../privacy/AnonymisedNotice';
 import { RecordHistory } from '../audit/RecordHistory';
+import { CannedReplyPicker } from './CannedReplyPicker';
 import { contactName } from './customer';
 import { CustomerSidebar } from './CustomerSidebar';
 import { ShareWith } from './ShareWith';
@@ -204,6 +205,7 @@ export function TicketPanel({ tenant, id, queues, wf, names, back, ticketHref }:
         canReply={canWrite}
         canInternal={can('tickets:internal')}
         onEditing={onEditing}
+        tools={(insert) => <CannedReplyPicker ticketId={ticket.id} onInsert={insert} />}
         onSend={async (body, internal) => {
           const r = await addComment(api, id, body, internal);
           tk.addComment(r.data);

@@ -96,8 +96,9 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
         return;
       }
       const rec = f.data as unknown as RecordBase;
-      // Anonymised: its older events, replayed before this one, read as an
-      // erasure (realtime/anonymised.ts), so it may come back from that.
+      // Anonymised: on servers that overwrote its older events as an
+      // erasure's (realtime/anonymised.ts), a replay read it as erased
+      // first, so it may come back from that.
       const back = isAnonymised(f);
       if (back) setErased(false);
       page.set((s) => {

@@ -129,8 +129,9 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
         return;
       }
       const d = f.data as unknown as Deal;
-      // Anonymised: its older events, replayed before this one, read as an
-      // erasure (realtime/anonymised.ts), so it may come back from that.
+      // Anonymised: on servers that overwrote its older events as an
+      // erasure's (realtime/anonymised.ts), a replay read it as erased
+      // first, so it may come back from that.
       const back = isAnonymised(f);
       if (back) setErased(false);
       page.set((s) => {

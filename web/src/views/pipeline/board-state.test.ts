@@ -80,6 +80,13 @@ describe('pipeline board state', () => {
     expect(unknown).toBe(afterReplay);
   });
 
+  it('keeps a deal through an anonymised record’s overwritten older event, which says neither what it is nor that it went', () => {
+    const b = initial('p1', [deal('a', 'lead', 3)]);
+    const [after, change] = applyEvent(b, 'deal.updated', { id: 'a', anonymised: true } as never);
+    expect(change).toEqual({ kind: 'none' });
+    expect(after).toBe(b);
+  });
+
   it('adds up amounts per currency', () => {
     expect(totals([deal('a', 'x'), deal('b', 'x', 1, { amount: 50, currency: 'USD' }), deal('c', 'x')])).toEqual({ EUR: 200, USD: 50 });
   });

@@ -1,7 +1,10 @@
 // A ticket's conversation: public replies and (for those who may) internal
 // notes, oldest first, and the box to write the next one. Writing tells
 // everyone else on the ticket that this person is editing (presence).
-import { useEffect, useId, useState, type FormEvent } from 'react';
+// The console adds tools beside the box (a canned reply) that put text at
+// its cursor.
+import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { insertAt } from './insert';
 import type { Comment } from '../../api/support';
 import { useI18n } from '../../i18n';
 import { describeError } from '../../ui/errors';
@@ -17,9 +20,11 @@ interface Props {
   canInternal: boolean;
   onSend(body: string, internal: boolean): Promise<void>;
   onEditing?(editing: boolean): void;
+  /** Tools above the box; `insert` puts text at its cursor (in place of a selection). */
+  tools?(insert: (text: string) => void): ReactNode;
 }
 
-export function Thread({ comments, selfId, nameOf, unknownAuthor, canReply, canInternal, onSend, onEditing }: Props) {
+export function Thread({ comments, selfId, nameOf, unknownAuthor, canReply, canInternal, onSend, onEditing, tools }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
   const [body, setBody] = useState('');
@@ -28,7 +33,26 @@ export function Thread({ comments, selfId, nameOf, unknownAuthor, canReply, canI
   const [error, setError] = useState<string | null>(null);
   const [sent, setSent] = useState('');
   const id = useId();
+  const box = useRef<HTMLTextAreaElement>(null);
+  /** Where the cursor goes once inserted text is in the box. */
+  const caret = useRef<number | null>(null);
   const editing = body.trim().length > 0;
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (caret.current === null || !el) return;
+    el.focus();
+    el.setSelectionRange(caret.current, caret.current);
+    caret.current = null;
+  }, [body]);
+  const insert = (text: string) => {
+    const el = box.current;
+    // The box keeps its selection while a tool has the focus.
+    setBody((b) => {
+      const at = insertAt(b, el?.selectionStart ?? b.length, el?.selectionEnd ?? b.length, text);
+      caret.current = at.caret;
+      return at.value;
+    });
+  };
   useEffect(() => onEditing?.(editing), [editing, onEditing]);
 
   const submit = async (e: FormEvent) => {
@@ -84,7 +108,9 @@ export function Thread({ comments, selfId, nameOf, unknownAuthor, canReply, canI
           <label htmlFor={`${id}-body`} className="visually-hidden">
             {t(internal ? 'thread.internalNote' : 'thread.reply')}
           </label>
+          {tools ? <div className="reply__tools">{tools(insert)}</div> : null}
           <textarea
+            ref={box}
             id={`${id}-body`}
             className={internal ? 'reply__box reply__box--internal' : 'reply__box'}
             rows={4}

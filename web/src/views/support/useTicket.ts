@@ -64,8 +64,9 @@ export function useTicket(id: string) {
       } else if (ticketEvent && isGone(f)) setDeleted(true);
       else if (ticketEvent && isAnonymised(f)) {
         const tk = liveRecord<Ticket>(f.data);
-        // Its older events, replayed before this one, read as an erasure
-        // (realtime/anonymised.ts): the ticket is back, without comments.
+        // A server that overwrote its older events as an erasure's had a
+        // replay read it as erased first (realtime/anonymised.ts): the
+        // ticket is back, without comments.
         setErased(false);
         data.set((s) => s ?? { ticket: tk, comments: [], fromCache: false });
         if (f.event === 'ticket.anonymised') apply((s) => ({ ...s, comments: [] }));
