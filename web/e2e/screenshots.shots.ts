@@ -5,7 +5,9 @@
 // short targets (so clocks are green, amber and red when photographed), a
 // routing queue that offers the agent a ticket, a conversation with an
 // internal note, a second person on the ticket, a supplier with
-// something shared, and a person's data exported.
+// something shared, a person's data exported, a contact with a sensitive
+// field and a changed e-mail (her History, and the audit trail), and two
+// canned replies.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
@@ -126,10 +128,35 @@ it('photographs every main view', async () => {
   await admin.getByRole('button', { name: 'Export personal data' }).click();
   await admin.locator('[data-testid="person-export"][data-status="ready"]').waitFor({ timeout: 15_000 });
   await shoot(admin, 'contact-export');
+  // A contact with a sensitive field (sealed at rest), her e-mail and phone
+  // changed since by two people: her History, its newest entry opened.
+  await api('demo', ADMIN, 'POST', '/custom-fields', { kind: 'contact', key: 'tax_id', label: 'Tax ID', type: 'text', options: {}, sensitive: true });
+  const clara = await api<{ id: string; version: number }>('demo', ADMIN, 'POST', '/contacts', {
+    first_name: 'Clara', last_name: 'Hoffmann', email: 'clara.hoffmann@example.com', phone: '+49 30 5550 1234', custom: { tax_id: 'DE 123 456 789' },
+  });
+  const moved = await api<{ version: number }>('demo', ADMIN, 'PATCH', `/contacts/${clara.id}`, { email: 'c.hoffmann@hoffmann-bau.example' }, clara.version);
+  await api('demo', MANAGER, 'PATCH', `/contacts/${clara.id}`, { phone: '+49 30 5550 9876' }, moved.version);
+  await visit(admin, `/t/demo/contacts/${clara.id}`, '[data-field="custom.tax_id"] dt .sensitive-mark');
+  const history = admin.getByTestId('record-history');
+  await history.locator('.record-history__toggle').click();
+  const changed = history.locator('tr[data-action="contact.updated"]');
+  await changed.nth(1).waitFor();
+  // The older change: her e-mail.
+  await changed.nth(1).getByRole('button', { name: /^Details of / }).click();
+  await history.locator('.audit-table__more').getByText('E-mail changed', { exact: true }).waitFor();
+  await shoot(admin, 'contact-history', () => history.evaluate((el) => el.scrollIntoView({ block: 'end' })));
   await visit(admin, '/t/demo/admin', '.admin-card');
   await shoot(admin, 'admin');
   await visit(admin, '/t/demo/admin/users', '[data-testid="users"] tbody tr');
   await shoot(admin, 'admin-users');
+  // The trail of all of the above, her e-mail change opened (the fields it
+  // changed) with the entries after it above, in sight at both sizes.
+  await visit(admin, '/t/demo/admin/audit', '[data-testid="audit-table"] tr[data-action="contact.updated"]');
+  const entry = admin.getByTestId('audit-table').locator('tr[data-action="contact.updated"]').nth(1);
+  await entry.getByRole('button', { name: /^Details of / }).click();
+  const opened = admin.locator('.audit-table__more');
+  await opened.getByText('E-mail changed', { exact: true }).waitFor();
+  await shoot(admin, 'admin-audit', () => opened.evaluate((el) => el.scrollIntoView({ block: 'end' })));
   await visit(admin, '/t/demo/admin/roles', '.master-list__item');
   await admin.getByRole('button', { name: /^Agent/ }).click();
   await admin.locator('[data-testid="grants"] input:checked').first().waitFor();
@@ -216,6 +243,20 @@ it('photographs every main view', async () => {
   await agent.getByLabel('Internal note').first().waitFor();
   await agent.getByTestId('customer-tickets').locator('li').first().waitFor();
   await shoot(agent, 'ticket');
+  // Two canned replies, and the picker open beside the reply box.
+  await api('demo', ADMIN, 'PUT', '/settings/canned-replies', { replies: [
+    { name: 'Greeting', body: 'Hello {{contact.first_name}}, thank you for getting in touch. We are looking into “{{ticket.subject}}” now.' },
+    { name: 'Closing', body: 'We consider this solved; reply within 7 days if anything is still wrong. Kind regards, {{agent.name}}' },
+  ] });
+  const picker = agent.getByTestId('canned-picker');
+  const options = picker.getByRole('option');
+  const pickerOpen = async () => {
+    if (!(await picker.isVisible())) await agent.getByRole('button', { name: 'Canned reply' }).click();
+    await options.nth(1).waitFor();
+    await picker.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  };
+  await pickerOpen();
+  await shoot(agent, 'canned-replies', pickerOpen);
 
   const customer = await person(CUSTOMER);
   await customer.getByTestId('portal-tickets').waitFor();
