@@ -255,10 +255,16 @@ impl Config {
         if let Some(n) = f.session_ttl_days {
             c.session_ttl_days = n;
         }
-        if let Some(n) = f.login_per_account_per_min {
+        if let Some(n) = parse_env_num(&env, "MANDANT_LOGIN_PER_ACCOUNT_PER_MIN")?
+            .or(f.login_per_account_per_min)
+        {
             c.login_per_account_per_min = n;
         }
-        if let Some(n) = f.login_per_address_per_min {
+        // Many people behind one address (an office's NAT, a test
+        // browser farm) sign in more often than one person does.
+        if let Some(n) = parse_env_num(&env, "MANDANT_LOGIN_PER_ADDRESS_PER_MIN")?
+            .or(f.login_per_address_per_min)
+        {
             c.login_per_address_per_min = n;
         }
         c.allowed_origins = f.allowed_origins;
@@ -464,6 +470,20 @@ mod tests {
         let shards = c.shard_urls();
         assert_eq!(shards.len(), 1);
         assert_eq!(shards[0].1.expose(), "sqlite:./data/tenants");
+    }
+
+    #[test]
+    fn login_limits_come_from_the_environment_too() {
+        let c = with_env(
+            Some("login_per_account_per_min = 5\n"),
+            &[("MANDANT_LOGIN_PER_ADDRESS_PER_MIN", "600")],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (c.login_per_account_per_min, c.login_per_address_per_min),
+            (5, 600)
+        );
+        assert!(with_env(None, &[("MANDANT_LOGIN_PER_ADDRESS_PER_MIN", "lots")]).is_err());
     }
 
     #[test]

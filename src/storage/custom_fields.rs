@@ -33,12 +33,19 @@ const COLUMNS: &str = "id, kind, key, label, type, options, required, retired, s
 
 pub async fn for_kind(tx: &mut TenantTx, kind: &str) -> Result<Vec<CustomFieldRow>> {
     let sql = format!("SELECT {COLUMNS} FROM custom_fields WHERE kind = $1 ORDER BY key");
-    Ok(
-        on_tx!(tx, c => sqlx::query_as::<_, CustomFieldRow>(sqlx::AssertSqlSafe(sql))
+    let rows = on_tx!(tx, c => sqlx::query_as::<_, CustomFieldRow>(sqlx::AssertSqlSafe(sql))
         .bind(kind)
         .fetch_all(c)
-        .await)?,
-    )
+        .await)?;
+    // A write reads its kind's definitions first: the sealing that
+    // follows in this transaction needs no query of its own.
+    let sensitive: Vec<String> = rows
+        .iter()
+        .filter(|r| r.sensitive)
+        .map(|r| r.key.clone())
+        .collect();
+    tx.sensitive.insert(kind.to_owned(), sensitive.into());
+    Ok(rows)
 }
 
 pub async fn all(tx: &mut TenantTx) -> Result<Vec<CustomFieldRow>> {
