@@ -94,7 +94,7 @@ DATA_DEPENDENT = re.compile(
     r"|^unknown shard|^unknown column|is already used|go together|cannot be both won and lost"
     r"|must be non-empty and unique|is not record-scoped|listed twice|with the start before the end"
     r"|the audit trail's retention|the event log's retention"
-    r"|a relation cannot be sensitive|^cannot change; values already written|^unknown placeholder|never closed with"
+    r"|a relation cannot be sensitive|^cannot change; values already written|^unknown placeholder|never closed with|^must be unique$"
 )
 
 @schemathesis.check
