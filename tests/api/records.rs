@@ -1052,7 +1052,10 @@ async fn the_largest_numbers_read_back(backend: Backend) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["custom"]["huge"].as_f64(), Some(max));
     let fields = acme.get("/custom-fields?kind=deal").await;
-    assert_eq!(fields.body["items"][0]["options"]["max"].as_f64(), Some(max));
+    assert_eq!(
+        fields.body["items"][0]["options"]["max"].as_f64(),
+        Some(max)
+    );
 }
 
 both_backends!(the_largest_numbers_read_back);
