@@ -50,11 +50,7 @@ impl Keys {
     /// not seen yet.
     pub(super) async fn open(&self, place: &str, stored: &str) -> Result<String> {
         match self.ring().open(place, stored) {
-            Err(KeyError::UnknownKey(_)) => {
-                let fresh = read(&self.control, &self.master, self.tenant).await?;
-                *self.ring.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
-                Ok(fresh.open(place, stored)?)
-            }
+            Err(KeyError::UnknownKey(_)) => Ok(self.refresh().await?.open(place, stored)?),
             other => Ok(other?),
         }
     }

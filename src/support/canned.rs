@@ -49,20 +49,28 @@ pub struct CannedReplies {
     pub replies: Vec<CannedReply>,
 }
 
-/// The placeholders in `body`, as written (`{{ name }}` trimmed); a
-/// `{{` never closed is one named `{{`, which no placeholder is.
-fn placeholders(body: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+/// Walks `body`: its text between placeholders to `text`, and each
+/// placeholder's name (`{{ name }}` trimmed) to `placeholder`; a `{{`
+/// never closed is a placeholder named `{{`, which none is.
+fn scan<'a>(body: &'a str, mut text: impl FnMut(&'a str), mut placeholder: impl FnMut(&'a str)) {
     let mut rest = body;
     while let Some(start) = rest.find("{{") {
+        text(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else {
-            out.push("{{");
-            break;
+            placeholder("{{");
+            return;
         };
-        out.push(after[..end].trim());
+        placeholder(after[..end].trim());
         rest = &after[end + 2..];
     }
+    text(rest);
+}
+
+/// The placeholders in `body`, as written.
+fn placeholders(body: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    scan(body, |_| {}, |p| out.push(p));
     out
 }
 
@@ -194,20 +202,14 @@ pub async fn render(
             _ => String::new(),
         }
     };
+    // Kept replies have every placeholder closed and known (`check`).
     let mut out = String::with_capacity(reply.body.len());
-    let mut rest = reply.body.as_str();
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            rest = "";
-            break;
-        };
-        out.push_str(&value(after[..end].trim()));
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
+    let filled = std::cell::RefCell::new(&mut out);
+    scan(
+        &reply.body,
+        |t| filled.borrow_mut().push_str(t),
+        |p| filled.borrow_mut().push_str(&value(p)),
+    );
     Ok(out)
 }
 
