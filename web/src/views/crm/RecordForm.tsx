@@ -66,8 +66,14 @@ export function RecordForm({ meta, tenant, id }: Props) {
 
   useEffect(() => {
     void load();
-    // Reload when the custom fields arrive: they shape the form.
-  }, [id, customs]);
+  }, [id]);
+
+  // The custom fields arrive on their own: they shape the form's custom
+  // part only. Reloading the record here threw away what the person had
+  // typed meanwhile.
+  useEffect(() => {
+    if (id && record) setValues((v) => (v ? { std: v.std, custom: { ...toFormValues(meta, customs, record).custom, ...v.custom } } : v));
+  }, [customs]);
 
   useEffect(() => {
     if (!id && customs.length) setValues((v) => ({ std: v?.std ?? {}, custom: toFormValues(meta, customs, null).custom }));
