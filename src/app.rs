@@ -76,6 +76,27 @@ impl Application {
             .map(crate::tls::server_config)
             .transpose()?;
         let https = tls.is_some();
+        // Webhooks go out from serving nodes only (not from CLI commands),
+        // on this runtime: actix's HTTP client stays on its thread.
+        actix_web::rt::spawn(crate::integrations::webhooks::Dispatcher::run(
+            services.tenants.clone(),
+            services.bus.clone(),
+            crate::integrations::webhooks::Settings::of(&services.config),
+            services.shutdown.subscribe(),
+        ));
+        match crate::integrations::mail::mailer::Settings::of(&services.config) {
+            Some(mail) => {
+                actix_web::rt::spawn(crate::integrations::mail::mailer::Mailer::run(
+                    services.tenants.clone(),
+                    services.bus.clone(),
+                    mail,
+                    services.shutdown.subscribe(),
+                ));
+            }
+            None => tracing::info!(
+                "no SMTP server configured (MANDANT_SMTP_URL): e-mail waits in each tenant's outbox"
+            ),
+        }
         let services = web::Data::new(services);
         let data = services.clone();
         let server = HttpServer::new(move || {

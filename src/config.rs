@@ -57,6 +57,26 @@ pub struct Config {
     /// (PEM files, read again when they change). Unset: plain HTTP, for a
     /// TLS-terminating proxy in front.
     pub tls: Option<TlsConfig>,
+    /// Networks webhooks may reach although they are internal (loopback,
+    /// private, link-local): none by default.
+    pub webhook_allow_networks: Vec<crate::domain::network::Network>,
+    /// One delivery attempt's deadline, connect to last byte read.
+    pub webhook_timeout_secs: u64,
+    /// The first retry's delay; each next one doubles, up to an hour.
+    pub webhook_retry_base_ms: u64,
+    /// The SMTP server mail goes through (`smtp://user:pass@host:587?tls=required`,
+    /// `smtps://host:465`, `smtp://127.0.0.1:2525`); none: mail stays queued.
+    pub smtp_url: Option<Secret>,
+    /// The sender of every message (`Name <address>`).
+    pub mail_from: String,
+    /// Messages a tenant may send a minute.
+    pub mail_per_minute: usize,
+    /// The origin people reach the web app at, for links in mail; default
+    /// from `listen`.
+    pub public_url: Option<String>,
+    /// How long a node drives an endpoint without renewing: how soon
+    /// another takes over when it dies.
+    pub webhook_lease_secs: u64,
     /// The time SLA clocks, offers and dashboards read; tests set a
     /// manual clock. Not configurable from files or the environment.
     pub clock: crate::clock::Clock,
@@ -104,6 +124,14 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),
             tls: None,
+            webhook_allow_networks: Vec::new(),
+            webhook_timeout_secs: 10,
+            webhook_retry_base_ms: 5000,
+            webhook_lease_secs: 60,
+            smtp_url: None,
+            mail_from: "Mandant <mandant@localhost>".into(),
+            mail_per_minute: 60,
+            public_url: None,
             clock: crate::clock::Clock::system(),
         }
     }
@@ -165,6 +193,15 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     tls_min_version: Option<String>,
+    #[serde(default)]
+    webhook_allow_networks: Vec<String>,
+    webhook_timeout_secs: Option<u64>,
+    webhook_retry_base_ms: Option<u64>,
+    webhook_lease_secs: Option<u64>,
+    smtp_url: Option<Secret>,
+    mail_from: Option<String>,
+    mail_per_minute: Option<usize>,
+    public_url: Option<String>,
 }
 
 impl Config {
@@ -294,6 +331,64 @@ impl Config {
                 })
             })
             .collect::<Result<_, _>>()?;
+        let networks = match env("MANDANT_WEBHOOK_ALLOW_NETWORKS") {
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => f.webhook_allow_networks,
+        };
+        c.webhook_allow_networks = networks
+            .iter()
+            .map(|n| {
+                crate::domain::network::Network::parse(n).ok_or_else(|| {
+                    invalid(
+                        "webhook_allow_networks",
+                        format!("{n:?} is not an address or a network (10.0.0.0/8)"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        if let Some(n) =
+            parse_env_num(&env, "MANDANT_WEBHOOK_TIMEOUT_SECS")?.or(f.webhook_timeout_secs)
+        {
+            c.webhook_timeout_secs = n.clamp(1, 60);
+        }
+        if let Some(n) =
+            parse_env_num(&env, "MANDANT_WEBHOOK_RETRY_BASE_MS")?.or(f.webhook_retry_base_ms)
+        {
+            c.webhook_retry_base_ms = n.clamp(10, 3_600_000);
+        }
+        if let Some(n) = parse_env_num(&env, "MANDANT_WEBHOOK_LEASE_SECS")?.or(f.webhook_lease_secs)
+        {
+            // Longer than an attempt's deadline, or a live node loses it mid-send.
+            c.webhook_lease_secs = n.max(c.webhook_timeout_secs + 1);
+        }
+        c.smtp_url = env("MANDANT_SMTP_URL").map(Secret::new).or(f.smtp_url);
+        if let Some(from) = env("MANDANT_MAIL_FROM").or(f.mail_from) {
+            if from.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(invalid(
+                    "mail_from",
+                    format!(
+                        "{from:?} is not an address (\"Name <a@b.example>\" or \"a@b.example\")"
+                    ),
+                ));
+            }
+            c.mail_from = from;
+        }
+        if let Some(n) = parse_env_num(&env, "MANDANT_MAIL_PER_MINUTE")?.or(f.mail_per_minute) {
+            c.mail_per_minute = n.max(1);
+        }
+        if let Some(u) = env("MANDANT_PUBLIC_URL").or(f.public_url) {
+            if url::Url::parse(&u).map_or(true, |p| !matches!(p.scheme(), "http" | "https")) {
+                return Err(invalid(
+                    "public_url",
+                    format!("{u:?} is not an http(s) URL"),
+                ));
+            }
+            c.public_url = Some(u.trim_end_matches('/').to_owned());
+        }
         if let Some(n) = f.shutdown_timeout_secs {
             c.shutdown_timeout_secs = n;
         }
@@ -393,6 +488,20 @@ impl Config {
     }
 
     /// Every shard with its URL; `default` first.
+    /// Where people reach the web app: `public_url`, or this server's own
+    /// address (`localhost` for a wildcard listen).
+    pub fn public_url(&self) -> String {
+        if let Some(u) = &self.public_url {
+            return u.clone();
+        }
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        if self.listen.ip().is_unspecified() {
+            format!("{scheme}://localhost:{}", self.listen.port())
+        } else {
+            format!("{scheme}://{}", self.listen)
+        }
+    }
+
     pub fn shard_urls(&self) -> Vec<(String, Secret)> {
         let default = match &self.database_url {
             Some(url) => url.clone(),

@@ -27,6 +27,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod identity;
+pub mod integrations;
 pub mod keys;
 pub mod limits;
 pub mod records;

@@ -53,12 +53,17 @@ pub fn redact_url(raw: &str) -> String {
 
 /// Random bytes from the operating system, hex encoded (2 chars per byte).
 pub fn random_hex(bytes: usize) -> String {
+    hex::encode(random_bytes(bytes))
+}
+
+/// Random bytes from the operating system.
+pub fn random_bytes(bytes: usize) -> Vec<u8> {
     let mut buf = vec![0u8; bytes];
     // The OS RNG failing means the machine cannot produce secrets at all;
     // continuing with zeros would be worse than stopping.
     #[allow(clippy::expect_used)]
     getrandom::getrandom(&mut buf).expect("operating system random source unavailable");
-    hex::encode(buf)
+    buf
 }
 
 #[cfg(test)]

@@ -249,7 +249,7 @@ async fn delivering<T, F: std::future::Future<Output = T>>(
 }
 
 /// Once an hour, for every tenant: drops expired exports, re-seals what
-/// is under an older data key, and applies the retention rules (a tenant
+/// is under an older data key, forgets week-old webhook attempts, and applies the retention rules (a tenant
 /// without rules costs one settings read). The lease keeps two nodes from
 /// applying one tenant's rules at once; the rest may run on both.
 fn hourly_upkeep(tenants: &TenantService, rt: &Arc<crate::actors::Realtime>) {
@@ -270,6 +270,9 @@ fn hourly_upkeep(tenants: &TenantService, rt: &Arc<crate::actors::Realtime>) {
                     tracing::warn!(tenant = %t.slug, error = %e, "dropping expired exports failed");
                 }
                 reseal(&t, &db).await;
+                if let Err(e) = crate::integrations::webhooks::trim_log(&db).await {
+                    tracing::warn!(tenant = %t.slug, error = %e, "trimming the webhook log failed");
+                }
                 match apply_retention(&rt, &t, &db).await {
                     Ok(Some(r)) => {
                         let n: usize = r.rules.iter().map(|r| r.matched).sum();

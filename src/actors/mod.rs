@@ -297,7 +297,9 @@ fn follow(rt: &Arc<Realtime>, bus: &Bus) {
                         rt.principals.invalidate_all();
                         rt.catch_up_all();
                     }
-                    BusMessage::TenantChanged { .. } => {}
+                    BusMessage::TenantChanged { .. }
+                    | BusMessage::WebhooksChanged { .. }
+                    | BusMessage::MailQueued { .. } => {}
                 },
                 Err(RecvError::Lagged(_)) => {
                     rt.principals.invalidate_all();

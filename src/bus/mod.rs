@@ -37,6 +37,10 @@ pub enum BusMessage {
     /// An agent came online or changed status, capacity or skills: the
     /// tenant's queues try to route their waiting tickets again.
     AgentsChanged { tenant_id: TenantId },
+    /// A webhook was made or enabled: dispatchers look for it at once.
+    WebhooksChanged { tenant_id: TenantId },
+    /// Mail was queued: mailers send at once rather than at their next poll.
+    MailQueued { tenant_id: TenantId },
     /// The tenant's branding or features changed: clients show them anew
     /// (`what`: `branding` or `features`).
     TenantShown { tenant_id: TenantId, what: String },

@@ -6,6 +6,7 @@ pub mod code;
 pub mod email;
 pub mod features;
 pub mod ids;
+pub mod network;
 pub mod password;
 pub mod present;
 pub mod sla;

@@ -38,6 +38,8 @@ needs!(
     AdminUsers = "admin:users",
     AdminRoles = "admin:roles",
     AdminApiKeys = "admin:api_keys",
+    WebhooksRead = "webhooks:read",
+    WebhooksWrite = "webhooks:write",
     AdminSettings = "admin:settings",
     AdminAudit = "admin:audit",
     PrivacyHold = "privacy:hold",

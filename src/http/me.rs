@@ -21,6 +21,7 @@ pub async fn me(a: Authenticated) -> Result<HttpResponse, ApiError> {
     let via = match p.via {
         Via::Session(id) => json!({"type": "session", "session_id": id}),
         Via::ApiKey(id) => json!({"type": "api_key", "api_key_id": id}),
+        Via::Webhook(id) => json!({"type": "webhook", "webhook_id": id}),
     };
     Ok(HttpResponse::Ok().json(json!({
         "user": {

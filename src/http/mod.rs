@@ -3,6 +3,7 @@
 //! Every route module exposes `configure(cfg)`; [`configure`] mounts them
 //! all, with the body limits and error shapes every route shares.
 
+mod account_mail;
 mod api_keys;
 mod audit;
 mod auth;
@@ -30,6 +31,7 @@ mod support;
 pub mod tenant_routes;
 mod users;
 mod web_app;
+mod webhooks;
 mod ws;
 
 use actix_web::body::{BoxBody, EitherBody};

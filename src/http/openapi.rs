@@ -235,15 +235,67 @@ fn common_schemas() -> Map<String, Value> {
         "description": "not a common password, not one character repeated"});
     let roles = json!({"type": "array", "items": {"type": "string"}, "description": "names of existing roles"});
     let teams = json!({"type": "array", "items": {"type": "string", "format": "uuid"}, "description": "ids of existing teams"});
-    s.insert("UserInput".into(), json!({"type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {
+    s.insert("UserInput".into(), json!({"type": "object", "required": ["email"], "additionalProperties": false, "properties": {
         "email": {"type": "string", "format": "email"}, "name": name(200), "password": password,
-        "kind": {"type": "string", "enum": ["staff", "customer", "supplier"]}, "roles": roles, "teams": teams}}));
+        "kind": {"type": "string", "enum": ["staff", "customer", "supplier"]}, "roles": roles, "teams": teams,
+        "invite": {"type": "boolean", "description": "mail an invitation to set a password, instead of giving one"}},
+        "oneOf": [
+            {"required": ["password"], "properties": {"invite": {"const": false}}},
+            {"required": ["invite"], "properties": {"invite": {"const": true}}, "not": {"required": ["password"]}}]}));
     s.insert("UserPatch".into(), json!({"type": "object", "additionalProperties": false, "properties": {
         "name": name(200), "password": password, "status": {"type": "string", "enum": ["active", "disabled"]},
         "roles": roles, "teams": teams}}));
     s.insert("TeamInput".into(), json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": name(200)}}));
     s.insert("ApiKeyInput".into(), json!({"type": "object", "required": ["name", "role"], "additionalProperties": false, "properties": {
         "name": name(200), "role": {"type": "string", "description": "an existing role the caller holds at least"}}}));
+    s.insert("ResetRequest".into(), json!({"type": "object", "required": ["email"], "additionalProperties": false, "properties": {
+        "email": {"type": "string", "description": "the account's address; the answer is the same whether or not it has one"}}}));
+    s.insert("SetPassword".into(), json!({"type": "object", "required": ["token", "password"], "additionalProperties": false, "properties": {
+        "token": {"type": "string", "description": "from the link in the mail (#token=…)"},
+        "password": {"type": "string", "minLength": 12, "maxLength": 1024}}}));
+    s.insert("MailOutbox".into(), json!({"type": "object", "properties": {
+        "smtp": {"type": "boolean", "description": "false: no SMTP server is configured and mail waits here"},
+        "items": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "kind": {"type": "string"}, "to_addr": {"type": "string"}, "subject": {"type": "string"},
+            "status": {"type": "string", "enum": ["queued", "sent", "failed"]}, "attempts": {"type": "integer"},
+            "next_attempt_at": {"type": "string"}, "last_error": {"type": ["string", "null"]},
+            "created_at": {"type": "string"}, "sent_at": {"type": ["string", "null"]}}}},
+        "next_cursor": {"type": "null"}}}));
+    let hook_props = json!({
+        "url": {"type": "string", "maxLength": 2000, "description": "http(s); internal addresses are refused unless the operator allows them"},
+        "description": {"type": "string", "maxLength": 500},
+        "event_types": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "string"},
+            "description": "\"*\", \"<kind>.*\" or \"<kind>.<action>\" (default [\"*\"])"},
+        "topics": {"type": "array", "maxItems": 50, "items": {"type": "string"},
+            "description": "only events of these topics (queue:<id>, pipeline:<id>, ticket:<id>, record:<kind>:<id>, contacts, …)"},
+        "role": {"type": "string", "description": "the role whose field rules the payloads obey; one the caller holds at least"},
+        "enabled": {"type": "boolean"}});
+    let mut input = json!({"type": "object", "required": ["url", "role"], "additionalProperties": false, "properties": hook_props});
+    s.insert("WebhookInput".into(), input.clone());
+    input["required"] = json!([]);
+    s.insert("WebhookPatch".into(), input);
+    let webhook = json!({"type": "object", "properties": {
+        "id": {"type": "string"}, "url": {"type": "string"}, "description": {"type": "string"},
+        "event_types": {"type": "array", "items": {"type": "string"}}, "topics": {"type": "array", "items": {"type": "string"}},
+        "role": {"type": "string"}, "created_by": {"type": "string"}, "enabled": {"type": "boolean"},
+        "disabled_reason": {"type": ["string", "null"]}, "delivered_seq": {"type": "integer"},
+        "attempts": {"type": "integer"}, "failing_since": {"type": ["string", "null"]},
+        "next_attempt_at": {"type": ["string", "null"]}, "previous_secret_until": {"type": ["string", "null"]},
+        "created_at": {"type": "string"}, "updated_at": {"type": "string"},
+        "secret": {"type": "string", "description": "whsec_…: only when made or rotated"}}});
+    s.insert("Webhook".into(), webhook.clone());
+    s.insert("WebhookWithSecret".into(), webhook);
+    s.insert("WebhookList".into(), json!({"type": "object", "properties": {"items": {"type": "array", "items": r("Webhook")}}}));
+    s.insert("ReplayInput".into(), json!({"type": "object", "required": ["since"], "additionalProperties": false, "properties": {
+        "since": {"type": "integer", "minimum": 0, "description": "deliver again every event after this number"}}}));
+    let delivery = json!({"type": "object", "properties": {
+        "id": {"type": "string"}, "webhook_id": {"type": "string"}, "message_id": {"type": "string"},
+        "seq": {"type": ["integer", "null"]}, "event_type": {"type": "string"}, "attempt": {"type": "integer"},
+        "status": {"type": ["integer", "null"]}, "ok": {"type": "boolean"}, "error": {"type": ["string", "null"]},
+        "latency_ms": {"type": "integer"}, "response": {"type": "string"}, "at": {"type": "string"}}});
+    s.insert("Delivery".into(), delivery);
+    s.insert("DeliveryPage".into(), json!({"type": "object", "properties": {
+        "items": {"type": "array", "items": r("Delivery")}, "next_cursor": {"type": ["string", "null"]}}}));
     s.insert(
         "CodeInput".into(),
         json!({"type": "object", "additionalProperties": false, "properties": {
@@ -480,6 +532,10 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
     match (method, tail) {
         (_, "/auth/login") => (s("LoginRequest"), s("TokenPair"), 200),
         (_, "/auth/refresh") => (s("RefreshRequest"), s("TokenPair"), 200),
+        (_, "/auth/password-reset") => (s("ResetRequest"), s("Object"), 202),
+        (_, "/auth/set-password") => (s("SetPassword"), None, 204),
+        ("post", "/users/{id}/invite") => (None, s("Object"), 202),
+        ("get", "/mail/outbox") => (None, s("MailOutbox"), 200),
         (_, "/auth/logout") | (_, "/me/mfa/disable") => (
             if tail.ends_with("disable") {
                 s("CodeInput")
@@ -526,6 +582,14 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
             200,
         ),
         ("post", "/api-keys") => (s("ApiKeyInput"), s("ApiKey"), 201),
+        ("get", "/webhooks") => (None, s("WebhookList"), 200),
+        ("post", "/webhooks") => (s("WebhookInput"), s("WebhookWithSecret"), 201),
+        ("get", "/webhooks/{id}") => (None, s("Webhook"), 200),
+        ("patch", "/webhooks/{id}") => (s("WebhookPatch"), s("Webhook"), 200),
+        ("get", "/webhooks/{id}/deliveries") => (None, s("DeliveryPage"), 200),
+        ("post", "/webhooks/{id}/ping") => (None, s("Delivery"), 200),
+        ("post", "/webhooks/{id}/replay") => (s("ReplayInput"), s("Webhook"), 200),
+        ("post", "/webhooks/{id}/rotate-secret") => (None, s("WebhookWithSecret"), 200),
         ("post", "/custom-fields") => (s("CustomFieldInput"), s("CustomField"), 201),
         ("patch", "/custom-fields/{id}") => (s("CustomFieldPatch"), s("CustomField"), 200),
         ("get", "/settings/security") | ("put", "/settings/security") => (
@@ -653,6 +717,10 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
         ] {
             params.push(json!({"name": n, "in": "query", "required": false, "description": d, "schema": schema}));
         }
+    }
+    if tail == "/webhooks/{id}/deliveries" {
+        params.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}));
+        params.push(json!({"name": "cursor", "in": "query", "schema": {"type": "string", "format": "uuid"}}));
     }
     if tail == "/audit/auth-events" {
         params.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}));

@@ -9,8 +9,8 @@ use super::records::{
     Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
 use super::{
-    api_keys, audit, auth, branding, canned, csv, exports, me, privacy, record_meta, records,
-    retention, roles, security, support, users, ws,
+    account_mail, api_keys, audit, auth, branding, canned, csv, exports, me, privacy, record_meta,
+    records, retention, roles, security, support, users, webhooks, ws,
 };
 
 /// What a route demands of its caller.
@@ -102,6 +102,8 @@ tenant_routes! {
     }
     "/auth/login" { post => auth::login [public] }
     "/auth/refresh" { post => auth::refresh [public] }
+    "/auth/password-reset" { post => account_mail::request_reset [public] }
+    "/auth/set-password" { post => account_mail::set_password [public] }
     "/auth/logout" { post => auth::logout [authenticated] }
     "/me" { get => me::me [authenticated] }
     "/realtime/ticket" { post => ws::ticket [authenticated] }
@@ -118,6 +120,8 @@ tenant_routes! {
         delete => users::delete [AdminUsers],
     }
     "/users/{id}/erase" { post => users::erase [PrivacyErase] }
+    "/users/{id}/invite" { post => account_mail::invite [AdminUsers] }
+    "/mail/outbox" { get => account_mail::outbox [AdminSettings] }
     "/users/{id}/export" { post => exports::request_user [PrivacyExport] }
     "/teams" {
         get => users::list_teams [UsersRead],
@@ -137,6 +141,19 @@ tenant_routes! {
         post => api_keys::create [AdminApiKeys],
     }
     "/api-keys/{id}" { delete => api_keys::revoke [AdminApiKeys] }
+    "/webhooks" {
+        get => webhooks::list [WebhooksRead],
+        post => webhooks::create [WebhooksWrite],
+    }
+    "/webhooks/{id}" {
+        get => webhooks::show [WebhooksRead],
+        patch => webhooks::update [WebhooksWrite],
+        delete => webhooks::delete [WebhooksWrite],
+    }
+    "/webhooks/{id}/deliveries" { get => webhooks::deliveries [WebhooksRead] }
+    "/webhooks/{id}/ping" { post => webhooks::ping [WebhooksWrite] }
+    "/webhooks/{id}/replay" { post => webhooks::replay [WebhooksWrite] }
+    "/webhooks/{id}/rotate-secret" { post => webhooks::rotate [WebhooksWrite] }
     "/settings/security" {
         get => security::get [AdminSettings],
         put => security::put [AdminSettings],

@@ -25,6 +25,7 @@ pub async fn show(
 
 pub async fn create(
     a: Authorized<AdminUsers>,
+    s: web::Data<crate::services::Services>,
     body: ApiJson<NewUserInput>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
@@ -36,6 +37,18 @@ pub async fn create(
         crate::limits::plans::quotas(a.scope.tenant.plan).users,
     )
     .await?;
+    if body.invite {
+        // Made first, invited next: should queueing fail, the user exists
+        // and `POST users/{id}/invite` sends the link.
+        crate::integrations::mail::invite(
+            &a.scope.db,
+            &a.scope.tenant,
+            &crate::integrations::mail::Addresses::of(&s.config),
+            u.id,
+        )
+        .await?;
+        super::account_mail::mail_queued(&s, &a.scope.tenant).await;
+    }
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,

@@ -16,6 +16,7 @@ pub mod mfa;
 pub mod permission;
 pub mod principal;
 pub mod principal_cache;
+pub mod recovery;
 pub mod roles;
 pub mod service;
 pub mod socket_tickets;

@@ -32,6 +32,8 @@ pub struct Principal {
 pub enum Via {
     Session(Uuid),
     ApiKey(Uuid),
+    /// A webhook endpoint reading the log for delivery (never writes).
+    Webhook(Uuid),
 }
 
 /// The people a record belongs to, for `own` and `team` scopes.
@@ -58,7 +60,7 @@ impl Principal {
                 id,
                 user_id: self.user_id,
             },
-            Via::Session(_) => Actor::User {
+            Via::Session(_) | Via::Webhook(_) => Actor::User {
                 id: self.user_id,
                 kind: Some(self.kind.clone()),
             },

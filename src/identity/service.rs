@@ -518,23 +518,20 @@ impl AuthService {
             tx.rollback().await?;
             return Err(invalid);
         };
-        // A key acts for its creator: it dies with them, and never holds
-        // more than they currently do.
-        let Some(user) = users::auth_by_id(&mut tx, row.created_by)
-            .await?
-            .filter(|u| u.status == "active")
+        tx.rollback().await?;
+        let Some(principal) = delegated_principal(
+            tenant,
+            db,
+            row.created_by,
+            &row.role,
+            Via::ApiKey(row.id),
+            &row.name,
+        )
+        .await?
         else {
-            tx.rollback().await?;
             return Err(invalid);
         };
-        let creator_roles = users::roles_of(&mut tx, user.id).await?;
-        let teams = users::teams_of(&mut tx, user.id).await?;
-        let set = role_set(&mut tx).await?;
-        tx.rollback().await?;
-        let grants = intersect(
-            &set.effective(std::slice::from_ref(&row.role)),
-            &set.effective(&creator_roles),
-        );
+        let user_id = principal.user_id;
         let now = Utc::now();
         let mut tx = db.begin().await?;
         if api_keys::touch(&mut tx, row.id, now).await? {
@@ -542,7 +539,7 @@ impl AuthService {
                 &mut tx,
                 &audit::AuthEvent {
                     kind: "api_key.used",
-                    user_id: Some(user.id),
+                    user_id: Some(user_id),
                     email: None,
                     ip: Some(&client.ip),
                     detail: json!({"api_key_id": row.id, "name": row.name}),
@@ -551,19 +548,50 @@ impl AuthService {
             .await?;
         }
         tx.commit().await?;
-        Ok(Principal {
-            tenant_id: tenant.id,
-            user_id: user.id,
-            email: user.email,
-            name: row.name,
-            kind: user.kind,
-            roles: vec![row.role],
-            teams,
-            grants,
-            via: Via::ApiKey(row.id),
-            mfa_enrollment_required: false,
-        })
+        Ok(principal)
     }
+}
+
+/// Who an API key or a webhook acts as: `role`, never more than its maker
+/// `created_by` holds now. None when the maker is gone or inactive: a
+/// delegate dies with its maker.
+pub async fn delegated_principal(
+    tenant: &Tenant,
+    db: &TenantDb,
+    created_by: Uuid,
+    role: &str,
+    via: Via,
+    name: &str,
+) -> Result<Option<Principal>, StorageError> {
+    let mut tx = db.begin_read().await?;
+    let Some(user) = users::auth_by_id(&mut tx, created_by)
+        .await?
+        .filter(|u| u.status == "active")
+    else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let creator_roles = users::roles_of(&mut tx, user.id).await?;
+    let teams = users::teams_of(&mut tx, user.id).await?;
+    let set = role_set(&mut tx).await?;
+    tx.rollback().await?;
+    let role = role.to_owned();
+    let grants = intersect(
+        &set.effective(std::slice::from_ref(&role)),
+        &set.effective(&creator_roles),
+    );
+    Ok(Some(Principal {
+        tenant_id: tenant.id,
+        user_id: user.id,
+        email: user.email,
+        name: name.to_owned(),
+        kind: user.kind,
+        roles: vec![role],
+        teams,
+        grants,
+        via,
+        mfa_enrollment_required: false,
+    }))
 }
 
 /// The grants present in both, at the narrower scope, hiding the union.

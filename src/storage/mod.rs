@@ -6,6 +6,7 @@
 //! - [`TenantDb`]: the tenant-scoped handle the rest of the code gets.
 //!   There is no other way to reach tenant data.
 
+pub mod account_tokens;
 pub mod agents;
 pub mod api_keys;
 pub mod audit;
@@ -17,6 +18,7 @@ pub mod events;
 pub mod exports;
 pub mod leases;
 pub mod list;
+pub mod mail;
 pub mod migrations;
 mod postgres;
 pub mod records;
@@ -32,6 +34,7 @@ mod tenant_keys;
 pub mod tickets;
 mod tx;
 pub mod users;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

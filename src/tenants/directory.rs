@@ -52,7 +52,9 @@ impl TenantDirectory {
                         BusMessage::EventsCommitted { .. }
                         | BusMessage::PrincipalsChanged { .. }
                         | BusMessage::AgentsChanged { .. }
-                        | BusMessage::TenantShown { .. } => {}
+                        | BusMessage::TenantShown { .. }
+                        | BusMessage::WebhooksChanged { .. }
+                        | BusMessage::MailQueued { .. } => {}
                     },
                     // Missed messages: anything might be stale.
                     Err(RecvError::Lagged(_)) => dir.cache.clear(),

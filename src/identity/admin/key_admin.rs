@@ -25,6 +25,22 @@ pub async fn list_api_keys(db: &TenantDb) -> Result<Vec<api_keys::ApiKeyRow>, Au
     Ok(items)
 }
 
+/// Checks that `role` exists and grants nothing `actor` lacks: what an
+/// API key or a webhook acts as. `v` holds the other fields' errors.
+pub async fn check_delegated_role(
+    tx: &mut TenantTx,
+    actor: &Principal,
+    role: &str,
+    mut v: Validation,
+) -> Result<(), AuthError> {
+    let set = role_set(tx).await?;
+    if !set.exists(role) {
+        v.push(FieldError::new("role", format!("unknown role {role:?}")));
+    }
+    v.finish().map_err(AuthError::Validation)?;
+    check_escalation(actor, &set, &[role.to_owned()], "role")
+}
+
 pub async fn create_api_key(
     db: &TenantDb,
     actor: &Principal,

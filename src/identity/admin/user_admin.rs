@@ -30,6 +30,9 @@ pub struct NewUserInput {
     pub roles: Vec<String>,
     #[serde(default)]
     pub teams: Vec<Uuid>,
+    /// Send an invitation to set a password instead of giving one.
+    #[serde(default)]
+    pub invite: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -135,10 +138,19 @@ pub async fn create_user(
             .as_ref()
             .map(|e| e.as_str().split('@').next().unwrap_or_default().to_owned()),
     };
-    let password = match &input.password {
-        Some(p) => v.check(Password::parse("password", p)),
-        None => {
-            v.push(FieldError::new("password", "is required"));
+    let password = match (&input.password, input.invite) {
+        (Some(_), true) => {
+            v.push(FieldError::new(
+                "password",
+                "is set by the invited person: send either a password or invite",
+            ));
+            None
+        }
+        (Some(p), false) => v.check(Password::parse("password", p)),
+        // Nobody knows this one: the invitation's link sets the real one.
+        (None, true) => Password::parse("password", &crate::secret::random_hex(32)).ok(),
+        (None, false) => {
+            v.push(FieldError::new("password", "is required (or invite: true)"));
             None
         }
     };
@@ -438,4 +450,24 @@ pub async fn profile(db: &TenantDb, user: Uuid) -> Result<Option<Profile>, AuthE
         name: u.name,
         mfa_enabled: u.mfa_enabled,
     }))
+}
+
+/// Refuses a user the actor may not manage: unknown (404), or holding
+/// more than the actor does (403). What an invitation checks first.
+pub async fn check_user_manageable(
+    db: &TenantDb,
+    actor: &Principal,
+    id: Uuid,
+) -> Result<(), AuthError> {
+    let mut tx = db.begin_read().await?;
+    let set = role_set(&mut tx).await?;
+    let target = load_view(&mut tx, id).await?;
+    tx.rollback().await?;
+    if covers(&actor.grants, &set.effective(&target.roles)) {
+        Ok(())
+    } else {
+        Err(AuthError::Forbidden(
+            "This user holds permissions you do not hold; only someone who holds them may invite the user.".into(),
+        ))
+    }
 }

@@ -1,0 +1,25 @@
+-- Mail outbox and account tokens (see the PostgreSQL migration of the same number).
+CREATE TABLE mail_outbox (
+    id               BLOB PRIMARY KEY,
+    kind             TEXT NOT NULL,
+    to_addr          TEXT NOT NULL,
+    subject          TEXT NOT NULL,
+    body             TEXT,
+    status           TEXT NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    last_error       TEXT,
+    created_at       TEXT NOT NULL,
+    sent_at          TEXT
+) STRICT;
+CREATE INDEX mail_outbox_due ON mail_outbox (status, next_attempt_at);
+
+CREATE TABLE account_tokens (
+    token_hash  TEXT PRIMARY KEY,
+    user_id     BLOB NOT NULL,
+    purpose     TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    used_at     TEXT,
+    created_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX account_tokens_user ON account_tokens (user_id);

@@ -1,0 +1,109 @@
+//! The routes that send account links by e-mail: a password reset asked
+//! for by anyone (answered the same whether or not the address has an
+//! account), setting a password with a link's token, and invitations.
+//! `GET /mail/outbox` shows admins what was sent and what failed.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use super::authz::{AdminSettings, AdminUsers, Authorized, client_info};
+use super::extract::{IdPath, TenantScope};
+use super::json::ApiJson;
+use super::problem::ApiError;
+use crate::bus::BusMessage;
+use crate::domain::tenant::Tenant;
+use crate::identity::AuthError;
+use crate::identity::recovery::{self, ResetRequest, SetPassword};
+use crate::integrations::mail::{self, Addresses};
+use crate::services::Services;
+
+/// Mailers on every node send at once.
+pub(super) async fn mail_queued(s: &Services, t: &Tenant) {
+    let _ = s
+        .bus
+        .publish(BusMessage::MailQueued { tenant_id: t.id })
+        .await;
+}
+
+/// `POST /auth/password-reset`: always `202`, so nobody learns which
+/// addresses have accounts; throttled like sign-ins.
+pub async fn request_reset(
+    scope: TenantScope,
+    s: web::Data<Services>,
+    req: HttpRequest,
+    body: ApiJson<ResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
+    let client = client_info(&req);
+    let account = format!("reset:{}", body.email.trim().to_lowercase());
+    let throttle = s.auth.throttle();
+    throttle
+        .check(scope.tenant.id, &account, &client.ip)
+        .map_err(AuthError::Throttled)?;
+    // Every request counts as a failure would: one address cannot fill
+    // one mailbox faster than it could guess a password.
+    throttle.failed(scope.tenant.id, &account, &client.ip);
+    if body.email.chars().count() <= 320
+        && mail::request_reset(
+            &scope.db,
+            &scope.tenant,
+            &Addresses::of(&s.config),
+            &body.email,
+        )
+        .await?
+        .is_some()
+    {
+        mail_queued(&s, &scope.tenant).await;
+    }
+    Ok(HttpResponse::Accepted().json(json!({
+        "status": "accepted",
+        "detail": "If an account has this address, a link to set a new password is on its way."
+    })))
+}
+
+/// `POST /auth/set-password`: the token from a reset or invitation link
+/// and the new password. Every session of the account ends.
+pub async fn set_password(
+    scope: TenantScope,
+    s: web::Data<Services>,
+    req: HttpRequest,
+    body: ApiJson<SetPassword>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
+    let user = recovery::set_password(&scope.db, &body, &client_info(&req)).await?;
+    s.realtime
+        .principals_changed(scope.tenant.id, Some(user))
+        .await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /users/{id}/invite`: sends (again) a link to set a password.
+pub async fn invite(
+    a: Authorized<AdminUsers>,
+    s: web::Data<Services>,
+    path: web::Path<IdPath>,
+) -> Result<HttpResponse, ApiError> {
+    crate::identity::admin::check_user_manageable(&a.scope.db, &a.principal, path.id).await?;
+    let id = mail::invite(
+        &a.scope.db,
+        &a.scope.tenant,
+        &Addresses::of(&s.config),
+        path.id,
+    )
+    .await?;
+    mail_queued(&s, &a.scope.tenant).await;
+    Ok(HttpResponse::Accepted().json(json!({"status": "queued", "mail_id": id})))
+}
+
+/// `GET /mail/outbox`: the newest messages, without their bodies.
+pub async fn outbox(
+    a: Authorized<AdminSettings>,
+    s: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let items = mail::recent(&a.scope.db, 100).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "items": items,
+        "smtp": s.config.smtp_url.is_some(),
+        "next_cursor": null,
+    })))
+}

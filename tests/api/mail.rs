@@ -1,0 +1,338 @@
+//! E-mail out (`integrations::mail`) through a real SMTP server
+//! (aiosmtpd): password reset links that work once and for a while, that
+//! nobody can use to learn who has an account; invitations in the
+//! tenant's language; what the server refuses for good is not retried;
+//! nothing of a link is kept in clear.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::{Backend, PASSWORD, Site, TestApp, id, spawn_node};
+use crate::smtp_sink::SmtpSink;
+use mandant::config::Config;
+use mandant::secret::Secret;
+
+const NEW_PASSWORD: &str = "a whole new passphrase 42";
+
+async fn app_with_mail(
+    backend: Backend,
+    smtp: &SmtpSink,
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp {
+    let url = smtp.url();
+    spawn_node(&Site::new(backend).await, move |c| {
+        c.smtp_url = Some(Secret::new(url));
+        c.public_url = Some("https://crm.example.test".into());
+        c.mail_from = "Mandant <no-reply@crm.example.test>".into();
+        tweak(c);
+    })
+    .await
+}
+
+/// The token of the set-password link in a message's text.
+fn token_in(m: &Value) -> String {
+    let text = m["text"].as_str().unwrap();
+    let at = text.find("#token=").expect("a link in the text") + "#token=".len();
+    text[at..at + 64].to_owned()
+}
+
+both_backends!(a_reset_link_sets_a_new_password_once_and_tells_nobody_who_exists);
+
+async fn a_reset_link_sets_a_new_password_once_and_tells_nobody_who_exists(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let app = app_with_mail(backend, &smtp, |_| {}).await;
+    let owner = app.tenant_with_owner("acme").await;
+    let anon = app.anonymous("acme");
+
+    let known = anon
+        .post(
+            "/auth/password-reset",
+            json!({"email": "Admin@acme.example"}),
+        )
+        .await;
+    let unknown = anon
+        .post(
+            "/auth/password-reset",
+            json!({"email": "nobody@acme.example"}),
+        )
+        .await;
+    assert_eq!(known.status, 202, "{}", known.body);
+    assert_eq!(unknown.status, 202);
+    assert_eq!(unknown.body, known.body, "the same answer");
+    let got = smtp.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        smtp.messages().len(),
+        1,
+        "nothing for an unknown address: {got:#?}"
+    );
+    let m = &got[0];
+    assert_eq!(m["rcpt_tos"], json!(["admin@acme.example"]));
+    assert_eq!(m["from"], "Mandant <no-reply@crm.example.test>");
+    assert_eq!(m["subject"], "Reset your acme GmbH password");
+    assert!(
+        m["text"]
+            .as_str()
+            .unwrap()
+            .contains("https://crm.example.test/t/acme/set-password#token="),
+        "{m}"
+    );
+    assert!(
+        m["html"].as_str().unwrap().contains("Set a new password"),
+        "{m}"
+    );
+    let token = token_in(m);
+
+    // Asked again within a minute: no second mail.
+    anon.post(
+        "/auth/password-reset",
+        json!({"email": "admin@acme.example"}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.messages().len(), 1);
+
+    // Nothing of the link is kept in clear: the token's hash only, and the
+    // message's body is gone once sent.
+    let tenant = app.services.tenants.get("acme").await.unwrap();
+    let dump = app.site.tenant_dump(tenant.id).await;
+    assert!(!dump.contains(&token), "the token in clear at rest");
+
+    // A weak password is refused and the link still works after it.
+    anon.post(
+        "/auth/set-password",
+        json!({"token": token, "password": "short"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    assert_eq!(app.as_user("acme", &owner).get("/me").await.status, 200);
+    let r = anon
+        .post(
+            "/auth/set-password",
+            json!({"token": token, "password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    // Every session ended; the new password signs in, the old one not.
+    assert_eq!(app.as_user("acme", &owner).get("/me").await.status, 401);
+    assert_eq!(
+        app.login("acme", "admin@acme.example", PASSWORD)
+            .await
+            .status,
+        401
+    );
+    let fresh = app.login("acme", "admin@acme.example", NEW_PASSWORD).await;
+    assert_eq!(fresh.status, 200, "{}", fresh.body);
+    // Once only; a made-up token, a malformed one.
+    for t in [token.clone(), "ab".repeat(32), "not hex".into()] {
+        let r = anon
+            .post(
+                "/auth/set-password",
+                json!({"token": t, "password": NEW_PASSWORD}),
+            )
+            .await;
+        r.assert_problem(422, "validation_failed");
+        assert_eq!(r.error_fields(), ["token"], "{}", r.body);
+    }
+    // Admins see what went out, without its content; the trail has it.
+    let admin = fresh.body["access_token"].as_str().unwrap().to_owned();
+    let acme = app.as_user("acme", &admin);
+    let out = acme.get("/mail/outbox").await;
+    assert_eq!(out.status, 200, "{}", out.body);
+    assert_eq!(out.body["smtp"], true);
+    let item = &out.body["items"][0];
+    assert_eq!(
+        (item["kind"].as_str(), item["status"].as_str()),
+        (Some("password_reset"), Some("sent"))
+    );
+    assert!(item.get("body").is_none(), "{item}");
+    let trail = acme.get("/audit/events?action=user.password_reset").await;
+    assert_eq!(
+        trail.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        trail.body
+    );
+    // An agent may not read the outbox.
+    let (_, agent) = app
+        .user_with_roles("acme", &admin, "ann@acme.example", &["agent"])
+        .await;
+    app.as_user("acme", &agent)
+        .get("/mail/outbox")
+        .await
+        .assert_problem(403, "forbidden");
+}
+
+both_backends!(an_invitation_arrives_in_the_tenants_language_and_sets_the_password);
+
+async fn an_invitation_arrives_in_the_tenants_language_and_sets_the_password(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let app = app_with_mail(backend, &smtp, |_| {}).await;
+    let owner = app.tenant_with_owner("acme").await;
+    let acme = app.as_user("acme", &owner);
+    let r = acme
+        .put(
+            "/settings/branding",
+            json!({"display_name": "ACME Kundendienst", "locale": "de",
+                                          "colors": {"primary": "#aa0000"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    acme.post(
+        "/users",
+        json!({"email": "eva@acme.example", "name": "Eva", "roles": ["agent"],
+                               "invite": true, "password": "also one given here"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let made = acme
+        .post(
+            "/users",
+            json!({"email": "eva@acme.example", "name": "Eva", "roles": ["agent"], "invite": true}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let got = smtp.wait_for(1).await;
+    let m = &got[0];
+    assert_eq!(m["subject"], "Einladung zu ACME Kundendienst", "{m}");
+    assert!(m["text"].as_str().unwrap().starts_with("Hallo Eva,"), "{m}");
+    assert!(
+        m["html"].as_str().unwrap().contains("background:#aa0000"),
+        "{m}"
+    );
+    let first = token_in(m);
+
+    // Sent again: the first link stops working, the new one works.
+    let r = acme
+        .post_empty(&format!("/users/{}/invite", id(&made.body)))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let got = smtp.wait_for(2).await;
+    let second = token_in(&got[1]);
+    let anon = app.anonymous("acme");
+    anon.post(
+        "/auth/set-password",
+        json!({"token": first, "password": NEW_PASSWORD}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let r = anon
+        .post(
+            "/auth/set-password",
+            json!({"token": second, "password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(
+        app.login("acme", "eva@acme.example", NEW_PASSWORD)
+            .await
+            .status,
+        200
+    );
+
+    // Nobody invites someone who holds more than they do.
+    acme.post(
+        "/roles",
+        json!({"name": "people-admin", "parent": "viewer", "grants": [
+            {"permission": "admin:users", "scope": "all"},
+            {"permission": "users:read", "scope": "all"}]}),
+    )
+    .await;
+    let (_, ua) = app
+        .user_with_roles("acme", &owner, "ua@acme.example", &["people-admin"])
+        .await;
+    let owner_id = app.as_user("acme", &owner).get("/me").await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.as_user("acme", &ua)
+        .post_empty(&format!("/users/{owner_id}/invite"))
+        .await
+        .assert_problem(403, "forbidden");
+}
+
+both_backends!(expired_links_fail_and_a_refused_recipient_is_not_retried);
+
+async fn expired_links_fail_and_a_refused_recipient_is_not_retried(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let clock = mandant::clock::Clock::manual(chrono::Utc::now());
+    let c2 = clock.clone();
+    let app = app_with_mail(backend, &smtp, move |c| c.clock = c2).await;
+    let owner = app.tenant_with_owner("acme").await;
+    let acme = app.as_user("acme", &owner);
+    app.anonymous("acme")
+        .post(
+            "/auth/password-reset",
+            json!({"email": "admin@acme.example"}),
+        )
+        .await;
+    let token = token_in(&smtp.wait_for(1).await[0]);
+    clock.advance(chrono::TimeDelta::minutes(31));
+    app.anonymous("acme")
+        .post(
+            "/auth/set-password",
+            json!({"token": token, "password": NEW_PASSWORD}),
+        )
+        .await
+        .assert_problem(422, "validation_failed");
+
+    // The server refuses this recipient for good: given up at once.
+    let r = acme
+        .post("/users", json!({"email": "ghost@reject.example", "name": "Ghost", "roles": ["agent"], "invite": true}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut item = Value::Null;
+    for _ in 0..100 {
+        let out = acme.get("/mail/outbox").await;
+        item = out.body["items"][0].clone();
+        if item["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(item["status"], "failed", "{item}");
+    assert_eq!(item["attempts"], 1);
+    assert!(
+        item["last_error"].as_str().unwrap().contains("550"),
+        "{item}"
+    );
+}
+
+both_backends!(without_an_smtp_server_mail_waits_in_the_outbox);
+
+async fn without_an_smtp_server_mail_waits_in_the_outbox(backend: Backend) {
+    let app = spawn_node(&Site::new(backend).await, |_| {}).await;
+    let owner = app.tenant_with_owner("acme").await;
+    let r = app
+        .anonymous("acme")
+        .post(
+            "/auth/password-reset",
+            json!({"email": "admin@acme.example"}),
+        )
+        .await;
+    assert_eq!(r.status, 202);
+    let out = app.as_user("acme", &owner).get("/mail/outbox").await;
+    assert_eq!(out.body["smtp"], false);
+    assert_eq!(out.body["items"][0]["status"], "queued", "{}", out.body);
+    // Bad input is refused by name, never a 500.
+    for body in [
+        json!({}),
+        json!({"email": 5}),
+        json!({"email": "a@b.c", "x": 1}),
+    ] {
+        let r = app
+            .anonymous("acme")
+            .post("/auth/password-reset", body)
+            .await;
+        assert!(r.status == 400 || r.status == 422, "{}", r.body);
+    }
+    let r = app
+        .anonymous("acme")
+        .post("/auth/password-reset", json!({"email": "a\u{0}@b.example"}))
+        .await;
+    // Refused for its NUL as every field is, which says nothing of accounts.
+    r.assert_problem(422, "validation_failed");
+    assert_eq!(r.error_fields(), ["email"]);
+}

@@ -1,0 +1,132 @@
+//! A real SMTP server for the mail tests: aiosmtpd (tests/mail/smtp_sink.py)
+//! in a virtualenv this helper installs from tests/mail/requirements.txt
+//! into target/test-venv-smtp once. Each message it accepts is read back
+//! as Python's e-mail package parsed it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+
+static INSTALL: Mutex<()> = Mutex::new(());
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The virtualenv's python, installed on first use (and again when the
+/// requirements change).
+fn python() -> PathBuf {
+    let _once = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    let venv = root().join("target/test-venv-smtp");
+    let req = root().join("tests/mail/requirements.txt");
+    let marker = venv.join("installed-requirements.txt");
+    let py = venv.join("bin/python");
+    let current = std::fs::read(&req).unwrap();
+    if std::fs::read(&marker).ok().as_deref() != Some(&current[..]) {
+        let _ = std::fs::remove_dir_all(&venv);
+        let system = ["python3.11", "python3"]
+            .into_iter()
+            .find(|p| Command::new(p).arg("--version").output().is_ok())
+            .expect("python3 is installed");
+        run(Command::new(system).args(["-m", "venv"]).arg(&venv));
+        run(Command::new(&py)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&req));
+        std::fs::write(&marker, current).unwrap();
+    }
+    py
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub struct SmtpSink {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        let py = python();
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new(py)
+            .arg(root().join("tests/mail/smtp_sink.py"))
+            .arg(port.to_string())
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the SMTP sink starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP sink did not come up");
+        SmtpSink { port, dir, child }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, in arrival order.
+    pub fn messages(&self) -> Vec<Value> {
+        read_dir(self.dir.path())
+    }
+
+    /// Waits (up to 20 s) for `n` messages.
+    pub async fn wait_for(&self, n: usize) -> Vec<Value> {
+        for _ in 0..200 {
+            let got = self.messages();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("expected {n} messages, got {:#?}", self.messages());
+    }
+}
+
+fn read_dir(dir: &Path) -> Vec<Value> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect()
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
