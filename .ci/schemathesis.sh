@@ -95,6 +95,8 @@ DATA_DEPENDENT = re.compile(
     r"|must be non-empty and unique|is not record-scoped|listed twice|with the start before the end"
     r"|the audit trail's retention|the event log's retention"
     r"|a relation cannot be sensitive|^cannot change; values already written|^unknown placeholder|never closed with|^must be unique$"
+    r"|and the log's head|^is used, expired or unknown"
+    r"|is a loopback, private, link-local|resolves to no address|with a user name or password"
 )
 
 @schemathesis.check

@@ -6,7 +6,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::authz::{AdminSettings, AdminUsers, Authorized, client_info};
+use super::authz::{AdminSettings, AdminUsers, Authorized, TicketsWrite, client_info};
 use super::extract::{IdPath, TenantScope};
 use super::json::ApiJson;
 use super::problem::ApiError;
@@ -93,6 +93,62 @@ pub async fn invite(
     .await?;
     mail_queued(&s, &a.scope.tenant).await;
     Ok(HttpResponse::Accepted().json(json!({"status": "queued", "mail_id": id})))
+}
+
+/// The largest message taken in (a provider's hook posts it whole).
+const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
+
+/// `POST /mail/inbound`: a raw message (`message/rfc822`) as a mail
+/// provider's inbound hook posts it, with an API key that may write
+/// tickets. `201` with the ticket it became or joined.
+pub async fn inbound(
+    a: Authorized<TicketsWrite>,
+    s: web::Data<Services>,
+    req: HttpRequest,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let ct = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !(ct.starts_with("message/rfc822") || ct.starts_with("application/octet-stream")) {
+        return Err(ApiError::new(
+            crate::domain::code::Code::UnsupportedMediaType,
+            "Send the message as message/rfc822.",
+        ));
+    }
+    let raw = super::json::read_limited(&mut payload, MAX_MESSAGE_BYTES).await?;
+    let (got, events) = mail::inbound::receive(
+        &a.scope.db,
+        &a.principal,
+        &raw,
+        crate::limits::plans::quotas(a.scope.tenant.plan).records,
+    )
+    .await?;
+    s.realtime
+        .written(&a.scope.tenant, &a.scope.db, events)
+        .await;
+    Ok(HttpResponse::Created().json(got))
+}
+
+/// Mails a public reply of an agent to the ticket's requester. The
+/// comment is committed already: a failure here is logged, not answered.
+pub(super) async fn mail_reply(
+    s: &Services,
+    t: &Tenant,
+    db: &crate::storage::TenantDb,
+    ticket: uuid::Uuid,
+    comment: &serde_json::Value,
+) {
+    match mail::tickets::reply_to_requester(db, t, &Addresses::of(&s.config), ticket, comment).await
+    {
+        Ok(Some(_)) => mail_queued(s, t).await,
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(tenant = %t.slug, ticket = %ticket, error = %e, "queueing the reply mail failed")
+        }
+    }
 }
 
 /// `GET /mail/outbox`: the newest messages, without their bodies.

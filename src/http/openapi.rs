@@ -251,7 +251,7 @@ fn common_schemas() -> Map<String, Value> {
     s.insert("ResetRequest".into(), json!({"type": "object", "required": ["email"], "additionalProperties": false, "properties": {
         "email": {"type": "string", "description": "the account's address; the answer is the same whether or not it has one"}}}));
     s.insert("SetPassword".into(), json!({"type": "object", "required": ["token", "password"], "additionalProperties": false, "properties": {
-        "token": {"type": "string", "description": "from the link in the mail (#token=…)"},
+        "token": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "from the link in the mail (#token=…)"},
         "password": {"type": "string", "minLength": 12, "maxLength": 1024}}}));
     s.insert("MailOutbox".into(), json!({"type": "object", "properties": {
         "smtp": {"type": "boolean", "description": "false: no SMTP server is configured and mail waits here"},
@@ -261,12 +261,23 @@ fn common_schemas() -> Map<String, Value> {
             "next_attempt_at": {"type": "string"}, "last_error": {"type": ["string", "null"]},
             "created_at": {"type": "string"}, "sent_at": {"type": ["string", "null"]}}}},
         "next_cursor": {"type": "null"}}}));
+    let kinds: Vec<&str> = KINDS
+        .iter()
+        .map(|k| k.kind)
+        .chain(crate::integrations::webhooks::OTHER_KINDS.iter().copied())
+        .collect();
+    let record_kinds: Vec<&str> = KINDS.iter().map(|k| k.kind).collect();
+    let paths: Vec<&str> = KINDS.iter().map(|k| k.path).collect();
+    let uuid = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
     let hook_props = json!({
-        "url": {"type": "string", "maxLength": 2000, "description": "http(s); internal addresses are refused unless the operator allows them"},
+        "url": {"type": "string", "maxLength": 2000, "format": "uri", "pattern": "^https?://[^/@:\\s]+",
+            "description": "http(s); internal addresses are refused unless the operator allows them"},
         "description": {"type": "string", "maxLength": 500},
-        "event_types": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "string"},
+        "event_types": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "string",
+            "pattern": format!("^(\\*|({})\\.(\\*|[a-z_]+))$", kinds.join("|"))},
             "description": "\"*\", \"<kind>.*\" or \"<kind>.<action>\" (default [\"*\"])"},
-        "topics": {"type": "array", "maxItems": 50, "items": {"type": "string"},
+        "topics": {"type": "array", "maxItems": 50, "items": {"type": "string",
+            "pattern": format!("^({}|exports|(pipeline|queue|ticket):{uuid}|record:({}):{uuid})$", paths.join("|"), record_kinds.join("|"))},
             "description": "only events of these topics (queue:<id>, pipeline:<id>, ticket:<id>, record:<kind>:<id>, contacts, …)"},
         "role": {"type": "string", "description": "the role whose field rules the payloads obey; one the caller holds at least"},
         "enabled": {"type": "boolean"}});
@@ -287,7 +298,7 @@ fn common_schemas() -> Map<String, Value> {
     s.insert("WebhookWithSecret".into(), webhook);
     s.insert("WebhookList".into(), json!({"type": "object", "properties": {"items": {"type": "array", "items": r("Webhook")}}}));
     s.insert("ReplayInput".into(), json!({"type": "object", "required": ["since"], "additionalProperties": false, "properties": {
-        "since": {"type": "integer", "minimum": 0, "description": "deliver again every event after this number"}}}));
+        "since": {"type": "integer", "minimum": 0, "maximum": 9_000_000_000_000_000i64, "description": "deliver again every event after this number"}}}));
     let delivery = json!({"type": "object", "properties": {
         "id": {"type": "string"}, "webhook_id": {"type": "string"}, "message_id": {"type": "string"},
         "seq": {"type": ["integer", "null"]}, "event_type": {"type": "string"}, "attempt": {"type": "integer"},
@@ -360,6 +371,7 @@ fn common_schemas() -> Map<String, Value> {
         "properties": {"retention_days": {"type": "integer", "minimum": 365, "maximum": 36500}}}));
     s.insert("EventSettings".into(), json!({"type": "object", "required": ["retention_days"], "additionalProperties": false, "description": "how long the event log is kept; never more than the audit trail's retention",
         "properties": {"retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}}}));
+    s.insert("RawMessage".into(), json!({"type": "string", "maxLength": 10485760, "description": "a whole RFC 5322 message (headers, MIME body), at most 10 MiB"}));
     s.insert("CsvBody".into(), json!({"type": "string", "description": "a header row of field keys and custom.<key> columns"}));
     s.insert("ImportReport".into(), json!({"type": "object", "properties": {
         "imported": {"type": "integer"}, "skipped": {"type": "integer"}, "error_count": {"type": "integer"},
@@ -536,6 +548,7 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         (_, "/auth/set-password") => (s("SetPassword"), None, 204),
         ("post", "/users/{id}/invite") => (None, s("Object"), 202),
         ("get", "/mail/outbox") => (None, s("MailOutbox"), 200),
+        ("post", "/mail/inbound") => (s("RawMessage"), s("Object"), 201),
         (_, "/auth/logout") | (_, "/me/mfa/disable") => (
             if tail.ends_with("disable") {
                 s("CodeInput")
@@ -852,10 +865,10 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
         "security": security,
     });
     if let Some(name) = req {
-        let media = if name == "CsvBody" {
-            "text/csv"
-        } else {
-            "application/json"
+        let media = match name.as_str() {
+            "CsvBody" => "text/csv",
+            "RawMessage" => "message/rfc822",
+            _ => "application/json",
         };
         op["requestBody"] = json!({"required": true, "content": {media: {"schema": r(&name)}}});
     }

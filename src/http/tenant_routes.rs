@@ -122,6 +122,7 @@ tenant_routes! {
     "/users/{id}/erase" { post => users::erase [PrivacyErase] }
     "/users/{id}/invite" { post => account_mail::invite [AdminUsers] }
     "/mail/outbox" { get => account_mail::outbox [AdminSettings] }
+    "/mail/inbound" { post => account_mail::inbound [TicketsWrite] }
     "/users/{id}/export" { post => exports::request_user [PrivacyExport] }
     "/teams" {
         get => users::list_teams [UsersRead],

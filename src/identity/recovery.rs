@@ -15,6 +15,8 @@ use crate::domain::{FieldError, Validation};
 use crate::storage::users::AuthUser;
 use crate::storage::{StorageError, TenantDb, TenantTx, account_tokens, audit, sessions, users};
 
+const SPENT: &str = "is used, expired or unknown: ask for a new link";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     Reset,
@@ -91,8 +93,9 @@ pub async fn set_password(
 ) -> Result<Uuid, AuthError> {
     let mut v = Validation::default();
     let password = v.check(Password::parse("password", &input.password));
+    // Any token that is not one of ours is answered like a spent one.
     if input.token.len() != 64 || !input.token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        v.push(FieldError::new("token", "is not a link this server sent"));
+        v.push(FieldError::new("token", SPENT));
     }
     v.finish().map_err(AuthError::Validation)?;
     let Some(password) = password else {
@@ -104,19 +107,13 @@ pub async fn set_password(
     let mut tx = db.begin().await?;
     let taken = account_tokens::take(&mut tx, &tokens::sha256_hex(&input.token), now).await?;
     let Some((user, purpose)) = taken else {
-        return Err(AuthError::Validation(vec![FieldError::new(
-            "token",
-            "is used, expired or unknown: ask for a new link",
-        )]));
+        return Err(AuthError::Validation(vec![FieldError::new("token", SPENT)]));
     };
     let active = users::auth_by_id(&mut tx, user)
         .await?
         .is_some_and(|u| u.status == "active");
     if !active {
-        return Err(AuthError::Validation(vec![FieldError::new(
-            "token",
-            "is used, expired or unknown: ask for a new link",
-        )]));
+        return Err(AuthError::Validation(vec![FieldError::new("token", SPENT)]));
     }
     users::set_password_hash_by_id(&mut tx, user, &hash).await?;
     sessions::revoke_all_for_user(&mut tx, user, "password_reset").await?;

@@ -657,7 +657,27 @@ pub async fn add_comment(
 ) -> Result<Written> {
     // A public reply also moves the ticket's SLA clocks; if the ticket
     // changed meanwhile, the reply is written again onto the newer ticket.
-    retry_races(|| add_comment_once(db, actor, ticket, input)).await
+    retry_races(|| add_comment_once(db, actor, ticket, input, None)).await
+}
+
+/// Who wrote a comment that came in by e-mail: the sender's name and
+/// address, which are no user of the tenant.
+#[derive(Debug, Clone)]
+pub struct MailAuthor {
+    pub name: String,
+    pub email: String,
+}
+
+/// A comment written by `actor` (the inbound mail hook) for someone who
+/// wrote by e-mail: their words, their name, author kind `email`.
+pub async fn add_mailed_comment(
+    db: &TenantDb,
+    actor: &Principal,
+    ticket: Uuid,
+    input: &Value,
+    author: &MailAuthor,
+) -> Result<Written> {
+    retry_races(|| add_comment_once(db, actor, ticket, input, Some(author))).await
 }
 
 async fn add_comment_once(
@@ -665,6 +685,7 @@ async fn add_comment_once(
     actor: &Principal,
     ticket: Uuid,
     input: &Value,
+    mailed_by: Option<&MailAuthor>,
 ) -> Result<Written> {
     let tickets = by_kind("ticket").ok_or(RecordError::NotFound)?;
     let obj = input
@@ -708,11 +729,20 @@ async fn add_comment_once(
             ("ticket_id".to_owned(), json!(ticket)),
             ("body".to_owned(), body),
             ("internal".to_owned(), json!(internal)),
-            ("author_id".to_owned(), json!(actor.user_id)),
+            (
+                "author_id".to_owned(),
+                mailed_by.map_or(json!(actor.user_id), |_| Value::Null),
+            ),
             // Who wrote it as they were then, so a thread reads the same
             // after a rename, and a portal reader needs no user directory.
-            ("author_name".to_owned(), json!(actor.name)),
-            ("author_kind".to_owned(), json!(actor.kind)),
+            (
+                "author_name".to_owned(),
+                json!(mailed_by.map_or(actor.name.as_str(), |m| m.name.as_str())),
+            ),
+            (
+                "author_kind".to_owned(),
+                json!(mailed_by.map_or(actor.kind.as_str(), |_| "email")),
+            ),
         ])),
         custom: Json(Map::new()),
         people: t.people.clone(),
@@ -729,7 +759,7 @@ async fn add_comment_once(
     let mut events = if internal {
         Vec::new()
     } else {
-        super::ticket_clocks::on_reply(&mut tx, &t, actor, now).await?
+        super::ticket_clocks::on_reply(&mut tx, &t, actor, mailed_by.is_some(), now).await?
     };
     let rendered = render(&row, &BTreeSet::new(), &[]);
     events.push(append_event(&mut tx, "comment.created", &row, actor, rendered.clone()).await?);

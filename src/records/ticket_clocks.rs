@@ -128,11 +128,13 @@ pub(crate) async fn rewrite(
 
 /// A public reply on a ticket moves its response clocks (inside the
 /// reply's transaction). Returns the events it appended (none when the
-/// ticket did not change).
+/// ticket did not change). `from_customer`: written for the customer (an
+/// e-mail), whoever `actor` is.
 pub async fn on_reply(
     tx: &mut TenantTx,
     ticket: &RecordRow,
     actor: &Principal,
+    from_customer: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<Arc<EventRow>>> {
     let Some(sla) = Sla::of(&ticket.data.0) else {
@@ -141,10 +143,11 @@ pub async fn on_reply(
     let wf = ticket_workflow(tx).await?;
     let (policy, measure) = policy_of(tx, &ticket.data.0).await?;
     // Agents may see internal notes; customers may not.
-    let by_agent = matches!(
-        actor.decide("tickets:internal", &meta(ticket)),
-        Decision::Allow { .. }
-    );
+    let by_agent = !from_customer
+        && matches!(
+            actor.decide("tickets:internal", &meta(ticket)),
+            Decision::Allow { .. }
+        );
     let after = sla::on_reply(
         sla.clone(),
         policy.as_ref(),

@@ -26,15 +26,19 @@ pub struct MailRow {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// Set on replies to a ticket's requester: the `Message-ID` sent, and
+    /// the ticket an answer naming it threads to.
+    pub message_id: Option<String>,
+    pub ticket_id: Option<Uuid>,
 }
 
 const COLUMNS: &str = "id, kind, to_addr, subject, body, status, attempts, next_attempt_at, \
-    last_error, created_at, sent_at";
+    last_error, created_at, sent_at, message_id, ticket_id";
 
 pub async fn insert(tx: &mut TenantTx, m: &MailRow) -> Result<()> {
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO mail_outbox (id, kind, to_addr, subject, body, status, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO mail_outbox (id, kind, to_addr, subject, body, status, next_attempt_at, \
+         created_at, message_id, ticket_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(m.id)
     .bind(&m.kind)
@@ -44,6 +48,8 @@ pub async fn insert(tx: &mut TenantTx, m: &MailRow) -> Result<()> {
     .bind(&m.status)
     .bind(m.next_attempt_at)
     .bind(m.created_at)
+    .bind(&m.message_id)
+    .bind(m.ticket_id)
     .execute(c)
     .await
     .map(|_| ()))?;
@@ -143,4 +149,20 @@ pub async fn forget_recipient(tx: &mut TenantTx, to: &str) -> Result<u64> {
         .await
         .map(|r| r.rows_affected()))?,
     )
+}
+
+/// The ticket of the first of `ids` that names a reply we sent.
+pub async fn ticket_of_message(tx: &mut TenantTx, ids: &[String]) -> Result<Option<Uuid>> {
+    for id in ids.iter().take(20) {
+        let found = on_tx!(tx, c => sqlx::query_scalar::<_, Option<Uuid>>(
+            "SELECT ticket_id FROM mail_outbox WHERE message_id = $1 AND ticket_id IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await)?;
+        if let Some(Some(t)) = found {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, PASSWORD, Site, TestApp, id, spawn_node};
+use crate::helpers::{Backend, PASSWORD, Res, Site, TestApp, id, spawn_node};
 use crate::smtp_sink::SmtpSink;
 use mandant::config::Config;
 use mandant::secret::Secret;
@@ -335,4 +335,169 @@ async fn without_an_smtp_server_mail_waits_in_the_outbox(backend: Backend) {
     // Refused for its NUL as every field is, which says nothing of accounts.
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.error_fields(), ["email"]);
+}
+
+both_backends!(an_agents_reply_reaches_the_customer_and_their_answer_threads_back_live);
+
+/// The e-mail channel end to end: an agent's public reply is mailed to
+/// the requester with a Message-ID of its own; the customer's answer,
+/// posted raw by the provider's inbound hook, names it and becomes a
+/// comment on that ticket (quoted history cut off), live on the agent's
+/// socket. A message that names nothing of ours opens a new ticket for
+/// its sender; bad messages are refused by name.
+async fn an_agents_reply_reaches_the_customer_and_their_answer_threads_back_live(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let app = app_with_mail(backend, &smtp, |_| {}).await;
+    let owner = app.tenant_with_owner("acme").await;
+    let acme = app.as_user("acme", &owner);
+    let carla = acme
+        .create(
+            Res::Contacts,
+            json!({"first_name": "Carla", "last_name": "Kunde", "email": "carla@customer.example"}),
+        )
+        .await;
+    let ticket = acme
+        .create(
+            Res::Tickets,
+            json!({"subject": "Printer on fire", "requester_id": id(&carla)}),
+        )
+        .await;
+    let t = id(&ticket);
+    // An internal note is not mailed; a public reply is.
+    acme.post(
+        &format!("/tickets/{t}/comments"),
+        json!({"body": "checking logs", "internal": true}),
+    )
+    .await;
+    let r = acme
+        .post(
+            &format!("/tickets/{t}/comments"),
+            json!({"body": "Please unplug it & wait.\nBest"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let got = smtp.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.messages().len(), 1, "the note stayed inside");
+    let reply = &got[0];
+    assert_eq!(reply["rcpt_tos"], json!(["carla@customer.example"]));
+    assert_eq!(reply["subject"], "Re: Printer on fire");
+    let text = reply["text"].as_str().unwrap().replace("\r\n", "\n");
+    assert!(
+        text.starts_with("Please unplug it & wait.\nBest"),
+        "{reply}"
+    );
+    assert!(
+        reply["html"]
+            .as_str()
+            .unwrap()
+            .contains("Please unplug it &amp; wait.")
+    );
+    let message_id = reply["message_id"].as_str().unwrap().to_owned();
+    assert!(message_id.ends_with("@crm.example.test>"), "{message_id}");
+
+    // The hook's key, and an agent watching the ticket live.
+    let key = acme
+        .post(
+            "/api-keys",
+            json!({"name": "Inbound mail", "role": "admin"}),
+        )
+        .await;
+    let key = key.body["key"].as_str().unwrap().to_owned();
+    let mut ws = crate::realtime::Ws::connect(&app, "acme", &owner)
+        .await
+        .unwrap();
+    ws.send(json!({"type": "subscribe", "id": "s", "topic": format!("ticket:{t}")}))
+        .await;
+    assert_eq!(ws.expect_past_notices().await["type"], "subscribed");
+
+    let answer = format!(
+        "From: Carla Kunde <Carla@Customer.example>\r\nTo: support@crm.example.test\r\n\
+         Subject: Re: Printer on fire\r\nMessage-ID: <answer-1@customer.example>\r\n\
+         In-Reply-To: {message_id}\r\nReferences: {message_id}\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+         It stopped burning, gr=C3=BC=C3=9Fe!\r\n\r\n\
+         On Sun, 6 Dec 2026 at 10:00, Acme <no-reply@crm.example.test> wrote:\r\n\
+         > Please unplug it & wait.\r\n"
+    );
+    let post = |raw: String, ct: &'static str, tok: Option<String>| {
+        let app = &app;
+        async move {
+            app.request(
+                "POST",
+                "/t/acme/api/v1/mail/inbound",
+                tok.as_deref(),
+                Some((ct, raw.into_bytes())),
+            )
+            .await
+        }
+    };
+    let r = post(answer.clone(), "message/rfc822", Some(key.clone())).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        (r.body["ticket_id"].as_str(), r.body["new_ticket"].as_bool()),
+        (Some(t.as_str()), Some(false))
+    );
+    let live = ws.expect_past_notices().await;
+    assert_eq!(live["data"]["body"], "It stopped burning, grüße!", "{live}");
+    assert_eq!(live["data"]["author_kind"], "email");
+    assert_eq!(live["data"]["author_name"], "Carla Kunde");
+    assert_eq!(live["data"]["internal"], false);
+
+    // Naming nothing of ours (a forged reference too): a new ticket, for a
+    // new contact made from the sender.
+    let fresh = "From: Dan Neu <dan@new.example>\r\nSubject: Invoice question\r\n\
+                 In-Reply-To: <made-up@crm.example.test>\r\n\r\nWhere is my invoice?\r\n";
+    let r = post(fresh.into(), "message/rfc822", Some(key.clone())).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["new_ticket"], true);
+    let nt = acme
+        .read(Res::Tickets, r.body["ticket_id"].as_str().unwrap())
+        .await
+        .body;
+    assert_eq!(nt["subject"], "Invoice question");
+    assert_eq!(nt["description"], "Where is my invoice?");
+    let dan = acme
+        .read(Res::Contacts, nt["requester_id"].as_str().unwrap())
+        .await
+        .body;
+    assert_eq!(
+        (
+            dan["first_name"].as_str(),
+            dan["last_name"].as_str(),
+            dan["email"].as_str()
+        ),
+        (Some("Dan"), Some("Neu"), Some("dan@new.example"))
+    );
+    // Carla again, without a reference: her contact is found, not made twice.
+    let again = "From: carla@customer.example\r\nSubject: Another one\r\n\r\nHello\r\n";
+    let r = post(again.into(), "message/rfc822", Some(key.clone())).await;
+    let nt = acme
+        .read(Res::Tickets, r.body["ticket_id"].as_str().unwrap())
+        .await
+        .body;
+    assert_eq!(nt["requester_id"], carla["id"]);
+
+    // Refused: no sender, not a message, the wrong type, no key, too big.
+    let r = post(
+        "Subject: hi\r\n\r\nbody\r\n".into(),
+        "message/rfc822",
+        Some(key.clone()),
+    )
+    .await;
+    r.assert_problem(422, "validation_failed");
+    let r = post(String::new(), "message/rfc822", Some(key.clone())).await;
+    r.assert_problem(422, "validation_failed");
+    post(fresh.into(), "application/json", Some(key.clone()))
+        .await
+        .assert_problem(415, "unsupported_media_type");
+    assert_eq!(post(fresh.into(), "message/rfc822", None).await.status, 401);
+    let huge = format!(
+        "From: a@b.example\r\nSubject: x\r\n\r\n{}",
+        "x".repeat(11 * 1024 * 1024)
+    );
+    post(huge, "message/rfc822", Some(key.clone()))
+        .await
+        .assert_problem(413, "payload_too_large");
 }

@@ -12,9 +12,14 @@ CREATE TABLE mail_outbox (
     next_attempt_at  timestamptz NOT NULL,
     last_error       text,
     created_at       timestamptz NOT NULL,
-    sent_at          timestamptz
+    sent_at          timestamptz,
+    -- A reply to a ticket's requester: its Message-ID (which the customer's
+    -- answer names in In-Reply-To/References) and the ticket it threads to.
+    message_id       text,
+    ticket_id        uuid
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (status, next_attempt_at);
+CREATE INDEX mail_outbox_message ON mail_outbox (message_id);
 
 -- Single-use tokens that let someone set their password: a reset asked
 -- for by e-mail, or an invitation. Only the token's SHA-256 is kept.

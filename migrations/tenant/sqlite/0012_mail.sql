@@ -10,9 +10,12 @@ CREATE TABLE mail_outbox (
     next_attempt_at  TEXT NOT NULL,
     last_error       TEXT,
     created_at       TEXT NOT NULL,
-    sent_at          TEXT
+    sent_at          TEXT,
+    message_id       TEXT,
+    ticket_id        BLOB
 ) STRICT;
 CREATE INDEX mail_outbox_due ON mail_outbox (status, next_attempt_at);
+CREATE INDEX mail_outbox_message ON mail_outbox (message_id);
 
 CREATE TABLE account_tokens (
     token_hash  TEXT PRIMARY KEY,

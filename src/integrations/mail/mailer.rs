@@ -191,10 +191,14 @@ impl Mailer {
             .to_addr
             .parse()
             .map_err(|e| (format!("recipient: {e}"), true))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.settings.from.clone())
             .to(to)
-            .subject(m.subject.clone())
+            .subject(m.subject.clone());
+        if let Some(id) = &m.message_id {
+            builder = builder.message_id(Some(format!("<{id}>")));
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(text, html))
             .map_err(|e| (e.to_string(), true))?;
         match self.transport.send(message).await {

@@ -3,8 +3,10 @@
 //! retries and a per-tenant rate. The account flows that send links
 //! (password reset, invitation) live here, above identity and branding.
 
+pub mod inbound;
 pub mod mailer;
 pub mod templates;
+pub mod tickets;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
@@ -65,6 +67,8 @@ pub async fn queue(
             last_error: None,
             created_at: now,
             sent_at: None,
+            message_id: mail.message_id.clone(),
+            ticket_id: mail.ticket_id,
         },
     )
     .await?;
@@ -94,7 +98,7 @@ fn link(a: &Addresses, tenant: &Tenant, token: &str) -> String {
     )
 }
 
-fn org(tenant: &Tenant, b: &Branding) -> String {
+pub(crate) fn org(tenant: &Tenant, b: &Branding) -> String {
     b.display_name
         .clone()
         .unwrap_or_else(|| tenant.name.as_str().to_owned())

@@ -11,6 +11,9 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// A ticket reply's own `Message-ID` (without brackets) and ticket.
+    pub message_id: Option<String>,
+    pub ticket_id: Option<uuid::Uuid>,
 }
 
 struct Words {
@@ -55,7 +58,7 @@ fn words(kind: &str, locale: &str) -> Words {
 }
 
 /// Escapes text for HTML (names and the organisation come from users).
-fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -111,6 +114,8 @@ pub fn with_link(
         subject: fill(w.subject),
         text,
         html,
+        message_id: None,
+        ticket_id: None,
     }
 }
 

@@ -30,7 +30,7 @@ pub use address::{Network, Policy};
 pub use dispatcher::{Dispatcher, Settings};
 
 /// Kinds of events that are not records but may still be subscribed to.
-const OTHER_KINDS: &[&str] = &["comment", "custom_field", "export"];
+pub const OTHER_KINDS: &[&str] = &["comment", "custom_field", "export"];
 const MAX_PATTERNS: usize = 50;
 /// How long a rotated-out secret still signs, so receivers can switch.
 const ROTATION_GRACE_HOURS: i64 = 24;
@@ -107,6 +107,7 @@ pub struct WebhookInput {
 #[serde(deny_unknown_fields)]
 pub struct ReplayInput {
     /// Deliver again every event after this number.
+    #[serde(deserialize_with = "crate::domain::present::integer")]
     pub since: i64,
 }
 

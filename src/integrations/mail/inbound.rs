@@ -1,0 +1,243 @@
+//! E-mail in: a raw RFC 5322 message, as mail providers' inbound hooks
+//! post it, becomes a public comment on the ticket it answers, or a new
+//! ticket. It answers a ticket when its `In-Reply-To` or `References`
+//! names a reply we sent about that ticket (those ids are random, so only
+//! someone who received the reply can thread onto it). The sender becomes
+//! the requester of a new ticket (found by e-mail, or made a contact).
+//! MIME is parsed by `mail-parser`; quoted history below the answer is
+//! cut off; attachments are listed by name and size (kept as files once
+//! file storage exists).
+
+use std::sync::Arc;
+
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::domain::FieldError;
+use crate::identity::Principal;
+use crate::records::core::RecordError;
+use crate::records::schema::by_kind;
+use crate::records::service::{self, MailAuthor};
+use crate::storage::events::EventRow;
+use crate::storage::{TenantDb, mail as outbox, records};
+
+/// What became of a message.
+#[derive(Debug, Serialize)]
+pub struct Received {
+    pub ticket_id: Uuid,
+    /// True when the message opened a new ticket.
+    pub new_ticket: bool,
+    pub comment_id: Option<Uuid>,
+    pub requester_id: Option<Uuid>,
+}
+
+fn invalid(field: &str, msg: &str) -> RecordError {
+    RecordError::Validation(vec![FieldError::new(field, msg)])
+}
+
+fn ids(v: &HeaderValue) -> Vec<String> {
+    match v {
+        HeaderValue::Text(t) => vec![t.to_string()],
+        HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The answer without the history quoted below it: cut at the first
+/// attribution line ("On … wrote:", "Am … schrieb …:"), an Outlook
+/// separator, or where only `>` lines follow.
+pub fn strip_quoted(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut end = lines.len();
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim();
+        let attribution = (t.starts_with("On ") && t.ends_with("wrote:"))
+            || (t.starts_with("Am ") && t.ends_with(':') && t.contains("schrieb"))
+            || t.starts_with("-----Original Message-----")
+            || t.starts_with("-----Ursprüngliche Nachricht-----");
+        let only_quotes_after = t.starts_with('>')
+            && lines[i..]
+                .iter()
+                .all(|r| r.trim().is_empty() || r.trim_start().starts_with('>'));
+        if attribution || only_quotes_after {
+            end = i;
+            break;
+        }
+    }
+    lines[..end].join("\n").trim().to_owned()
+}
+
+/// Takes in `raw` as `actor` (the hook's API key). Returns what it made
+/// and the events to hand on.
+pub async fn receive(
+    db: &TenantDb,
+    actor: &Principal,
+    raw: &[u8],
+    quota: Option<i64>,
+) -> Result<(Received, Vec<Arc<EventRow>>), RecordError> {
+    let msg = MessageParser::default()
+        .parse(raw)
+        .filter(|m| m.from().is_some() || m.subject().is_some())
+        .ok_or_else(|| invalid("", "the body is not an RFC 5322 message"))?;
+    let from = msg
+        .from()
+        .and_then(|a| a.first())
+        .ok_or_else(|| invalid("from", "the message names no sender"))?;
+    let email = from
+        .address()
+        .map(|a| a.trim().to_lowercase())
+        .filter(|a| a.contains('@') && a.len() <= 320 && !a.contains('\0'))
+        .ok_or_else(|| invalid("from", "the sender has no usable address"))?;
+    let name: String = from
+        .name()
+        .map(str::to_owned)
+        .unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned())
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let subject: String = msg
+        .subject()
+        .unwrap_or("(no subject)")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(300)
+        .collect();
+    let mut text = strip_quoted(&msg.body_text(0).unwrap_or_default().replace('\0', ""));
+    let attached: Vec<String> = msg
+        .attachments()
+        .map(|a| {
+            format!(
+                "{} ({} bytes)",
+                a.attachment_name().unwrap_or("unnamed"),
+                a.len()
+            )
+        })
+        .collect();
+    if !attached.is_empty() {
+        text.push_str(&format!(
+            "\n\n[Attachments not kept: {}]",
+            attached.join(", ")
+        ));
+    }
+    let text: String = text.chars().take(20_000).collect();
+    let text = if text.trim().is_empty() {
+        "(no text)".to_owned()
+    } else {
+        text
+    };
+    let mut refs = ids(msg.in_reply_to());
+    refs.extend(ids(msg.references()));
+    let mut tx = db.begin_read().await?;
+    let thread = outbox::ticket_of_message(&mut tx, &refs).await?;
+    let ticket = match thread {
+        Some(t) => records::get(&mut tx, "ticket", t).await?.map(|r| r.id),
+        None => None,
+    };
+    let known = records::where_field(&mut tx, "contact", "email", &email).await?;
+    tx.rollback().await?;
+    let author = MailAuthor {
+        name: name.clone(),
+        email: email.clone(),
+    };
+    if let Some(ticket) = ticket {
+        let w =
+            service::add_mailed_comment(db, actor, ticket, &json!({"body": text}), &author).await?;
+        let comment = w
+            .record
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok());
+        return Ok((
+            Received {
+                ticket_id: ticket,
+                new_ticket: false,
+                comment_id: comment,
+                requester_id: None,
+            },
+            w.events,
+        ));
+    }
+    let mut events = Vec::new();
+    let requester = match known.first() {
+        Some(c) => c.id,
+        None => {
+            let contacts = by_kind("contact").ok_or(RecordError::NotFound)?;
+            let (first, last) = match name.rsplit_once(' ') {
+                Some((f, l)) if !l.is_empty() => (f.to_owned(), l.to_owned()),
+                _ => (String::new(), name.clone()),
+            };
+            let last = if last.trim().is_empty() {
+                email.clone()
+            } else {
+                last
+            };
+            let w = service::create(
+                db,
+                contacts,
+                actor,
+                &json!({"first_name": first, "last_name": last, "email": email}),
+                quota,
+            )
+            .await?;
+            events.extend(w.events);
+            w.record
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|s| Uuid::parse_str(s).ok())
+                .ok_or(RecordError::NotFound)?
+        }
+    };
+    let tickets = by_kind("ticket").ok_or(RecordError::NotFound)?;
+    let mut input = json!({"subject": subject, "description": text, "requester_id": requester});
+    let mut tx = db.begin_read().await?;
+    let queue = crate::records::portal::setting(&mut tx)
+        .await?
+        .portal_queue_id;
+    tx.rollback().await?;
+    if let Some(q) = queue {
+        input["queue_id"] = json!(q);
+    }
+    let w = service::create(db, tickets, actor, &input, quota).await?;
+    events.extend(w.events);
+    let id = w
+        .record
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or(RecordError::NotFound)?;
+    Ok((
+        Received {
+            ticket_id: id,
+            new_ticket: true,
+            comment_id: None,
+            requester_id: Some(requester),
+        },
+        events,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_quoted;
+
+    #[test]
+    fn quoted_history_is_cut_off() {
+        let t = "Thanks, that worked!\n\nOn Tue, 1 Dec 2026 at 10:00, Acme <s@acme.example> wrote:\n> old\n> text";
+        assert_eq!(strip_quoted(t), "Thanks, that worked!");
+        let t = "Danke!\nAm 01.12.2026 um 10:00 schrieb Acme <s@acme.example>:\n> alt";
+        assert_eq!(strip_quoted(t), "Danke!");
+        let t = "Yes\n> a\n>b\n\n> c";
+        assert_eq!(strip_quoted(t), "Yes");
+        let t = "> I said\nand I answer below\n";
+        assert_eq!(
+            strip_quoted(t),
+            "> I said\nand I answer below",
+            "answers below quotes stay"
+        );
+        let t = "Hi\n-----Original Message-----\nFrom: x";
+        assert_eq!(strip_quoted(t), "Hi");
+    }
+}

@@ -1,0 +1,99 @@
+//! Replies to customers by e-mail: a public reply an agent writes on a
+//! ticket goes to the ticket's requester, with a `Message-ID` of its own
+//! that the outbox keeps with the ticket, so the customer's answer (which
+//! names it in `In-Reply-To`/`References`) threads back onto the ticket.
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::templates::{Mail, esc};
+use super::{Addresses, org, queue};
+use crate::domain::tenant::Tenant;
+use crate::storage::{StorageError, TenantDb, records, settings};
+use crate::tenants::branding::Branding;
+
+/// The domain of our own `Message-ID`s: the sender's.
+fn domain(a: &Addresses) -> String {
+    a.from
+        .parse::<lettre::message::Mailbox>()
+        .map(|m| m.email.domain().to_owned())
+        .unwrap_or_else(|_| "mandant.invalid".into())
+}
+
+/// Mails `comment` (as the API rendered it) to the requester of `ticket`
+/// when it is a public reply by staff and the requester has an address.
+/// `Some(id)` of the queued message.
+pub async fn reply_to_requester(
+    db: &TenantDb,
+    tenant: &Tenant,
+    a: &Addresses,
+    ticket: Uuid,
+    comment: &Value,
+) -> Result<Option<Uuid>, StorageError> {
+    if comment.get("internal") != Some(&Value::Bool(false))
+        || comment.get("author_kind").and_then(Value::as_str) != Some("staff")
+    {
+        return Ok(None);
+    }
+    let body = comment.get("body").and_then(Value::as_str).unwrap_or("");
+    let author = comment
+        .get("author_name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let now = db.clock().now();
+    let mut tx = db.begin().await?;
+    let Some(t) = records::get(&mut tx, "ticket", ticket).await? else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let requester = t
+        .data
+        .0
+        .get("requester_id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok());
+    let contact = match requester {
+        Some(id) => records::get(&mut tx, "contact", id).await?,
+        None => None,
+    };
+    let Some(to) = contact
+        .as_ref()
+        .and_then(|c| c.data.0.get("email"))
+        .and_then(Value::as_str)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned)
+    else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let branding: Branding = settings::read(&mut tx).await?;
+    let org = org(tenant, &branding);
+    let subject = t
+        .data
+        .0
+        .get("subject")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mail = Mail {
+        kind: "ticket_reply",
+        subject: format!("Re: {subject}"),
+        text: format!("{body}\n\n-- \n{author}, {org}\n"),
+        html: format!(
+            "<!doctype html><html><body style=\"font-family:system-ui,sans-serif\">\
+             <div style=\"white-space:pre-wrap\">{}</div><p>— {}, {}</p></body></html>",
+            esc(body),
+            esc(author),
+            esc(&org)
+        ),
+        message_id: Some(format!(
+            "{}.{}@{}",
+            Uuid::now_v7().simple(),
+            crate::secret::random_hex(8),
+            domain(a)
+        )),
+        ticket_id: Some(ticket),
+    };
+    let id = queue(&mut tx, db, &to, &mail, now).await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
