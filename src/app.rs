@@ -84,6 +84,12 @@ impl Application {
             crate::integrations::webhooks::Settings::of(&services.config),
             services.shutdown.subscribe(),
         ));
+        actix_web::rt::spawn(crate::integrations::mail::notices::run(
+            services.tenants.clone(),
+            services.bus.clone(),
+            crate::integrations::mail::Addresses::of(&services.config),
+            services.shutdown.subscribe(),
+        ));
         match crate::integrations::mail::mailer::Settings::of(&services.config) {
             Some(mail) => {
                 actix_web::rt::spawn(crate::integrations::mail::mailer::Mailer::run(

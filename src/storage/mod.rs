@@ -12,6 +12,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod audit_log;
 mod control;
+pub mod cursors;
 pub mod custom_fields;
 mod error;
 pub mod events;

@@ -132,7 +132,7 @@ async fn unmigrate(site: &Site, slug: &str) {
                DROP TABLE roles; DROP TABLE auth_events; DROP TABLE settings; DROP TABLE user_roles; \
                DROP TABLE users; DROP TABLE records; DROP TABLE custom_fields; DROP TABLE events; \
                DROP TABLE event_counter; DROP TABLE audit_log; DROP TABLE audit_head; DROP TABLE leases; DROP TABLE exports; \
-               DROP TABLE webhook_deliveries; DROP TABLE webhooks; DROP TABLE mail_outbox; DROP TABLE account_tokens; \
+               DROP TABLE webhook_deliveries; DROP TABLE webhooks; DROP TABLE mail_outbox; DROP TABLE account_tokens; DROP TABLE cursors; \
                DELETE FROM _sqlx_migrations;";
     let sql = if site.pg.is_some() {
         sql.to_owned()

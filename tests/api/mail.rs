@@ -501,3 +501,104 @@ async fn an_agents_reply_reaches_the_customer_and_their_answer_threads_back_live
         .await
         .assert_problem(413, "payload_too_large");
 }
+
+both_backends!(agents_hear_of_assignments_and_customer_replies_by_mail);
+
+/// Agents' notices follow the event log: an assignment and a customer's
+/// answer reach the assignee (once, in the tenant's language, with a link
+/// to the console); what they did themselves and internal notes do not.
+async fn agents_hear_of_assignments_and_customer_replies_by_mail(backend: Backend) {
+    let smtp = SmtpSink::start();
+    let app = app_with_mail(backend, &smtp, |_| {}).await;
+    let owner = app.tenant_with_owner("acme").await;
+    let acme = app.as_user("acme", &owner);
+    let (ann_id, ann) = app
+        .user_with_roles("acme", &owner, "ann@acme.example", &["admin"])
+        .await;
+    let carla = acme
+        .create(
+            Res::Contacts,
+            json!({"first_name": "Carla", "last_name": "Kunde", "email": "carla@customer.example"}),
+        )
+        .await;
+    let t = id(&acme
+        .create(
+            Res::Tickets,
+            json!({"subject": "Printer on fire", "requester_id": id(&carla)}),
+        )
+        .await);
+    let r = acme
+        .update(Res::Tickets, &t, json!({"assignee_id": ann_id}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = smtp.wait_for(1).await;
+    assert_eq!(got[0]["rcpt_tos"], json!(["ann@acme.example"]));
+    assert_eq!(got[0]["subject"], "Assigned to you: Printer on fire");
+    assert!(
+        got[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("https://crm.example.test/t/acme/console/{t}"))
+    );
+
+    // Ann's own public reply goes to the customer, not back to Ann; her
+    // internal note to nobody.
+    let as_ann = app.as_user("acme", &ann);
+    as_ann
+        .post(
+            &format!("/tickets/{t}/comments"),
+            json!({"body": "On it", "internal": true}),
+        )
+        .await;
+    as_ann
+        .post(
+            &format!("/tickets/{t}/comments"),
+            json!({"body": "Unplug it"}),
+        )
+        .await;
+    let got = smtp.wait_for(2).await;
+    assert_eq!(got[1]["rcpt_tos"], json!(["carla@customer.example"]));
+    let message_id = got[1]["message_id"].as_str().unwrap().to_owned();
+
+    // Carla answers by mail: Ann hears of it, in German now.
+    acme.put("/settings/branding", json!({"locale": "de"}))
+        .await;
+    let key = acme
+        .post(
+            "/api-keys",
+            json!({"name": "Inbound mail", "role": "admin"}),
+        )
+        .await;
+    let key = key.body["key"].as_str().unwrap().to_owned();
+    let answer = format!(
+        "From: Carla Kunde <carla@customer.example>\r\nSubject: Re: Printer on fire\r\n\
+         In-Reply-To: {message_id}\r\n\r\nDone, it is out.\r\n"
+    );
+    let r = app
+        .request(
+            "POST",
+            "/t/acme/api/v1/mail/inbound",
+            Some(&key),
+            Some(("message/rfc822", answer.into_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let got = smtp.wait_for(3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        smtp.messages().len(),
+        3,
+        "one notice each: {:#?}",
+        smtp.messages()
+    );
+    assert_eq!(got[2]["rcpt_tos"], json!(["ann@acme.example"]));
+    assert_eq!(got[2]["subject"], "Antwort des Kunden: Printer on fire");
+    assert!(
+        got[2]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Done, it is out."),
+        "{}",
+        got[2]
+    );
+}

@@ -32,3 +32,12 @@ CREATE TABLE account_tokens (
     created_at  timestamptz NOT NULL
 );
 CREATE INDEX account_tokens_user ON account_tokens (user_id);
+
+-- How far a follower of the event log has read (`notices`: the mails
+-- that tell agents of assignments, customers' replies and SLA warnings).
+CREATE TABLE cursors (
+    name  text PRIMARY KEY,
+    seq   bigint NOT NULL
+);
+-- Notices start where the log stands now: history is not mailed.
+INSERT INTO cursors (name, seq) SELECT 'notices', seq FROM event_counter WHERE id = 1;

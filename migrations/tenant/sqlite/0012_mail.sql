@@ -26,3 +26,10 @@ CREATE TABLE account_tokens (
     created_at  TEXT NOT NULL
 ) STRICT;
 CREATE INDEX account_tokens_user ON account_tokens (user_id);
+
+CREATE TABLE cursors (
+    name  TEXT PRIMARY KEY,
+    seq   INTEGER NOT NULL
+) STRICT;
+-- Notices start where the log stands now: history is not mailed.
+INSERT INTO cursors (name, seq) SELECT 'notices', seq FROM event_counter WHERE id = 1;

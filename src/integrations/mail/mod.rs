@@ -5,6 +5,7 @@
 
 pub mod inbound;
 pub mod mailer;
+pub mod notices;
 pub mod templates;
 pub mod tickets;
 

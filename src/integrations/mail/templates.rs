@@ -119,6 +119,79 @@ pub fn with_link(
     }
 }
 
+/// What an agent is told about a ticket (`kind`: `ticket_assigned`,
+/// `customer_replied`, `sla_warning`), with an excerpt of what was said.
+pub fn notice(
+    kind: &'static str,
+    branding: &Branding,
+    org: &str,
+    ticket_subject: &str,
+    excerpt: &str,
+    link: &str,
+) -> Mail {
+    let de = branding.locale == "de";
+    let (subject, lead, button) = match (kind, de) {
+        ("ticket_assigned", true) => (
+            "Ihnen zugewiesen: {s}",
+            "Dieses Ticket wurde Ihnen zugewiesen:",
+            "Ticket öffnen",
+        ),
+        ("ticket_assigned", false) => (
+            "Assigned to you: {s}",
+            "This ticket was assigned to you:",
+            "Open the ticket",
+        ),
+        ("customer_replied", true) => (
+            "Antwort des Kunden: {s}",
+            "Der Kunde hat geantwortet:",
+            "Ticket öffnen",
+        ),
+        ("customer_replied", false) => (
+            "Customer replied: {s}",
+            "The customer replied:",
+            "Open the ticket",
+        ),
+        (_, true) => (
+            "SLA-Warnung: {s}",
+            "Für dieses Ticket läuft eine SLA-Frist bald ab:",
+            "Ticket öffnen",
+        ),
+        (_, false) => (
+            "SLA warning: {s}",
+            "An SLA target of this ticket is about to be missed:",
+            "Open the ticket",
+        ),
+    };
+    let subject = subject.replace("{s}", ticket_subject);
+    let quoted = if excerpt.is_empty() {
+        String::new()
+    } else {
+        format!("\n\n{excerpt}")
+    };
+    let text = format!("{lead}\n{ticket_subject}{quoted}\n\n{link}\n\n-- \n{org}\n");
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#111\">\
+         <p>{}</p><p><strong>{}</strong></p><div style=\"white-space:pre-wrap\">{}</div>\
+         <p><a href=\"{l}\" style=\"display:inline-block;padding:10px 16px;border-radius:6px;\
+         background:{c};color:#fff;text-decoration:none\">{}</a></p><p>— {}</p></body></html>",
+        esc(lead),
+        esc(ticket_subject),
+        esc(excerpt),
+        esc(button),
+        esc(org),
+        l = esc(link),
+        c = colour(branding),
+    );
+    Mail {
+        kind,
+        subject,
+        text,
+        html,
+        message_id: None,
+        ticket_id: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
