@@ -27,6 +27,8 @@ pub struct WebhookRow {
     pub previous_until: Option<DateTime<Utc>>,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
+    /// `admin`, `failures` or `maker_inactive`.
+    pub disabled_cause: Option<String>,
     pub delivered_seq: i64,
     pub attempts: i32,
     pub failing_since: Option<DateTime<Utc>>,
@@ -36,7 +38,7 @@ pub struct WebhookRow {
 }
 
 const COLUMNS: &str = "id, url, description, event_types, topics, role, created_by, secret, \
-    previous_secret, previous_until, enabled, disabled_reason, delivered_seq, attempts, \
+    previous_secret, previous_until, enabled, disabled_reason, disabled_cause, delivered_seq, attempts, \
     failing_since, next_attempt_at, created_at, updated_at";
 
 pub async fn insert(tx: &mut TenantTx, w: &WebhookRow) -> Result<()> {
@@ -99,7 +101,7 @@ pub async fn update(tx: &mut TenantTx, w: &WebhookRow) -> Result<()> {
         "UPDATE webhooks SET url = $2, description = $3, event_types = $4, topics = $5, role = $6, \
          secret = $7, previous_secret = $8, previous_until = $9, enabled = $10, \
          disabled_reason = $11, delivered_seq = $12, attempts = $13, failing_since = $14, \
-         next_attempt_at = $15, updated_at = $16 WHERE id = $1",
+         next_attempt_at = $15, updated_at = $16, disabled_cause = $17 WHERE id = $1",
     )
     .bind(w.id)
     .bind(&w.url)
@@ -117,6 +119,7 @@ pub async fn update(tx: &mut TenantTx, w: &WebhookRow) -> Result<()> {
     .bind(w.failing_since)
     .bind(w.next_attempt_at)
     .bind(w.updated_at)
+    .bind(&w.disabled_cause)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;

@@ -550,7 +550,7 @@ async fn an_endpoint_failing_for_a_day_is_disabled_then_resumes_where_it_stopped
         .patch(&format!("/webhooks/{hook}"), json!({"enabled": true}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body["disabled_reason"].is_null());
+    assert!(r.body["disabled_reason"].is_null() && r.body["disabled_cause"].is_null());
     let got = rx.until("both contacts", |g| seqs(g).len() >= 2).await;
     let names: Vec<String> = got
         .iter()

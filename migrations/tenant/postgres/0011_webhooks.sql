@@ -18,6 +18,8 @@ CREATE TABLE webhooks (
     previous_until   timestamptz,
     enabled          boolean NOT NULL DEFAULT true,
     disabled_reason  text,
+    -- Why, as a code: admin, failures or maker_inactive.
+    disabled_cause   text,
     delivered_seq    bigint NOT NULL,
     attempts         integer NOT NULL DEFAULT 0,
     failing_since    timestamptz,

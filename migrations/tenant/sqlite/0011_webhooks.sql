@@ -12,6 +12,7 @@ CREATE TABLE webhooks (
     previous_until   TEXT,
     enabled          INTEGER NOT NULL DEFAULT 1,
     disabled_reason  TEXT,
+    disabled_cause   TEXT,
     delivered_seq    INTEGER NOT NULL,
     attempts         INTEGER NOT NULL DEFAULT 0,
     failing_since    TEXT,

@@ -264,8 +264,14 @@ impl Dispatcher {
                 continue;
             }
             let Some(principal) = super::principal(t, db, &row).await? else {
-                self.disable(t, db, &row, "the user who made it is no longer active")
-                    .await?;
+                self.disable(
+                    t,
+                    db,
+                    &row,
+                    "maker_inactive",
+                    "the user who made it is no longer active",
+                )
+                .await?;
                 return Ok(());
             };
             let page =
@@ -340,7 +346,7 @@ impl Dispatcher {
                 since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 d.error.as_deref().unwrap_or("no answer")
             );
-            return self.disable(t, db, row, &why).await;
+            return self.disable(t, db, row, "failures", &why).await;
         }
         let next = now + backoff(self.settings.retry_base_ms, attempts + 1);
         let mut tx = db.begin().await?;
@@ -356,6 +362,7 @@ impl Dispatcher {
         t: &Tenant,
         db: &TenantDb,
         row: &WebhookRow,
+        cause: &str,
         why: &str,
     ) -> Result<(), StorageError> {
         let mut tx = db.begin().await?;
@@ -364,6 +371,7 @@ impl Dispatcher {
         };
         fresh.enabled = false;
         fresh.disabled_reason = Some(why.to_owned());
+        fresh.disabled_cause = Some(cause.to_owned());
         fresh.updated_at = db.clock().now();
         store::update(&mut tx, &fresh).await?;
         audit_log::append(
@@ -373,7 +381,7 @@ impl Dispatcher {
                 actor: Actor::Engine,
                 kind: Some("webhook"),
                 record_id: Some(row.id),
-                detail: json!({"reason": why, "url": row.url}),
+                detail: json!({"reason": why, "cause": cause, "url": row.url}),
             },
         )
         .await?;

@@ -47,6 +47,9 @@ pub struct Webhook {
     pub created_by: Uuid,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
+    /// Why, as a code: `admin`, `failures` (a day of them) or
+    /// `maker_inactive` (the user who made it is gone).
+    pub disabled_cause: Option<String>,
     /// The last event number delivered (or skipped as not wanted).
     pub delivered_seq: i64,
     /// Failed attempts at the current event.
@@ -72,6 +75,7 @@ impl From<&WebhookRow> for Webhook {
             created_by: r.created_by,
             enabled: r.enabled,
             disabled_reason: r.disabled_reason.clone(),
+            disabled_cause: r.disabled_cause.clone(),
             delivered_seq: r.delivered_seq,
             attempts: r.attempts,
             failing_since: r.failing_since,
@@ -327,6 +331,7 @@ pub async fn create(
         previous_until: None,
         enabled: input.enabled.unwrap_or(true),
         disabled_reason: None,
+        disabled_cause: None,
         delivered_seq: events::head(&mut tx).await?,
         attempts: 0,
         failing_since: None,
@@ -403,12 +408,14 @@ pub async fn update(
     if let Some(e) = input.enabled {
         if e && !row.enabled {
             row.disabled_reason = None;
+            row.disabled_cause = None;
             row.attempts = 0;
             row.failing_since = None;
             row.next_attempt_at = None;
         }
-        if !e {
+        if !e && row.enabled {
             row.disabled_reason = Some("disabled by an admin".into());
+            row.disabled_cause = Some("admin".into());
         }
         row.enabled = e;
         changed.insert("enabled".into(), json!(e));
