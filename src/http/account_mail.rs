@@ -43,17 +43,20 @@ pub async fn request_reset(
     // Every request counts as a failure would: one address cannot fill
     // one mailbox faster than it could guess a password.
     throttle.failed(scope.tenant.id, &account, &client.ip);
-    if body.email.chars().count() <= 320
-        && mail::request_reset(
-            &scope.db,
-            &scope.tenant,
-            &Addresses::of(&s.config),
-            &body.email,
-        )
-        .await?
-        .is_some()
-    {
-        mail_queued(&s, &scope.tenant).await;
+    // The answer leaves before the work: its timing says nothing of
+    // whether the address has an account.
+    if body.email.chars().count() <= 320 {
+        let (s, email) = (s.clone(), body.email);
+        actix_web::rt::spawn(async move {
+            let a = Addresses::of(&s.config);
+            match mail::request_reset(&scope.db, &scope.tenant, &a, &email).await {
+                Ok(Some(_)) => mail_queued(&s, &scope.tenant).await,
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(tenant = %scope.tenant.slug, error = %e, "a password reset failed")
+                }
+            }
+        });
     }
     Ok(HttpResponse::Accepted().json(json!({
         "status": "accepted",
@@ -70,7 +73,19 @@ pub async fn set_password(
     body: ApiJson<SetPassword>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    let user = recovery::set_password(&scope.db, &body, &client_info(&req)).await?;
+    let client = client_info(&req);
+    // Guessing tokens is throttled like guessing passwords.
+    let throttle = s.auth.throttle();
+    throttle
+        .check(scope.tenant.id, "set-password", &client.ip)
+        .map_err(AuthError::Throttled)?;
+    let user = match recovery::set_password(&scope.db, &body, &client).await {
+        Err(AuthError::Validation(e)) if e.iter().any(|f| f.field == "token") => {
+            throttle.failed(scope.tenant.id, "set-password", &client.ip);
+            return Err(AuthError::Validation(e).into());
+        }
+        other => other?,
+    };
     s.realtime
         .principals_changed(scope.tenant.id, Some(user))
         .await;

@@ -91,12 +91,20 @@ pub async fn set_password(
     input: &SetPassword,
     client: &ClientInfo,
 ) -> Result<Uuid, AuthError> {
+    let dead = || AuthError::Validation(vec![FieldError::new("token", SPENT)]);
+    // The link first: a dead one is said so before any password is judged.
+    if input.token.len() != 64 || !input.token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(dead());
+    }
+    let hash_of_token = tokens::sha256_hex(&input.token);
+    let mut tx = db.begin_read().await?;
+    let usable = account_tokens::usable(&mut tx, &hash_of_token, db.clock().now()).await?;
+    tx.rollback().await?;
+    if !usable {
+        return Err(dead());
+    }
     let mut v = Validation::default();
     let password = v.check(Password::parse("password", &input.password));
-    // Any token that is not one of ours is answered like a spent one.
-    if input.token.len() != 64 || !input.token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        v.push(FieldError::new("token", SPENT));
-    }
     v.finish().map_err(AuthError::Validation)?;
     let Some(password) = password else {
         return Err(AuthError::Validation(Vec::new()));

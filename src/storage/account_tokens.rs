@@ -32,6 +32,19 @@ pub async fn insert(
     Ok(())
 }
 
+/// Would the token work at `now`? (Read only: a page can tell a dead
+/// link before the person chooses a password.)
+pub async fn usable(tx: &mut TenantTx, hash: &str, now: DateTime<Utc>) -> Result<bool> {
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM account_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(hash)
+    .bind(now)
+    .fetch_one(c)
+    .await)?
+        > 0)
+}
+
 /// Spends the token: its user and purpose when it was unused and not
 /// expired at `now`, else `None`.
 pub async fn take(
