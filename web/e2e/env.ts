@@ -9,5 +9,9 @@ declare module 'vitest' {
     secondTenant: { slug: string; name: string; email: string };
     /** The server's data directory (`MANDANT_DATA_DIR`): SQLite files, one per tenant. */
     serverDataDir: string;
+    /** Where the SMTP sink writes each message it receives, as JSON (mail-sink.ts). */
+    mailDir: string;
+    /** `MANDANT_PUBLIC_URL`: the origin of the links in mail. */
+    publicUrl: string;
   }
 }

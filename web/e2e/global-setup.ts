@@ -1,4 +1,6 @@
 // Starts what the end-to-end tests run against:
+// 0. an SMTP sink (mail-sink.ts) that Mandant sends its mail to, keeping
+//    each message as a JSON file the tests read (mailbox.ts);
 // 1. a real Mandant server (`mandant serve --demo`) on a free port with a
 //    throwaway data directory, plus a second tenant for the branding test;
 // 2. the built app: served by Mandant itself when it serves web/dist, else
@@ -6,13 +8,14 @@
 // The binary: $MANDANT_BIN, else /tmp/mandant-bin/mandant, else the
 // workspace's target/{release,debug}/mandant. Nothing here builds it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { createLogger, preview, type PreviewServer } from 'vite';
 import { CHROMIUM } from './env';
+import { startMailSink } from './mail-sink';
 
 const WEB = resolve(import.meta.dirname, '..');
 const PASSWORD = 'e2e-demo-password-1';
@@ -60,6 +63,10 @@ export default async function setup(project: TestProject) {
   if (!existsSync(join(WEB, 'dist/index.html'))) throw new Error('web/dist is missing: run `npm run build` first');
   const bin = findBinary();
   const dataDir = mkdtempSync(join(tmpdir(), 'mandant-e2e-'));
+  // Up before the server, whose mailer may send as soon as it starts.
+  const mailDir = join(dataDir, 'mail');
+  mkdirSync(mailDir);
+  const sink = await startMailSink(mailDir);
   const port = await freePort();
   const serverUrl = `http://127.0.0.1:${port}`;
   let output = '';
@@ -77,6 +84,14 @@ export default async function setup(project: TestProject) {
       // Every test browser signs in from 127.0.0.1, faster than the
       // default 30 sign-ins a minute per address allow.
       MANDANT_LOGIN_PER_ADDRESS_PER_MIN: '600',
+      // The webhooks test's receiver listens on loopback, which the server
+      // refuses as a webhook target unless the operator allows it.
+      MANDANT_WEBHOOK_ALLOW_NETWORKS: '127.0.0.1',
+      // Mail goes to the sink, in plain SMTP (no ?tls= on the URL).
+      MANDANT_SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+      // Links in mail: the browser's address for the app, which is the
+      // server's own (a server too old to serve the app sends no mail).
+      MANDANT_PUBLIC_URL: serverUrl,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -126,6 +141,8 @@ export default async function setup(project: TestProject) {
   project.provide('secondTenant', secondTenant);
   // For the rare test that must age records (e2e/backdate.ts): the server's own files.
   project.provide('serverDataDir', join(dataDir, 'data'));
+  project.provide('mailDir', mailDir);
+  project.provide('publicUrl', serverUrl);
 
   return async () => {
     await vite?.close();
@@ -140,6 +157,7 @@ export default async function setup(project: TestProject) {
         r(null);
       });
     });
+    await sink.close();
     rmSync(dataDir, { recursive: true, force: true });
   };
 }

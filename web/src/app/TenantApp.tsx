@@ -1,6 +1,7 @@
 // One tenant's app: services made once per page, the session, branding,
-// language, and the routes (signed out: login; MFA enrolment when the
-// tenant requires it; otherwise the shell with the areas).
+// language, and the routes (signed out: login, and setting a password from
+// a mailed link; MFA enrolment when the tenant requires it; otherwise the
+// shell with the areas).
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useWorkspace, type useBranding } from '../branding/useBranding';
 import { I18nProvider, useI18n, type Key } from '../i18n';
@@ -9,6 +10,7 @@ import { RECENT_KEY, recentTenants } from '../views/TenantPicker';
 import { Login } from '../views/Login';
 import { MfaEnroll } from '../views/MfaEnroll';
 import { NotFound } from '../views/NotFound';
+import { SetPassword } from '../views/SetPassword';
 import { Admin } from '../views/admin/Admin';
 import { AgentConsole } from '../views/console/AgentConsole';
 import { Dashboards } from '../views/dashboards/Dashboards';
@@ -122,10 +124,14 @@ function Routes({ tenant, branding, switchedOff }: { tenant: string; branding: R
     return <CustomerPortal tenant={tenant} branding={branding} rest={rest} />;
   }
   if (rest === '/login') {
-    const next = new URLSearchParams(search).get('next');
+    const params = new URLSearchParams(search);
+    const next = params.get('next');
     const safeNext = next && next.startsWith(`${base}/`) ? next : `${base}/`;
-    return signedIn ? <Redirect to={safeNext} /> : <Login tenant={tenant} branding={branding} />;
+    return signedIn ? <Redirect to={safeNext} /> : <Login tenant={tenant} branding={branding} forgot={params.has('forgot')} />;
   }
+  // Signed in or not: a mailed link may be opened in a tab where someone
+  // (perhaps that very person) is signed in.
+  if (rest === '/set-password') return <SetPassword tenant={tenant} branding={branding} />;
   if (!signedIn) return <Redirect to={`${base}/login?next=${encodeURIComponent(pathname + search)}`} />;
   if (me?.mfa_enrollment_required) return <MfaEnroll />;
   // Portal people have their own homes, and nothing else.

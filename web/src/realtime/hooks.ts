@@ -37,3 +37,27 @@ export function usePresence(topic: string | null, state: PresenceState, selfId?:
   }, [realtime, topic, state]);
   return members.filter((m) => m.user_id !== selfId);
 }
+
+/**
+ * Calls `fn` when the server says `what` changed (a `changed` frame, sent
+ * to every socket of the tenant without a subscription), and after a
+ * reconnect, since a frame sent while the socket was down is lost with it.
+ */
+export function useChanged(what: string, fn: () => void) {
+  const { realtime } = useServices();
+  const ref = useRef(fn);
+  ref.current = fn;
+  useEffect(() => realtime.onChanged((w) => {
+    if (w === what) ref.current();
+  }), [realtime, what]);
+  useEffect(() => {
+    // A socket's first opening comes with the view's own load: nothing was
+    // missed. Every later one follows a drop.
+    let dropped = realtime.state === 'open' || realtime.state === 'reconnecting';
+    return realtime.onState((s) => {
+      if (s !== 'open') return;
+      if (dropped) ref.current();
+      dropped = true;
+    });
+  }, [realtime]);
+}

@@ -52,12 +52,14 @@ export interface DashboardFrame<T = unknown> {
  * Sent to every socket of the person it concerns, without a subscription:
  * `access` when an admin changed their roles, teams or permissions (or a
  * role they hold); `branding` / `features` when an admin saved the
- * workspace's branding or switched features. It carries no data: the app
- * reads `GET /me` or `GET /branding` again.
+ * workspace's branding or switched features; `webhooks` to the whole
+ * tenant when the server switched off an endpoint that kept failing. It
+ * carries no data: the app reads `GET /me`, `GET /branding` or
+ * `GET /webhooks` again.
  */
 export interface ChangedFrame {
   type: 'changed';
-  what: 'access' | 'branding' | 'features' | (string & {});
+  what: 'access' | 'branding' | 'features' | 'webhooks' | (string & {});
 }
 
 export type ServerFrame =

@@ -12,6 +12,7 @@ import { Calendar } from './Calendar';
 import { CannedReplies } from './CannedReplies';
 import { CustomFields } from './CustomFields';
 import { DataRequests } from './DataRequests';
+import { MailOutbox } from './MailOutbox';
 import { Pipelines } from './Pipelines';
 import { Queues } from './Queues';
 import { Retention } from './Retention';
@@ -19,6 +20,7 @@ import { Roles } from './Roles';
 import { Security } from './Security';
 import { SlaPolicies } from './SlaPolicies';
 import { Users } from './Users';
+import { Webhooks } from './Webhooks';
 import { visibleSections } from './sections';
 
 const PAGES: Record<string, (tenant: string) => ReactNode> = {
@@ -31,6 +33,8 @@ const PAGES: Record<string, (tenant: string) => ReactNode> = {
   'canned-replies': (t) => <CannedReplies tenant={t} />,
   calendar: (t) => <Calendar tenant={t} />,
   'api-keys': (t) => <ApiKeys tenant={t} />,
+  webhooks: (t) => <Webhooks tenant={t} />,
+  mail: (t) => <MailOutbox tenant={t} />,
   retention: (t) => <Retention tenant={t} />,
   'data-requests': (t) => <DataRequests tenant={t} />,
   audit: (t) => <AuditTrail tenant={t} />,

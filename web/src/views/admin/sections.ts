@@ -21,6 +21,8 @@ export const SECTIONS: AdminSection[] = [
   { path: 'canned-replies', title: 'admin.canned', about: 'admin.cannedAbout', permission: 'admin:settings', feature: 'support' },
   { path: 'calendar', title: 'admin.calendar', about: 'admin.calendarAbout', permission: 'admin:settings', feature: 'support' },
   { path: 'api-keys', title: 'admin.apiKeys', about: 'admin.apiKeysAbout', permission: 'admin:api_keys' },
+  { path: 'webhooks', title: 'admin.webhooks', about: 'admin.webhooksAbout', permission: 'webhooks:read' },
+  { path: 'mail', title: 'admin.mail', about: 'admin.mailAbout', permission: 'admin:settings' },
   { path: 'retention', title: 'admin.retention', about: 'admin.retentionAbout', permission: 'admin:settings' },
   { path: 'data-requests', title: 'admin.dataRequests', about: 'admin.dataRequestsAbout', permission: 'privacy:export' },
   { path: 'audit', title: 'admin.audit', about: 'admin.auditAbout', permission: 'admin:audit' },
