@@ -475,9 +475,12 @@ both_backends!(an_endpoint_failing_for_a_day_is_disabled_then_resumes_where_it_s
 async fn an_endpoint_failing_for_a_day_is_disabled_then_resumes_where_it_stopped(backend: Backend) {
     let clock = mandant::clock::Clock::manual(chrono::Utc::now());
     let c2 = clock.clone();
+    let smtp = crate::smtp_sink::SmtpSink::start();
+    let smtp_url = smtp.url();
     let app = spawn_node(&Site::new(backend).await, move |c| {
         allow_loopback(c);
         c.clock = c2;
+        c.smtp_url = Some(mandant::secret::Secret::new(smtp_url));
     })
     .await;
     let owner = app.tenant_with_owner("acme").await;
@@ -534,6 +537,17 @@ async fn an_endpoint_failing_for_a_day_is_disabled_then_resumes_where_it_stopped
         1,
         "{}",
         trail.body
+    );
+    // Its maker is told by mail.
+    let told = &smtp.wait_for(1).await[0];
+    assert_eq!(told["rcpt_tos"], json!(["admin@acme.example"]));
+    assert_eq!(told["subject"], format!("Webhook switched off: {}", rx.url));
+    assert!(
+        told["text"]
+            .as_str()
+            .unwrap()
+            .contains("/t/acme/admin/webhooks"),
+        "{told}"
     );
     let tried = rx.got().len();
     tokio::time::sleep(Duration::from_millis(600)).await;

@@ -192,6 +192,47 @@ pub fn notice(
     }
 }
 
+/// Tells the maker of a webhook that it was switched off, and why.
+pub fn webhook_disabled(branding: &Branding, org: &str, url: &str, why: &str, link: &str) -> Mail {
+    let de = branding.locale == "de";
+    let (subject, lead, button) = if de {
+        (
+            "Webhook abgeschaltet: {u}",
+            "Dieser Webhook wurde abgeschaltet und erhält nichts mehr, bis er wieder eingeschaltet wird:",
+            "Webhooks öffnen",
+        )
+    } else {
+        (
+            "Webhook switched off: {u}",
+            "This webhook was switched off and receives nothing until it is switched on again:",
+            "Open webhooks",
+        )
+    };
+    let subject = subject.replace("{u}", url);
+    let text = format!("{lead}\n{url}\n\n{why}\n\n{link}\n\n-- \n{org}\n");
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#111\">\
+         <p>{}</p><p><strong>{}</strong></p><p>{}</p>\
+         <p><a href=\"{l}\" style=\"display:inline-block;padding:10px 16px;border-radius:6px;\
+         background:{c};color:#fff;text-decoration:none\">{}</a></p><p>— {}</p></body></html>",
+        esc(lead),
+        esc(url),
+        esc(why),
+        esc(button),
+        esc(org),
+        l = esc(link),
+        c = colour(branding),
+    );
+    Mail {
+        kind: "webhook_disabled",
+        subject,
+        text,
+        html,
+        message_id: None,
+        ticket_id: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,8 +29,9 @@ use crate::bus::{Bus, BusMessage};
 use crate::domain::tenant::{Tenant, TenantId};
 use crate::storage::audit_log::{self, Actor, NewEntry};
 use crate::storage::webhooks::{self as store, DeliveryRow, WebhookRow};
-use crate::storage::{StorageError, TenantDb, leases};
+use crate::storage::{StorageError, TenantDb, leases, settings, users};
 use crate::tenants::TenantService;
+use crate::tenants::branding::Branding;
 
 const BATCH: i64 = 50;
 const PER_TENANT: usize = 4;
@@ -47,6 +48,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub retry_base_ms: u64,
     pub lease: Duration,
+    /// Where the mail that says an endpoint was switched off links to.
+    pub addresses: crate::integrations::mail::Addresses,
 }
 
 impl Settings {
@@ -56,6 +59,7 @@ impl Settings {
             timeout: Duration::from_secs(config.webhook_timeout_secs),
             retry_base_ms: config.webhook_retry_base_ms,
             lease: Duration::from_secs(config.webhook_lease_secs.max(2)),
+            addresses: crate::integrations::mail::Addresses::of(config),
         }
     }
 }
@@ -386,7 +390,35 @@ impl Dispatcher {
         )
         .await?;
         leases::release(&mut tx, &format!("webhook:{}", row.id), &self.holder).await?;
+        // Its maker hears of it by mail, in the same transaction.
+        let maker = users::auth_by_id(&mut tx, row.created_by)
+            .await?
+            .filter(|u| u.status == "active");
+        if let Some(maker) = &maker {
+            let branding: Branding = settings::read(&mut tx).await?;
+            let a = &self.settings.addresses;
+            let link = format!(
+                "{}/t/{}/admin/webhooks",
+                a.public_url.trim_end_matches('/'),
+                t.slug
+            );
+            let mail = crate::integrations::mail::templates::webhook_disabled(
+                &branding,
+                &crate::integrations::mail::org(t, &branding),
+                &row.url,
+                why,
+                &link,
+            );
+            crate::integrations::mail::queue(&mut tx, db, &maker.email, &mail, db.clock().now())
+                .await?;
+        }
         tx.commit().await?;
+        if maker.is_some() {
+            let _ = self
+                .bus
+                .publish(BusMessage::MailQueued { tenant_id: t.id })
+                .await;
+        }
         tracing::warn!(tenant = %t.slug, webhook = %row.id, reason = why, "webhook disabled");
         let _ = self
             .bus
