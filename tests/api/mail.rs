@@ -610,3 +610,42 @@ async fn agents_hear_of_assignments_and_customer_replies_by_mail(backend: Backen
         got[2]
     );
 }
+
+both_backends!(starttls_is_taken_when_the_server_offers_it);
+
+/// `smtp://` without `tls=` means STARTTLS when offered: a relay that
+/// offers it with a certificate nobody trusts gets nothing in plain text;
+/// the message waits, saying why.
+async fn starttls_is_taken_when_the_server_offers_it(backend: Backend) {
+    let smtp = SmtpSink::start_offering_tls();
+    let app = app_with_mail(backend, &smtp, |_| {}).await;
+    let owner = app.tenant_with_owner("acme").await;
+    app.anonymous("acme")
+        .post(
+            "/auth/password-reset",
+            json!({"email": "admin@acme.example"}),
+        )
+        .await;
+    let mut item = Value::Null;
+    for _ in 0..100 {
+        let out = app.as_user("acme", &owner).get("/mail/outbox").await;
+        item = out.body["items"][0].clone();
+        if item["last_error"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let error = item["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(
+        error.contains("certificate") || error.contains("tls"),
+        "{item}"
+    );
+    assert_eq!(
+        (item["status"].as_str(), item["attempts"].as_i64()),
+        (Some("queued"), Some(1))
+    );
+    assert!(smtp.messages().is_empty(), "nothing went in plain text");
+}

@@ -65,6 +65,24 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start() -> SmtpSink {
+        Self::start_with(&[])
+    }
+
+    /// A sink that offers STARTTLS with a certificate made here and
+    /// trusted by nobody.
+    pub fn start_offering_tls() -> SmtpSink {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+        let (c, k) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        std::fs::write(&c, cert.cert.pem()).unwrap();
+        std::fs::write(&k, cert.key_pair.serialize_pem()).unwrap();
+        let sink = Self::start_with(&[c.to_str().unwrap(), k.to_str().unwrap()]);
+        // The files are read at start; the directory may go.
+        drop(dir);
+        sink
+    }
+
+    fn start_with(extra: &[&str]) -> SmtpSink {
         let py = python();
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -76,6 +94,7 @@ impl SmtpSink {
             .arg(root().join("tests/mail/smtp_sink.py"))
             .arg(port.to_string())
             .arg(dir.path())
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

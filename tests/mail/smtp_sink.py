@@ -1,6 +1,7 @@
 """A real SMTP server for Mandant's mail tests (aiosmtpd).
 
-Usage: smtp_sink.py PORT OUT_DIR. Each accepted message is parsed with
+Usage: smtp_sink.py PORT OUT_DIR [CERT KEY]. With a certificate and key it
+offers STARTTLS. Each accepted message is parsed with
 Python's own e-mail package and written to OUT_DIR as <n>.json (envelope,
 headers, decoded text and HTML parts) beside the raw <n>.eml. A recipient
 at @reject.example is refused for good (550). Runs until stdin closes, so
@@ -54,7 +55,13 @@ class Sink:
 
 def main():
     port, out = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(Sink(out), hostname="127.0.0.1", port=port)
+    tls = None
+    if len(sys.argv) == 5:
+        import ssl
+
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(sys.argv[3], sys.argv[4])
+    controller = Controller(Sink(out), hostname="127.0.0.1", port=port, tls_context=tls)
     controller.start()
     print("ready", flush=True)
     sys.stdin.read()

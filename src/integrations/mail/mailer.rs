@@ -30,13 +30,49 @@ pub struct Settings {
     pub per_minute: usize,
 }
 
+/// The URL as lettre takes it: `smtp://` without a `tls` parameter uses
+/// STARTTLS when the server offers it (lettre's default would be plain
+/// text), `tls=none` asks for plain text, anything else goes as it is.
+pub fn lettre_url(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return raw.to_owned();
+    };
+    if url.scheme() != "smtp" {
+        return raw.to_owned();
+    }
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let tls = pairs
+        .iter()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.as_str());
+    let keep: Vec<&(String, String)> = match tls {
+        Some("none") => pairs.iter().filter(|(k, _)| k != "tls").collect(),
+        Some(_) => return raw.to_owned(),
+        None => pairs.iter().collect(),
+    };
+    {
+        let mut q = url.query_pairs_mut();
+        q.clear();
+        for (k, v) in &keep {
+            q.append_pair(k, v);
+        }
+        if tls.is_none() {
+            q.append_pair("tls", "opportunistic");
+        }
+    }
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    url.to_string()
+}
+
 impl Settings {
     /// None without an SMTP server: mail then waits in the outbox.
     pub fn of(config: &crate::config::Config) -> Option<Self> {
         let url = config.smtp_url.as_ref()?;
         let from = config.mail_from.parse().ok()?;
         Some(Self {
-            smtp_url: url.expose().to_owned(),
+            smtp_url: lettre_url(url.expose()),
             from,
             per_minute: config.mail_per_minute.max(1),
         })
@@ -219,4 +255,26 @@ fn retry_at(
     }
     let minutes = 1i64 << m.attempts.clamp(0, 6);
     Some(now + TimeDelta::minutes(minutes.min(60)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lettre_url;
+
+    #[test]
+    fn starttls_is_used_when_offered_unless_plain_text_is_asked_for() {
+        assert_eq!(
+            lettre_url("smtp://127.0.0.1:2525"),
+            "smtp://127.0.0.1:2525?tls=opportunistic"
+        );
+        assert_eq!(
+            lettre_url("smtp://u:p@mx.example:587?tls=required"),
+            "smtp://u:p@mx.example:587?tls=required"
+        );
+        assert_eq!(
+            lettre_url("smtp://mx.example:25?tls=none"),
+            "smtp://mx.example:25"
+        );
+        assert_eq!(lettre_url("smtps://mx.example"), "smtps://mx.example");
+    }
 }
