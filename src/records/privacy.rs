@@ -203,14 +203,26 @@ pub(crate) async fn erase_in(
     contact: RecordRow,
 ) -> Result<Erasure> {
     let id = contact.id;
+    let email = contact
+        .data
+        .0
+        .get("email")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let (plan, portal_user) = erasure_plan(tx, contact).await?;
     let mut removed = removal::apply(tx, now, &by, plan).await?;
     // An export of the person not yet fetched goes too.
     let dropped = crate::storage::exports::forget_subject(tx, id).await?;
     let exports_dropped = dropped.len();
     removed.events.extend(dropped.into_iter().map(Arc::new));
+    // Mail to them, sent or waiting, goes: its address and subject are theirs.
+    if let Some(e) = &email {
+        crate::storage::mail::forget_recipient(tx, e).await?;
+    }
     let mut sign_ins_forgotten = 0;
     if let Some(u) = &portal_user {
+        crate::storage::mail::forget_recipient(tx, &u.email).await?;
+        crate::storage::account_tokens::void_for_user(tx, u.id, now).await?;
         sign_ins_forgotten = audit::forget(tx, u.id, &u.email).await?;
         users::anonymise(tx, u.id).await?;
         sessions::revoke_all_for_user(tx, u.id, "erased").await?;

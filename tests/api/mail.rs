@@ -508,6 +508,21 @@ async fn an_agents_reply_reaches_the_customer_and_their_answer_threads_back_live
     post(huge, "message/rfc822", Some(key.clone()))
         .await
         .assert_problem(413, "payload_too_large");
+
+    // Erasing Carla takes her mail along: nothing addressed to her stays
+    // in the outbox.
+    let out = acme.get("/mail/outbox").await;
+    assert!(out.body.to_string().contains("carla@customer.example"));
+    let r = acme
+        .post_empty(&format!("/contacts/{}/erase", id(&carla)))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let out = acme.get("/mail/outbox").await;
+    assert!(
+        !out.body.to_string().contains("carla@customer.example"),
+        "{}",
+        out.body
+    );
 }
 
 both_backends!(agents_hear_of_assignments_and_customer_replies_by_mail);

@@ -409,6 +409,8 @@ pub async fn erase_user(
         )));
     }
     let sign_ins_forgotten = audit::forget(&mut tx, id, &before.email).await?;
+    crate::storage::mail::forget_recipient(&mut tx, &before.email).await?;
+    crate::storage::account_tokens::void_for_user(&mut tx, id, Utc::now()).await?;
     users::anonymise(&mut tx, id).await?;
     users::set_teams(&mut tx, id, &[]).await?;
     let sessions_ended = sessions::revoke_all_for_user(&mut tx, id, "erased").await?;
