@@ -6,13 +6,14 @@
 // routing queue that offers the agent a ticket, a conversation with an
 // internal note, a second person on the ticket, a supplier with
 // something shared, a person's data exported, a contact with a sensitive
-// field and a changed e-mail (her History, and the audit trail), and two
-// canned replies.
+// field and a changed e-mail (her History, and the audit trail), two
+// webhooks, a password reset asked for, and two canned replies.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launch, newPage, signIn, waitLive } from './helpers';
+import { api, apiResponse, launch, newPage, serverUrl, signIn, waitLive } from './helpers';
+import { waitForMail } from './mailbox';
 import { ADMIN, ensureUser, newTicket, queueByName } from './support-data';
 
 const OUT = resolve(import.meta.dirname, '../../docs/screenshots');
@@ -21,6 +22,7 @@ const AGENT = 'agent@demo.example';
 const MANAGER = 'manager@demo.example';
 const CUSTOMER = 'customer@demo.example';
 const SUPPLIER = 'supplier@demo.example';
+const RESET = 'sales@demo.example';
 
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -183,6 +185,58 @@ it('photographs every main view', async () => {
   await shoot(admin, 'admin-data-requests');
   await visit(admin, '/t/demo/admin/branding', '[data-testid="features"]');
   await shoot(admin, 'admin-branding');
+  // Webhooks: two endpoints, the first one's delivery log opened (nothing
+  // delivered yet: no ticket or deal changed since they were made). Public
+  // host names, which the server takes without reaching them; no ping.
+  const hooks = [
+    await api<{ id: string }>('demo', ADMIN, 'POST', '/webhooks', {
+      url: 'https://hooks.example.com/mandant', description: 'Helpdesk bridge: every ticket event',
+      event_types: ['ticket.*'], role: 'agent',
+    }),
+    await api<{ id: string }>('demo', ADMIN, 'POST', '/webhooks', {
+      url: 'https://erp.example.org/crm-events', description: 'ERP sync of won and lost deals',
+      event_types: ['deal.*'], role: 'viewer',
+    }),
+  ];
+  await visit(admin, '/t/demo/admin/webhooks', '[data-webhook]');
+  const firstHook = admin.locator(`[data-webhook="${hooks[0]!.id}"]`);
+  await firstHook.getByRole('button', { name: 'Show delivery log' }).click();
+  const hookLog = firstHook.locator('.webhook-log');
+  await hookLog.getByText('Nothing delivered yet.').waitFor();
+  await shoot(admin, 'admin-webhooks', async () => {
+    // On a phone, the first endpoint from its address down to its log, under the top bar.
+    await firstHook.evaluate((card) => {
+      const log = card.querySelector('.webhook-log')!.getBoundingClientRect();
+      const bar = document.querySelector('.topbar')?.getBoundingClientRect().bottom ?? 0;
+      if (log.bottom > innerHeight) scrollBy(0, card.getBoundingClientRect().top - bar - 12);
+      else scrollTo(0, 0);
+    });
+    // The pointer off the buttons the click left it on.
+    await hookLog.locator('h3').hover();
+  });
+  // Gone again, so the rest of the run's tickets and deals are not sent to hosts that are not there.
+  for (const h of hooks) await apiResponse('demo', ADMIN, 'DELETE', `/webhooks/${h.id}`);
+
+  // A forgotten password: the reset asked for (public, signed out), the
+  // page its mail links to (before anything is typed), and the mail in
+  // Admin > E-mail. With an SMTP server (the set-up's sink) the link is
+  // the real one and the mail shows as sent; without one, the page gets a
+  // made-up token and the mail waits in the outbox under the notice.
+  const resetAsked = new Date().toISOString();
+  const reset = await fetch(`${serverUrl()}/t/demo/api/v1/auth/password-reset`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: RESET }),
+  });
+  if (reset.status !== 202) throw new Error(`password reset: ${reset.status} ${await reset.text()}`);
+  const smtp = (await api<{ smtp: boolean }>('demo', ADMIN, 'GET', '/mail/outbox')).smtp;
+  const token = smtp
+    ? /\/t\/demo\/set-password#token=([0-9a-f]{64})/.exec((await waitForMail(RESET, resetAsked)).text)?.[1]
+    : 'c0ffee'.repeat(10) + '0a1b';
+  if (!token) throw new Error('no set-password link in the reset mail');
+  await visit(visitor, `/t/demo/set-password#token=${token}`, '[data-testid="set-password"] form');
+  await shoot(visitor, 'set-password');
+  await visit(admin, '/t/demo/admin/mail', `[data-testid="outbox"] tr[data-status="${smtp ? 'sent' : 'queued'}"]`);
+  if (!smtp) await admin.getByTestId('no-smtp').waitFor();
+  await shoot(admin, 'admin-mail');
 
   const supplier = await person(SUPPLIER);
   await supplier.getByTestId('portal-tickets').waitFor();
