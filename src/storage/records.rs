@@ -199,6 +199,26 @@ pub async fn where_field(
     .await
 }
 
+/// Like [`where_field`], comparing in lower case: e-mail addresses are
+/// kept as written, and matched whatever their case.
+pub async fn where_field_any_case(
+    tx: &mut TenantTx,
+    kind: &str,
+    field: &str,
+    value: &str,
+) -> Result<Vec<RecordRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM records WHERE kind = $1 AND lower({}) = lower($2)",
+        tx.dialect().json_text("data", field)
+    );
+    select(
+        tx,
+        sql,
+        &[Bind::Text(kind.into()), Bind::Text(value.into())],
+    )
+    .await
+}
+
 /// Records of `kind` whose JSON field `key` of `column` (`data` or
 /// `custom`; a validated identifier) refers to `id`: holds it, or, for an
 /// array field, contains it.

@@ -136,7 +136,7 @@ pub async fn receive(
         Some(t) => records::get(&mut tx, "ticket", t).await?.map(|r| r.id),
         None => None,
     };
-    let known = records::where_field(&mut tx, "contact", "email", &email).await?;
+    let known = records::where_field_any_case(&mut tx, "contact", "email", &email).await?;
     tx.rollback().await?;
     let author = MailAuthor {
         name: name.clone(),
