@@ -488,6 +488,19 @@ async fn an_agents_reply_reaches_the_customer_and_their_answer_threads_back_live
         .body;
     assert_eq!(nt["requester_id"], carla["id"]);
 
+    // No subject, and a name longer than a contact holds: still a ticket.
+    let long = format!(
+        "From: {} Lang <lang@new.example>\r\nSubject:  \r\n\r\nHi\r\n",
+        "Sehr".repeat(60)
+    );
+    let r = post(long, "message/rfc822", Some(key.clone())).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let nt = acme
+        .read(Res::Tickets, r.body["ticket_id"].as_str().unwrap())
+        .await
+        .body;
+    assert_eq!(nt["subject"], "(no subject)");
+
     // Refused: no sender, not a message, the wrong type, no key, too big.
     let r = post(
         "Subject: hi\r\n\r\nbody\r\n".into(),

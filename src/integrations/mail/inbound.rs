@@ -98,13 +98,19 @@ pub async fn receive(
         .filter(|c| !c.is_control())
         .take(200)
         .collect();
+    // Customers do send mail without a subject; a ticket needs one.
     let subject: String = msg
         .subject()
-        .unwrap_or("(no subject)")
+        .unwrap_or("")
         .chars()
         .filter(|c| !c.is_control())
         .take(300)
         .collect();
+    let subject = if subject.trim().is_empty() {
+        "(no subject)".to_owned()
+    } else {
+        subject
+    };
     let mut text = strip_quoted(&msg.body_text(0).unwrap_or_default().replace('\0', ""));
     let attached: Vec<String> = msg
         .attachments()
@@ -165,15 +171,14 @@ pub async fn receive(
         Some(c) => c.id,
         None => {
             let contacts = by_kind("contact").ok_or(RecordError::NotFound)?;
-            let (first, last) = match name.rsplit_once(' ') {
-                Some((f, l)) if !l.is_empty() => (f.to_owned(), l.to_owned()),
-                _ => (String::new(), name.clone()),
+            let (first, last) = match name.trim().rsplit_once(' ') {
+                Some((f, l)) if !l.is_empty() => (f.trim().to_owned(), l.to_owned()),
+                _ => (String::new(), name.trim().to_owned()),
             };
-            let last = if last.trim().is_empty() {
-                email.clone()
-            } else {
-                last
-            };
+            let last = if last.is_empty() { email.clone() } else { last };
+            // The contact's fields hold 100 characters each.
+            let cut = |s: String| s.chars().take(100).collect::<String>();
+            let (first, last) = (cut(first), cut(last));
             let w = service::create(
                 db,
                 contacts,
