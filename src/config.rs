@@ -77,6 +77,19 @@ pub struct Config {
     /// How long a node drives an endpoint without renewing: how soon
     /// another takes over when it dies.
     pub webhook_lease_secs: u64,
+    /// Where attachments are kept: unset, the local file system under
+    /// `<data_dir>/files`; `s3://bucket[/prefix]?endpoint=…&region=…` for an
+    /// S3-compatible store (credentials in the URL's query or the usual
+    /// `AWS_*` variables).
+    pub files_url: Option<Secret>,
+    /// The largest single upload.
+    pub upload_max_bytes: u64,
+    /// ClamAV's daemon (`tcp://127.0.0.1:3310` or `unix:/run/clamav/clamd.ctl`):
+    /// every upload is scanned and an infected one refused. Unset: no scanning.
+    pub clamd_url: Option<String>,
+    /// Storage quotas that replace a plan's own (`free=1,standard=20480`,
+    /// MiB, or `none` for no limit).
+    pub storage_quotas: BTreeMap<crate::domain::tenant::Plan, Option<u64>>,
     /// The time SLA clocks, offers and dashboards read; tests set a
     /// manual clock. Not configurable from files or the environment.
     pub clock: crate::clock::Clock,
@@ -132,6 +145,10 @@ impl Default for Config {
             mail_from: "Mandant <mandant@localhost>".into(),
             mail_per_minute: 60,
             public_url: None,
+            files_url: None,
+            upload_max_bytes: 25 * 1024 * 1024,
+            clamd_url: None,
+            storage_quotas: BTreeMap::new(),
             clock: crate::clock::Clock::system(),
         }
     }
@@ -202,6 +219,10 @@ struct FileConfig {
     mail_from: Option<String>,
     mail_per_minute: Option<usize>,
     public_url: Option<String>,
+    files_url: Option<Secret>,
+    upload_max_bytes: Option<u64>,
+    clamd_url: Option<String>,
+    storage_quotas: Option<String>,
 }
 
 impl Config {
@@ -389,6 +410,30 @@ impl Config {
             }
             c.public_url = Some(u.trim_end_matches('/').to_owned());
         }
+        c.files_url = env("MANDANT_FILES_URL").map(Secret::new).or(f.files_url);
+        if let Some(u) = &c.files_url
+            && !u.expose().starts_with("s3://")
+        {
+            return Err(invalid(
+                "files_url",
+                "only s3:// URLs are supported (unset: the local file system)",
+            ));
+        }
+        if let Some(n) = parse_env_num(&env, "MANDANT_UPLOAD_MAX_BYTES")?.or(f.upload_max_bytes) {
+            c.upload_max_bytes = n.max(1);
+        }
+        if let Some(u) = env("MANDANT_CLAMD_URL").or(f.clamd_url) {
+            if !(u.starts_with("tcp://") || u.starts_with("unix:")) {
+                return Err(invalid(
+                    "clamd_url",
+                    format!("{u:?}: expected tcp://host:port or unix:/path"),
+                ));
+            }
+            c.clamd_url = Some(u);
+        }
+        if let Some(q) = env("MANDANT_STORAGE_QUOTAS").or(f.storage_quotas) {
+            c.storage_quotas = parse_quotas(&q)?;
+        }
         if let Some(n) = f.shutdown_timeout_secs {
             c.shutdown_timeout_secs = n;
         }
@@ -525,6 +570,30 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
         path: path.to_owned(),
         source: Box::new(e),
     })
+}
+
+/// `free=1,standard=none`: MiB per plan, or `none` for no limit.
+fn parse_quotas(
+    raw: &str,
+) -> Result<BTreeMap<crate::domain::tenant::Plan, Option<u64>>, ConfigError> {
+    let bad = |why: String| invalid("storage_quotas", why);
+    let mut out = BTreeMap::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (plan, mib) = part
+            .split_once('=')
+            .ok_or_else(|| bad(format!("{part:?}: expected plan=MiB")))?;
+        let plan = crate::domain::tenant::Plan::parse(plan.trim()).map_err(|e| bad(e.message))?;
+        let quota = match mib.trim() {
+            "none" => None,
+            n => Some(
+                n.parse::<u64>()
+                    .map_err(|_| bad(format!("{n:?} is not a number of MiB")))?
+                    .saturating_mul(1024 * 1024),
+            ),
+        };
+        out.insert(plan, quota);
+    }
+    Ok(out)
 }
 
 fn parse_env_num<T: std::str::FromStr>(

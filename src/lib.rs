@@ -13,6 +13,7 @@
 //!   authorisation (roles, permissions, the one policy).
 //! - [`http`]: the only module that speaks HTTP.
 //! - [`actors`]: the per-tenant actor tree (real time).
+//! - [`files`]: attachments (streamed uploads, quota, scanning, signed links).
 //! - [`cli`]: the `mandant` command line.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod files;
 pub mod http;
 pub mod identity;
 pub mod integrations;

@@ -25,6 +25,7 @@ pub struct Services {
     pub auth: Arc<AuthService>,
     pub realtime: Arc<crate::actors::Realtime>,
     pub rate_limits: Arc<crate::limits::RateLimits>,
+    pub files: Arc<crate::files::Files>,
     /// Flips to true when the process is shutting down.
     pub shutdown: tokio::sync::watch::Sender<bool>,
     pub platform_token: Secret,
@@ -83,6 +84,7 @@ impl Services {
             None => crate::limits::RateLimits::local(),
         });
         sweep_limits(&rate_limits);
+        let files = Arc::new(crate::files::Files::new(&config, storage.control()).await?);
         trim_events_hourly(&tenants);
         hourly_upkeep(&tenants, &realtime);
         let (platform_token, platform_token_generated) = match &config.platform_token {
@@ -97,6 +99,7 @@ impl Services {
             auth,
             realtime,
             rate_limits,
+            files,
             shutdown: tokio::sync::watch::channel(false).0,
             platform_token,
             platform_token_generated,
@@ -283,6 +286,8 @@ fn hourly_upkeep(tenants: &TenantService, rt: &Arc<crate::actors::Realtime>) {
                     Ok(None) => {}
                     Err(e) => tracing::warn!(tenant = %t.slug, error = %e, "retention run failed"),
                 }
+                // After retention: the files of what it removed go too.
+                crate::files::sweep(&db).await;
             }
         }
     });

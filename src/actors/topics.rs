@@ -104,6 +104,11 @@ impl Topic {
                 .and_then(Value::as_str)
                 .and_then(|s| Uuid::parse_str(s).ok())
         };
+        // An attachment belongs with its record.
+        let file_of = |k: &str| {
+            kind == crate::records::schema::FILE
+                && data.get("record_kind").and_then(Value::as_str) == Some(k)
+        };
         match self {
             Topic::Kind(p) => by_kind(kind).is_some_and(|k| k.path == *p),
             Topic::Pipeline(id) => kind == "deal" && field("pipeline_id") == Some(*id),
@@ -111,8 +116,11 @@ impl Topic {
             Topic::Ticket(id) => {
                 (kind == "ticket" && record == id.uuid())
                     || (kind == COMMENT && field("ticket_id") == Some(id.uuid()))
+                    || (file_of("ticket") && field("record_id") == Some(id.uuid()))
             }
-            Topic::Record(k, id) => kind == *k && record == *id,
+            Topic::Record(k, id) => {
+                (kind == *k && record == *id) || (file_of(k) && field("record_id") == Some(*id))
+            }
             Topic::Dashboard(_) => false,
             Topic::Exports => kind == crate::records::person_export::KIND,
         }
@@ -167,5 +175,12 @@ mod tests {
             &json!({"ticket_id": t.to_string()})
         ));
         assert!(!Topic::Kind("tickets").matches("comment", Uuid::now_v7(), &json!({})));
+        // An attachment goes with its record, and with nothing else.
+        let file = json!({"record_kind": "ticket", "record_id": t.to_string()});
+        assert!(Topic::Ticket(TicketId(t)).matches("file", Uuid::now_v7(), &file));
+        assert!(Topic::Record("ticket", t).matches("file", Uuid::now_v7(), &file));
+        assert!(!Topic::Record("contact", t).matches("file", Uuid::now_v7(), &file));
+        assert!(!Topic::Ticket(TicketId(Uuid::now_v7())).matches("file", Uuid::now_v7(), &file));
+        assert!(!Topic::Kind("tickets").matches("file", Uuid::now_v7(), &file));
     }
 }

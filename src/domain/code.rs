@@ -51,11 +51,13 @@ pub enum Code {
     UnknownType,
     /// More topics on one connection than it may hold.
     TooManyTopics,
+    /// The virus scanner found something in an upload.
+    UploadInfected,
 }
 
 impl Code {
     /// Every code, for the checks that the table is whole.
-    pub const ALL: [Code; 31] = [
+    pub const ALL: [Code; 32] = [
         Code::BadRequest,
         Code::MalformedJson,
         Code::ValidationFailed,
@@ -87,6 +89,7 @@ impl Code {
         Code::InvalidJson,
         Code::UnknownType,
         Code::TooManyTopics,
+        Code::UploadInfected,
     ];
 
     /// The table: code → (status, wire name, title).
@@ -124,6 +127,11 @@ impl Code {
             InvalidJson => (400, "invalid_json", "Invalid JSON"),
             UnknownType => (400, "unknown_type", "Unknown message type"),
             TooManyTopics => (422, "too_many_topics", "Too many topics"),
+            UploadInfected => (
+                422,
+                "upload_infected",
+                "Upload refused by the virus scanner",
+            ),
         }
     }
 

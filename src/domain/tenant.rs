@@ -94,7 +94,7 @@ impl TenantName {
 }
 
 /// The commercial plan; quotas per plan come with the real-time issue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Plan {
     Free,

@@ -15,6 +15,7 @@ mod control_plane;
 mod csv;
 mod exports;
 pub mod extract;
+mod files;
 mod health;
 pub mod json;
 mod me;

@@ -355,11 +355,32 @@ fn common_schemas() -> Map<String, Value> {
         "transitions": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}));
     s.insert("SecuritySettings".into(), json!({"type": "object", "properties": {"mfa_required_roles": {"type": "array", "items": {"type": "string"}}}}));
     s.insert("Comment".into(), json!({"type": "object", "properties": {
-        "id": {"type": "string"}, "body": {"type": "string"}, "internal": {"type": "boolean"}, "author_id": {"type": "string"}}}));
+        "id": {"type": "string"}, "body": {"type": "string"}, "internal": {"type": "boolean"}, "author_id": {"type": "string"},
+        "attachments": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "size": {"type": "integer"}, "content_type": {"type": "string"}}}}}}));
     let mut body = text(20_000, LONG_REQUIRED);
     body["minLength"] = json!(1);
     s.insert("CommentInput".into(), json!({"type": "object", "required": ["body"], "additionalProperties": false, "properties": {
-        "body": body, "internal": {"type": "boolean"}}}));
+        "body": body, "internal": {"type": "boolean"},
+        "attachments": {"type": "array", "maxItems": 20, "uniqueItems": true, "description": "files uploaded to the ticket by the caller and not yet on a comment",
+                        "items": {"type": "string", "format": "uuid"}}}}));
+    s.insert("File".into(), json!({"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "record_kind": {"type": "string"}, "record_id": {"type": "string", "format": "uuid"},
+        "comment_id": {"type": ["string", "null"], "format": "uuid"}, "name": {"type": "string"},
+        "content_type": {"type": "string", "description": "what the content is (sniffed), not what the uploader said"},
+        "size": {"type": "integer"}, "sha256": {"type": "string"}, "internal": {"type": "boolean"},
+        "created_by": {"type": ["string", "null"]}, "created_by_name": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+        "download_url": {"type": "string", "description": "a signed link to the bytes, valid for 5 minutes, needing no credentials"},
+        "download_expires_at": {"type": "string", "format": "date-time"}}}));
+    s.insert(
+        "FileList".into(),
+        json!({"type": "object", "properties": {"items": {"type": "array", "items": r("File")}}}),
+    );
+    s.insert("FileBody".into(), json!({"type": "string", "format": "binary", "minLength": 1,
+        "description": "the file's bytes, streamed; Content-Type is a claim checked against the content"}));
+    s.insert("StorageUsage".into(), json!({"type": "object", "properties": {
+        "used_bytes": {"type": "integer"}, "quota_bytes": {"type": ["integer", "null"]}, "files": {"type": "integer"},
+        "max_upload_bytes": {"type": "integer"}, "scanning": {"type": "boolean", "description": "uploads are scanned for viruses"}}}));
     s.insert("EventPage".into(), json!({"type": "object", "properties": {
         "items": {"type": "array", "items": {"type": "object", "properties": {
             "seq": {"type": "integer"}, "type": {"type": "string"}, "kind": {"type": "string"}, "record_id": {"type": "string"},
@@ -524,6 +545,8 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
             return (s("CsvBody"), s("ImportReport"), 200);
         }
         match seg.get(2) {
+            Some(&"files") if method == "post" => return (s("FileBody"), s("File"), 201),
+            Some(&"files") => return (None, s("FileList"), 200),
             Some(&"tickets") => return (None, s("QueuedTicketPage"), 200),
             Some(&"claim") | Some(&"offer") => return (None, s("Ticket"), 200),
             Some(&"hold") if method == "put" => return (s("HoldInput"), s("Hold"), 200),
@@ -550,6 +573,9 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         (_, "/auth/set-password") => (s("SetPassword"), None, 204),
         ("post", "/users/{id}/invite") => (None, s("Object"), 202),
         ("get", "/mail/outbox") => (None, s("MailOutbox"), 200),
+        ("get", "/storage/usage") => (None, s("StorageUsage"), 200),
+        ("get", "/files/{id}") => (None, s("File"), 200),
+        ("get", "/files/{id}/content") => (None, None, 200),
         ("post", "/mail/inbound") => (s("RawMessage"), s("Object"), 201),
         (_, "/auth/logout") | (_, "/me/mfa/disable") => (
             if tail.ends_with("disable") {
@@ -733,6 +759,17 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
             params.push(json!({"name": n, "in": "query", "required": false, "description": d, "schema": schema}));
         }
     }
+    if tail.ends_with("/{id}/files") && method == "post" {
+        params.push(json!({"name": "name", "in": "query", "required": true, "description": "the file's name",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^\\u0000-\\u001f\\u007f/\\\\]*[^\\s\\u0000-\\u001f\\u007f/\\\\.][^\\u0000-\\u001f\\u007f/\\\\]*$", "description": "no path, no control characters, not only dots and spaces"}}));
+        params.push(json!({"name": "internal", "in": "query", "required": false,
+            "description": "tickets only: hidden from portal users (staff default: true until a public reply carries it)",
+            "schema": {"type": "boolean"}}));
+    }
+    if tail == "/files/{id}/content" {
+        params.push(json!({"name": "expires", "in": "query", "required": true, "schema": {"type": "integer"}}));
+        params.push(json!({"name": "signature", "in": "query", "required": true, "schema": {"type": "string"}}));
+    }
     if tail == "/webhooks/{id}/deliveries" {
         params.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}));
         params.push(json!({"name": "cursor", "in": "query", "schema": {"type": "string", "format": "uuid"}}));
@@ -800,6 +837,9 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
             "content": {"text/plain": {"schema": {"type": "string"}}}}),
         (None, "/api/docs") => json!({"description": "the document, browsable",
             "content": {"text/html": {"schema": {"type": "string"}}}}),
+        (None, _) if tail == "/files/{id}/content" => json!({
+            "description": "the file's bytes, as a download",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}),
         (None, _) if tail == "/exports/{id}/archive" => json!({
             "description": "the archive: README.txt, export.json, a CSV per kind",
             "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}),
@@ -849,6 +889,28 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
     if tail == "/exports/{id}/archive" {
         responses.insert("409".into(), problem("the export is still being built"));
     }
+    if tail == "/files/{id}/content" {
+        responses.insert(
+            "403".into(),
+            problem("the link is not valid or has expired"),
+        );
+    }
+    if tail.ends_with("/{id}/files") && method == "post" {
+        responses.insert(
+            "403".into(),
+            problem("not permitted, or quota_exceeded (the plan's storage is used up)"),
+        );
+        responses.insert(
+            "413".into(),
+            problem("payload_too_large: over the largest upload"),
+        );
+        responses.insert("415".into(), problem("unsupported_media_type: a program or script, or content that is not what it claims"));
+        responses.insert("422".into(), problem("validation_failed (name, empty file) or upload_infected (the virus scanner found something)"));
+        responses.insert(
+            "503".into(),
+            problem("the virus scanner cannot check uploads right now"),
+        );
+    }
     if tail.starts_with("/auth/") {
         responses.insert(
             "401".into(),
@@ -870,6 +932,7 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
         let media = match name.as_str() {
             "CsvBody" => "text/csv",
             "RawMessage" => "message/rfc822",
+            "FileBody" => "application/octet-stream",
             _ => "application/json",
         };
         op["requestBody"] = json!({"required": true, "content": {media: {"schema": r(&name)}}});

@@ -63,6 +63,7 @@ pub async fn erase(
     s.realtime
         .written(&a.scope.tenant, &a.scope.db, done.events())
         .await;
+    crate::files::sweep(&a.scope.db).await;
     if let Some(user) = done.portal_user {
         // Their sockets and cached sessions end now, on every node.
         s.realtime

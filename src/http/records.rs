@@ -205,6 +205,7 @@ pub async fn delete<K: Kind>(
     s.realtime
         .written(&a.scope.tenant, &a.scope.db, events)
         .await;
+    crate::files::sweep(&a.scope.db).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

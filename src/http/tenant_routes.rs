@@ -9,8 +9,8 @@ use super::records::{
     Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
 use super::{
-    account_mail, api_keys, audit, auth, branding, canned, csv, exports, me, privacy, record_meta,
-    records, retention, roles, security, support, users, webhooks, ws,
+    account_mail, api_keys, audit, auth, branding, canned, csv, exports, files, me, privacy,
+    record_meta, records, retention, roles, security, support, users, webhooks, ws,
 };
 
 /// What a route demands of its caller.
@@ -161,6 +161,28 @@ tenant_routes! {
     }
     "/audit/auth-events" { get => security::auth_events [AdminAudit] }
     "/audit/events" { get => audit::events [AdminAudit] }
+    "/storage/usage" { get => files::usage [authenticated] }
+    "/files/{id}" {
+        get => files::show [authenticated],
+        delete => files::delete [authenticated],
+    }
+    "/files/{id}/content" { get => files::content [public] }
+    "/contacts/{id}/files" {
+        get => files::list::<Contacts> [ContactsRead],
+        post => files::upload::<Contacts> [ContactsWrite],
+    }
+    "/companies/{id}/files" {
+        get => files::list::<Companies> [CompaniesRead],
+        post => files::upload::<Companies> [CompaniesWrite],
+    }
+    "/deals/{id}/files" {
+        get => files::list::<Deals> [DealsRead],
+        post => files::upload::<Deals> [DealsWrite],
+    }
+    "/tickets/{id}/files" {
+        get => files::list::<Tickets> [TicketsRead],
+        post => files::upload::<Tickets> [TicketsWrite],
+    }
     "/contacts" {
         get => records::list::<Contacts> [ContactsRead],
         post => records::create::<Contacts> [ContactsWrite],

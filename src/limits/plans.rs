@@ -13,7 +13,11 @@ pub struct Quotas {
     pub ws_connections: usize,
     pub users: Option<i64>,
     pub records: Option<i64>,
+    /// Bytes of attachments the tenant may keep (the seed's storage quota).
+    pub storage_bytes: Option<u64>,
 }
+
+const MIB: u64 = 1024 * 1024;
 
 pub fn quotas(plan: Plan) -> Quotas {
     match plan {
@@ -23,6 +27,7 @@ pub fn quotas(plan: Plan) -> Quotas {
             ws_connections: 20,
             users: Some(5),
             records: Some(1_000),
+            storage_bytes: Some(100 * MIB),
         },
         Plan::Standard => Quotas {
             tenant_rps: 200,
@@ -30,6 +35,7 @@ pub fn quotas(plan: Plan) -> Quotas {
             ws_connections: 500,
             users: Some(100),
             records: Some(200_000),
+            storage_bytes: Some(20 * 1024 * MIB),
         },
         Plan::Professional => Quotas {
             tenant_rps: 600,
@@ -37,6 +43,7 @@ pub fn quotas(plan: Plan) -> Quotas {
             ws_connections: 2_000,
             users: Some(500),
             records: Some(2_000_000),
+            storage_bytes: Some(200 * 1024 * MIB),
         },
         Plan::Enterprise => Quotas {
             tenant_rps: 2_000,
@@ -44,6 +51,7 @@ pub fn quotas(plan: Plan) -> Quotas {
             ws_connections: 10_000,
             users: None,
             records: None,
+            storage_bytes: None,
         },
     }
 }

@@ -54,6 +54,20 @@ pub fn audience(p: &Principal, e: &EventRow) -> Option<BTreeSet<String>> {
             )
         }
         "custom_field" => ("custom_fields:read".to_owned(), None),
+        // An attachment: for who reads its record (and internal ones for
+        // who may read internal notes); a record's hidden fields are not a
+        // file's, so none are hidden from its data.
+        super::schema::FILE => {
+            let kind = e.data.0.get("record_kind").and_then(Value::as_str)?;
+            let internal = e.data.0.get("internal") == Some(&Value::Bool(true));
+            let perm = by_kind(kind)?.read_perm();
+            if p.decide(&perm, &meta) == Decision::Deny
+                || internal && p.decide("tickets:internal", &meta) == Decision::Deny
+            {
+                return None;
+            }
+            return Some(BTreeSet::new());
+        }
         // An export's progress: for whoever may export people's data.
         super::person_export::KIND => ("privacy:export".to_owned(), None),
         k => (by_kind(k)?.read_perm(), None),

@@ -34,6 +34,9 @@ pub struct Removed {
     pub cleared: BTreeMap<String, usize>,
     /// Events of the log overwritten (an erasure).
     pub events_erased: u64,
+    /// Attachments that went with the records (their objects are deleted
+    /// after commit, by `files::sweep`).
+    pub files_gone: u64,
 }
 
 /// The hold on a record, if it is under one.
@@ -240,8 +243,9 @@ pub(crate) async fn apply(
         out.events.push(Arc::new(event));
         *out.gone.entry(r.kind.clone()).or_default() += 1;
     }
+    let ids: Vec<Uuid> = going.iter().map(|r| r.id).collect();
+    out.files_gone = crate::storage::files::remove_of(tx, &ids, now).await?;
     if removal == Removal::Erase {
-        let ids: Vec<Uuid> = going.iter().map(|r| r.id).collect();
         out.events_erased = events::erase(tx, &ids).await?;
     }
     Ok(out)

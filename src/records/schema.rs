@@ -387,6 +387,10 @@ pub fn by_kind(kind: &str) -> Option<&'static KindDef> {
 /// Ticket comments live under their ticket; not a kind of their own API.
 pub const COMMENT: &str = "comment";
 
+/// The kind of attachments' events (`file.added`, `file.removed`): they
+/// belong with their record (`record_kind`, `record_id` in their data).
+pub const FILE: &str = "file";
+
 /// A comment's fields, for what reads every record alike (the audit
 /// trail's field diff, deletion); `by_kind` does not know it, since no
 /// collection of the API serves comments on their own.

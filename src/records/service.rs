@@ -660,6 +660,68 @@ pub async fn add_comment(
     retry_races(|| add_comment_once(db, actor, ticket, input, None)).await
 }
 
+/// The most files one comment carries.
+const MAX_ATTACHMENTS: usize = 20;
+
+/// `attachments`: a list of distinct file ids.
+fn attachment_ids(v: Option<&Value>) -> Result<Vec<Uuid>> {
+    let Some(v) = v else {
+        return Ok(Vec::new());
+    };
+    let bad = || {
+        invalid(
+            "attachments",
+            "must be a list of at most 20 distinct file ids",
+        )
+    };
+    let list = v.as_array().ok_or_else(bad)?;
+    let ids: Vec<Uuid> = list
+        .iter()
+        .map(|i| i.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+        .collect::<Option<_>>()
+        .ok_or_else(bad)?;
+    let distinct: BTreeSet<&Uuid> = ids.iter().collect();
+    if ids.len() > MAX_ATTACHMENTS || distinct.len() != ids.len() {
+        return Err(bad());
+    }
+    Ok(ids)
+}
+
+/// Puts the caller's files waiting on the ticket on the new comment,
+/// with its visibility (a public reply shares them with the customer);
+/// what the comment shows of each.
+async fn attach_files(
+    tx: &mut TenantTx,
+    actor: &Principal,
+    ticket: Uuid,
+    comment: Uuid,
+    internal: bool,
+    ids: &[Uuid],
+) -> Result<Vec<Value>> {
+    let mut shown = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let f = crate::storage::files::get(tx, *id)
+            .await?
+            .filter(|f| {
+                f.record_kind == "ticket"
+                    && f.record_id == ticket
+                    && f.comment_id.is_none()
+                    && f.created_by == Some(actor.user_id)
+            })
+            .ok_or_else(|| {
+                invalid(
+                    &format!("attachments[{i}]"),
+                    "is not a file you uploaded to this ticket that is waiting for a comment",
+                )
+            })?;
+        crate::storage::files::attach(tx, f.id, comment, internal).await?;
+        shown.push(
+            json!({"id": f.id, "name": f.name, "size": f.size, "content_type": f.content_type}),
+        );
+    }
+    Ok(shown)
+}
+
 /// Who wrote a comment that came in by e-mail: the sender's name and
 /// address, which are no user of the tenant.
 #[derive(Debug, Clone)]
@@ -691,9 +753,13 @@ async fn add_comment_once(
     let obj = input
         .as_object()
         .ok_or_else(|| invalid("", "the body must be a JSON object"))?;
-    if let Some(k) = obj.keys().find(|k| *k != "body" && *k != "internal") {
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "body" | "internal" | "attachments"))
+    {
         return Err(invalid(k, "unknown field"));
     }
+    let attachments = attachment_ids(obj.get("attachments"))?;
     let body = validate::value(
         "body",
         &super::schema::FieldType::LongText { max: 20_000 },
@@ -722,8 +788,10 @@ async fn add_comment_once(
         )));
     }
     let now = db.clock().now();
+    let comment_id = Uuid::now_v7();
+    let attached = attach_files(&mut tx, actor, ticket, comment_id, internal, &attachments).await?;
     let row = RecordRow {
-        id: Uuid::now_v7(),
+        id: comment_id,
         kind: COMMENT.into(),
         data: Json(Map::from_iter([
             ("ticket_id".to_owned(), json!(ticket)),
@@ -743,6 +811,7 @@ async fn add_comment_once(
                 "author_kind".to_owned(),
                 json!(mailed_by.map_or(actor.kind.as_str(), |_| "email")),
             ),
+            ("attachments".to_owned(), Value::Array(attached)),
         ])),
         custom: Json(Map::new()),
         people: t.people.clone(),

@@ -26,6 +26,9 @@ pub enum StorageError {
     /// Encryption at rest: a key that is missing, wrong or cannot open.
     #[error("encryption keys: {0}")]
     Keys(#[from] crate::keys::KeyError),
+    /// The attachment store failed (or is misconfigured).
+    #[error("file store: {0}")]
+    Blob(String),
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;

@@ -11,12 +11,14 @@ pub mod agents;
 pub mod api_keys;
 pub mod audit;
 pub mod audit_log;
+pub mod blobs;
 mod control;
 pub mod cursors;
 pub mod custom_fields;
 mod error;
 pub mod events;
 pub mod exports;
+pub mod files;
 pub mod leases;
 pub mod list;
 pub mod mail;
@@ -70,6 +72,7 @@ struct Inner {
     open: DashMap<TenantId, TenantDb>,
     clock: crate::clock::Clock,
     master: crate::keys::MasterKey,
+    blobs: blobs::BlobStore,
 }
 
 impl Storage {
@@ -112,7 +115,13 @@ impl Storage {
             open: DashMap::new(),
             clock: config.clock.clone(),
             master,
+            blobs: blobs::BlobStore::open(config)?,
         })))
+    }
+
+    /// The attachment store (for the health page).
+    pub fn blobs(&self) -> &blobs::BlobStore {
+        &self.0.blobs
     }
 
     pub fn control(&self) -> &ControlStore {
@@ -149,7 +158,8 @@ impl Storage {
             .open(tenant.id)
             .await?
             .with_clock(self.0.clock.clone())
-            .with_keys(keys);
+            .with_keys(keys)
+            .with_blobs(self.0.blobs.tenant(tenant.id));
         // Two requests may race to open; keep the first, close the spare.
         let kept = self.0.open.entry(tenant.id).or_insert(db.clone()).clone();
         Ok(kept)
@@ -169,6 +179,7 @@ impl Storage {
     pub async fn drop_tenant(&self, tenant: &Tenant) -> Result<()> {
         self.forget(tenant.id).await;
         self.shard_of(tenant)?.drop_tenant(tenant.id).await?;
+        self.0.blobs.drop_tenant(tenant.id).await?;
         // Last: a backup of the tenant's data keeps only sealed values,
         // and with the keys gone, they open for nobody.
         self.0.control.drop_tenant_keys(tenant.id).await

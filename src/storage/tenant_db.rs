@@ -15,7 +15,12 @@ use crate::keys::Keyring;
 /// There is deliberately no way to get the pool out of it: a handler that
 /// holds a `TenantDb` can only ever touch its own tenant.
 #[derive(Clone)]
-pub struct TenantDb(Arc<Inner>, Clock, Option<Arc<Keys>>);
+pub struct TenantDb(
+    Arc<Inner>,
+    Clock,
+    Option<Arc<Keys>>,
+    Option<super::blobs::TenantBlobs>,
+);
 
 enum Inner {
     Sqlite {
@@ -39,6 +44,7 @@ impl TenantDb {
             Arc::new(Inner::Sqlite { writer, reader }),
             Clock::system(),
             None,
+            None,
         )
     }
 
@@ -54,15 +60,27 @@ impl TenantDb {
             }),
             Clock::system(),
             None,
+            None,
         )
     }
 
     pub(super) fn with_clock(self, clock: Clock) -> Self {
-        Self(self.0, clock, self.2)
+        Self(self.0, clock, self.2, self.3)
     }
 
     pub(super) fn with_keys(self, keys: Arc<Keys>) -> Self {
-        Self(self.0, self.1, Some(keys))
+        Self(self.0, self.1, Some(keys), self.3)
+    }
+
+    pub(super) fn with_blobs(self, blobs: super::blobs::TenantBlobs) -> Self {
+        Self(self.0, self.1, self.2, Some(blobs))
+    }
+
+    /// This tenant's part of the attachment store.
+    pub fn blobs(&self) -> Result<&super::blobs::TenantBlobs> {
+        self.3.as_ref().ok_or_else(|| {
+            super::StorageError::Blob("this tenant handle was opened without its files".into())
+        })
     }
 
     pub(super) fn key_source(&self) -> Result<&Keys> {

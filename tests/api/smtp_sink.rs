@@ -6,55 +6,12 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::Value;
 
-static INSTALL: Mutex<()> = Mutex::new(());
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The virtualenv's python, installed on first use (and again when the
-/// requirements change).
 fn python() -> PathBuf {
-    let _once = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    let venv = root().join("target/test-venv-smtp");
-    let req = root().join("tests/mail/requirements.txt");
-    let marker = venv.join("installed-requirements.txt");
-    let py = venv.join("bin/python");
-    let current = std::fs::read(&req).unwrap();
-    if std::fs::read(&marker).ok().as_deref() != Some(&current[..]) {
-        let _ = std::fs::remove_dir_all(&venv);
-        let system = ["python3.11", "python3"]
-            .into_iter()
-            .find(|p| Command::new(p).arg("--version").output().is_ok())
-            .expect("python3 is installed");
-        run(Command::new(system).args(["-m", "venv"]).arg(&venv));
-        run(Command::new(&py)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&req));
-        std::fs::write(&marker, current).unwrap();
-    }
-    py
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::test_venv::python("test-venv-smtp", "tests/mail/requirements.txt")
 }
 
 pub struct SmtpSink {
@@ -85,13 +42,9 @@ impl SmtpSink {
     fn start_with(extra: &[&str]) -> SmtpSink {
         let py = python();
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::test_venv::free_port();
         let mut child = Command::new(py)
-            .arg(root().join("tests/mail/smtp_sink.py"))
+            .arg(crate::test_venv::root().join("tests/mail/smtp_sink.py"))
             .arg(port.to_string())
             .arg(dir.path())
             .args(extra)
