@@ -135,6 +135,8 @@ pub async fn inbound(
     }
     let raw = super::json::read_limited(&mut payload, MAX_MESSAGE_BYTES).await?;
     let (got, events) = mail::inbound::receive(
+        &s.files,
+        &a.scope.tenant,
         &a.scope.db,
         &a.principal,
         &raw,

@@ -25,7 +25,8 @@ both_backends!(
     refused_uploads_leave_nothing_and_the_quota_holds_under_concurrency,
     portal_users_see_only_the_files_shared_with_them,
     files_live_in_an_s3_bucket_when_configured,
-    the_virus_scanner_refuses_the_eicar_file_and_fails_closed
+    the_virus_scanner_refuses_the_eicar_file_and_fails_closed,
+    a_mailed_attachment_becomes_a_file_of_the_ticket
 );
 
 async fn node(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
@@ -705,5 +706,60 @@ async fn the_virus_scanner_refuses_the_eicar_file_and_fails_closed(backend: Back
     assert_eq!(objects(&app, acme).len(), 1);
     let list = owner.get(&format!("{record}/files")).await;
     assert_eq!(list.body["items"].as_array().map(Vec::len), Some(1));
+    app.stop().await;
+}
+
+async fn a_mailed_attachment_becomes_a_file_of_the_ticket(backend: Backend) {
+    let app = node(backend, |_| {}).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let acme = app.as_user("acme", &tok);
+    let key = acme
+        .post(
+            "/api-keys",
+            json!({"name": "Inbound mail", "role": "admin"}),
+        )
+        .await;
+    let key = key.body["key"].as_str().unwrap().to_owned();
+    // A NUL in a header, a CSV to keep, and a program to refuse.
+    let raw = "From: Erika Muster <erika@customer.example>\r\n\
+               Subject: Invoice\0 attached\r\nMIME-Version: 1.0\r\n\
+               Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+               --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the attached list.\r\n\
+               --b1\r\nContent-Type: text/csv; name=\"items.csv\"\r\n\
+               Content-Disposition: attachment; filename=\"items.csv\"\r\n\
+               Content-Transfer-Encoding: base64\r\n\r\naXRlbSxwcmljZQpwZW4sMgo=\r\n\
+               --b1\r\nContent-Type: application/octet-stream; name=\"fix.exe\"\r\n\
+               Content-Disposition: attachment; filename=\"fix.exe\"\r\n\r\nMZ\r\n\
+               --b1--\r\n";
+    let r = app
+        .request(
+            "POST",
+            "/t/acme/api/v1/mail/inbound",
+            Some(&key),
+            Some(("message/rfc822", raw.as_bytes().to_vec())),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let ticket = r.body["ticket_id"].as_str().unwrap().to_owned();
+    let t = acme.read(Res::Tickets, &ticket).await.body;
+    assert_eq!(t["subject"], "Invoice attached");
+    let files = acme.get(&format!("/tickets/{ticket}/files")).await;
+    let items = files.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{items:#?}");
+    assert_eq!(
+        (items[0]["name"].as_str(), items[0]["internal"].as_bool()),
+        (Some("items.csv"), Some(false))
+    );
+    let (_, _, got) = download(&app, items[0]["download_url"].as_str().unwrap()).await;
+    assert_eq!(got, b"item,price\npen,2\n");
+    // The team learns what was not kept, in a note the customer does not see.
+    let notes = acme.get(&format!("/tickets/{ticket}/comments")).await;
+    let note = &notes.body["items"][0];
+    assert_eq!(note["internal"], true, "{}", notes.body);
+    assert!(
+        note["body"].as_str().unwrap().contains("fix.exe"),
+        "{}",
+        notes.body
+    );
     app.stop().await;
 }

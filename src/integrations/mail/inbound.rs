@@ -5,23 +5,90 @@
 //! someone who received the reply can thread onto it). The sender becomes
 //! the requester of a new ticket (found by e-mail, or made a contact).
 //! MIME is parsed by `mail-parser`; quoted history below the answer is
-//! cut off; attachments are listed by name and size (kept as files once
-//! file storage exists).
+//! cut off; attachments are kept as the ticket's files (shared with the
+//! customer, scanned and counted against the quota like any upload); one
+//! that is refused (too large, infected, over quota) is named in the
+//! ticket instead, and the message is still taken.
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::domain::FieldError;
+use crate::domain::tenant::Tenant;
+use crate::files::{FileError, Files, Upload};
 use crate::identity::Principal;
 use crate::records::core::RecordError;
 use crate::records::schema::by_kind;
 use crate::records::service::{self, MailAuthor};
 use crate::storage::events::EventRow;
-use crate::storage::{TenantDb, mail as outbox, records};
+use crate::storage::{StorageError, TenantDb, mail as outbox, records};
+
+struct Attachment {
+    name: String,
+    content_type: String,
+    bytes: Bytes,
+}
+
+struct Kept {
+    ids: Vec<Uuid>,
+    events: Vec<Arc<EventRow>>,
+    /// `\n\n[Attachments not kept: …]`, or empty.
+    refused: String,
+}
+
+/// Keeps a message's attachments as the ticket's files, shared with the
+/// customer who sent them. One the upload rules refuse is named, with
+/// why, instead; a storage failure fails the message (the provider retries).
+async fn keep(
+    files: &Files,
+    tenant: &Tenant,
+    db: &TenantDb,
+    actor: &Principal,
+    ticket: Uuid,
+    attachments: Vec<Attachment>,
+) -> Result<Kept, RecordError> {
+    let tickets = by_kind("ticket").ok_or(RecordError::NotFound)?;
+    let mut kept = Kept {
+        ids: Vec::new(),
+        events: Vec::new(),
+        refused: String::new(),
+    };
+    let mut refused = Vec::new();
+    for a in attachments.into_iter().take(20) {
+        let name = a.name.clone();
+        let up = Upload {
+            kind: tickets,
+            record: ticket,
+            name: &a.name,
+            claimed: &a.content_type,
+            internal: Some(false),
+            length: Some(a.bytes.len() as u64),
+        };
+        let body =
+            futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(a.bytes) });
+        match crate::files::upload(files, tenant, db, actor, up, Box::pin(body)).await {
+            Ok((row, event)) => {
+                kept.ids.push(row.id);
+                kept.events.push(event);
+            }
+            Err(FileError::Record(RecordError::Storage(e))) => return Err(e.into()),
+            // No verdict: the provider is told to try again later.
+            Err(FileError::Scanner(m)) => {
+                return Err(RecordError::Storage(StorageError::Unavailable(m)));
+            }
+            Err(e) => refused.push(format!("{name} ({e})")),
+        }
+    }
+    if !refused.is_empty() {
+        kept.refused = format!("\n\n[Attachments not kept: {}]", refused.join("; "));
+    }
+    Ok(kept)
+}
 
 /// What became of a message.
 #[derive(Debug, Serialize)]
@@ -72,6 +139,8 @@ pub fn strip_quoted(text: &str) -> String {
 /// Takes in `raw` as `actor` (the hook's API key). Returns what it made
 /// and the events to hand on.
 pub async fn receive(
+    files: &Files,
+    tenant: &Tenant,
     db: &TenantDb,
     actor: &Principal,
     raw: &[u8],
@@ -111,23 +180,29 @@ pub async fn receive(
     } else {
         subject
     };
-    let mut text = strip_quoted(&msg.body_text(0).unwrap_or_default().replace('\0', ""));
-    let attached: Vec<String> = msg
+    let text = strip_quoted(&msg.body_text(0).unwrap_or_default().replace('\0', ""));
+    let attachments: Vec<Attachment> = msg
         .attachments()
-        .map(|a| {
-            format!(
-                "{} ({} bytes)",
-                a.attachment_name().unwrap_or("unnamed"),
-                a.len()
-            )
+        .enumerate()
+        .map(|(i, a)| Attachment {
+            name: a
+                .attachment_name()
+                .map(|n| {
+                    n.chars()
+                        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+                        .take(200)
+                        .collect::<String>()
+                })
+                .filter(|n| !n.trim().trim_matches('.').is_empty())
+                .unwrap_or_else(|| format!("attachment-{}", i + 1)),
+            content_type: a
+                .content_type()
+                .map_or("application/octet-stream".to_owned(), |c| {
+                    format!("{}/{}", c.ctype(), c.subtype().unwrap_or("octet-stream"))
+                }),
+            bytes: Bytes::copy_from_slice(a.contents()),
         })
         .collect();
-    if !attached.is_empty() {
-        text.push_str(&format!(
-            "\n\n[Attachments not kept: {}]",
-            attached.join(", ")
-        ));
-    }
     let text: String = text.chars().take(20_000).collect();
     let text = if text.trim().is_empty() {
         "(no text)".to_owned()
@@ -149,8 +224,18 @@ pub async fn receive(
         email: email.clone(),
     };
     if let Some(ticket) = ticket {
-        let w =
-            service::add_mailed_comment(db, actor, ticket, &json!({"body": text}), &author).await?;
+        let kept = keep(files, tenant, db, actor, ticket, attachments).await?;
+        let mut events = kept.events;
+        let body = format!("{text}{}", kept.refused);
+        let w = service::add_mailed_comment(
+            db,
+            actor,
+            ticket,
+            &json!({"body": body, "attachments": kept.ids}),
+            &author,
+        )
+        .await?;
+        events.extend(w.events);
         let comment = w
             .record
             .get("id")
@@ -163,7 +248,7 @@ pub async fn receive(
                 comment_id: comment,
                 requester_id: None,
             },
-            w.events,
+            events,
         ));
     }
     let mut events = Vec::new();
@@ -213,6 +298,14 @@ pub async fn receive(
         .and_then(Value::as_str)
         .and_then(|s| Uuid::parse_str(s).ok())
         .ok_or(RecordError::NotFound)?;
+    let kept = keep(files, tenant, db, actor, id, attachments).await?;
+    events.extend(kept.events);
+    if !kept.refused.is_empty() {
+        // The description is the customer's words; what could not be kept
+        // is the team's to know, in a note.
+        let note = json!({"body": kept.refused.trim(), "internal": true});
+        events.extend(service::add_comment(db, actor, id, &note).await?.events);
+    }
     Ok((
         Received {
             ticket_id: id,
