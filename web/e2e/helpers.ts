@@ -88,3 +88,13 @@ export async function api<T>(tenant: string, email: string, method: string, path
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
+
+/** Sends raw bytes (a file upload: the body is the file) to the tenant API as `email`. */
+export async function apiUpload(tenant: string, email: string, path: string, bytes: Buffer, type: string) {
+  const access_token = await token(tenant, email);
+  return fetch(`${serverUrl()}/t/${tenant}/api/v1${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${access_token}`, 'content-type': type },
+    body: new Blob([new Uint8Array(bytes)]),
+  });
+}

@@ -7,13 +7,15 @@
 // internal note, a second person on the ticket, a supplier with
 // something shared, a person's data exported, a contact with a sensitive
 // field and a changed e-mail (her History, and the audit trail), two
-// webhooks, a password reset asked for, and two canned replies.
+// webhooks, a password reset asked for, two canned replies, and files on
+// a contact.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, apiResponse, launch, newPage, serverUrl, signIn, waitLive } from './helpers';
+import { api, apiResponse, apiUpload, launch, newPage, serverUrl, signIn, waitLive } from './helpers';
 import { waitForMail } from './mailbox';
+import { PNG, pdf } from './sample-files';
 import { ADMIN, ensureUser, newTicket, queueByName } from './support-data';
 
 const OUT = resolve(import.meta.dirname, '../../docs/screenshots');
@@ -147,6 +149,17 @@ it('photographs every main view', async () => {
   await changed.nth(1).getByRole('button', { name: /^Details of / }).click();
   await history.locator('.audit-table__more').getByText('E-mail changed', { exact: true }).waitFor();
   await shoot(admin, 'contact-history', () => history.evaluate((el) => el.scrollIntoView({ block: 'end' })));
+  // Her files: an offer and a site plan from the admin, the signed contract from a colleague.
+  for (const [as, name, type, bytes] of [
+    [ADMIN, 'Angebot-2026-114.pdf', 'application/pdf', pdf('Angebot 2026-114')],
+    [ADMIN, 'Baustelle-Lageplan.png', 'image/png', PNG],
+    [MANAGER, 'Vertrag-unterschrieben.pdf', 'application/pdf', pdf('Vertrag')],
+  ] as const) {
+    const res = await apiUpload('demo', as, `/contacts/${clara.id}/files?name=${encodeURIComponent(name)}`, bytes, type);
+    if (res.status !== 201) throw new Error(`uploading ${name}: ${res.status} ${await res.text()}`);
+  }
+  await visit(admin, `/t/demo/contacts/${clara.id}`, '[data-testid="file-list"] [data-file]');
+  await shoot(admin, 'attachments', () => admin.getByTestId('attachments').evaluate((el) => el.scrollIntoView({ block: 'center' })));
   await visit(admin, '/t/demo/admin', '.admin-card');
   await shoot(admin, 'admin');
   await visit(admin, '/t/demo/admin/users', '[data-testid="users"] tbody tr');

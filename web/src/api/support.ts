@@ -2,6 +2,7 @@
 // tickets with their SLA clocks and offers, comments, queues, agents,
 // SLA policies, the ticket workflow and the live dashboards.
 import type { ApiClient } from './client';
+import type { AttachmentRef } from './files';
 import type { Page, RecordBase } from './types';
 
 export type Priority = 'low' | 'normal' | 'high' | 'urgent';
@@ -64,6 +65,8 @@ export interface Comment {
   author_kind?: 'staff' | 'customer' | 'supplier';
   created_at: string;
   version?: number;
+  /** Files put on it when it was written (absent on servers before attachments). */
+  attachments?: AttachmentRef[];
 }
 
 export type Routing = 'manual' | 'round_robin' | 'least_loaded' | 'skills';
@@ -163,8 +166,9 @@ export const queueTickets = (api: ApiClient, queue: string, signal?: AbortSignal
 export const comments = async (api: ApiClient, ticket: string, signal?: AbortSignal) =>
   (await api.get<Page<Comment>>(`/tickets/${ticket}/comments`, undefined, signal)).data.items;
 
-export const addComment = (api: ApiClient, ticket: string, body: string, internal: boolean) =>
-  api.request<Comment>('POST', `/tickets/${ticket}/comments`, { body: { body, internal } });
+/** `attachments`: files uploaded to the ticket before, not yet on a comment. */
+export const addComment = (api: ApiClient, ticket: string, body: string, internal: boolean, attachments: string[] = []) =>
+  api.request<Comment>('POST', `/tickets/${ticket}/comments`, { body: attachments.length ? { body, internal, attachments } : { body, internal } });
 
 export const claim = (api: ApiClient, ticket: string) => api.request<Ticket>('POST', `/tickets/${ticket}/claim`);
 export const acceptOffer = (api: ApiClient, ticket: string) =>

@@ -26,8 +26,10 @@ const API_PATH = /^\/t\/[^/]+\/api\/v1\//;
 // Never cached: credentials, single-use tickets, MFA secrets, the audit
 // trail, exports (CSV below; a person's data archive must not outlive its
 // expiry or erasure in this browser, and a saved "still preparing" would
-// only mislead).
-const NOT_CACHED = /\/api\/v1\/(auth\/|realtime\/|me\/mfa\/|audit\/|exports(\/|$))/;
+// only mislead), and a file's fresh link and bytes (`/files/…`: a link
+// expires in minutes, and a file must not outlive its deletion here; a
+// record's list of files, `/contacts/{id}/files`, is kept like any list).
+const NOT_CACHED = /\/api\/v1\/(auth\/|realtime\/|me\/mfa\/|audit\/|exports(\/|$)|files\/)/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -1,8 +1,10 @@
-// /admin: the settings this person may change, one card each.
+// /admin: the workspace's storage (its files against its quota), and the
+// settings this person may change, one card each.
 import { Link } from '../../app/router';
 import { useSession } from '../../app/session';
 import { useI18n } from '../../i18n';
 import { visibleSections } from './sections';
+import { StorageUsage } from './StorageUsage';
 
 export function AdminHome({ tenant, features }: { tenant: string; features?: Record<string, boolean> }) {
   const { t } = useI18n();
@@ -11,6 +13,7 @@ export function AdminHome({ tenant, features }: { tenant: string; features?: Rec
   return (
     <section className="admin-home">
       <h1>{t('admin.title')}</h1>
+      <StorageUsage />
       <ul className="admin-cards">
         {sections.map((s) => (
           <li key={s.path} className="admin-card">

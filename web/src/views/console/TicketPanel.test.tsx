@@ -36,7 +36,7 @@ function panel(start: Ticket) {
       if (path === '/tickets/t1') return json(200, start, { etag: `"${start.version}"` });
       if (path === '/tickets/t1/comments') return json(200, { items: [comment('m1', 'Hello'), comment('m22', 'My address is Hauptstr. 1')], next_cursor: null });
       if (method === 'PUT' && path === '/tickets/t1/hold') return json(200, { id: 't1', version: start.version + 1, legal_hold: { reason: 'Audit 2026', by: 'u1', at: '2026-05-05T08:00:00Z' } });
-      if (path.startsWith('/tickets?')) return json(200, { items: [], next_cursor: null });
+      if (path.startsWith('/tickets?') || path === '/tickets/t1/files') return json(200, { items: [], next_cursor: null });
       return undefined;
     },
     { signedIn: true },
@@ -103,4 +103,28 @@ it('keeps the ticket through its overwritten older events, then takes the anonym
   expect(await screen.findByText('Anonymised ticket')).toBeTruthy();
   expect(screen.queryByText('Hello')).toBeNull();
   expect(screen.queryByText('This record was erased.')).toBeNull();
+});
+
+it('shows a live comment’s files, lists the ticket’s files beneath, and lets a deleted one go from both', async () => {
+  const photo = { id: 'f1', name: 'Kratzer.png', size: 2048, content_type: 'image/png' };
+  const file = {
+    ...photo, record_kind: 'ticket', record_id: 't1', comment_id: null, sha256: '00', internal: false, created_by: 'u2',
+    created_by_name: 'Erika Muster', created_at: '2026-05-04T09:10:00Z',
+  };
+  panel(ticket(2));
+  expect(await screen.findByText('Printer on fire')).toBeTruthy();
+  const ws = await socket();
+  act(() => {
+    ws.receive({ type: 'event', topic: 'ticket:t1', seq: 101, event: 'file.added', data: file });
+    ws.receive({ type: 'event', topic: 'ticket:t1', seq: 102, event: 'comment.created', data: { ...comment('m333', 'A photo of it'), attachments: [photo] } });
+  });
+  const thread = screen.getByTestId('thread');
+  await within(thread).findByRole('button', { name: 'Download Kratzer.png' });
+  const files = screen.getByTestId('attachments');
+  await within(files).findByRole('button', { name: 'Download Kratzer.png' });
+  expect(within(files).getByText('Files added here are for colleagues only. To send one to the customer, attach it to a public reply.')).toBeTruthy();
+  act(() => ws.receive({ type: 'event', topic: 'ticket:t1', seq: 103, event: 'file.removed', data: file }));
+  await waitFor(() => expect(within(thread).queryByRole('button', { name: 'Download Kratzer.png' })).toBeNull());
+  expect(within(files).queryByRole('button', { name: 'Download Kratzer.png' })).toBeNull();
+  expect(within(thread).getByText('A photo of it')).toBeTruthy();
 });

@@ -3,9 +3,11 @@
 // internal notes, who else has it open (presence: viewing, or editing
 // while they write), and beside it the customer who asked. A legal hold
 // shows as a banner (placed and lifted here by whoever may); a ticket
-// erased while open is said, not shown. Who may read the audit trail sees
-// the ticket's History at the foot.
-import { useCallback, useState } from 'react';
+// erased while open is said, not shown. Files go with a reply or note (as
+// public or internal as it), and the ticket's files are listed under the
+// conversation. Who may read the audit trail sees the ticket's History at
+// the foot.
+import { useCallback, useMemo, useState } from 'react';
 import type { HoldAnswer } from '../../api/privacy';
 import { ApiError } from '../../api/problem';
 import { getRecord, updateRecord } from '../../api/records';
@@ -26,6 +28,9 @@ import { useTicket } from '../support/useTicket';
 import { HoldBanner, PlaceHold, withHold } from '../privacy/LegalHold';
 import { AnonymisedNotice } from '../privacy/AnonymisedNotice';
 import { RecordHistory } from '../audit/RecordHistory';
+import { AttachmentsPanel } from '../files/AttachmentsPanel';
+import { recordUploader } from '../files/uploaders';
+import { useUploadLimit } from '../files/useStorage';
 import { CannedReplyPicker } from './CannedReplyPicker';
 import { contactName } from './customer';
 import { CustomerSidebar } from './CustomerSidebar';
@@ -55,6 +60,8 @@ export function TicketPanel({ tenant, id, queues, wf, names, back, ticketHref }:
   const others = usePresence(`ticket:${id}`, editing ? 'editing' : 'viewing', selfId);
   const onEditing = useCallback((e: boolean) => setEditing(e), []);
   const ticket = tk.data?.ticket;
+  const uploadLimit = useUploadLimit();
+  const uploader = useMemo(() => recordUploader(api, 'ticket', id, uploadLimit), [api, id, uploadLimit]);
   const requester = useLoad<Contact | null>(
     async (signal) =>
       ticket?.requester_id && can('contacts:read')
@@ -206,11 +213,13 @@ export function TicketPanel({ tenant, id, queues, wf, names, back, ticketHref }:
         canInternal={can('tickets:internal')}
         onEditing={onEditing}
         tools={(insert) => <CannedReplyPicker ticketId={ticket.id} onInsert={insert} />}
-        onSend={async (body, internal) => {
-          const r = await addComment(api, id, body, internal);
+        uploader={canWrite ? uploader : undefined}
+        onSend={async (body, internal, attachments) => {
+          const r = await addComment(api, id, body, internal, attachments);
           tk.addComment(r.data);
         }}
       />
+      <AttachmentsPanel kind="ticket" recordId={ticket.id} canWrite={canWrite} hint={t('files.ticketHint')} />
       <RecordHistory tenant={tenant} recordId={ticket.id} />
     </article>
   );

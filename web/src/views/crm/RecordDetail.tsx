@@ -6,7 +6,8 @@
 // can be exported (GDPR Art. 15, 20) and the contact erased (Art. 17) by
 // whoever may; once a record is erased, here or elsewhere, the page says
 // so instead of showing what it was. Who may read the audit trail sees
-// the record's History there too.
+// the record's History there too. Its files are under its fields
+// (files/AttachmentsPanel.tsx), live on the same topic.
 import { useState } from 'react';
 import type { HoldAnswer } from '../../api/privacy';
 import { ApiError } from '../../api/problem';
@@ -30,6 +31,7 @@ import { ExportButton, ExportStatus } from '../privacy/PersonExport';
 import { usePersonExport } from '../privacy/useExports';
 import { AnonymisedNotice } from '../privacy/AnonymisedNotice';
 import { RecordHistory } from '../audit/RecordHistory';
+import { AttachmentsPanel } from '../files/AttachmentsPanel';
 import { ActivityList } from './ActivityList';
 import { useCompanyNames, useCustomFields } from './hooks';
 import type { KindMeta } from './kinds';
@@ -85,6 +87,8 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
 
   useTopic(topic, {
     onEvent: (f) => {
+      // A file's events carry the file, not this record: the attachments panel's.
+      if (f.event.startsWith('file.')) return;
       if (isErased(f)) {
         // Nothing of it stays on the page, not even in memory.
         setErased(true);
@@ -225,6 +229,7 @@ export function RecordDetail({ meta, tenant, id }: { meta: KindMeta; tenant: str
       </dl>
 
       {meta.path === 'companies' ? <CompanyRelated tenant={tenant} companyId={id} /> : null}
+      <AttachmentsPanel kind={meta.kind} recordId={id} canWrite={can(`${meta.path}:write`)} />
       <ActivityList relatedKind={meta.kind} relatedId={id} />
       <RecordHistory tenant={tenant} recordId={id} />
 

@@ -6,7 +6,8 @@
 // An edit sends only what changed, with If-Match; a 412 is the person's call.
 // A legal hold shows as a banner (placed and lifted here by whoever may);
 // a delete it refuses is said in the server's words. Who may read the
-// audit trail sees the deal's History there too.
+// audit trail sees the deal's History there too; its files are above the
+// timeline, live on the same topic.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { HoldAnswer } from '../../api/privacy';
 import { ApiError } from '../../api/problem';
@@ -24,6 +25,7 @@ import { deleteError, describeError } from '../../ui/errors';
 import { Field } from '../../ui/Field';
 import { useLoad } from '../../ui/useLoad';
 import { RecordHistory } from '../audit/RecordHistory';
+import { AttachmentsPanel } from '../files/AttachmentsPanel';
 import { ActivityList, type ExtraEntry } from '../crm/ActivityList';
 import { CustomFieldInput } from '../crm/CustomFieldInput';
 import { diff, toFormValues, toJson, type FormValues } from '../crm/formValues';
@@ -119,6 +121,8 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
 
   useTopic(topic, {
     onEvent: (f) => {
+      // A file's events carry the file, not this deal: the attachments panel's.
+      if (f.event.startsWith('file.')) return;
       if (isErased(f)) {
         setErased(true);
         page.set(() => null);
@@ -333,6 +337,7 @@ export function DealPage({ tenant, id }: { tenant: string; id: string }) {
         </dl>
       )}
 
+      <AttachmentsPanel kind="deal" recordId={id} canWrite={can('deals:write')} />
       {can('activities:read') ? (
         <ActivityList relatedKind="deal" relatedId={id} extra={history} title={t('deal.timeline')} />
       ) : null}

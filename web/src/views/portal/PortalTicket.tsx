@@ -1,8 +1,9 @@
 // One ticket in a portal: its subject, status and conversation (public
-// replies only: the server never sends internal notes here), and a reply
-// box. A ticket that is not the person's own looks exactly like one that
-// does not exist: the server answers 404 for both.
-import { useCallback, useState } from 'react';
+// replies only: the server never sends internal notes here, nor their
+// files), and a reply box that takes files too (a portal person's uploads
+// are always public). A ticket that is not the person's own looks exactly
+// like one that does not exist: the server answers 404 for both.
+import { useCallback, useMemo, useState } from 'react';
 import { ApiError } from '../../api/problem';
 import { updateRecord } from '../../api/records';
 import { addComment, nextStatuses, type Ticket } from '../../api/support';
@@ -16,6 +17,8 @@ import { statusLabel } from '../support/labels';
 import { useWorkflow } from '../support/hooks';
 import { Thread } from '../support/Thread';
 import { useTicket } from '../support/useTicket';
+import { recordUploader } from '../files/uploaders';
+import { useUploadLimit } from '../files/useStorage';
 
 export function PortalTicket({ id, back, canSetStatus }: { id: string; back: string; canSetStatus: boolean }) {
   const i18n = useI18n();
@@ -28,6 +31,8 @@ export function PortalTicket({ id, back, canSetStatus }: { id: string; back: str
   const [note, setNote] = useState<string | null>(null);
   usePresence(`ticket:${id}`, editing ? 'editing' : 'viewing', me?.user.id);
   const onEditing = useCallback((e: boolean) => setEditing(e), []);
+  const uploadLimit = useUploadLimit();
+  const uploader = useMemo(() => recordUploader(api, 'ticket', id, uploadLimit), [api, id, uploadLimit]);
 
   // Erased (the person's right to erasure): gone like a ticket that never was.
   if (tk.erased) {
@@ -92,8 +97,9 @@ export function PortalTicket({ id, back, canSetStatus }: { id: string; back: str
         canReply
         canInternal={false}
         onEditing={onEditing}
-        onSend={async (body) => {
-          const r = await addComment(api, id, body, false);
+        uploader={uploader}
+        onSend={async (body, _internal, attachments) => {
+          const r = await addComment(api, id, body, false, attachments);
           tk.addComment(r.data);
         }}
       />

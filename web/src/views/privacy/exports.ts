@@ -36,14 +36,8 @@ export function foldExport(list: KnownExport[], next: KnownExport): KnownExport[
   return list.some((e) => e.id === next.id) ? list.map((e) => (e.id === next.id ? mergeExport(e, next) : e)) : [next, ...list];
 }
 
-const oneDecimal = (n: number) => Math.round(n * 10) / 10;
-
-/** "812 B", "5.7 KB", "2.3 MB" (with the person's decimal mark). */
-export function fileSize(bytes: number, i18n: I18n): string {
-  if (bytes < 1024) return i18n.t('size.b', { n: i18n.number(bytes) });
-  if (bytes < 1024 * 1024) return i18n.t('size.kb', { n: i18n.number(oneDecimal(bytes / 1024)) });
-  return i18n.t('size.mb', { n: i18n.number(oneDecimal(bytes / (1024 * 1024))) });
-}
+// Sizes are said the same way everywhere (ui/size.ts).
+export { fileSize } from '../../ui/size';
 
 /** What to call the saved file: the server's name, else one that still says whose data it is. */
 export function archiveName(suggested: string | null, e: Pick<ExportProgress, 'subject_id'>): string {

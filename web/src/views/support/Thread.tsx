@@ -2,12 +2,22 @@
 // notes, oldest first, and the box to write the next one. Writing tells
 // everyone else on the ticket that this person is editing (presence).
 // The console adds tools beside the box (a canned reply) that put text at
-// its cursor.
+// its cursor. Files go with a message (never alone: the server wants a
+// comment's words): chosen or dropped on the box, they are uploaded to the
+// ticket when it is sent (internal or public as the message, each with its
+// bar), and the comment then names them; a comment's files are links that
+// download them.
 import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { insertAt } from './insert';
+import { MAX_ATTACHMENTS } from '../../api/files';
 import type { Comment } from '../../api/support';
 import { useI18n } from '../../i18n';
 import { describeError } from '../../ui/errors';
+import { fileSize } from '../../ui/size';
+import { CommentFiles } from '../files/CommentFiles';
+import { FileDrop } from '../files/FileDrop';
+import { UploadList } from '../files/UploadList';
+import { useUploads, type Uploader } from '../files/useUploads';
 
 interface Props {
   comments: Comment[];
@@ -18,13 +28,18 @@ interface Props {
   unknownAuthor: string;
   canReply: boolean;
   canInternal: boolean;
-  onSend(body: string, internal: boolean): Promise<void>;
+  /** `attachments`: the ids of the files uploaded for it (none without `uploader`). */
+  onSend(body: string, internal: boolean, attachments: string[]): Promise<void>;
+  /** Sends a reply's files to the ticket; without it the box takes no files. */
+  uploader?: Uploader;
   onEditing?(editing: boolean): void;
   /** Tools above the box; `insert` puts text at its cursor (in place of a selection). */
   tools?(insert: (text: string) => void): ReactNode;
 }
 
-export function Thread({ comments, selfId, nameOf, unknownAuthor, canReply, canInternal, onSend, onEditing, tools }: Props) {
+const NO_UPLOADS: Uploader = { send: () => Promise.reject(new Error('no uploads here')) };
+
+export function Thread({ comments, selfId, nameOf, unknownAuthor, canReply, canInternal, onSend, onEditing, tools, uploader }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
   const [body, setBody] = useState('');
@@ -36,6 +51,7 @@ export function Thread({ comments, selfId, nameOf, unknownAuthor, canReply, canI
   const box = useRef<HTMLTextAreaElement>(null);
   /** Where the cursor goes once inserted text is in the box. */
   const caret = useRef<number | null>(null);
+  const uploads = useUploads(uploader ?? NO_UPLOADS);
   const editing = body.trim().length > 0;
   useLayoutEffect(() => {
     const el = box.current;
@@ -58,11 +74,23 @@ export function Thread({ comments, selfId, nameOf, unknownAuthor, canReply, canI
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!body.trim()) return;
+    if (uploads.items.length > MAX_ATTACHMENTS) {
+      setError(t('files.tooMany', { max: MAX_ATTACHMENTS }));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      await onSend(body.trim(), internal);
+      // The files first (a portal person's are public whatever: theirs name no `internal`).
+      const keys = uploads.items.map((u) => u.key);
+      const files = await uploads.send(keys, canInternal ? internal : undefined);
+      if (files.some((f) => !f)) {
+        setError(t('files.notAll'));
+        return;
+      }
+      await onSend(body.trim(), internal, files.map((f) => f!.id));
       setBody('');
+      uploads.clear(keys);
       setSent(t(internal ? 'thread.noteSent' : 'thread.replySent'));
     } catch (err) {
       setError(describeError(err, i18n));
@@ -70,6 +98,19 @@ export function Thread({ comments, selfId, nameOf, unknownAuthor, canReply, canI
       setBusy(false);
     }
   };
+
+  const textarea = (
+    <textarea
+      ref={box}
+      id={`${id}-body`}
+      className={internal ? 'reply__box reply__box--internal' : 'reply__box'}
+      rows={4}
+      value={body}
+      onChange={(e) => setBody(e.target.value)}
+      placeholder={t(internal ? 'thread.notePlaceholder' : 'thread.replyPlaceholder')}
+      aria-describedby={error ? `${id}-err` : undefined}
+    />
+  );
 
   return (
     <section className="thread" aria-labelledby={`${id}-h`}>
@@ -86,6 +127,7 @@ export function Thread({ comments, selfId, nameOf, unknownAuthor, canReply, canI
                 <time className="muted" dateTime={c.created_at}>{i18n.dateTime(c.created_at)}</time>
               </div>
               <p className="comment__body">{c.body}</p>
+              {c.attachments?.length ? <CommentFiles files={c.attachments} /> : null}
             </li>
           );
         })}
@@ -109,16 +151,15 @@ export function Thread({ comments, selfId, nameOf, unknownAuthor, canReply, canI
             {t(internal ? 'thread.internalNote' : 'thread.reply')}
           </label>
           {tools ? <div className="reply__tools">{tools(insert)}</div> : null}
-          <textarea
-            ref={box}
-            id={`${id}-body`}
-            className={internal ? 'reply__box reply__box--internal' : 'reply__box'}
-            rows={4}
-            value={body}
-            onChange={(e) => setBody(e.target.value)}
-            placeholder={t(internal ? 'thread.notePlaceholder' : 'thread.replyPlaceholder')}
-            aria-describedby={error ? `${id}-err` : undefined}
-          />
+          {uploader ? (
+            <FileDrop onFiles={(f) => uploads.add(f)} label={t('files.attach')} disabled={busy}
+              hint={uploader.maxBytes ? t('files.hint', { max: fileSize(uploader.maxBytes, i18n) }) : t('files.hintAny')}>
+              {textarea}
+              <UploadList items={uploads.items} onRemove={uploads.remove} busy={busy} />
+            </FileDrop>
+          ) : (
+            textarea
+          )}
           {error ? <p id={`${id}-err`} className="field__error" role="alert">{error}</p> : null}
           <div className="form-actions">
             <button type="submit" className="btn btn--primary" disabled={busy || !body.trim()}>

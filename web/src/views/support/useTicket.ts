@@ -4,7 +4,8 @@
 // meanwhile is marked; one erased (its requester's right to erasure) is
 // dropped from memory and said; an erased or deleted comment leaves the
 // conversation. One anonymised by a retention rule replaces what is shown
-// and loses its conversation (the server deleted every comment).
+// and loses its conversation (the server deleted every comment). A file
+// deleted from the ticket leaves the comment it was attached to.
 import { useCallback, useState } from 'react';
 import { ApiError } from '../../api/problem';
 import { getRecord } from '../../api/records';
@@ -55,6 +56,16 @@ export function useTicket(id: string) {
     [apply],
   );
 
+  const dropAttachment = useCallback(
+    (fid: string) =>
+      apply((s) =>
+        s.comments.some((c) => c.attachments?.some((a) => a.id === fid))
+          ? { ...s, comments: s.comments.map((c) => (c.attachments?.some((a) => a.id === fid) ? { ...c, attachments: c.attachments.filter((a) => a.id !== fid) } : c)) }
+          : s,
+      ),
+    [apply],
+  );
+
   useTopic(`ticket:${id}`, {
     onEvent: (f) => {
       const ticketEvent = f.event.startsWith('ticket.');
@@ -76,6 +87,10 @@ export function useTicket(id: string) {
         const cid = eventId(f);
         if (cid) dropComment(cid);
       } else if (f.event === 'comment.created') addComment(f.data as unknown as Comment);
+      else if (f.event === 'file.removed') {
+        const fid = eventId(f);
+        if (fid) dropAttachment(fid);
+      }
     },
     onResync: () => data.reload(),
     onSubscribed: () => setLive(true),
