@@ -222,10 +222,13 @@ pub async fn apply_retention(
     db: &crate::storage::TenantDb,
 ) -> Result<Option<crate::records::retention_run::Report>, crate::records::core::RecordError> {
     let holder = uuid::Uuid::now_v7().to_string();
-    delivering(rt, tenant, db, |send| {
+    let report = delivering(rt, tenant, db, |send| {
         crate::records::retention_run::run(db, &holder, send)
     })
-    .await
+    .await;
+    // The files of what the rules removed leave the store too.
+    crate::files::sweep(db).await;
+    report
 }
 
 /// Runs `work`, handing what it commits to the hub and the bus while it
@@ -286,7 +289,7 @@ fn hourly_upkeep(tenants: &TenantService, rt: &Arc<crate::actors::Realtime>) {
                     Ok(None) => {}
                     Err(e) => tracing::warn!(tenant = %t.slug, error = %e, "retention run failed"),
                 }
-                // After retention: the files of what it removed go too.
+                // Whatever a crash kept from being deleted after its commit.
                 crate::files::sweep(&db).await;
             }
         }
