@@ -14,6 +14,7 @@ use crate::bus::BusMessage;
 use crate::domain::tenant::Tenant;
 use crate::identity::AuthError;
 use crate::identity::recovery::{self, ResetRequest, SetPassword};
+use crate::integrations::mail::reply_address::MailSettings;
 use crate::integrations::mail::{self, Addresses};
 use crate::services::Services;
 
@@ -179,4 +180,19 @@ pub async fn outbox(
         "smtp": s.config.smtp_url.is_some(),
         "next_cursor": null,
     })))
+}
+
+/// `GET settings/mail`: the support address customers answer to.
+pub async fn get_mail_settings(a: Authorized<AdminSettings>) -> Result<HttpResponse, ApiError> {
+    let s: MailSettings = crate::tenants::settings::load(&a.scope.db).await?;
+    Ok(HttpResponse::Ok().json(s))
+}
+
+pub async fn put_mail_settings(
+    a: Authorized<AdminSettings>,
+    body: ApiJson<MailSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let s = body.into_inner()?;
+    crate::tenants::settings::save(&a.scope.db, a.principal.audit_actor(), &s).await?;
+    Ok(HttpResponse::Ok().json(s))
 }

@@ -574,6 +574,8 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         ("post", "/users/{id}/invite") => (None, s("Object"), 202),
         ("get", "/mail/outbox") => (None, s("MailOutbox"), 200),
         ("get", "/storage/usage") => (None, s("StorageUsage"), 200),
+        ("get", "/settings/mail") => (None, s("MailSettings"), 200),
+        ("put", "/settings/mail") => (s("MailSettings"), s("MailSettings"), 200),
         ("get", "/files/{id}") => (None, s("File"), 200),
         ("get", "/files/{id}/content") => (None, None, 200),
         ("post", "/mail/inbound") => (s("RawMessage"), s("Object"), 201),

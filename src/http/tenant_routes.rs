@@ -122,6 +122,10 @@ tenant_routes! {
     "/users/{id}/erase" { post => users::erase [PrivacyErase] }
     "/users/{id}/invite" { post => account_mail::invite [AdminUsers] }
     "/mail/outbox" { get => account_mail::outbox [AdminSettings] }
+    "/settings/mail" {
+        get => account_mail::get_mail_settings [AdminSettings],
+        put => account_mail::put_mail_settings [AdminSettings],
+    }
     "/mail/inbound" { post => account_mail::inbound [TicketsWrite] }
     "/users/{id}/export" { post => exports::request_user [PrivacyExport] }
     "/teams" {

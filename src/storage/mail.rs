@@ -30,15 +30,18 @@ pub struct MailRow {
     /// the ticket an answer naming it threads to.
     pub message_id: Option<String>,
     pub ticket_id: Option<Uuid>,
+    /// A ticket reply's `Reply-To` (lower-case), which names its ticket too.
+    pub reply_to: Option<String>,
 }
 
 const COLUMNS: &str = "id, kind, to_addr, subject, body, status, attempts, next_attempt_at, \
-    last_error, created_at, sent_at, message_id, ticket_id";
+    last_error, created_at, sent_at, message_id, ticket_id, reply_to";
 
 pub async fn insert(tx: &mut TenantTx, m: &MailRow) -> Result<()> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO mail_outbox (id, kind, to_addr, subject, body, status, next_attempt_at, \
-         created_at, message_id, ticket_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         created_at, message_id, ticket_id, reply_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(m.id)
     .bind(&m.kind)
@@ -50,6 +53,7 @@ pub async fn insert(tx: &mut TenantTx, m: &MailRow) -> Result<()> {
     .bind(m.created_at)
     .bind(&m.message_id)
     .bind(m.ticket_id)
+    .bind(&m.reply_to)
     .execute(c)
     .await
     .map(|_| ()))?;
@@ -152,6 +156,26 @@ pub async fn forget_recipient(tx: &mut TenantTx, to: &str) -> Result<u64> {
 }
 
 /// The ticket of the first of `ids` that names a reply we sent.
+/// The ticket whose reply was sent with one of `addresses` as its
+/// `Reply-To` (compared lower-case).
+pub async fn ticket_of_reply_address(
+    tx: &mut TenantTx,
+    addresses: &[String],
+) -> Result<Option<Uuid>> {
+    for a in addresses.iter().take(20) {
+        let found = on_tx!(tx, c => sqlx::query_scalar::<_, Option<Uuid>>(
+            "SELECT ticket_id FROM mail_outbox WHERE reply_to = $1 AND ticket_id IS NOT NULL",
+        )
+        .bind(a.to_lowercase())
+        .fetch_optional(c)
+        .await)?;
+        if let Some(Some(t)) = found {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
+}
+
 pub async fn ticket_of_message(tx: &mut TenantTx, ids: &[String]) -> Result<Option<Uuid>> {
     for id in ids.iter().take(20) {
         let found = on_tx!(tx, c => sqlx::query_scalar::<_, Option<Uuid>>(

@@ -371,6 +371,24 @@ async fn an_agents_reply_reaches_the_customer_and_their_answer_threads_back_live
         )
         .await;
     let t = id(&ticket);
+    // Answers go to the tenant's support address (checked: a plain address).
+    acme.put(
+        "/settings/mail",
+        json!({"reply_address": "help+x@acme.example"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    acme.put("/settings/mail", json!({"reply_address": "nope"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let r = acme
+        .put(
+            "/settings/mail",
+            json!({"reply_address": "Help@Acme.example"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(acme.get("/settings/mail").await.body, r.body);
     // An internal note is not mailed; a public reply is.
     acme.post(
         &format!("/tickets/{t}/comments"),
@@ -402,6 +420,12 @@ async fn an_agents_reply_reaches_the_customer_and_their_answer_threads_back_live
             .contains("Please unplug it &amp; wait.")
     );
     let message_id = reply["message_id"].as_str().unwrap().to_owned();
+    let reply_to = reply["reply_to"].as_str().unwrap().to_owned();
+    let token = reply_to
+        .strip_prefix("help+r-")
+        .and_then(|r| r.strip_suffix("@acme.example"))
+        .unwrap_or_else(|| panic!("a tokened support address: {reply}"));
+    assert_eq!(token.len(), 16, "{reply_to}");
     assert!(message_id.ends_with("@crm.example.test>"), "{message_id}");
 
     // The hook's key, and an agent watching the ticket live.
@@ -452,6 +476,24 @@ async fn an_agents_reply_reaches_the_customer_and_their_answer_threads_back_live
     assert_eq!(live["data"]["author_kind"], "email");
     assert_eq!(live["data"]["author_name"], "Carla Kunde");
     assert_eq!(live["data"]["internal"], false);
+
+    // A mail program that drops In-Reply-To and References: the tokened
+    // address threads it; a guessed token does not.
+    let bare = format!(
+        "From: carla@customer.example\r\nTo: Acme Support <{}>\r\n\
+         Subject: Re: Printer on fire\r\n\r\nStill fine.\r\n",
+        reply_to.to_uppercase()
+    );
+    let r = post(bare, "message/rfc822", Some(key.clone())).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        (r.body["ticket_id"].as_str(), r.body["new_ticket"].as_bool()),
+        (Some(t.as_str()), Some(false))
+    );
+    let guessed = "From: carla@customer.example\r\nTo: help+r-0123456789abcdef@acme.example\r\n\
+                   Subject: Re: Printer on fire\r\n\r\nHi\r\n";
+    let r = post(guessed.into(), "message/rfc822", Some(key.clone())).await;
+    assert_eq!(r.body["new_ticket"], true, "{}", r.body);
 
     // Naming nothing of ours (a forged reference too): a new ticket, for a
     // new contact made from the sender.

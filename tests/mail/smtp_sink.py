@@ -41,6 +41,7 @@ class Sink:
             "to": str(msg["to"]),
             "subject": str(msg["subject"]),
             "message_id": str(msg["message-id"]),
+            "reply_to": str(msg["reply-to"] or ""),
             "text": text.get_content() if text else "",
             "html": html.get_content() if html else "",
         }

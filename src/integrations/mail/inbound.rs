@@ -1,8 +1,9 @@
 //! E-mail in: a raw RFC 5322 message, as mail providers' inbound hooks
 //! post it, becomes a public comment on the ticket it answers, or a new
 //! ticket. It answers a ticket when its `In-Reply-To` or `References`
-//! names a reply we sent about that ticket (those ids are random, so only
-//! someone who received the reply can thread onto it). The sender becomes
+//! names a reply we sent about that ticket, or it was sent to that
+//! reply's tokened `Reply-To` address (both random, so only someone who
+//! received the reply can thread onto it). The sender becomes
 //! the requester of a new ticket (found by e-mail, or made a contact).
 //! MIME is parsed by `mail-parser`; quoted history below the answer is
 //! cut off; attachments are kept as the ticket's files (shared with the
@@ -211,8 +212,25 @@ pub async fn receive(
     };
     let mut refs = ids(msg.in_reply_to());
     refs.extend(ids(msg.references()));
+    // Every address the message was sent to (the tokened Reply-To among
+    // them, if the customer answered a reply of ours).
+    let mut recipients: Vec<String> = [msg.to(), msg.cc()]
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a.iter())
+        .filter_map(|a| a.address().map(str::to_owned))
+        .collect();
+    for h in ["Delivered-To", "X-Original-To"] {
+        recipients.extend(msg.header_values(h).filter_map(|v| {
+            v.as_text()
+                .map(|t| t.trim().trim_matches(['<', '>']).to_owned())
+        }));
+    }
     let mut tx = db.begin_read().await?;
-    let thread = outbox::ticket_of_message(&mut tx, &refs).await?;
+    let thread = match outbox::ticket_of_message(&mut tx, &refs).await? {
+        Some(t) => Some(t),
+        None => outbox::ticket_of_reply_address(&mut tx, &recipients).await?,
+    };
     let ticket = match thread {
         Some(t) => records::get(&mut tx, "ticket", t).await?.map(|r| r.id),
         None => None,

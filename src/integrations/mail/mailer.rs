@@ -234,6 +234,13 @@ impl Mailer {
         if let Some(id) = &m.message_id {
             builder = builder.message_id(Some(format!("<{id}>")));
         }
+        if let Some(r) = m
+            .reply_to
+            .as_deref()
+            .and_then(|r| r.parse::<Mailbox>().ok())
+        {
+            builder = builder.reply_to(r);
+        }
         let message = builder
             .multipart(MultiPart::alternative_plain_html(text, html))
             .map_err(|e| (e.to_string(), true))?;

@@ -6,6 +6,7 @@
 pub mod inbound;
 pub mod mailer;
 pub mod notices;
+pub mod reply_address;
 pub mod templates;
 pub mod tickets;
 
@@ -70,6 +71,7 @@ pub async fn queue(
             sent_at: None,
             message_id: mail.message_id.clone(),
             ticket_id: mail.ticket_id,
+            reply_to: mail.reply_to.as_ref().map(|r| r.to_lowercase()),
         },
     )
     .await?;

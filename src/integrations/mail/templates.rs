@@ -14,6 +14,8 @@ pub struct Mail {
     /// A ticket reply's own `Message-ID` (without brackets) and ticket.
     pub message_id: Option<String>,
     pub ticket_id: Option<uuid::Uuid>,
+    /// Where answers go (a ticket reply's tokened support address).
+    pub reply_to: Option<String>,
 }
 
 struct Words {
@@ -116,6 +118,7 @@ pub fn with_link(
         html,
         message_id: None,
         ticket_id: None,
+        reply_to: None,
     }
 }
 
@@ -189,6 +192,7 @@ pub fn notice(
         html,
         message_id: None,
         ticket_id: None,
+        reply_to: None,
     }
 }
 
@@ -230,6 +234,7 @@ pub fn webhook_disabled(branding: &Branding, org: &str, url: &str, why: &str, li
         html,
         message_id: None,
         ticket_id: None,
+        reply_to: None,
     }
 }
 

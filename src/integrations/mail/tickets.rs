@@ -1,7 +1,9 @@
 //! Replies to customers by e-mail: a public reply an agent writes on a
 //! ticket goes to the ticket's requester, with a `Message-ID` of its own
 //! that the outbox keeps with the ticket, so the customer's answer (which
-//! names it in `In-Reply-To`/`References`) threads back onto the ticket.
+//! names it in `In-Reply-To`/`References`) threads back onto the ticket;
+//! its `Reply-To` is the tenant's support address with a token, which
+//! threads the answer too when a mail program drops those headers.
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -67,6 +69,16 @@ pub async fn reply_to_requester(
         return Ok(None);
     };
     let branding: Branding = settings::read(&mut tx).await?;
+    let mail_settings: super::reply_address::MailSettings = settings::read(&mut tx).await?;
+    let base = mail_settings.reply_address.unwrap_or_else(|| {
+        a.from
+            .parse::<lettre::message::Mailbox>()
+            .map(|m| m.email.to_string())
+            .unwrap_or_default()
+    });
+    // Random and single-purpose: only who received this reply can answer
+    // onto the ticket through it.
+    let reply_to = super::reply_address::tokened(&base, &crate::secret::random_hex(8));
     let org = org(tenant, &branding);
     let subject = t
         .data
@@ -92,6 +104,7 @@ pub async fn reply_to_requester(
             domain(a)
         )),
         ticket_id: Some(ticket),
+        reply_to,
     };
     let id = queue(&mut tx, db, &to, &mail, now).await?;
     tx.commit().await?;
