@@ -6,6 +6,7 @@
 //! It starts where the log stood when the tenant got the `cursors` table
 //! (migration 0012): history is not mailed.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +29,11 @@ const POLL: Duration = Duration::from_secs(30);
 const BATCH: i64 = 200;
 const EXCERPT_CHARS: usize = 500;
 
+/// How long commits of a tenant are gathered before its log is read: a
+/// tenant writing a thousand times a second is read four times a second,
+/// not a thousand (each pass takes a lease and moves a cursor: writes).
+const GATHER: Duration = Duration::from_millis(250);
+
 /// Runs until `stop` turns true (or its sender is gone).
 pub async fn run(
     tenants: TenantService,
@@ -38,68 +44,111 @@ pub async fn run(
     let holder = bus.node_id().to_string();
     let mut heard = bus.subscribe();
     let mut tick = tokio::time::interval(POLL);
+    // Tenants heard of since the last pass; `None`: every tenant (the
+    // poll, or a lagging receiver that may have missed some).
+    let mut pending: Option<HashSet<TenantId>> = Some(HashSet::new());
+    let mut due: Option<tokio::time::Instant> = None;
     loop {
-        let only: Option<TenantId> = tokio::select! {
-            _ = stop.changed() => return,
-            _ = tick.tick() => None,
-            m = heard.recv() => match m {
-                Ok(m) => match &*m {
-                    BusMessage::EventsCommitted { tenant_id, .. } => Some(*tenant_id),
-                    _ => continue,
-                },
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => None,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-            },
+        let flush = async {
+            match due {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
         };
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tick.tick() => pending = None,
+            m = heard.recv() => {
+                match m {
+                    Ok(m) => match &*m {
+                        BusMessage::EventsCommitted { tenant_id, .. } => {
+                            if let Some(p) = pending.as_mut() {
+                                p.insert(*tenant_id);
+                            }
+                        }
+                        _ => continue,
+                    },
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => pending = None,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+                due.get_or_insert_with(|| tokio::time::Instant::now() + GATHER);
+                continue;
+            }
+            _ = flush => {}
+        }
+        due = None;
         if stop.has_changed().is_err() || *stop.borrow() {
             return;
+        }
+        let only = pending.replace(HashSet::new());
+        if only.as_ref().is_some_and(HashSet::is_empty) {
+            continue;
         }
         let Ok(list) = tenants.list().await else {
             continue;
         };
-        for t in list.into_iter().filter(|t| only.is_none_or(|o| o == t.id)) {
+        for t in list
+            .into_iter()
+            .filter(|t| only.as_ref().is_none_or(|o| o.contains(&t.id)))
+        {
             let t = Arc::new(t);
             let Ok(db) = tenants.storage().tenant_db(&t).await else {
                 continue;
             };
             match pass(&t, &db, &addresses, &holder).await {
-                Ok(true) => {
-                    let _ = bus
-                        .publish(BusMessage::MailQueued { tenant_id: t.id })
-                        .await;
+                Ok(outcome) => {
+                    if outcome.queued {
+                        let _ = bus
+                            .publish(BusMessage::MailQueued { tenant_id: t.id })
+                            .await;
+                    }
+                    // A full batch: there is more to read; come back soon.
+                    if outcome.full {
+                        if let Some(p) = pending.as_mut() {
+                            p.insert(t.id);
+                        }
+                        due.get_or_insert_with(tokio::time::Instant::now);
+                    }
                 }
-                Ok(false) => {}
                 Err(e) => tracing::warn!(tenant = %t.slug, error = %e, "agent notices failed"),
             }
         }
     }
 }
 
-/// Reads what came since the cursor and queues its notices. True when
-/// something was queued.
+#[derive(Debug, Default)]
+struct Outcome {
+    /// Mail was queued.
+    queued: bool,
+    /// The batch was full: more may follow the cursor.
+    full: bool,
+}
+
+/// Reads what came since the cursor and queues its notices.
 async fn pass(
     t: &Tenant,
     db: &TenantDb,
     a: &Addresses,
     holder: &str,
-) -> Result<bool, StorageError> {
+) -> Result<Outcome, StorageError> {
     let mut tx = db.begin().await?;
     let now = Utc::now();
     if !leases::take(&mut tx, CURSOR, holder, now, now + TimeDelta::seconds(60)).await? {
         tx.rollback().await?;
-        return Ok(false);
+        return Ok(Outcome::default());
     }
     let Some(from) = cursors::get(&mut tx, CURSOR).await? else {
         let head = events::head(&mut tx).await?;
         cursors::set(&mut tx, CURSOR, head).await?;
         tx.commit().await?;
-        return Ok(false);
+        return Ok(Outcome::default());
     };
     let rows = events::since(&mut tx, from, BATCH).await?;
     let Some(last) = rows.last().map(|r| r.seq) else {
         tx.rollback().await?;
-        return Ok(false);
+        return Ok(Outcome::default());
     };
+    let full = rows.len() as i64 >= BATCH;
     let branding: Branding = settings::read(&mut tx).await?;
     let mut queued = false;
     for e in &rows {
@@ -110,7 +159,7 @@ async fn pass(
     }
     cursors::set(&mut tx, CURSOR, last).await?;
     tx.commit().await?;
-    Ok(queued)
+    Ok(Outcome { queued, full })
 }
 
 fn uuid_at(v: &Value, key: &str) -> Option<Uuid> {
