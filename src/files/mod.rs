@@ -250,6 +250,7 @@ pub async fn delete(db: &TenantDb, actor: &Principal, id: Uuid) -> Result<Arc<Ev
     may_write(actor, kind, &parent, f.internal)?;
     rows::remove(&mut tx, id, db.clock().now()).await?;
     let event = append(&mut tx, "file.removed", &f, &parent, actor).await?;
+    trail(&mut tx, "file.removed", &f, actor).await?;
     tx.commit().await?;
     sweep(db).await;
     Ok(event)
@@ -279,6 +280,31 @@ async fn append(
         )
         .await?,
     ))
+}
+
+/// The trail's entry for a file added or removed: on its record's
+/// history, with what identifies the content (its digest) but not its name,
+/// which may be personal ("passport-jane-doe.pdf"), as the trail masks
+/// content everywhere.
+async fn trail(tx: &mut TenantTx, action: &str, f: &FileRow, actor: &Principal) -> Result<()> {
+    crate::storage::audit_log::append(
+        tx,
+        &crate::storage::audit_log::NewEntry {
+            action,
+            actor: actor.audit_actor(),
+            kind: Some(&f.record_kind),
+            record_id: Some(f.record_id),
+            detail: json!({
+                "file_id": f.id,
+                "size": f.size,
+                "content_type": f.content_type,
+                "sha256": f.sha256,
+                "internal": f.internal,
+            }),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Deletes the objects of files marked gone (a removed file, or the

@@ -10,7 +10,7 @@ use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{FileError, Files, Result, append, clean_name, may_write, scan, sniff};
+use super::{FileError, Files, Result, append, clean_name, may_write, scan, sniff, trail};
 use crate::domain::tenant::Tenant;
 use crate::identity::Principal;
 use crate::records::core::{RecordError, readable};
@@ -228,6 +228,7 @@ async fn record(
     }
     rows::insert(&mut tx, row).await?;
     let event = append(&mut tx, "file.added", row, &parent, actor).await?;
+    trail(&mut tx, "file.added", row, actor).await?;
     tx.commit().await?;
     Ok(event)
 }

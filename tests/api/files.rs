@@ -177,6 +177,22 @@ async fn a_file_is_kept_served_by_signed_link_and_goes_with_its_record(backend: 
         .await
         .assert_problem(404, "not_found");
 
+    // The record's history says who added what, without the file's name.
+    let trail = owner.get(&format!("/audit/events?record={contact}")).await;
+    let added: Vec<&Value> = trail.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "file.added")
+        .collect();
+    assert_eq!(added.len(), 1, "{}", trail.body);
+    assert!(trail.body.to_string().contains(&sha256(&bytes)));
+    assert!(
+        !trail.body.to_string().contains("engine notes"),
+        "{}",
+        trail.body
+    );
+
     // Deleting the record deletes its files: from lists, the quota and the store.
     assert_eq!(owner.remove(Res::Contacts, &contact).await.status, 204);
     owner.get(&path).await.assert_problem(404, "not_found");
