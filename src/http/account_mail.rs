@@ -192,7 +192,7 @@ pub async fn put_mail_settings(
     a: Authorized<AdminSettings>,
     body: ApiJson<MailSettings>,
 ) -> Result<HttpResponse, ApiError> {
-    let s = body.into_inner()?;
+    let s = mail::reply_address::normalized(body.into_inner()?);
     crate::tenants::settings::save(&a.scope.db, a.principal.audit_actor(), &s).await?;
     Ok(HttpResponse::Ok().json(s))
 }

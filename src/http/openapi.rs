@@ -253,13 +253,18 @@ fn common_schemas() -> Map<String, Value> {
     s.insert("SetPassword".into(), json!({"type": "object", "required": ["token", "password"], "additionalProperties": false, "properties": {
         "token": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "from the link in the mail (#token=…)"},
         "password": {"type": "string", "minLength": 12, "maxLength": 1024}}}));
+    s.insert("MailSettings".into(), json!({"type": "object", "additionalProperties": false, "properties": {
+        "reply_address": {"type": ["string", "null"], "format": "email", "maxLength": 320,
+            "description": "the support address customers answer to: ticket replies carry it, with a random token, as Reply-To; unset: no Reply-To (answers go to the sender and thread by In-Reply-To)"}}}));
     s.insert("MailOutbox".into(), json!({"type": "object", "properties": {
         "smtp": {"type": "boolean", "description": "false: no SMTP server is configured and mail waits here"},
         "items": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "string"}, "kind": {"type": "string"}, "to_addr": {"type": "string"}, "subject": {"type": "string"},
             "status": {"type": "string", "enum": ["queued", "sent", "failed"]}, "attempts": {"type": "integer"},
             "next_attempt_at": {"type": "string"}, "last_error": {"type": ["string", "null"]},
-            "created_at": {"type": "string"}, "sent_at": {"type": ["string", "null"]}}}},
+            "created_at": {"type": "string"}, "sent_at": {"type": ["string", "null"]},
+            "message_id": {"type": ["string", "null"], "description": "a ticket reply's Message-ID"},
+            "ticket_id": {"type": ["string", "null"]}, "reply_to": {"type": ["string", "null"], "description": "a ticket reply's tokened Reply-To"}}}},
         "next_cursor": {"type": "null"}}}));
     let kinds: Vec<&str> = KINDS
         .iter()
@@ -763,7 +768,7 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
     }
     if tail.ends_with("/{id}/files") && method == "post" {
         params.push(json!({"name": "name", "in": "query", "required": true, "description": "the file's name",
-            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^\\u0000-\\u001f\\u007f/\\\\]*[^\\s\\u0000-\\u001f\\u007f/\\\\.][^\\u0000-\\u001f\\u007f/\\\\]*$", "description": "no path, no control characters, not only dots and spaces"}}));
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f/\\\\]*[^\\s\\u0000-\\u001f\\u007f-\\u009f/\\\\.][^\\u0000-\\u001f\\u007f-\\u009f/\\\\]*$", "description": "no path, no control characters (C0 or C1), not only dots and spaces"}}));
         params.push(json!({"name": "internal", "in": "query", "required": false,
             "description": "tickets only: hidden from portal users (staff default: true until a public reply carries it)",
             "schema": {"type": "boolean"}}));

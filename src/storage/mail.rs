@@ -155,7 +155,6 @@ pub async fn forget_recipient(tx: &mut TenantTx, to: &str) -> Result<u64> {
     )
 }
 
-/// The ticket of the first of `ids` that names a reply we sent.
 /// The ticket whose reply was sent with one of `addresses` as its
 /// `Reply-To` (compared lower-case).
 pub async fn ticket_of_reply_address(
@@ -176,6 +175,7 @@ pub async fn ticket_of_reply_address(
     Ok(None)
 }
 
+/// The ticket of the first of `ids` that names a reply we sent.
 pub async fn ticket_of_message(tx: &mut TenantTx, ids: &[String]) -> Result<Option<Uuid>> {
     for id in ids.iter().take(20) {
         let found = on_tx!(tx, c => sqlx::query_scalar::<_, Option<Uuid>>(

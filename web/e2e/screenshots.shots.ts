@@ -7,8 +7,8 @@
 // internal note, a second person on the ticket, a supplier with
 // something shared, a person's data exported, a contact with a sensitive
 // field and a changed e-mail (her History, and the audit trail), two
-// webhooks, a password reset asked for, two canned replies, and files on
-// a contact.
+// webhooks, a password reset asked for, a reply address for e-mail, two
+// canned replies, and files on a contact.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
@@ -247,9 +247,19 @@ it('photographs every main view', async () => {
   if (!token) throw new Error('no set-password link in the reset mail');
   await visit(visitor, `/t/demo/set-password#token=${token}`, '[data-testid="set-password"] form');
   await shoot(visitor, 'set-password');
+  // Admin > E-mail: its top (the reply address, set, and how answers
+  // come in), then its outbox further down.
+  await api('demo', ADMIN, 'PUT', '/settings/mail', { reply_address: 'help@demo.example' });
   await visit(admin, '/t/demo/admin/mail', `[data-testid="outbox"] tr[data-status="${smtp ? 'sent' : 'queued'}"]`);
   if (!smtp) await admin.getByTestId('no-smtp').waitFor();
-  await shoot(admin, 'admin-mail');
+  await admin.getByTestId('reply-now').getByText('help+r-…@demo.example').waitFor();
+  await shoot(admin, 'admin-mail-settings', () => admin.evaluate(() => scrollTo(0, 0)));
+  const outbox = admin.getByRole('region', { name: 'Outbox' });
+  await shoot(admin, 'admin-mail', () => outbox.evaluate((el) => {
+    // Its heading just under the sticky top bar, not behind it.
+    const bar = document.querySelector('.topbar')?.getBoundingClientRect().bottom ?? 0;
+    scrollBy(0, el.getBoundingClientRect().top - bar - 12);
+  }));
 
   const supplier = await person(SUPPLIER);
   await supplier.getByTestId('portal-tickets').waitFor();

@@ -3,7 +3,7 @@
 //! (`MANDANT_MAIL_FROM`, whose domain the operator's SPF and DKIM cover)
 //! with `Reply-To: <this address, plus a token>`, so that the provider
 //! forwarding that mailbox to `mail/inbound` hands the answer back, and
-//! the token threads it onto its ticket.
+//! the token threads it onto its ticket. Kept trimmed.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,7 @@ use crate::storage::settings::Setting;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailSettings {
-    /// `support@acme.example`; unset: the sender's own address.
+    /// `support@acme.example`; unset: no `Reply-To`.
     #[serde(default)]
     pub reply_address: Option<String>,
 }
@@ -29,7 +29,7 @@ impl Setting for MailSettings {
         let e = Email::parse("reply_address", a).map_err(|e| vec![e])?;
         // The token goes after a `+` in the local part, whose limit is 64.
         let local = e.as_str().split('@').next().unwrap_or("");
-        if local.contains('+') || local.len() > 40 {
+        if a.trim() != a || local.contains('+') || local.chars().count() > 40 {
             return Err(vec![FieldError::new(
                 "reply_address",
                 "must be a plain address (no +, at most 40 characters before the @)",
@@ -70,4 +70,13 @@ mod tests {
             assert!(s.check().is_err(), "{bad}");
         }
     }
+}
+
+/// The setting as it is kept: the address trimmed, an empty one unset.
+pub fn normalized(mut s: MailSettings) -> MailSettings {
+    s.reply_address = s
+        .reply_address
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty());
+    s
 }

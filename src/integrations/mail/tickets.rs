@@ -70,15 +70,14 @@ pub async fn reply_to_requester(
     };
     let branding: Branding = settings::read(&mut tx).await?;
     let mail_settings: super::reply_address::MailSettings = settings::read(&mut tx).await?;
-    let base = mail_settings.reply_address.unwrap_or_else(|| {
-        a.from
-            .parse::<lettre::message::Mailbox>()
-            .map(|m| m.email.to_string())
-            .unwrap_or_default()
-    });
-    // Random and single-purpose: only who received this reply can answer
-    // onto the ticket through it.
-    let reply_to = super::reply_address::tokened(&base, &crate::secret::random_hex(8));
+    // Only the tenant's own support address: a Reply-To on the server's
+    // sender would be a mailbox every tenant shares, with nothing in it
+    // to say whose hook an answer belongs to. Without one, answers go to
+    // the sender and thread by In-Reply-To. The token is random and
+    // single-purpose: only who received this reply can answer through it.
+    let reply_to = mail_settings
+        .reply_address
+        .and_then(|base| super::reply_address::tokened(&base, &crate::secret::random_hex(8)));
     let org = org(tenant, &branding);
     let subject = t
         .data

@@ -27,7 +27,7 @@ export async function inviteUser(api: ApiClient, id: string) {
   return (await api.request<{ status: 'queued'; mail_id: string }>('POST', `/users/${id}/invite`)).data;
 }
 
-export type MailKind = 'password_reset' | 'invitation';
+export type MailKind = 'password_reset' | 'invitation' | 'ticket_reply';
 export type MailStatus = 'queued' | 'sent' | 'failed';
 
 export interface OutboxMessage {

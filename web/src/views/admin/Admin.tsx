@@ -12,7 +12,7 @@ import { Calendar } from './Calendar';
 import { CannedReplies } from './CannedReplies';
 import { CustomFields } from './CustomFields';
 import { DataRequests } from './DataRequests';
-import { MailOutbox } from './MailOutbox';
+import { Mail } from './Mail';
 import { Pipelines } from './Pipelines';
 import { Queues } from './Queues';
 import { Retention } from './Retention';
@@ -34,7 +34,7 @@ const PAGES: Record<string, (tenant: string) => ReactNode> = {
   calendar: (t) => <Calendar tenant={t} />,
   'api-keys': (t) => <ApiKeys tenant={t} />,
   webhooks: (t) => <Webhooks tenant={t} />,
-  mail: (t) => <MailOutbox tenant={t} />,
+  mail: (t) => <Mail tenant={t} />,
   retention: (t) => <Retention tenant={t} />,
   'data-requests': (t) => <DataRequests tenant={t} />,
   audit: (t) => <AuditTrail tenant={t} />,

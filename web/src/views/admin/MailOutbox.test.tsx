@@ -31,6 +31,7 @@ function page(outbox: () => Outbox, perms = ['admin:settings']) {
   return renderApp(<Admin tenant="acme" section="mail" />, (method, path) => {
     if (path === '/me') return json(200, me(perms));
     if (method === 'GET' && path === '/mail/outbox') return json(200, outbox());
+    if (method === 'GET' && path === '/settings/mail') return json(200, { reply_address: null });
     return undefined;
   }, { signedIn: true });
 }
@@ -45,6 +46,7 @@ it('lists what was sent, what waits and what failed, in words', async () => {
       smtp: true,
       next_cursor: null,
       items: [
+        message('m4', { kind: 'ticket_reply', to_addr: 'carla@customer.example', subject: 'Re: Printer on fire' }),
         message('m3', { kind: 'invitation', to_addr: 'eva@x.example', subject: 'You are invited to Acme', status: 'failed', attempts: 8, sent_at: null, last_error: '550 mailbox unavailable' }),
         message('m2', { status: 'queued', attempts: 2, sent_at: null, last_error: 'connection refused' }),
         message('m1'),
@@ -58,6 +60,7 @@ it('lists what was sent, what waits and what failed, in words', async () => {
   const cells = (id: string) => [...row(id).querySelectorAll('td')].map((td) => td.textContent);
   expect(cells('m3').slice(1)).toEqual(['Invitation', 'eva@x.example', 'You are invited to Acme', 'Failed', '8', '550 mailbox unavailable']);
   expect(within(row('m3')).getByText('Failed').className).toContain('badge--failed');
+  expect(cells('m4')[1]).toBe('Ticket reply');
   expect(cells('m2')[1]).toBe('Password reset');
   expect(cells('m2')[4]).toMatch(/^QueuedNext attempt /);
   expect(cells('m2')[6]).toBe('connection refused');

@@ -1,8 +1,9 @@
-// Admin > E-mail: what the workspace sent (password resets, invitations)
-// and whether it went out: the newest messages of the outbox, without
-// their bodies (those hold links that set passwords, and the server drops
-// them once sent). Without an SMTP server the operator configured, mail
-// waits here; the page says so, since nothing else would.
+// Admin > E-mail, its outbox: what the workspace sent (password resets,
+// invitations, ticket replies) and whether it went out: the newest
+// messages, without their bodies (those hold links that set passwords,
+// and the server drops them once sent). Without an SMTP server the
+// operator configured, mail waits here; the page says so, since nothing
+// else would.
 import { listOutbox, type OutboxMessage } from '../../api/account';
 import { useServices } from '../../app/session';
 import { useI18n, type I18n, type Key } from '../../i18n';
@@ -10,7 +11,6 @@ import { en } from '../../i18n/en';
 import { Alert } from '../../ui/Alert';
 import { describeError } from '../../ui/errors';
 import { useLoad } from '../../ui/useLoad';
-import { AdminPage } from './kit';
 
 const BADGE: Record<string, string> = { queued: 'pending', sent: 'ready', failed: 'failed' };
 
@@ -20,7 +20,7 @@ function word(i18n: I18n, prefix: string, value: string): string {
   return key in en ? i18n.t(key as Key) : value;
 }
 
-export function MailOutbox({ tenant }: { tenant: string }) {
+export function MailOutbox() {
   const i18n = useI18n();
   const { t } = i18n;
   const { api } = useServices();
@@ -28,8 +28,11 @@ export function MailOutbox({ tenant }: { tenant: string }) {
   const items = outbox.data?.items ?? [];
 
   return (
-    <AdminPage tenant={tenant} title={t('admin.mail')} intro={t('admin.mailAbout')}
-      actions={<button type="button" className="btn" disabled={outbox.loading} onClick={outbox.reload}>{t('mail.refresh')}</button>}>
+    <section className="panel" aria-labelledby="outbox-h">
+      <div className="panel__head">
+        <h2 id="outbox-h">{t('mail.outbox')}</h2>
+        <button type="button" className="btn btn--small" disabled={outbox.loading} onClick={outbox.reload}>{t('mail.refresh')}</button>
+      </div>
       {outbox.data && !outbox.data.smtp ? (
         <div data-testid="no-smtp"><Alert tone="warning">{t('mail.noSmtp')}</Alert></div>
       ) : null}
@@ -54,7 +57,7 @@ export function MailOutbox({ tenant }: { tenant: string }) {
           </table>
         </div>
       ) : null}
-    </AdminPage>
+    </section>
   );
 }
 
