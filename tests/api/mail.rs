@@ -384,10 +384,11 @@ async fn an_agents_reply_reaches_the_customer_and_their_answer_threads_back_live
     let r = acme
         .put(
             "/settings/mail",
-            json!({"reply_address": "Help@Acme.example"}),
+            json!({"reply_address": " Help@Acme.example "}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["reply_address"], "Help@Acme.example", "kept trimmed");
     assert_eq!(acme.get("/settings/mail").await.body, r.body);
     // An internal note is not mailed; a public reply is.
     acme.post(
