@@ -64,6 +64,27 @@ async fn download(app: &TestApp, url: &str) -> (StatusCode, awc::http::header::H
     (r.status(), r.headers().clone(), body.to_vec())
 }
 
+/// A node with tenant `acme` and its owner: the node, the owner's token,
+/// the tenant's id.
+async fn acme_node(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Config),
+) -> (TestApp, String, TenantId) {
+    let app = node(backend, tweak).await;
+    let tok = app.tenant_with_owner("acme").await;
+    let id = tenant_id(&app, "acme").await;
+    (app, tok, id)
+}
+
+/// A socket of `tok`'s, subscribed to `topic`.
+async fn watching(app: &TestApp, tok: &str, topic: String) -> Ws {
+    let mut ws = Ws::connect(app, "acme", tok).await.unwrap();
+    ws.send(json!({"type": "subscribe", "id": "s", "topic": topic}))
+        .await;
+    assert_eq!(ws.expect().await["type"], "subscribed");
+    ws
+}
+
 async fn tenant_id(app: &TestApp, slug: &str) -> TenantId {
     app.services.tenants.get(slug).await.unwrap().id
 }
@@ -92,18 +113,13 @@ async fn usage(app: &TestApp, slug: &str, tok: &str) -> Value {
 }
 
 async fn a_file_is_kept_served_by_signed_link_and_goes_with_its_record(backend: Backend) {
-    let app = node(backend, |_| {}).await;
-    let tok = app.tenant_with_owner("acme").await;
-    let acme = tenant_id(&app, "acme").await;
+    let (app, tok, acme) = acme_node(backend, |_| {}).await;
     let owner = app.as_user("acme", &tok);
     let contact = id(&owner
         .create(Res::Contacts, json!({"last_name": "Lovelace"}))
         .await);
     let record = format!("/contacts/{contact}");
-    let mut ws = Ws::connect(&app, "acme", &tok).await.unwrap();
-    ws.send(json!({"type": "subscribe", "id": "s", "topic": format!("record:contact:{contact}")}))
-        .await;
-    assert_eq!(ws.expect().await["type"], "subscribed");
+    let mut ws = watching(&app, &tok, format!("record:contact:{contact}")).await;
 
     // Larger than one chunk of the store's writer and of the socket.
     let bytes: Vec<u8> = "Notes on the analytical engine. Grüße!\n"
@@ -240,13 +256,11 @@ async fn a_file_is_kept_served_by_signed_link_and_goes_with_its_record(backend: 
 }
 
 async fn refused_uploads_leave_nothing_and_the_quota_holds_under_concurrency(backend: Backend) {
-    let app = node(backend, |c| {
+    let (app, tok, acme) = acme_node(backend, |c| {
         c.upload_max_bytes = 64 * 1024;
         c.storage_quotas.insert(Plan::Enterprise, Some(150_000));
     })
     .await;
-    let tok = app.tenant_with_owner("acme").await;
-    let acme = tenant_id(&app, "acme").await;
     let owner = app.as_user("acme", &tok);
     let contact = id(&owner
         .create(Res::Contacts, json!({"last_name": "Quota"}))
@@ -395,10 +409,7 @@ async fn portal_users_see_only_the_files_shared_with_them(backend: Backend) {
         .create(Res::Tickets, json!({"subject": "Broken invoice"}))
         .await);
     let record = format!("/tickets/{ticket}");
-    let mut ws = Ws::connect(&app, "acme", &cust).await.unwrap();
-    ws.send(json!({"type": "subscribe", "id": "s", "topic": format!("ticket:{ticket}")}))
-        .await;
-    assert_eq!(ws.expect().await["type"], "subscribed");
+    let mut ws = watching(&app, &cust, format!("ticket:{ticket}")).await;
 
     // The customer's screenshot is shared with the team.
     let shot = upload(
@@ -584,9 +595,7 @@ async fn portal_users_see_only_the_files_shared_with_them(backend: Backend) {
 async fn files_live_in_an_s3_bucket_when_configured(backend: Backend) {
     let s3 = S3Server::start().await;
     let url = s3.files_url();
-    let app = node(backend, move |c| c.files_url = Some(Secret::new(url))).await;
-    let tok = app.tenant_with_owner("acme").await;
-    let acme = tenant_id(&app, "acme").await;
+    let (app, tok, acme) = acme_node(backend, move |c| c.files_url = Some(Secret::new(url))).await;
     let owner = app.as_user("acme", &tok);
     let deal = id(&owner
         .create(Res::Companies, json!({"name": "Initech"}))
@@ -664,9 +673,7 @@ async fn the_virus_scanner_refuses_the_eicar_file_and_fails_closed(backend: Back
         return;
     };
     let url = clamd.url();
-    let app = node(backend, move |c| c.clamd_url = Some(url)).await;
-    let tok = app.tenant_with_owner("acme").await;
-    let acme = tenant_id(&app, "acme").await;
+    let (app, tok, acme) = acme_node(backend, move |c| c.clamd_url = Some(url)).await;
     let owner = app.as_user("acme", &tok);
     let contact = id(&owner
         .create(Res::Contacts, json!({"last_name": "Scanned"}))
