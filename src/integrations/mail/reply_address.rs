@@ -60,23 +60,22 @@ mod tests {
         };
         assert!(ok.check().is_ok());
         for bad in [
+            "",
             "nope",
             "a+b@acme.example",
             &format!("{}@x.example", "a".repeat(41)),
         ] {
-            let s = MailSettings {
-                reply_address: Some(bad.into()),
-            };
+            let s = normalized(MailSettings {
+                reply_address: Some(format!(" {bad} ")),
+            });
             assert!(s.check().is_err(), "{bad}");
         }
     }
 }
 
-/// The setting as it is kept: the address trimmed, an empty one unset.
+/// The setting as it is kept: the address trimmed (`null` unsets it; an
+/// empty string is no address and is refused, as the document says).
 pub fn normalized(mut s: MailSettings) -> MailSettings {
-    s.reply_address = s
-        .reply_address
-        .map(|a| a.trim().to_owned())
-        .filter(|a| !a.is_empty());
+    s.reply_address = s.reply_address.map(|a| a.trim().to_owned());
     s
 }
