@@ -385,6 +385,16 @@ async fn build_steps(
 
     let mut tx = db.begin_read().await?;
     for rid in &ids {
+        // What is known of their attachments; the bytes stay downloadable
+        // by the API, not copied into an archive kept for a week.
+        for f in crate::storage::files::of_record(&mut tx, *rid).await? {
+            held.records.entry("files").or_default().push(json!({
+                "id": f.id, "record_kind": f.record_kind, "record_id": f.record_id,
+                "comment_id": f.comment_id, "name": f.name, "content_type": f.content_type,
+                "size": f.size, "sha256": f.sha256, "created_by_name": f.created_by_name,
+                "created_at": f.created_at,
+            }));
+        }
         for e in events::about(&mut tx, *rid).await? {
             held.events.push(json!({
                 "seq": e.seq, "at": e.at, "type": e.event_type, "kind": e.kind,
@@ -459,6 +469,8 @@ tickets.csv    the tickets they asked\n\
 comments.csv   the comments on those tickets, and the ones they wrote\n\
 activities.csv calls, meetings, notes and tasks about them or their tickets\n\
 deals.csv      the deals that name them\n\
+files.csv      the files attached to these records (names, sizes, types,\n\
+               SHA-256; the files themselves: GET files/{id} in the API)\n\
 \n\
 export.json also holds their portal account and its sign-ins, every event\n\
 the log still holds about these records, and the audit trail's entries\n\

@@ -209,6 +209,31 @@ async fn a_file_is_kept_served_by_signed_link_and_goes_with_its_record(backend: 
         trail.body
     );
 
+    // The person's export lists their files.
+    let export = owner
+        .post_empty(&format!("/contacts/{contact}/export"))
+        .await;
+    assert_eq!(export.status, 202, "{}", export.body);
+    let export = id(&export.body);
+    for _ in 0..100 {
+        if owner.get(&format!("/exports/{export}")).await.body["status"] == "ready" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, _, zip) = crate::exports::fetch(&app, &tok, &export).await;
+    assert_eq!(status, 200);
+    let listed = crate::exports::unzip(&zip);
+    let csv = &listed
+        .iter()
+        .find(|(n, _)| n == "files.csv")
+        .expect("files.csv")
+        .1;
+    assert!(
+        csv.contains("engine notes.txt") && csv.contains(&sha256(&bytes)),
+        "{csv}"
+    );
+
     // Deleting the record deletes its files: from lists, the quota and the store.
     assert_eq!(owner.remove(Res::Contacts, &contact).await.status, 204);
     owner.get(&path).await.assert_problem(404, "not_found");
