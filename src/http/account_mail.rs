@@ -150,25 +150,6 @@ pub async fn inbound(
     Ok(HttpResponse::Created().json(got))
 }
 
-/// Mails a public reply of an agent to the ticket's requester. The
-/// comment is committed already: a failure here is logged, not answered.
-pub(super) async fn mail_reply(
-    s: &Services,
-    t: &Tenant,
-    db: &crate::storage::TenantDb,
-    ticket: uuid::Uuid,
-    comment: &serde_json::Value,
-) {
-    match mail::tickets::reply_to_requester(db, t, &Addresses::of(&s.config), ticket, comment).await
-    {
-        Ok(Some(_)) => mail_queued(s, t).await,
-        Ok(None) => {}
-        Err(e) => {
-            tracing::warn!(tenant = %t.slug, ticket = %ticket, error = %e, "queueing the reply mail failed")
-        }
-    }
-}
-
 /// `GET /mail/outbox`: the newest messages, without their bodies.
 pub async fn outbox(
     a: Authorized<AdminSettings>,

@@ -228,6 +228,5 @@ pub async fn add_comment(
     s.realtime
         .written(&a.scope.tenant, &a.scope.db, w.events)
         .await;
-    super::account_mail::mail_reply(&s, &a.scope.tenant, &a.scope.db, path.id, &w.record).await;
     Ok(HttpResponse::Created().json(w.record))
 }

@@ -396,10 +396,20 @@ async fn an_agents_reply_reaches_the_customer_and_their_answer_threads_back_live
         json!({"body": "checking logs", "internal": true}),
     )
     .await;
+    // The reply's file goes along with it.
+    let f = app
+        .request(
+            "POST",
+            &format!("/t/acme/api/v1/tickets/{t}/files?name=steps.txt"),
+            Some(&owner),
+            Some(("text/plain", b"1. unplug\n2. wait\n".to_vec())),
+        )
+        .await;
+    assert_eq!(f.status, 201, "{}", f.body);
     let r = acme
         .post(
             &format!("/tickets/{t}/comments"),
-            json!({"body": "Please unplug it & wait.\nBest"}),
+            json!({"body": "Please unplug it & wait.\nBest", "attachments": [id(&f.body)]}),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -407,6 +417,11 @@ async fn an_agents_reply_reaches_the_customer_and_their_answer_threads_back_live
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(smtp.messages().len(), 1, "the note stayed inside");
     let reply = &got[0];
+    assert_eq!(
+        reply["attachments"],
+        json!([{"filename": "steps.txt", "content_type": "text/plain", "content": "1. unplug\n2. wait\n"}]),
+        "{reply}"
+    );
     assert_eq!(reply["rcpt_tos"], json!(["Carla@Customer.example"]));
     assert_eq!(reply["subject"], "Re: Printer on fire");
     let text = reply["text"].as_str().unwrap().replace("\r\n", "\n");

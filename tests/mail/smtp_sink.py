@@ -42,6 +42,14 @@ class Sink:
             "subject": str(msg["subject"]),
             "message_id": str(msg["message-id"]),
             "reply_to": str(msg["reply-to"] or ""),
+            "attachments": [
+                {
+                    "filename": part.get_filename(),
+                    "content_type": part.get_content_type(),
+                    "content": part.get_payload(decode=True).decode("utf-8", "replace"),
+                }
+                for part in msg.iter_attachments()
+            ],
             "text": text.get_content() if text else "",
             "html": html.get_content() if html else "",
         }

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::bus::{Bus, BusMessage};
@@ -220,7 +221,7 @@ impl Mailer {
     /// Sends one message; the error says whether the server refused it
     /// for good.
     async fn send_one(&self, db: &TenantDb, m: &MailRow) -> Result<(), (String, bool)> {
-        let (text, html) = super::open_body(db, m)
+        let body = super::open_body(db, m)
             .await
             .map_err(|e| (e.to_string(), true))?;
         let to: Mailbox = m
@@ -241,8 +242,28 @@ impl Mailer {
         {
             builder = builder.reply_to(r);
         }
+        let mut content = MultiPart::alternative_plain_html(body.text, body.html);
+        if !body.attachments.is_empty() {
+            let mut mixed = MultiPart::mixed().multipart(content);
+            for id in &body.attachments {
+                // A file deleted since the reply is not sent; a store that
+                // cannot answer is tried again with the message.
+                let Some((name, kind, bytes)) = attachment(db, *id)
+                    .await
+                    .map_err(|e| (e.to_string(), false))?
+                else {
+                    continue;
+                };
+                let kind = ContentType::parse(&kind).unwrap_or_else(|_| {
+                    ContentType::parse("application/octet-stream")
+                        .unwrap_or(ContentType::TEXT_PLAIN)
+                });
+                mixed = mixed.singlepart(Attachment::new(name).body(bytes, kind));
+            }
+            content = mixed;
+        }
         let message = builder
-            .multipart(MultiPart::alternative_plain_html(text, html))
+            .multipart(content)
             .map_err(|e| (e.to_string(), true))?;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
@@ -284,4 +305,27 @@ mod tests {
         );
         assert_eq!(lettre_url("smtps://mx.example"), "smtps://mx.example");
     }
+}
+
+/// A file to send along: its name, type and bytes; `None` once deleted.
+async fn attachment(
+    db: &TenantDb,
+    id: uuid::Uuid,
+) -> Result<Option<(String, String, Vec<u8>)>, StorageError> {
+    let mut tx = db.begin_read().await?;
+    let row = crate::storage::files::get(&mut tx, id).await?;
+    tx.rollback().await?;
+    let Some(f) = row else {
+        return Ok(None);
+    };
+    let object = match db.blobs()?.read(f.id).await {
+        Ok(o) => o,
+        Err(StorageError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let bytes = object
+        .bytes()
+        .await
+        .map_err(|e| StorageError::Blob(e.to_string()))?;
+    Ok(Some((f.name, f.content_type, bytes.to_vec())))
 }

@@ -54,7 +54,8 @@ pub async fn queue(
     now: DateTime<Utc>,
 ) -> Result<Uuid, StorageError> {
     let id = Uuid::now_v7();
-    let body = json!({"text": mail.text, "html": mail.html}).to_string();
+    let body =
+        json!({"text": mail.text, "html": mail.html, "attachments": mail.attachments}).to_string();
     outbox::insert(
         tx,
         &MailRow {
@@ -78,8 +79,16 @@ pub async fn queue(
     Ok(id)
 }
 
-/// The sealed body of a queued message, opened: (text, html).
-pub async fn open_body(db: &TenantDb, m: &MailRow) -> Result<(String, String), StorageError> {
+/// A queued message's content, opened.
+pub struct Body {
+    pub text: String,
+    pub html: String,
+    /// Files to send along.
+    pub attachments: Vec<Uuid>,
+}
+
+/// The sealed body of a queued message, opened.
+pub async fn open_body(db: &TenantDb, m: &MailRow) -> Result<Body, StorageError> {
     let Some(stored) = &m.body else {
         return Err(StorageError::Corrupt(
             "a queued message without a body".into(),
@@ -88,7 +97,18 @@ pub async fn open_body(db: &TenantDb, m: &MailRow) -> Result<(String, String), S
     let v: serde_json::Value = serde_json::from_str(&db.open_sealed(&place(m.id), stored).await?)
         .map_err(|e| StorageError::Corrupt(format!("mail body: {e}")))?;
     let part = |k: &str| v.get(k).and_then(|s| s.as_str()).unwrap_or("").to_owned();
-    Ok((part("text"), part("html")))
+    let attachments = v
+        .get("attachments")
+        .and_then(|a| a.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+        .collect();
+    Ok(Body {
+        text: part("text"),
+        html: part("html"),
+        attachments,
+    })
 }
 
 fn link(a: &Addresses, tenant: &Tenant, token: &str) -> String {

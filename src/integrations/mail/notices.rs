@@ -1,5 +1,6 @@
 //! Mails that tell agents what needs them: a ticket assigned to them, a
-//! customer's reply on a ticket they hold, an SLA warning. A follower of
+//! customer's reply on a ticket they hold, an SLA warning; and agents'
+//! public replies, mailed to the ticket's requester. A follower of
 //! each tenant's event log (cursor `notices`, under the lease `notices`):
 //! the mails of a batch are queued and the cursor moved in one
 //! transaction, so each event is told once, whichever node reads it.
@@ -152,7 +153,17 @@ async fn pass(
     let branding: Branding = settings::read(&mut tx).await?;
     let mut queued = false;
     for e in &rows {
-        if let Some((to, mail)) = compose(&mut tx, t, &branding, a, e).await? {
+        let mut mails = Vec::new();
+        mails.extend(compose(&mut tx, t, &branding, a, e).await?);
+        if e.event_type == "comment.created"
+            && let Some(ticket) = uuid_at(&e.data.0, "ticket_id")
+        {
+            mails.extend(
+                super::tickets::reply_to_requester(&mut tx, t, &branding, a, ticket, &e.data.0)
+                    .await?,
+            );
+        }
+        for (to, mail) in mails {
             queue(&mut tx, db, &to, &mail, db.clock().now()).await?;
             queued = true;
         }

@@ -16,6 +16,8 @@ pub struct Mail {
     pub ticket_id: Option<uuid::Uuid>,
     /// Where answers go (a ticket reply's tokened support address).
     pub reply_to: Option<String>,
+    /// Files sent along (a ticket reply's), read from the store when sent.
+    pub attachments: Vec<uuid::Uuid>,
 }
 
 struct Words {
@@ -119,6 +121,7 @@ pub fn with_link(
         message_id: None,
         ticket_id: None,
         reply_to: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -193,6 +196,7 @@ pub fn notice(
         message_id: None,
         ticket_id: None,
         reply_to: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -235,6 +239,7 @@ pub fn webhook_disabled(branding: &Branding, org: &str, url: &str, why: &str, li
         message_id: None,
         ticket_id: None,
         reply_to: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -9,9 +9,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::templates::{Mail, esc};
-use super::{Addresses, org, queue};
+use super::{Addresses, org};
 use crate::domain::tenant::Tenant;
-use crate::storage::{StorageError, TenantDb, records, settings};
+use crate::storage::{StorageError, TenantTx, files, records, settings};
 use crate::tenants::branding::Branding;
 
 /// The domain of our own `Message-ID`s: the sender's.
@@ -22,16 +22,23 @@ fn domain(a: &Addresses) -> String {
         .unwrap_or_else(|_| "mandant.invalid".into())
 }
 
-/// Mails `comment` (as the API rendered it) to the requester of `ticket`
-/// when it is a public reply by staff and the requester has an address.
-/// `Some(id)` of the queued message.
+/// Attachments sent along with a reply, in all at most this many bytes;
+/// beyond it the customer is told to find them in the portal.
+const MAX_ATTACHED: i64 = 10 * 1024 * 1024;
+
+/// The mail of `comment` (a `comment.created` event's data) to the
+/// requester of `ticket`, when it is a public reply by staff and the
+/// requester has an address: (recipient, message). Composed by the notices
+/// follower in its transaction, so a reply is queued exactly once, however
+/// the node that wrote it fared.
 pub async fn reply_to_requester(
-    db: &TenantDb,
+    tx: &mut TenantTx,
     tenant: &Tenant,
+    branding: &Branding,
     a: &Addresses,
     ticket: Uuid,
     comment: &Value,
-) -> Result<Option<Uuid>, StorageError> {
+) -> Result<Option<(String, Mail)>, StorageError> {
     if comment.get("internal") != Some(&Value::Bool(false))
         || comment.get("author_kind").and_then(Value::as_str) != Some("staff")
     {
@@ -42,10 +49,7 @@ pub async fn reply_to_requester(
         .get("author_name")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let now = db.clock().now();
-    let mut tx = db.begin().await?;
-    let Some(t) = records::get(&mut tx, "ticket", ticket).await? else {
-        tx.rollback().await?;
+    let Some(t) = records::get(tx, "ticket", ticket).await? else {
         return Ok(None);
     };
     let requester = t
@@ -55,7 +59,7 @@ pub async fn reply_to_requester(
         .and_then(Value::as_str)
         .and_then(|s| Uuid::parse_str(s).ok());
     let contact = match requester {
-        Some(id) => records::get(&mut tx, "contact", id).await?,
+        Some(id) => records::get(tx, "contact", id).await?,
         None => None,
     };
     let Some(to) = contact
@@ -65,11 +69,9 @@ pub async fn reply_to_requester(
         .filter(|e| !e.is_empty())
         .map(str::to_owned)
     else {
-        tx.rollback().await?;
         return Ok(None);
     };
-    let branding: Branding = settings::read(&mut tx).await?;
-    let mail_settings: super::reply_address::MailSettings = settings::read(&mut tx).await?;
+    let mail_settings: super::reply_address::MailSettings = settings::read(tx).await?;
     // Only the tenant's own support address: a Reply-To on the server's
     // sender would be a mailbox every tenant shares, with nothing in it
     // to say whose hook an answer belongs to. Without one, answers go to
@@ -78,7 +80,8 @@ pub async fn reply_to_requester(
     let reply_to = mail_settings
         .reply_address
         .and_then(|base| super::reply_address::tokened(&base, &crate::secret::random_hex(8)));
-    let org = org(tenant, &branding);
+    let org = org(tenant, branding);
+    let (attachments, too_big) = attachments(tx, comment).await?;
     let subject = t
         .data
         .0
@@ -88,11 +91,12 @@ pub async fn reply_to_requester(
     let mail = Mail {
         kind: "ticket_reply",
         subject: format!("Re: {subject}"),
-        text: format!("{body}\n\n-- \n{author}, {org}\n"),
+        text: format!("{body}{too_big}\n\n-- \n{author}, {org}\n"),
         html: format!(
             "<!doctype html><html><body style=\"font-family:system-ui,sans-serif\">\
-             <div style=\"white-space:pre-wrap\">{}</div><p>— {}, {}</p></body></html>",
+             <div style=\"white-space:pre-wrap\">{}{}</div><p>— {}, {}</p></body></html>",
             esc(body),
+            esc(&too_big),
             esc(author),
             esc(&org)
         ),
@@ -104,8 +108,50 @@ pub async fn reply_to_requester(
         )),
         ticket_id: Some(ticket),
         reply_to,
+        attachments,
     };
-    let id = queue(&mut tx, db, &to, &mail, now).await?;
-    tx.commit().await?;
-    Ok(Some(id))
+    Ok(Some((to, mail)))
+}
+
+/// The reply's files to send along (those still there, up to
+/// [`MAX_ATTACHED`] in all), and a line naming the rest.
+async fn attachments(
+    tx: &mut TenantTx,
+    comment: &Value,
+) -> Result<(Vec<Uuid>, String), StorageError> {
+    let mut sent = Vec::new();
+    let mut left = Vec::new();
+    let mut total = 0;
+    for a in comment
+        .get("attachments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(f) = a
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok())
+        else {
+            continue;
+        };
+        let Some(f) = files::get(tx, f).await? else {
+            continue;
+        };
+        if total + f.size <= MAX_ATTACHED {
+            total += f.size;
+            sent.push(f.id);
+        } else {
+            left.push(f.name);
+        }
+    }
+    let note = if left.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n\n(Too large to send by e-mail, waiting for you in the portal: {})",
+            left.join(", ")
+        )
+    };
+    Ok((sent, note))
 }
