@@ -263,6 +263,49 @@ impl Keyring {
         String::from_utf8(plain).map_err(|_| KeyError::Unreadable)
     }
 
+    /// One chunk of a sealed stream (an attachment's bytes): `version
+    /// (4 bytes, big-endian) ‖ nonce ‖ ciphertext ‖ tag`, bound to its
+    /// tenant, `place` (the file), its index and whether it is the last,
+    /// so that chunks cannot be reordered, dropped, cut off, or moved to
+    /// another file or tenant without failing to open.
+    pub fn seal_chunk(
+        &self,
+        place: &str,
+        index: u64,
+        last: bool,
+        plain: &[u8],
+    ) -> Result<Vec<u8>, KeyError> {
+        let key = &self
+            .keys
+            .get(&self.current)
+            .ok_or(KeyError::UnknownKey(self.current))?
+            .key;
+        let mut out = self.current.to_be_bytes().to_vec();
+        out.extend(seal_bytes(key, &self.chunk_aad(place, index, last), plain)?);
+        Ok(out)
+    }
+
+    /// Opens a chunk made by [`seal_chunk`](Self::seal_chunk).
+    pub fn open_chunk(
+        &self,
+        place: &str,
+        index: u64,
+        last: bool,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, KeyError> {
+        let (version, body) = sealed.split_at_checked(4).ok_or(KeyError::Unreadable)?;
+        let version = i32::from_be_bytes(version.try_into().map_err(|_| KeyError::Unreadable)?);
+        let key = self
+            .keys
+            .get(&version)
+            .ok_or(KeyError::UnknownKey(version))?;
+        open_bytes(&key.key, &self.chunk_aad(place, index, last), body)
+    }
+
+    fn chunk_aad(&self, place: &str, index: u64, last: bool) -> Vec<u8> {
+        format!("{}:{place}:{index}:{}", self.tenant, u8::from(last)).into_bytes()
+    }
+
     /// Whether `stored` is sealed under an older key than the current.
     pub fn is_stale(&self, stored: &str) -> bool {
         stored
@@ -286,6 +329,31 @@ mod tests {
             master,
             Keyring::new(tenant, BTreeMap::from([(1, dk)])).unwrap(),
         )
+    }
+
+    #[test]
+    fn a_chunk_opens_only_as_itself() {
+        let (t, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let (_, k) = ring(t);
+        let sealed = k.seal_chunk("files:a", 3, false, b"passport scan").unwrap();
+        assert_eq!(sealed.len(), 4 + NONCE + 13 + 16);
+        assert_eq!(
+            k.open_chunk("files:a", 3, false, &sealed).unwrap(),
+            b"passport scan"
+        );
+        for (place, index, last) in [
+            ("files:b", 3, false),
+            ("files:a", 2, false),
+            ("files:a", 3, true),
+        ] {
+            assert!(
+                k.open_chunk(place, index, last, &sealed).is_err(),
+                "{place} {index} {last}"
+            );
+        }
+        let (_, elsewhere) = ring(other);
+        assert!(elsewhere.open_chunk("files:a", 3, false, &sealed).is_err());
+        assert!(k.open_chunk("files:a", 3, false, &sealed[..10]).is_err());
     }
 
     #[test]

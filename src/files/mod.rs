@@ -8,6 +8,7 @@
 
 pub mod links;
 pub mod scan;
+pub mod sealed;
 pub mod sniff;
 mod upload;
 

@@ -133,9 +133,10 @@ mod tests {
             Err(Refusal::Runnable(_))
         ));
         // An ELF binary named like a picture.
-        let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0";
+        let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0".to_vec();
+        elf.resize(64, 0);
         assert!(matches!(
-            judge("cat.txt", "text/plain", elf),
+            judge("cat.txt", "text/plain", &elf),
             Err(Refusal::Runnable(_))
         ));
         assert!(matches!(

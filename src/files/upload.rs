@@ -1,5 +1,6 @@
-//! One upload: checked before a byte is read, streamed to the store (and
-//! to the scanner) chunk by chunk, judged by its content, then recorded.
+//! One upload: checked before a byte is read, streamed to the store
+//! (sealed, `sealed.rs`) and to the scanner chunk by chunk, judged by its
+//! content, then recorded.
 //! Whatever refuses it, the object is aborted or deleted: nothing is kept
 //! of a refused upload.
 
@@ -105,7 +106,8 @@ where
             return Err(e);
         }
     };
-    let read = receive(files, body, &mut writer, scanning).await;
+    let sealer = super::sealed::Sealer::new(db.keys()?, id);
+    let read = receive(files, body, &mut writer, sealer, scanning).await;
     let (size, sha256, head, verdict) = match read {
         Ok(r) => r,
         Err(e) => {
@@ -168,12 +170,17 @@ async fn forget(store: &TenantBlobs, id: Uuid) {
 
 type Received = (u64, String, Vec<u8>, Option<scan::Verdict>);
 
-/// Streams the body into the store (and the scanner): its size, SHA-256,
-/// first bytes, and the scanner's verdict.
+fn sealing(e: crate::keys::KeyError) -> FileError {
+    FileError::from(crate::storage::StorageError::from(e))
+}
+
+/// Streams the body, sealed, into the store (and into the scanner): its
+/// size, SHA-256, first bytes, and the scanner's verdict.
 async fn receive<S, E>(
     files: &Files,
     mut body: S,
     writer: &mut WriteMultipart,
+    mut sealer: super::sealed::Sealer,
     mut scanning: Option<scan::Scan>,
 ) -> Result<Received>
 where
@@ -197,9 +204,12 @@ where
                 .await
                 .map_err(|e| FileError::Scanner(e.to_string()))?;
         }
-        blobs::wait_for_capacity(writer).await?;
-        writer.put(chunk);
+        for sealed in sealer.push(&chunk).map_err(sealing)? {
+            blobs::wait_for_capacity(writer).await?;
+            writer.put(sealed);
+        }
     }
+    writer.put(sealer.finish().map_err(sealing)?);
     let verdict = match scanning {
         Some(s) => Some(
             s.verdict()

@@ -6,7 +6,6 @@
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -151,10 +150,7 @@ pub async fn content(
         ));
     }
     let row = files::by_link(&scope.db, path.id).await?;
-    let object = scope.db.blobs()?.read(row.id).await?;
-    let stream = object
-        .into_stream()
-        .map_err(|e| std::io::Error::other(e.to_string()));
+    let stream = files::sealed::open(&scope.db, row.id, row.size as u64).await?;
     // Old clients read `filename` (ASCII), the rest `filename*` (UTF-8).
     let ascii: String = row
         .name

@@ -96,6 +96,12 @@ impl TenantDb {
         Ok(self.key_source()?.ring())
     }
 
+    /// The keys read again (a data key added on another node since this
+    /// handle opened).
+    pub async fn fresh_keys(&self) -> Result<Keyring> {
+        self.key_source()?.refresh().await
+    }
+
     /// Opens a value sealed for `place` (see [`Keyring::open`]), learning
     /// of data keys added since the handle opened.
     pub async fn open_sealed(&self, place: &str, stored: &str) -> Result<String> {

@@ -143,6 +143,13 @@ async fn a_file_is_kept_served_by_signed_link_and_goes_with_its_record(backend: 
     assert_eq!(f["sha256"], sha256(&bytes));
     assert_eq!(f["internal"], false, "only tickets have internal files");
     assert_eq!(objects(&app, acme).len(), 1);
+    // Kept sealed under the tenant's data key: the store holds nothing readable.
+    let stored = std::fs::read(&objects(&app, acme)[0]).unwrap();
+    assert!(stored.len() > bytes.len());
+    assert!(
+        !stored.windows(15).any(|w| w == b"analytical engi"),
+        "the object is sealed"
+    );
     // Everyone watching the record sees it arrive.
     let e = ws.expect().await;
     assert_eq!(

@@ -285,6 +285,25 @@ fn retry_at(
     Some(now + TimeDelta::minutes(minutes.min(60)))
 }
 
+/// A file to send along: its name, type and bytes; `None` once deleted.
+async fn attachment(
+    db: &TenantDb,
+    id: uuid::Uuid,
+) -> Result<Option<(String, String, Vec<u8>)>, StorageError> {
+    let mut tx = db.begin_read().await?;
+    let row = crate::storage::files::get(&mut tx, id).await?;
+    tx.rollback().await?;
+    let Some(f) = row else {
+        return Ok(None);
+    };
+    let bytes = match crate::files::sealed::read_all(db, f.id, f.size as u64).await {
+        Ok(b) => b,
+        Err(StorageError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(Some((f.name, f.content_type, bytes)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::lettre_url;
@@ -305,27 +324,4 @@ mod tests {
         );
         assert_eq!(lettre_url("smtps://mx.example"), "smtps://mx.example");
     }
-}
-
-/// A file to send along: its name, type and bytes; `None` once deleted.
-async fn attachment(
-    db: &TenantDb,
-    id: uuid::Uuid,
-) -> Result<Option<(String, String, Vec<u8>)>, StorageError> {
-    let mut tx = db.begin_read().await?;
-    let row = crate::storage::files::get(&mut tx, id).await?;
-    tx.rollback().await?;
-    let Some(f) = row else {
-        return Ok(None);
-    };
-    let object = match db.blobs()?.read(f.id).await {
-        Ok(o) => o,
-        Err(StorageError::NotFound) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let bytes = object
-        .bytes()
-        .await
-        .map_err(|e| StorageError::Blob(e.to_string()))?;
-    Ok(Some((f.name, f.content_type, bytes.to_vec())))
 }

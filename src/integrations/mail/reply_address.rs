@@ -45,6 +45,13 @@ pub fn tokened(base: &str, token: &str) -> Option<String> {
     Some(format!("{local}+r-{token}@{domain}").to_lowercase())
 }
 
+/// The setting as it is kept: the address trimmed (`null` unsets it; an
+/// empty string is no address and is refused, as the document says).
+pub fn normalized(mut s: MailSettings) -> MailSettings {
+    s.reply_address = s.reply_address.map(|a| a.trim().to_owned());
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,11 +78,4 @@ mod tests {
             assert!(s.check().is_err(), "{bad}");
         }
     }
-}
-
-/// The setting as it is kept: the address trimmed (`null` unsets it; an
-/// empty string is no address and is refused, as the document says).
-pub fn normalized(mut s: MailSettings) -> MailSettings {
-    s.reply_address = s.reply_address.map(|a| a.trim().to_owned());
-    s
 }
