@@ -70,11 +70,20 @@ impl Sealer {
     }
 }
 
-struct Reading<S> {
+/// Sealed chunks read from the store at a time (about a megabyte).
+const RANGE_CHUNKS: u64 = 16;
+
+struct Reading {
     db: TenantDb,
     ring: Keyring,
-    input: S,
-    buf: Vec<u8>,
+    file: Uuid,
+    place: String,
+    /// Chunks in all, and the sealed object's length.
+    chunks: u64,
+    total: u64,
+    /// Sealed bytes read ahead, starting at `buf_at`.
+    buf: Bytes,
+    buf_at: u64,
     index: u64,
     done: bool,
 }
@@ -85,62 +94,65 @@ pub async fn open(
     file: Uuid,
     size: u64,
 ) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + use<>, StorageError> {
-    let object = db.blobs()?.read(file).await?;
     let chunks = size / CHUNK as u64 + 1;
-    let place = place(file);
     let start = Reading {
         db: db.clone(),
         ring: db.keys()?,
-        input: object.into_stream(),
-        buf: Vec::new(),
+        file,
+        place: place(file),
+        chunks,
+        total: size + chunks * OVERHEAD as u64,
+        buf: Bytes::new(),
+        buf_at: 0,
         index: 0,
         done: false,
     };
-    Ok(futures_util::stream::unfold(start, move |mut r| {
-        let place = place.clone();
-        async move {
-            if r.done {
-                return None;
-            }
-            let item = next_chunk(&mut r, &place, chunks).await;
-            r.done |= item.is_err();
-            Some((item, r))
+    // A missing or damaged object is told now (404, 500), not as a
+    // response broken off halfway.
+    let stored = db.blobs()?.len(file).await?;
+    if stored != start.total {
+        return Err(StorageError::Corrupt(format!(
+            "file {file}: {stored} bytes stored, {} expected",
+            start.total
+        )));
+    }
+    Ok(futures_util::stream::unfold(start, |mut r| async move {
+        if r.done {
+            return None;
         }
+        let item = next_chunk(&mut r).await;
+        r.done |= item.is_err();
+        Some((item, r))
     }))
 }
 
-async fn next_chunk<S>(
-    r: &mut Reading<S>,
-    place: &str,
-    chunks: u64,
-) -> Result<Bytes, std::io::Error>
-where
-    S: Stream<Item = object_store::Result<Bytes>> + Unpin,
-{
-    let broken = |why: String| std::io::Error::other(format!("{place}: {why}"));
-    let last = r.index + 1 == chunks;
-    let want = if last { usize::MAX } else { CHUNK + OVERHEAD };
-    while r.buf.len() < want {
-        match r.input.next().await {
-            Some(Ok(b)) => r.buf.extend_from_slice(&b),
-            Some(Err(e)) => return Err(broken(e.to_string())),
-            None => break,
+async fn next_chunk(r: &mut Reading) -> Result<Bytes, std::io::Error> {
+    let broken = |why: String| std::io::Error::other(format!("{}: {why}", r.place));
+    let full = (CHUNK + OVERHEAD) as u64;
+    let last = r.index + 1 == r.chunks;
+    let from = r.index * full;
+    let to = if last { r.total } else { from + full };
+    if from < r.buf_at || to > r.buf_at + r.buf.len() as u64 {
+        let end = r.total.min(from + RANGE_CHUNKS * full);
+        let blobs = r.db.blobs().map_err(|e| broken(e.to_string()))?;
+        r.buf = blobs
+            .read_range(r.file, from..end)
+            .await
+            .map_err(|e| broken(e.to_string()))?;
+        r.buf_at = from;
+        if (r.buf.len() as u64) < end - from {
+            return Err(broken("cut short".into()));
         }
     }
-    if !last && r.buf.len() < want {
-        return Err(broken("cut short".into()));
-    }
-    let sealed: Vec<u8> = if last {
-        std::mem::take(&mut r.buf)
-    } else {
-        r.buf.drain(..want).collect()
-    };
-    let opened = match r.ring.open_chunk(place, r.index, last, &sealed) {
+    let sealed = r
+        .buf
+        .slice((from - r.buf_at) as usize..(to - r.buf_at) as usize);
+    let opened = match r.ring.open_chunk(&r.place, r.index, last, &sealed) {
         // Sealed under a data key added on another node since this handle
         // opened: learn it, once.
         Err(KeyError::UnknownKey(_)) => {
             r.ring = r.db.fresh_keys().await.map_err(|e| broken(e.to_string()))?;
-            r.ring.open_chunk(place, r.index, last, &sealed)
+            r.ring.open_chunk(&r.place, r.index, last, &sealed)
         }
         other => other,
     }
