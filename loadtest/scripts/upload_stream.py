@@ -1,5 +1,5 @@
-# Attachments: a large upload streamed through the server into its store,
-# and downloaded back. Reports MiB/s for each against the disk's own
+# Attachments: a large upload streamed through the server into its store
+# (sealed under the tenant's key), and downloaded back (opened). Reports MiB/s for each against the disk's own
 # ceiling (the same bytes written and read by this script, in the same
 # directory, in the same run), and the server's peak RSS before and after:
 # a streamed upload must not grow it by anything like the file's size.
@@ -76,4 +76,8 @@ rss_after_down = hwm(p.pid)
 print(f'{size_mib} MiB: upload {up:.0f} MiB/s ({up / disk_write * 100:.0f} % of the disk write ceiling {disk_write:.0f} MiB/s), '
       f'download {down:.0f} MiB/s ({down / disk_read * 100:.0f} % of the read ceiling {disk_read:.0f} MiB/s)')
 print(f'server peak RSS: {rss_before:.0f} MiB before, {rss_after_up:.0f} MiB after the upload, {rss_after_down:.0f} MiB after the download')
+# The same download by curl, a client that is not the bottleneck.
+curl = subprocess.run(['curl', '-s', '-o', '/dev/null', '-w', '%{speed_download}', f'http://127.0.0.1:{port}' + f['download_url']],
+                      capture_output=True, text=True).stdout
+print(f'download by curl: {float(curl) / MIB:.0f} MiB/s')
 p.terminate(); p.wait()
