@@ -89,6 +89,7 @@ where
     }
     let id = Uuid::now_v7();
     let store = db.blobs()?;
+    let sealer = super::sealed::Sealer::new(db.keys()?, id);
     let mut writer = store.writer(id).await?;
     let scanning = match &files.scanner {
         Some(s) => Some(
@@ -106,7 +107,6 @@ where
             return Err(e);
         }
     };
-    let sealer = super::sealed::Sealer::new(db.keys()?, id);
     let read = receive(files, body, &mut writer, sealer, scanning).await;
     let (size, sha256, head, verdict) = match read {
         Ok(r) => r,
@@ -127,7 +127,8 @@ where
     let content_type = match (judged, verdict) {
         (_, Some(scan::Verdict::Infected(what))) => {
             blobs::abort(writer).await;
-            tracing::warn!(tenant = %tenant.slug, file = %name, found = %what, "refused an infected upload");
+            // The file's name stays out of the log: it may be personal.
+            tracing::warn!(tenant = %tenant.slug, file = %id, found = %what, "refused an infected upload");
             return Err(FileError::Infected(format!(
                 "The virus scanner found {what} in this file; it was not kept."
             )));
