@@ -187,16 +187,7 @@ pub async fn where_field(
     field: &str,
     value: &str,
 ) -> Result<Vec<RecordRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM records WHERE kind = $1 AND {} = $2",
-        tx.dialect().json_text("data", field)
-    );
-    select(
-        tx,
-        sql,
-        &[Bind::Text(kind.into()), Bind::Text(value.into())],
-    )
-    .await
+    matching(tx, kind, field, value, false).await
 }
 
 /// Like [`where_field`], comparing in lower case: e-mail addresses are
@@ -207,10 +198,23 @@ pub async fn where_field_any_case(
     field: &str,
     value: &str,
 ) -> Result<Vec<RecordRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM records WHERE kind = $1 AND lower({}) = lower($2)",
-        tx.dialect().json_text("data", field)
-    );
+    matching(tx, kind, field, value, true).await
+}
+
+async fn matching(
+    tx: &mut TenantTx,
+    kind: &str,
+    field: &str,
+    value: &str,
+    any_case: bool,
+) -> Result<Vec<RecordRow>> {
+    let column = tx.dialect().json_text("data", field);
+    let test = if any_case {
+        format!("lower({column}) = lower($2)")
+    } else {
+        format!("{column} = $2")
+    };
+    let sql = format!("SELECT {COLUMNS} FROM records WHERE kind = $1 AND {test}");
     select(
         tx,
         sql,
