@@ -368,6 +368,24 @@ async fn a_tenant_key_rotation_reseals_records_and_the_log(backend: Backend) {
     };
     // The record, its created and its updated event.
     assert_eq!((under(1).await, under(2).await), (3, 0));
+    // The agent-notices follower reads the log after a commit (it gathers
+    // commits for 250 ms); once it has read past these writes, nothing on
+    // this node will read a value the rotation re-seals.
+    let followed = async || {
+        let q = "SELECT CAST((SELECT seq FROM cursors WHERE name = 'notices') = \
+                 (SELECT seq FROM event_counter WHERE id = 1) AS TEXT)";
+        app.site.tenant_texts(tenant.id, q).await
+    };
+    for _ in 0..100 {
+        if followed()
+            .await
+            .first()
+            .is_some_and(|t| t == "true" || t == "1")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     let mut c = crate::cli::mandant(&app.site);
     c.args(["keys", "rotate-tenant", "acme"]);
