@@ -60,6 +60,10 @@ pub struct Config {
     /// Networks webhooks may reach although they are internal (loopback,
     /// private, link-local): none by default.
     pub webhook_allow_networks: Vec<crate::domain::network::Network>,
+    /// Networks identity providers may be reached on although internal
+    /// (a Keycloak on the operator's network): none by default. Plain
+    /// http issuers are accepted only on these.
+    pub sso_allow_networks: Vec<crate::domain::network::Network>,
     /// One delivery attempt's deadline, connect to last byte read.
     pub webhook_timeout_secs: u64,
     /// The first retry's delay; each next one doubles, up to an hour.
@@ -138,6 +142,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             tls: None,
             webhook_allow_networks: Vec::new(),
+            sso_allow_networks: Vec::new(),
             webhook_timeout_secs: 10,
             webhook_retry_base_ms: 5000,
             webhook_lease_secs: 60,
@@ -212,6 +217,8 @@ struct FileConfig {
     tls_min_version: Option<String>,
     #[serde(default)]
     webhook_allow_networks: Vec<String>,
+    #[serde(default)]
+    sso_allow_networks: Vec<String>,
     webhook_timeout_secs: Option<u64>,
     webhook_retry_base_ms: Option<u64>,
     webhook_lease_secs: Option<u64>,
@@ -352,25 +359,16 @@ impl Config {
                 })
             })
             .collect::<Result<_, _>>()?;
-        let networks = match env("MANDANT_WEBHOOK_ALLOW_NETWORKS") {
-            Some(list) => list
-                .split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect(),
-            None => f.webhook_allow_networks,
-        };
-        c.webhook_allow_networks = networks
-            .iter()
-            .map(|n| {
-                crate::domain::network::Network::parse(n).ok_or_else(|| {
-                    invalid(
-                        "webhook_allow_networks",
-                        format!("{n:?} is not an address or a network (10.0.0.0/8)"),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?;
+        c.webhook_allow_networks = networks(
+            env("MANDANT_WEBHOOK_ALLOW_NETWORKS"),
+            f.webhook_allow_networks,
+            "webhook_allow_networks",
+        )?;
+        c.sso_allow_networks = networks(
+            env("MANDANT_SSO_ALLOW_NETWORKS"),
+            f.sso_allow_networks,
+            "sso_allow_networks",
+        )?;
         if let Some(n) =
             parse_env_num(&env, "MANDANT_WEBHOOK_TIMEOUT_SECS")?.or(f.webhook_timeout_secs)
         {
@@ -606,6 +604,32 @@ fn parse_env_num<T: std::str::FromStr>(
                 .map_err(|_| invalid(key, format!("not a number: {v:?}")))
         })
         .transpose()
+}
+
+/// A list of networks from a variable (comma-separated) or the file.
+fn networks(
+    from_env: Option<String>,
+    from_file: Vec<String>,
+    field: &'static str,
+) -> Result<Vec<crate::domain::network::Network>, ConfigError> {
+    let list: Vec<String> = match from_env {
+        Some(list) => list
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        None => from_file,
+    };
+    list.iter()
+        .map(|n| {
+            crate::domain::network::Network::parse(n).ok_or_else(|| {
+                invalid(
+                    field,
+                    format!("{n:?} is not an address or a network (10.0.0.0/8)"),
+                )
+            })
+        })
+        .collect()
 }
 
 pub fn is_postgres_url(url: &str) -> bool {

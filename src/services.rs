@@ -26,6 +26,7 @@ pub struct Services {
     pub realtime: Arc<crate::actors::Realtime>,
     pub rate_limits: Arc<crate::limits::RateLimits>,
     pub files: Arc<crate::files::Files>,
+    pub sso: Arc<crate::integrations::sso::Sso>,
     /// Flips to true when the process is shutting down.
     pub shutdown: tokio::sync::watch::Sender<bool>,
     pub platform_token: Secret,
@@ -85,6 +86,11 @@ impl Services {
         });
         sweep_limits(&rate_limits);
         let files = Arc::new(crate::files::Files::new(&config, storage.control()).await?);
+        let sso = Arc::new(crate::integrations::sso::Sso::new(
+            crate::integrations::webhooks::address::Policy::new(config.sso_allow_networks.clone()),
+            config.public_url(),
+            config.session_ttl_days,
+        )?);
         trim_events_hourly(&tenants);
         hourly_upkeep(&tenants, &realtime);
         let (platform_token, platform_token_generated) = match &config.platform_token {
@@ -100,6 +106,7 @@ impl Services {
             realtime,
             rate_limits,
             files,
+            sso,
             shutdown: tokio::sync::watch::channel(false).0,
             platform_token,
             platform_token_generated,

@@ -29,6 +29,7 @@ pub enum Code {
     MfaRequired,
     MfaInvalid,
     MfaEnrollmentRequired,
+    SsoRequired,
     InvalidCredentials,
     Unavailable,
     Internal,
@@ -57,7 +58,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the checks that the table is whole.
-    pub const ALL: [Code; 32] = [
+    pub const ALL: [Code; 33] = [
         Code::BadRequest,
         Code::MalformedJson,
         Code::ValidationFailed,
@@ -78,6 +79,7 @@ impl Code {
         Code::MfaRequired,
         Code::MfaInvalid,
         Code::MfaEnrollmentRequired,
+        Code::SsoRequired,
         Code::InvalidCredentials,
         Code::Unavailable,
         Code::Internal,
@@ -116,6 +118,7 @@ impl Code {
             MfaRequired => (401, "mfa_required", "MFA code required"),
             MfaInvalid => (401, "mfa_invalid", "MFA code invalid"),
             MfaEnrollmentRequired => (403, "mfa_enrollment_required", "MFA enrolment required"),
+            SsoRequired => (403, "sso_required", "Single sign-on required"),
             InvalidCredentials => (401, "invalid_credentials", "Invalid credentials"),
             Unavailable => (503, "unavailable", "Service unavailable"),
             Internal => (500, "internal", "Internal server error"),

@@ -53,10 +53,27 @@ pub async fn refresh(
         .json(pair))
 }
 
+/// Ends the session. One that began at an identity provider offering
+/// RP-initiated logout answers with where to end the provider's session
+/// too (`200 {end_session_url}`); any other, `204`.
 pub async fn logout(a: Authenticated, s: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    let session = s.auth.session_of(&a.scope.db, &a.principal).await?;
     s.auth.logout(&a.scope.db, &a.principal, &a.client).await?;
     s.realtime
         .principals_changed(a.scope.tenant.id, Some(a.principal.user_id))
         .await;
-    Ok(HttpResponse::NoContent().finish())
+    let end = match &session {
+        Some(session) => {
+            s.sso
+                .end_session_url(&a.scope.tenant, &a.scope.db, session)
+                .await
+        }
+        None => None,
+    };
+    Ok(match end {
+        Some(url) => HttpResponse::Ok()
+            .insert_header(("cache-control", "no-store"))
+            .json(serde_json::json!({ "end_session_url": url })),
+        None => HttpResponse::NoContent().finish(),
+    })
 }

@@ -27,7 +27,9 @@ mod records;
 pub mod request_context;
 mod retention;
 mod roles;
+mod scim;
 mod security;
+mod sso;
 mod support;
 pub mod tenant_routes;
 mod users;
@@ -54,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .configure(openapi::configure)
         .configure(control_plane::configure)
         .configure(tenant_routes::configure)
+        .configure(scim::configure)
         .default_service(web::to(web_app::serve));
 }
 
@@ -61,10 +64,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
 /// method, actix's own rejections) and gives them a problem body too.
 pub fn problem_for_bare_errors<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
-        let is_problem = res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+        // SCIM answers in its own error shape, which directories read.
+        let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+            v.as_bytes() == PROBLEM_JSON.as_bytes() || v.as_bytes() == scim::SCIM_JSON.as_bytes()
+        });
         if is_problem {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }

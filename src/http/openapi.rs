@@ -358,7 +358,10 @@ fn common_schemas() -> Map<String, Value> {
         "initial": {"type": "string", "description": "one of the statuses"},
         "statuses": {"type": "array", "minItems": 1, "maxItems": 30, "uniqueItems": true, "items": {"type": "string", "pattern": "^[a-z0-9_-]{1,50}$"}},
         "transitions": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}));
-    s.insert("SecuritySettings".into(), json!({"type": "object", "properties": {"mfa_required_roles": {"type": "array", "items": {"type": "string"}}}}));
+    s.insert("SecuritySettings".into(), json!({"type": "object", "additionalProperties": false, "properties": {
+        "mfa_required_roles": {"type": "array", "items": {"type": "string"}},
+        "sso_required": {"type": "boolean", "description": "sign-in only through the tenant's identity providers; owners with MFA keep their password (break-glass). Switching it on ends every other session"}}}));
+    sso_schemas(&mut s);
     s.insert("Comment".into(), json!({"type": "object", "properties": {
         "id": {"type": "string"}, "body": {"type": "string"}, "internal": {"type": "boolean"}, "author_id": {"type": "string"},
         "attachments": {"type": "array", "items": {"type": "object", "properties": {
@@ -539,6 +542,60 @@ fn common_schemas() -> Map<String, Value> {
     s
 }
 
+/// Single sign-on: the providers an admin configures, the sign-in page's
+/// options, the hand-off.
+fn sso_schemas(s: &mut Map<String, Value>) {
+    let line = text(200, LINE_REQUIRED);
+    let domain = json!({"type": "string", "maxLength": 253,
+        "pattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"});
+    let props = json!({
+        "name": line, "issuer": {"type": "string", "maxLength": 2000, "pattern": "^https://[^?#]*$",
+            "description": "the provider's issuer; its /.well-known/openid-configuration must answer. http only to a network in MANDANT_SSO_ALLOW_NETWORKS"},
+        "client_id": line,
+        "client_secret": {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": LINE, "writeOnly": true},
+        "scopes": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 100, "pattern": "^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$"}},
+        "allowed_domains": {"type": "array", "maxItems": 50, "items": domain},
+        "role_claim": {"type": "string", "pattern": "^[A-Za-z0-9_:./-]{1,100}$"},
+        "role_mappings": {"type": "array", "maxItems": 50, "items": {"type": "object", "required": ["value", "role"], "additionalProperties": false,
+            "properties": {"value": line, "role": {"type": "string", "description": "an existing role"}}}},
+        "team_mappings": {"type": "array", "maxItems": 50, "items": {"type": "object", "required": ["value", "team_id"], "additionalProperties": false,
+            "properties": {"value": line, "team_id": {"type": "string", "format": "uuid"}}}},
+        "default_role": {"type": "string", "description": "an existing role, given when no mapping matches"},
+        "enabled": {"type": "boolean"},
+    });
+    s.insert(
+        "SsoProviderInput".into(),
+        json!({"type": "object", "required": ["name", "issuer", "client_id"],
+        "additionalProperties": false, "properties": props.clone()}),
+    );
+    s.insert(
+        "SsoProviderPatch".into(),
+        json!({"type": "object", "additionalProperties": false, "properties": props}),
+    );
+    let provider = json!({"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "issuer": {"type": "string"},
+        "client_id": {"type": "string"}, "has_client_secret": {"type": "boolean"},
+        "scopes": {"type": "array", "items": {"type": "string"}}, "allowed_domains": {"type": "array", "items": {"type": "string"}},
+        "role_claim": {"type": "string"}, "role_mappings": {"type": "array"}, "team_mappings": {"type": "array"},
+        "default_role": {"type": "string"}, "enabled": {"type": "boolean"},
+        "redirect_uri": {"type": "string", "description": "register this at the provider"},
+        "created_at": {"type": "string"}, "updated_at": {"type": "string"}}});
+    s.insert("SsoProvider".into(), provider);
+    s.insert("SsoProviderList".into(), json!({"type": "object", "properties": {"items": {"type": "array", "items": r("SsoProvider")}}}));
+    s.insert("SsoOptions".into(), json!({"type": "object", "properties": {
+        "providers": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}},
+        "sso_required": {"type": "boolean"}}}));
+    s.insert("ScimSettings".into(), json!({"type": "object", "properties": {
+        "enabled": {"type": "boolean"}, "base_url": {"type": "string", "description": "where the directory sends SCIM 2.0 requests"},
+        "default_role": {"type": "string"}, "token_created_at": {"type": ["string", "null"]},
+        "token_last_used_at": {"type": ["string", "null"]},
+        "token": {"type": "string", "description": "scim_…: only when made; the old one stops"}}}));
+    s.insert("ScimSettingsInput".into(), json!({"type": "object", "required": ["default_role"], "additionalProperties": false,
+        "properties": {"default_role": {"type": "string", "description": "an existing role, which the admin holds"}}}));
+    s.insert("SsoExchange".into(), json!({"type": "object", "required": ["code"], "additionalProperties": false, "properties": {
+        "code": {"type": "string", "description": "the one-time code from the sign-in page's fragment"}}}));
+}
+
 /// (request schema, response schema, success status) for a route.
 fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
     let tail = path.trim_start_matches("/t/{tenant}/api/v1");
@@ -576,6 +633,16 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         (_, "/auth/refresh") => (s("RefreshRequest"), s("TokenPair"), 200),
         (_, "/auth/password-reset") => (s("ResetRequest"), s("Object"), 202),
         (_, "/auth/set-password") => (s("SetPassword"), None, 204),
+        ("get", "/auth/sso/providers") => (None, s("SsoOptions"), 200),
+        ("get", "/auth/sso/{id}/start") | ("get", "/auth/sso/callback") => (None, None, 302),
+        ("post", "/auth/sso/exchange") => (s("SsoExchange"), s("TokenPair"), 200),
+        ("get", "/sso/providers") => (None, s("SsoProviderList"), 200),
+        ("get", "/settings/scim") => (None, s("ScimSettings"), 200),
+        ("put", "/settings/scim") => (s("ScimSettingsInput"), s("ScimSettings"), 200),
+        ("post", "/settings/scim/token") => (None, s("ScimSettings"), 201),
+        ("post", "/sso/providers") => (s("SsoProviderInput"), s("SsoProvider"), 201),
+        ("get", "/sso/providers/{id}") => (None, s("SsoProvider"), 200),
+        ("patch", "/sso/providers/{id}") => (s("SsoProviderPatch"), s("SsoProvider"), 200),
         ("post", "/users/{id}/invite") => (None, s("Object"), 202),
         ("get", "/mail/outbox") => (None, s("MailOutbox"), 200),
         ("get", "/storage/usage") => (None, s("StorageUsage"), 200),
@@ -777,6 +844,18 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
         params.push(json!({"name": "expires", "in": "query", "required": true, "schema": {"type": "integer"}}));
         params.push(json!({"name": "signature", "in": "query", "required": true, "schema": {"type": "string"}}));
     }
+    if tail == "/auth/sso/{id}/start" {
+        params.push(json!({"name": "return_to", "in": "query", "required": false,
+            "description": "a path of this tenant's app to open after signing in; anything else is ignored",
+            "schema": {"type": "string"}}));
+    }
+    if tail == "/auth/sso/callback" {
+        for n in ["state", "code", "error"] {
+            params.push(
+                json!({"name": n, "in": "query", "required": false, "schema": {"type": "string"}}),
+            );
+        }
+    }
     if tail == "/webhooks/{id}/deliveries" {
         params.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}));
         params.push(json!({"name": "cursor", "in": "query", "schema": {"type": "string", "format": "uuid"}}));
@@ -850,6 +929,9 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
         (None, _) if tail == "/exports/{id}/archive" => json!({
             "description": "the archive: README.txt, export.json, a CSV per kind",
             "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}),
+        (None, _) if status == 302 => json!({
+            "description": "a redirect: to the identity provider (start), or to the app's /t/{tenant}/login/sso with `#code=` or `#error=` (callback)",
+            "headers": {"Location": {"schema": {"type": "string"}}}}),
         (None, _) => json!({"description": "success, no content"}),
     };
     let mut ok = ok;
@@ -926,6 +1008,20 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
     }
     if tail == "/auth/login" {
         responses.insert("429".into(), problem("too many attempts; see Retry-After"));
+        responses.insert(
+            "403".into(),
+            problem("sso_required: this workspace signs in with its identity provider"),
+        );
+    }
+    if tail == "/auth/logout" {
+        responses.insert("200".into(), json!({"description": "a session from single sign-on: end the provider's session too",
+            "content": {"application/json": {"schema": {"type": "object", "properties": {"end_session_url": {"type": "string"}}}}}}));
+    }
+    if tail == "/auth/sso/{id}/start" {
+        responses.insert(
+            "503".into(),
+            problem("the identity provider cannot be reached"),
+        );
     }
     let mut op = json!({
         "operationId": format!("{method}{}", path.replace(['/', '{', '}', '-'], "_")),

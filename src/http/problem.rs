@@ -234,6 +234,11 @@ impl From<AuthError> for ApiError {
             AuthError::Validation(errors) => ApiError::validation(errors),
             AuthError::Conflict(m) => ApiError::new(Code::Conflict, m),
             AuthError::QuotaExceeded(m) => ApiError::new(Code::QuotaExceeded, m),
+            AuthError::SsoRequired => ApiError::new(
+                Code::SsoRequired,
+                "This workspace signs in with single sign-on; use your organisation's sign-in button.",
+            ),
+            AuthError::Unavailable(m) => ApiError::new(Code::Unavailable, m),
             AuthError::Storage(s) => s.into(),
             AuthError::Unexpected(e) => ApiError::internal(format!("{e:#}")),
         }

@@ -1,4 +1,4 @@
-//! `/settings/security` (MFA policy) and `/audit/auth-events`.
+//! `/settings/security` (MFA policy, SSO required) and `/audit/auth-events`.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -22,8 +22,9 @@ pub async fn put(
     body: ApiJson<SecuritySettings>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner()?;
-    let saved = admin::put_security(&a.scope.db, &a.principal, &body, &a.client).await?;
-    // Open sessions of users whose roles now need MFA are bound at once.
+    let (saved, _ended) = admin::put_security(&a.scope.db, &a.principal, &body, &a.client).await?;
+    // Open sessions of users whose roles now need MFA are bound at once,
+    // and the sockets of sessions SSO ended close.
     s.realtime.principals_changed(a.scope.tenant.id, None).await;
     Ok(HttpResponse::Ok().json(saved))
 }

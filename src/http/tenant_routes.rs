@@ -10,7 +10,7 @@ use super::records::{
 };
 use super::{
     account_mail, api_keys, audit, auth, branding, canned, csv, exports, files, me, privacy,
-    record_meta, records, retention, roles, security, support, users, webhooks, ws,
+    record_meta, records, retention, roles, scim, security, sso, support, users, webhooks, ws,
 };
 
 /// What a route demands of its caller.
@@ -105,6 +105,27 @@ tenant_routes! {
     "/auth/password-reset" { post => account_mail::request_reset [public] }
     "/auth/set-password" { post => account_mail::set_password [public] }
     "/auth/logout" { post => auth::logout [authenticated] }
+    "/auth/sso/providers" { get => sso::options [public] }
+    "/auth/sso/callback" { get => sso::callback [public] }
+    "/auth/sso/exchange" { post => sso::exchange [public] }
+    "/auth/sso/{id}/start" { get => sso::start [public] }
+    "/settings/scim" {
+        get => scim::get_settings [AdminUsers],
+        put => scim::put_settings [AdminUsers],
+    }
+    "/settings/scim/token" {
+        post => scim::issue_token [AdminUsers],
+        delete => scim::revoke_token [AdminUsers],
+    }
+    "/sso/providers" {
+        get => sso::list [AdminSettings],
+        post => sso::create [AdminSettings],
+    }
+    "/sso/providers/{id}" {
+        get => sso::show [AdminSettings],
+        patch => sso::update [AdminSettings],
+        delete => sso::delete [AdminSettings],
+    }
     "/me" { get => me::me [authenticated] }
     "/realtime/ticket" { post => ws::ticket [authenticated] }
     "/me/mfa/enroll" { post => me::mfa_enroll [authenticated] }

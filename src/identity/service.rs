@@ -21,7 +21,7 @@ use crate::domain::tenant::Tenant;
 use crate::secret::Secret;
 use crate::storage::{
     ControlStore, StorageError, TenantDb, TenantTx, api_keys, audit, roles, sessions, settings,
-    users,
+    sso, users,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +52,12 @@ pub enum AuthError {
     Conflict(String),
     #[error("{0}")]
     QuotaExceeded(String),
+    /// Password sign-in is closed: the tenant signs in with its provider.
+    #[error("This workspace signs in with single sign-on.")]
+    SsoRequired,
+    /// Something the request needs (an identity provider) is unreachable.
+    #[error("{0}")]
+    Unavailable(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]
@@ -89,6 +95,15 @@ pub struct SecuritySettings {
     /// Users holding any of these roles must enrol in MFA.
     #[serde(default)]
     pub mfa_required_roles: Vec<String>,
+    /// Sign-in only through the tenant's identity providers; owners with
+    /// MFA keep their password as the break-glass way in.
+    #[serde(default)]
+    pub sso_required: bool,
+}
+
+/// May this user sign in with a password when SSO is required?
+pub fn is_break_glass(roles: &[String], mfa_enabled: bool) -> bool {
+    mfa_enabled && roles.iter().any(|r| r == "owner")
 }
 
 pub const SECURITY_KEY: &str = "security";
@@ -217,6 +232,20 @@ impl AuthService {
             return Err(AuthError::InvalidCredentials);
         };
 
+        if security.sso_required && !is_break_glass(&roles, user.mfa_enabled) {
+            Self::audit(
+                db,
+                audit::AuthEvent {
+                    kind: "login.failure",
+                    user_id: Some(user.id),
+                    email: Some(&email_norm),
+                    ip: Some(&client.ip),
+                    detail: json!({"reason": "sso_required"}),
+                },
+            )
+            .await?;
+            return Err(AuthError::SsoRequired);
+        }
         let mut tx = db.begin().await?;
         if user.mfa_enabled {
             let outcome = check_second_factor(db, &mut tx, &user, req).await?;
@@ -256,6 +285,8 @@ impl AuthService {
                 expires_at: Utc::now() + self.session_ttl,
                 ip: Some(&client.ip),
                 user_agent: client.user_agent.as_deref(),
+                method: "password",
+                sso: None,
             },
         )
         .await?;
@@ -275,6 +306,47 @@ impl AuthService {
         tx.commit().await?;
         self.throttle.succeeded(tenant.id, &email_norm, &client.ip);
         Ok(self.pair(tenant, user.id, session, refresh))
+    }
+
+    /// Trades a one-time SSO hand-off code for the session's first tokens.
+    pub async fn redeem_handoff(
+        &self,
+        tenant: &Tenant,
+        db: &TenantDb,
+        code: &str,
+    ) -> Result<TokenPair, AuthError> {
+        let invalid = AuthError::Unauthorized("The sign-in code is invalid, spent or expired.");
+        if code.is_empty() || code.len() > 256 {
+            return Err(invalid);
+        }
+        let mut tx = db.begin().await?;
+        let session = match sso::take_handoff(&mut tx, &tokens::sha256_hex(code)).await? {
+            Some(id) => sessions::get(&mut tx, id).await?,
+            None => None,
+        };
+        let Some(session) = session.filter(|s| s.is_live(Utc::now())) else {
+            tx.commit().await?;
+            return Err(invalid);
+        };
+        let (refresh, hash) = tokens::new_refresh_token();
+        sessions::add_refresh_token(&mut tx, session.id, &hash).await?;
+        tx.commit().await?;
+        Ok(self.pair(tenant, session.user_id, session.id, refresh))
+    }
+
+    /// The session a principal signed in with, as stored.
+    pub async fn session_of(
+        &self,
+        db: &TenantDb,
+        p: &Principal,
+    ) -> Result<Option<sessions::SessionRow>, AuthError> {
+        let Via::Session(sid) = p.via else {
+            return Ok(None);
+        };
+        let mut tx = db.begin_read().await?;
+        let s = sessions::get(&mut tx, sid).await?;
+        tx.rollback().await?;
+        Ok(s)
     }
 
     fn pair(&self, tenant: &Tenant, user: Uuid, session: Uuid, refresh: String) -> TokenPair {
@@ -484,6 +556,14 @@ impl AuthService {
             && roles
                 .iter()
                 .any(|r| security.mfa_required_roles.contains(r));
+        // SSO made mandatory ends other sessions when it is switched on;
+        // this holds the line should one have been missed (another node).
+        if security.sso_required
+            && session.method != "sso"
+            && !is_break_glass(&roles, user.mfa_enabled)
+        {
+            return Err(ended);
+        }
         let principal = Principal {
             tenant_id: tenant.id,
             user_id: user.id,

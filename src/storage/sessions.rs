@@ -15,6 +15,11 @@ pub struct SessionRow {
     pub mfa_pending: bool,
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// `password`, `sso` or `passkey`: how it began.
+    pub method: String,
+    pub sso_provider_id: Option<Uuid>,
+    /// Sealed ID token (the hint for RP-initiated logout).
+    pub sso_id_token: Option<String>,
 }
 
 impl SessionRow {
@@ -29,13 +34,17 @@ pub struct NewSession<'a> {
     pub expires_at: DateTime<Utc>,
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    pub method: &'a str,
+    /// The provider and its sealed ID token, for a session from SSO.
+    pub sso: Option<(Uuid, &'a str)>,
 }
 
 pub async fn create(tx: &mut TenantTx, s: &NewSession<'_>) -> Result<Uuid> {
     let id = Uuid::now_v7();
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO sessions (id, user_id, mfa_pending, created_at, expires_at, ip, user_agent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO sessions (id, user_id, mfa_pending, created_at, expires_at, ip, user_agent, \
+         method, sso_provider_id, sso_id_token) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id)
     .bind(s.user_id)
@@ -44,6 +53,9 @@ pub async fn create(tx: &mut TenantTx, s: &NewSession<'_>) -> Result<Uuid> {
     .bind(s.expires_at)
     .bind(s.ip)
     .bind(s.user_agent)
+    .bind(s.method)
+    .bind(s.sso.map(|(p, _)| p))
+    .bind(s.sso.map(|(_, t)| t))
     .execute(c)
     .await
     .map(|_| ()))?;
@@ -52,7 +64,8 @@ pub async fn create(tx: &mut TenantTx, s: &NewSession<'_>) -> Result<Uuid> {
 
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<SessionRow>> {
     Ok(on_tx!(tx, c => sqlx::query_as::<_, SessionRow>(
-        "SELECT id, user_id, mfa_pending, expires_at, revoked_at FROM sessions WHERE id = $1",
+        "SELECT id, user_id, mfa_pending, expires_at, revoked_at, method, sso_provider_id, \
+         sso_id_token FROM sessions WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(c)
@@ -84,6 +97,48 @@ pub async fn revoke_all_for_user(tx: &mut TenantTx, user_id: Uuid, reason: &str)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?)
+}
+
+/// Revokes every live session a provider began (provider removed or
+/// disabled); the users whose sessions ended.
+pub async fn revoke_all_for_provider(
+    tx: &mut TenantTx,
+    provider: Uuid,
+    reason: &str,
+) -> Result<Vec<Uuid>> {
+    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, Uuid>(
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 \
+         WHERE sso_provider_id = $3 AND revoked_at IS NULL RETURNING user_id",
+    )
+    .bind(Utc::now())
+    .bind(reason)
+    .bind(provider)
+    .fetch_all(c)
+    .await)?)
+}
+
+/// Revokes every live password or passkey session except those of
+/// `keep` (SSO made mandatory: the break-glass owners keep theirs); the
+/// users whose sessions ended.
+pub async fn revoke_all_but_sso(
+    tx: &mut TenantTx,
+    keep: &[Uuid],
+    reason: &str,
+) -> Result<Vec<Uuid>> {
+    let live: Vec<(Uuid, Uuid)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, user_id FROM sessions WHERE revoked_at IS NULL AND method <> 'sso'",
+    )
+    .fetch_all(c)
+    .await)?;
+    let mut ended = Vec::new();
+    for (id, user) in live.into_iter().filter(|(_, u)| !keep.contains(u)) {
+        if revoke(tx, id, reason).await? {
+            ended.push(user);
+        }
+    }
+    ended.sort();
+    ended.dedup();
+    Ok(ended)
 }
 
 pub async fn clear_mfa_pending(tx: &mut TenantTx, id: Uuid) -> Result<()> {

@@ -387,6 +387,7 @@ pub async fn anonymise(tx: &mut TenantTx, id: Uuid) -> Result<()> {
     let n = on_tx!(tx, c => sqlx::query(
         "UPDATE users SET email = $1, email_normalized = $1, name = 'Erased person', \
          password_hash = NULL, mfa_secret = NULL, mfa_enabled = false, status = 'disabled', \
+         external_id = NULL, scim_user_name = NULL, scim_attributes = NULL, \
          version = version + 1, updated_at = $2 WHERE id = $3",
     )
     .bind(&placeholder)
@@ -399,6 +400,12 @@ pub async fn anonymise(tx: &mut TenantTx, id: Uuid) -> Result<()> {
         return Err(StorageError::NotFound);
     }
     on_tx!(tx, c => sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    // A provider's subject would find the erased account again.
+    on_tx!(tx, c => sqlx::query("DELETE FROM sso_identities WHERE user_id = $1")
         .bind(id)
         .execute(c)
         .await

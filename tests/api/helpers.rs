@@ -395,7 +395,9 @@ pub async fn spawn_node(site: &Site, tweak: impl FnOnce(&mut Config)) -> TestApp
         token: site.token.clone(),
         services,
         site: site.clone(),
+        // Answers as sent: a redirect is something to assert, not follow.
         client: awc::Client::builder()
+            .disable_redirects()
             .timeout(Duration::from_secs(60))
             .finish(),
         handle,
