@@ -23,14 +23,14 @@ pub const PREFIX: &str = "/t/{tenant}/scim/v2";
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(PREFIX)
-            .route(
-                "/ServiceProviderConfig",
-                web::get().to(service_provider_config),
+            .service(
+                read_only("/ServiceProviderConfig").route(web::get().to(service_provider_config)),
             )
-            .route("/ResourceTypes", web::get().to(resource_types))
-            .route("/ResourceTypes/{name}", web::get().to(resource_type))
-            .route("/Schemas", web::get().to(schemas))
-            .route("/Schemas/{name}", web::get().to(schema))
+            .service(read_only("/ResourceTypes").route(web::get().to(resource_types)))
+            .service(read_only("/ResourceTypes/{name}").route(web::get().to(resource_type)))
+            .service(read_only("/Schemas").route(web::get().to(schemas)))
+            .service(read_only("/Schemas/{name}").route(web::get().to(schema)))
+            .route("/.search", web::post().to(search_all))
             .route("/Users", web::get().to(list_users))
             .route("/Users", web::post().to(create_user))
             .route("/Users/{id}", web::get().to(get_user))
@@ -45,6 +45,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/Groups/{id}", web::delete().to(delete_group))
             .default_service(web::to(unknown)),
     );
+}
+
+/// A discovery resource: other methods are refused with 405, as RFC 7644
+/// §4 asks.
+fn read_only(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(|req: HttpRequest| async move {
+        scim(&req).await?;
+        Err::<HttpResponse, _>(ScimError::status(405, "Discovery resources are read-only."))
+    }))
 }
 
 fn answer(status: u16, body: &Value) -> HttpResponse {
@@ -282,6 +291,16 @@ async fn schema(req: HttpRequest) -> Answer {
         .find(|t| t["id"] == name)
         .map(|t| answer(200, &t))
         .ok_or_else(ScimError::not_found)
+}
+
+/// Searching users and groups at once is not offered (RFC 7644 §3.4.3
+/// lets a service provider answer 501); each has its own filter.
+async fn search_all(req: HttpRequest) -> Answer {
+    scim(&req).await?;
+    Err(ScimError::status(
+        501,
+        "Search /Users or /Groups with a filter; searching both at once is not offered.",
+    ))
 }
 
 async fn unknown(req: HttpRequest) -> Answer {

@@ -42,6 +42,7 @@ mod references;
 mod retention;
 mod routing;
 mod scale;
+mod scim;
 mod sensitive_fields;
 mod shards;
 mod sla;

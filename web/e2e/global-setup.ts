@@ -87,6 +87,9 @@ export default async function setup(project: TestProject) {
       // The webhooks test's receiver listens on loopback, which the server
       // refuses as a webhook target unless the operator allows it.
       MANDANT_WEBHOOK_ALLOW_NETWORKS: '127.0.0.1',
+      // Likewise an identity provider's issuer on loopback (plain http):
+      // the single sign-on tests' providers listen there.
+      MANDANT_SSO_ALLOW_NETWORKS: '127.0.0.1',
       // Mail goes to the sink, in plain SMTP (no ?tls= on the URL).
       MANDANT_SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
       // Links in mail: the browser's address for the app, which is the

@@ -80,14 +80,17 @@ fn user_schema() -> Value {
                 "description": "Unique; the e-mail address unless emails names one"})),
             attr("name", "complex", "readWrite", json!({"subAttributes": name_parts})),
             attr("displayName", "string", "readWrite", json!({"description": "The name shown in Mandant"})),
-            attr("emails", "complex", "readWrite", json!({"multiValued": true,
+            attr("emails", "complex", "readWrite", json!({"multiValued": true, "required": true,
                 "description": "The primary (or first) one is the address Mandant signs in and mails to",
                 "subAttributes": [
-                    attr("value", "string", "readWrite", json!({})),
+                    attr("value", "string", "readWrite", json!({"required": true})),
                     attr("type", "string", "readWrite", json!({"canonicalValues": ["work", "home", "other"]})),
                     attr("primary", "boolean", "readWrite", json!({})),
                 ]})),
-            attr("active", "boolean", "readWrite", json!({"description": "false ends every session at once"})),
+            // Every user has a status: the attribute is always there
+            // (a new user without it starts active).
+            attr("active", "boolean", "readWrite", json!({"required": true,
+                "description": "false ends every session at once"})),
             attr("groups", "complex", "readOnly", json!({"multiValued": true,
                 "subAttributes": [
                     attr("value", "string", "readOnly", json!({})),
@@ -111,7 +114,6 @@ fn group_schema() -> Value {
                 "subAttributes": [
                     attr("value", "string", "immutable", json!({})),
                     attr("$ref", "reference", "immutable", json!({"referenceTypes": ["User"]})),
-                    attr("display", "string", "readOnly", json!({})),
                     attr("type", "string", "immutable", json!({"canonicalValues": ["User"]})),
                 ]})),
         ],

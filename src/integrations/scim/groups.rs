@@ -12,26 +12,21 @@ use super::{Caller, ScimError, filter, list_response, page};
 use crate::storage::scim::{self, ScimTeam};
 use crate::storage::{TenantDb, TenantTx};
 
-/// Each team's members as (team, user, e-mail).
-async fn members(tx: &mut TenantTx) -> Result<Vec<(Uuid, Uuid, String)>, ScimError> {
-    let staff = scim::users(tx).await?;
+/// Each team's staff members as (team, user).
+async fn members(tx: &mut TenantTx) -> Result<Vec<(Uuid, Uuid)>, ScimError> {
+    let staff: Vec<Uuid> = scim::users(tx).await?.into_iter().map(|u| u.id).collect();
     Ok(scim::memberships(tx)
         .await?
         .into_iter()
-        .filter_map(|(team, user)| {
-            staff
-                .iter()
-                .find(|u| u.id == user)
-                .map(|u| (team, user, u.email.clone()))
-        })
+        .filter(|(_, user)| staff.contains(user))
         .collect())
 }
 
-fn json_of(t: &ScimTeam, members: &[(Uuid, Uuid, String)], base: &str) -> Value {
-    let mine: Vec<(Uuid, String)> = members
+fn json_of(t: &ScimTeam, members: &[(Uuid, Uuid)], base: &str) -> Value {
+    let mine: Vec<Uuid> = members
         .iter()
         .filter(|m| m.0 == t.id)
-        .map(|m| (m.1, m.2.clone()))
+        .map(|m| m.1)
         .collect();
     resources::group_json(t, &mine, base)
 }

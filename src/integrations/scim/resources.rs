@@ -31,7 +31,6 @@ pub fn user_json(u: &ScimUser, groups: &[(Uuid, String)], base: &str) -> Value {
         "schemas": [USER_SCHEMA],
         "id": u.id,
         "userName": u.scim_user_name.clone().unwrap_or_else(|| u.email.clone()),
-        "displayName": u.name,
         "emails": emails,
         "active": u.status == "active",
         "groups": groups.iter().map(|(id, name)| json!({
@@ -47,19 +46,28 @@ pub fn user_json(u: &ScimUser, groups: &[(Uuid, String)], base: &str) -> Value {
     if let Some(name) = stored.get("name") {
         v["name"] = name.clone();
     }
+    // What the directory said, for a user it manages (it may have said
+    // nothing); Mandant's name for one it does not.
+    match (u.scim_attributes.is_some(), stored.get("displayName")) {
+        (true, Some(d)) => v["displayName"] = d.clone(),
+        (true, None) => {}
+        (false, _) => v["displayName"] = json!(u.name),
+    }
     if let Some(x) = &u.external_id {
         v["externalId"] = json!(x);
     }
     v
 }
 
-pub fn group_json(t: &ScimTeam, members: &[(Uuid, String)], base: &str) -> Value {
+/// A member is named by its id and `$ref` only: a directory compares the
+/// members it wrote with those it reads, and it wrote no `display`.
+pub fn group_json(t: &ScimTeam, members: &[Uuid], base: &str) -> Value {
     let mut v = json!({
         "schemas": [GROUP_SCHEMA],
         "id": t.id,
         "displayName": t.name,
-        "members": members.iter().map(|(id, email)| json!({
-            "value": id, "display": email, "type": "User",
+        "members": members.iter().map(|id| json!({
+            "value": id, "type": "User",
             "$ref": format!("{base}/Users/{id}")})).collect::<Vec<_>>(),
         "meta": {
             "resourceType": "Group",
@@ -111,7 +119,8 @@ pub struct UserInput {
     pub user_name: String,
     pub display_name: String,
     pub email: Email,
-    pub active: bool,
+    /// Absent: a new user starts active, an existing one stays as is.
+    pub active: Option<bool>,
     pub external_id: Option<String>,
     /// `name` and `emails`, kept as sent.
     pub attributes: String,
@@ -183,7 +192,9 @@ pub fn user_input(v: &Value) -> Result<UserInput, ScimError> {
         None => Email::parse("userName", &user_name),
     }
     .map_err(|_| invalid("a user needs an e-mail address, in emails or as userName"))?;
-    let display_name = text(v, "displayName")?
+    let given_display = text(v, "displayName")?;
+    let display_name = given_display
+        .clone()
         .or_else(|| {
             name.as_ref()
                 .and_then(|n| text(n, "formatted").ok().flatten())
@@ -206,6 +217,9 @@ pub fn user_input(v: &Value) -> Result<UserInput, ScimError> {
                 .to_owned()
         });
     let mut attributes = Map::new();
+    if let Some(d) = given_display {
+        attributes.insert("displayName".into(), Value::String(d));
+    }
     if let Some(n) = name {
         attributes.insert("name".into(), n);
     }
@@ -216,7 +230,7 @@ pub fn user_input(v: &Value) -> Result<UserInput, ScimError> {
         user_name,
         display_name,
         email,
-        active: boolean(v, "active")?.unwrap_or(true),
+        active: boolean(v, "active")?,
         external_id: text(v, "externalId")?,
         attributes: Value::Object(attributes).to_string(),
     })
@@ -275,7 +289,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{}", e.detail));
         assert_eq!(
             (u.email.as_str(), u.display_name.as_str(), u.active),
-            ("Ada@X.example", "Ada L", false)
+            ("Ada@X.example", "Ada L", Some(false))
         );
     }
 

@@ -109,6 +109,13 @@ pub async fn create(
     let roles: Vec<String> = std::iter::once(caller.default_role.clone())
         .filter(|r| set.exists(r))
         .collect();
+    // The role a new user starts with is handed out by the token's maker.
+    if !crate::identity::roles::covers(&caller.grants, &set.effective(&roles)) {
+        return Err(ScimError::status(
+            403,
+            "The default role holds permissions the token's maker does not; only someone who holds them may provision with it.",
+        ));
+    }
     let id = users::insert(
         &mut tx,
         &NewUser {
@@ -120,12 +127,12 @@ pub async fn create(
         },
     )
     .await?;
-    write(&mut tx, id, &input).await?;
+    write(&mut tx, id, &input, input.active.unwrap_or(true)).await?;
     caller
         .record(
             &mut tx,
             "user.created",
-            json!({"target": id, "roles": roles, "active": input.active}),
+            json!({"target": id, "roles": roles, "active": input.active.unwrap_or(true)}),
         )
         .await?;
     let v = load(&mut tx, id, base).await?;
@@ -133,13 +140,18 @@ pub async fn create(
     Ok(v)
 }
 
-async fn write(tx: &mut TenantTx, id: Uuid, input: &UserInput) -> Result<(), ScimError> {
+async fn write(
+    tx: &mut TenantTx,
+    id: Uuid,
+    input: &UserInput,
+    active: bool,
+) -> Result<(), ScimError> {
     scim::update_user(
         tx,
         id,
         &input.email,
         &input.display_name,
-        if input.active { "active" } else { "disabled" },
+        if active { "active" } else { "disabled" },
         &Directory {
             external_id: input.external_id.as_deref(),
             user_name: &input.user_name,
@@ -160,14 +172,15 @@ async fn replace_in(
 ) -> Result<bool, ScimError> {
     let before = scim::user(tx, id).await?.ok_or_else(ScimError::not_found)?;
     caller.may_change(tx, id).await?;
-    let disabling = before.status == "active" && !input.active;
+    let active = input.active.unwrap_or(before.status == "active");
+    let disabling = before.status == "active" && !active;
     if disabling && is_last_owner(tx, id).await? {
         return Err(ScimError::status(
             409,
             "The tenant's last active owner cannot be deactivated.",
         ));
     }
-    write(tx, id, input).await?;
+    write(tx, id, input, active).await?;
     if disabling {
         sessions::revoke_all_for_user(tx, id, "scim_deactivated").await?;
     }
@@ -179,7 +192,7 @@ async fn replace_in(
             } else {
                 "user.updated"
             },
-            json!({"target": id, "active": input.active}),
+            json!({"target": id, "active": active}),
         )
         .await?;
     Ok(disabling || before.email != input.email.as_str())

@@ -1,7 +1,7 @@
 // One tenant's app: services made once per page, the session, branding,
-// language, and the routes (signed out: login, and setting a password from
-// a mailed link; MFA enrolment when the tenant requires it; otherwise the
-// shell with the areas).
+// language, and the routes (signed out: login, the way back from single
+// sign-on, and setting a password from a mailed link; MFA enrolment when
+// the tenant requires it; otherwise the shell with the areas).
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useWorkspace, type useBranding } from '../branding/useBranding';
 import { I18nProvider, useI18n, type Key } from '../i18n';
@@ -11,6 +11,7 @@ import { Login } from '../views/Login';
 import { MfaEnroll } from '../views/MfaEnroll';
 import { NotFound } from '../views/NotFound';
 import { SetPassword } from '../views/SetPassword';
+import { SsoCallback } from '../views/sso/SsoCallback';
 import { Admin } from '../views/admin/Admin';
 import { AgentConsole } from '../views/console/AgentConsole';
 import { Dashboards } from '../views/dashboards/Dashboards';
@@ -127,8 +128,11 @@ function Routes({ tenant, branding, switchedOff }: { tenant: string; branding: R
     const params = new URLSearchParams(search);
     const next = params.get('next');
     const safeNext = next && next.startsWith(`${base}/`) ? next : `${base}/`;
-    return signedIn ? <Redirect to={safeNext} /> : <Login tenant={tenant} branding={branding} forgot={params.has('forgot')} />;
+    return signedIn ? <Redirect to={safeNext} /> : <Login tenant={tenant} branding={branding} forgot={params.has('forgot')} next={next} />;
   }
+  // Back from single sign-on, signed in or not: its code replaces whatever
+  // session the tab had, as signing in again would.
+  if (rest === '/login/sso') return <SsoCallback tenant={tenant} branding={branding} />;
   // Signed in or not: a mailed link may be opened in a tab where someone
   // (perhaps that very person) is signed in.
   if (rest === '/set-password') return <SetPassword tenant={tenant} branding={branding} />;

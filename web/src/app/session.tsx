@@ -7,6 +7,8 @@ import { NetworkError } from '../api/problem';
 import type { ConnectionState } from '../realtime/client';
 import type { StoredWrite } from '../offline/store';
 import { clearApiCache } from '../offline/api-cache';
+import { endSessionUrl } from '../api/sso';
+import { browser } from './leave';
 import type { Services } from './services';
 
 export interface Session {
@@ -18,7 +20,13 @@ export interface Session {
   connection: ConnectionState;
   pending: StoredWrite[];
   signIn(pair: TokenPair): Promise<void>;
-  signOut(): Promise<void>;
+  /**
+   * Ends the session here and at the server; one that came from single
+   * sign-on then goes on to the identity provider's sign-out page, unless
+   * `leaveProvider` is false (a page that must stay, such as setting a
+   * password, whose notice would be lost).
+   */
+  signOut(opts?: { leaveProvider?: boolean }): Promise<void>;
   reloadMe(): Promise<void>;
   can(permission: string): boolean;
   /** The session ended by itself (a refresh was refused), not by signing out. */
@@ -190,15 +198,21 @@ export function SessionProvider({ services, children }: { services: Services; ch
         tokens.set(pair);
         await reloadMe();
       },
-      signOut: async () => {
+      signOut: async ({ leaveProvider = true } = {}) => {
         leaving.current = true;
         setExpired(false);
-        await api.request('POST', '/auth/logout').catch(() => undefined);
+        const answer = await api.request('POST', '/auth/logout').catch(() => null);
         // Signing out means leaving this device: take the saved answers and
         // unsent changes along, so the next person does not see them.
         await queue.clear();
         tokens.clear();
         await clearApiCache();
+        // A session from single sign-on ends at its identity provider too
+        // (`200 {end_session_url}`), else the next "Sign in with …" would
+        // sign the same person in again without asking. Only once this
+        // device holds nothing of the session any more.
+        const idp = answer?.status === 200 ? endSessionUrl(answer.data) : null;
+        if (idp && leaveProvider) browser.leave(idp);
       },
       reloadMe,
       // Before /me arrives (or offline without it), show everything: the

@@ -4,8 +4,15 @@
 // `recovery_code`) together, since the API keeps no half-signed-in state.
 // "Forgot your password?" swaps the form for ForgotPassword.tsx; a notice
 // left for this page (a password just set) is said once above the form.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+// Single sign-on: the workspace's providers (public) are buttons below the
+// form. When the workspace requires it, or a password was just refused
+// with `403 sso_required`, they come first and the password form folds
+// behind "Sign in with a password (owners)": only owners with MFA may
+// still use one (break-glass). A single sign-on that failed is said here,
+// the buttons beside it (views/sso/failure.ts).
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/problem';
+import { getSsoSignIn, type SsoSignIn } from '../api/sso';
 import type { TokenPair } from '../api/types';
 import { peekNotice, takeNotice } from '../app/notice';
 import { useSession } from '../app/session';
@@ -14,9 +21,13 @@ import { useI18n } from '../i18n';
 import { Alert } from '../ui/Alert';
 import { describeError } from '../ui/errors';
 import { Field } from '../ui/Field';
+import { useLoad } from '../ui/useLoad';
 import { BrandMark } from './BrandMark';
 import { ForgotPassword } from './ForgotPassword';
 import { LanguageSwitch } from './LanguageSwitch';
+import { safeReturnTo } from './sso/callback';
+import { peekSsoFailure, ssoFailureText, takeSsoFailure } from './sso/failure';
+import { SsoButtons } from './sso/SsoButtons';
 
 interface Props {
   tenant: string;
@@ -25,12 +36,16 @@ interface Props {
   portal?: boolean;
   /** Open on "Forgot your password?" (`?forgot`, linked from a spent reset link). */
   forgot?: boolean;
+  /** `?next=`: where to go once signed in (checked here before single sign-on carries it). */
+  next?: string | null;
 }
+
+const NO_SSO: SsoSignIn = { providers: [], sso_required: false };
 
 /** Where notices for the sign-in page are left (app/notice.ts). */
 export const loginPath = (tenant: string) => `/t/${tenant}/login`;
 
-export function Login({ tenant, branding, portal, forgot: forgotFirst = false }: Props) {
+export function Login({ tenant, branding, portal, forgot: forgotFirst = false, next }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
   const { services, signIn, online, expired } = useSession();
@@ -45,6 +60,23 @@ export function Login({ tenant, branding, portal, forgot: forgotFirst = false }:
   const [forgot, setForgot] = useState(forgotFirst);
   const [notice] = useState(() => peekNotice(loginPath(tenant)));
   useEffect(() => takeNotice(loginPath(tenant)), [tenant]);
+  const [ssoFailure, setSsoFailure] = useState(() => peekSsoFailure(tenant));
+  useEffect(() => takeSsoFailure(tenant), [tenant]);
+  // The portal signs in customers, who are not in the staff's identity
+  // provider. A server without single sign-on (404), or none reachable,
+  // leaves the password form as it always was.
+  const sso = useLoad(
+    (signal) => (portal ? Promise.resolve(NO_SSO) : getSsoSignIn(services.api, signal).catch(() => NO_SSO)),
+    [services.api, portal],
+  );
+  const providers = sso.data?.providers ?? [];
+  const [refusedForSso, setRefusedForSso] = useState(false);
+  const ssoFirst = providers.length > 0 && (sso.data?.sso_required === true || refusedForSso);
+  /** Opened or folded by the person; null: folded unless they began typing before the list arrived. */
+  const [passwordOpen, setPasswordOpen] = useState<boolean | null>(null);
+  const showPassword = !ssoFirst || step === 'mfa' || (passwordOpen ?? (email !== '' || password !== ''));
+  const formId = useId();
+  const returnTo = safeReturnTo(tenant, next);
   const codeInput = useRef<HTMLInputElement>(null);
   const name = branding?.name ?? tenant;
 
@@ -52,6 +84,7 @@ export function Login({ tenant, branding, portal, forgot: forgotFirst = false }:
     e.preventDefault();
     setBusy(true);
     setError(null);
+    setSsoFailure(null);
     setCodeError(undefined);
     const body: Record<string, string> = { email, password };
     if (step === 'mfa') body[recovery ? 'recovery_code' : 'totp_code'] = code.replace(/\s+/g, '');
@@ -67,6 +100,14 @@ export function Login({ tenant, branding, portal, forgot: forgotFirst = false }:
       } else if (err instanceof ApiError && err.code === 'mfa_invalid') {
         setCodeError(t('login.mfaInvalid'));
         codeInput.current?.focus();
+      } else if (err instanceof ApiError && err.code === 'sso_required') {
+        // Not an owner with MFA: the buttons become the way in, the form folds away.
+        setRefusedForSso(true);
+        setPasswordOpen(false);
+        setStep('password');
+        setCode('');
+        setPassword('');
+        setError(t(providers.length ? 'login.ssoRequired' : 'login.ssoRequiredNone'));
       } else if (err instanceof ApiError && (err.code === 'invalid_credentials' || err.code === 'unauthorized')) {
         setError(t('login.invalid'));
       } else {
@@ -93,55 +134,71 @@ export function Login({ tenant, branding, portal, forgot: forgotFirst = false }:
           <ForgotPassword initialEmail={email} onBack={() => setForgot(false)} />
         ) : (
           <>
+            {ssoFailure && !error ? <Alert tone="danger">{ssoFailureText(i18n, ssoFailure)}</Alert> : null}
             {error ? <Alert tone="danger">{error}</Alert> : null}
-            <form onSubmit={submit} noValidate>
-              {step === 'password' ? (
-                <>
-                  <Field label={t('login.email')} required>
-                    <input type="email" name="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus />
-                  </Field>
-                  <Field label={t('login.password')} required>
-                    <input type="password" name="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
-                  </Field>
-                  <button className="btn btn--primary btn--block" type="submit" disabled={busy}>
-                    {t('login.submit')}
-                  </button>
-                  <div className="auth-card__links">
-                    <button type="button" className="link-button" onClick={() => { setError(null); setForgot(true); }}>
-                      {t('login.forgot')}
+            {ssoFirst ? <SsoButtons api={services.api} providers={providers} returnTo={returnTo} primary /> : null}
+            {ssoFirst && step === 'password' ? (
+              <button type="button" className="link-button auth-card__disclosure" aria-expanded={showPassword} aria-controls={showPassword ? formId : undefined}
+                onClick={() => setPasswordOpen(!showPassword)}>
+                {t('sso.passwordOwners')}
+              </button>
+            ) : null}
+            {showPassword ? (
+              <form id={formId} onSubmit={submit} noValidate>
+                {step === 'password' ? (
+                  <>
+                    <Field label={t('login.email')} required>
+                      <input type="email" name="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus />
+                    </Field>
+                    <Field label={t('login.password')} required>
+                      <input type="password" name="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+                    </Field>
+                    <button className="btn btn--primary btn--block" type="submit" disabled={busy}>
+                      {t('login.submit')}
                     </button>
-                  </div>
-                </>
-              ) : (
-                <>
-                  <h2>{t('login.mfaTitle')}</h2>
-                  <p>{t('login.mfaHint')}</p>
-                  <Field label={recovery ? t('login.recovery') : t('login.code')} error={codeError} required>
-                    <input
-                      ref={codeInput}
-                      name="code"
-                      value={code}
-                      onChange={(e) => setCode(e.target.value)}
-                      autoComplete="one-time-code"
-                      inputMode={recovery ? 'text' : 'numeric'}
-                      pattern={recovery ? undefined : '[0-9 ]*'}
-                      required
-                    />
-                  </Field>
-                  <button className="btn btn--primary btn--block" type="submit" disabled={busy}>
-                    {t('login.verify')}
-                  </button>
-                  <div className="auth-card__links">
-                    <button type="button" className="link-button" onClick={() => { setRecovery(!recovery); setCode(''); }}>
-                      {recovery ? t('login.useCode') : t('login.useRecovery')}
+                    <div className="auth-card__links">
+                      <button type="button" className="link-button" onClick={() => { setError(null); setForgot(true); }}>
+                        {t('login.forgot')}
+                      </button>
+                    </div>
+                  </>
+                ) : (
+                  <>
+                    <h2>{t('login.mfaTitle')}</h2>
+                    <p>{t('login.mfaHint')}</p>
+                    <Field label={recovery ? t('login.recovery') : t('login.code')} error={codeError} required>
+                      <input
+                        ref={codeInput}
+                        name="code"
+                        value={code}
+                        onChange={(e) => setCode(e.target.value)}
+                        autoComplete="one-time-code"
+                        inputMode={recovery ? 'text' : 'numeric'}
+                        pattern={recovery ? undefined : '[0-9 ]*'}
+                        required
+                      />
+                    </Field>
+                    <button className="btn btn--primary btn--block" type="submit" disabled={busy}>
+                      {t('login.verify')}
                     </button>
-                    <button type="button" className="link-button" onClick={() => { setStep('password'); setCode(''); setPassword(''); }}>
-                      {t('login.cancel')}
-                    </button>
-                  </div>
-                </>
-              )}
-            </form>
+                    <div className="auth-card__links">
+                      <button type="button" className="link-button" onClick={() => { setRecovery(!recovery); setCode(''); }}>
+                        {recovery ? t('login.useCode') : t('login.useRecovery')}
+                      </button>
+                      <button type="button" className="link-button" onClick={() => { setStep('password'); setCode(''); setPassword(''); }}>
+                        {t('login.cancel')}
+                      </button>
+                    </div>
+                  </>
+                )}
+              </form>
+            ) : null}
+            {!ssoFirst && providers.length ? (
+              <>
+                <p className="auth-card__or">{t('sso.or')}</p>
+                <SsoButtons api={services.api} providers={providers} returnTo={returnTo} primary={false} />
+              </>
+            ) : null}
           </>
         )}
       </main>

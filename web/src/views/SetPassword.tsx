@@ -60,8 +60,10 @@ export function SetPassword({ tenant, branding }: { tenant: string; branding: Br
       return;
     }
     // This tab may be signed in, perhaps as that very account, whose
-    // sessions just ended: the sign-in page shows only signed out.
-    if (signedIn) await signOut().catch(() => undefined);
+    // sessions just ended: the sign-in page shows only signed out. It
+    // stays here rather than going on to an identity provider's sign-out,
+    // or the notice below would be lost.
+    if (signedIn) await signOut({ leaveProvider: false }).catch(() => undefined);
     leaveNotice(loginPath(tenant), t('setPassword.done'));
     navigate(loginPath(tenant), { replace: true });
   };

@@ -17,8 +17,10 @@ import { Pipelines } from './Pipelines';
 import { Queues } from './Queues';
 import { Retention } from './Retention';
 import { Roles } from './Roles';
+import { Scim } from './Scim';
 import { Security } from './Security';
 import { SlaPolicies } from './SlaPolicies';
+import { SsoProviders } from './SsoProviders';
 import { Users } from './Users';
 import { Webhooks } from './Webhooks';
 import { visibleSections } from './sections';
@@ -39,6 +41,8 @@ const PAGES: Record<string, (tenant: string) => ReactNode> = {
   'data-requests': (t) => <DataRequests tenant={t} />,
   audit: (t) => <AuditTrail tenant={t} />,
   security: (t) => <Security tenant={t} />,
+  sso: (t) => <SsoProviders tenant={t} />,
+  provisioning: (t) => <Scim tenant={t} />,
   branding: (t) => <Branding tenant={t} />,
 };
 

@@ -1,12 +1,20 @@
 // A secret the server shows once (a webhook's signing secret, when made or
-// rotated): the value, a copy button, and the warning that it will not be
-// shown again. It takes the focus when it appears, so neither the eye nor
-// a screen reader misses it after a save further down the page.
+// rotated; a SCIM token): the value, a copy button, and the warning that
+// it will not be shown again. It takes the focus when it appears, so
+// neither the eye nor a screen reader misses it after a save further down
+// the page.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useI18n } from '../../i18n';
 import { Alert } from '../../ui/Alert';
+import { copyText } from '../../ui/copy';
 
-export function SecretOnce({ secret, children, onDone }: { secret: string; children: ReactNode; onDone(): void }) {
+export function SecretOnce({ secret, children, onDone, warning }: {
+  secret: string;
+  children: ReactNode;
+  onDone(): void;
+  /** Where to keep it; the webhook's receiver unless said. */
+  warning?: string;
+}) {
   const { t } = useI18n();
   const box = useRef<HTMLDivElement>(null);
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
@@ -14,22 +22,7 @@ export function SecretOnce({ secret, children, onDone }: { secret: string; child
     box.current?.focus();
   }, [secret]);
 
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopied('yes');
-    } catch {
-      // No clipboard (an insecure origin, a refusal): select it for a manual copy.
-      const range = document.createRange();
-      const code = box.current?.querySelector('code');
-      if (code) {
-        range.selectNodeContents(code);
-        window.getSelection()?.removeAllRanges();
-        window.getSelection()?.addRange(range);
-      }
-      setCopied('no');
-    }
-  };
+  const copy = async () => setCopied((await copyText(secret, box.current?.querySelector('code'))) ? 'yes' : 'no');
 
   return (
     <div ref={box} tabIndex={-1} className="secret-once" data-testid="secret-once">
@@ -41,7 +34,7 @@ export function SecretOnce({ secret, children, onDone }: { secret: string; child
       }>
         {children}
         <code className="secret" data-testid="secret">{secret}</code>
-        <p><strong>{t('webhooks.secretOnce')}</strong></p>
+        <p><strong>{warning ?? t('webhooks.secretOnce')}</strong></p>
         {copied ? <p>{copied === 'yes' ? t('webhooks.copied') : t('webhooks.copyManually')}</p> : null}
       </Alert>
     </div>

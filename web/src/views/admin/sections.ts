@@ -27,6 +27,8 @@ export const SECTIONS: AdminSection[] = [
   { path: 'data-requests', title: 'admin.dataRequests', about: 'admin.dataRequestsAbout', permission: 'privacy:export' },
   { path: 'audit', title: 'admin.audit', about: 'admin.auditAbout', permission: 'admin:audit' },
   { path: 'security', title: 'admin.security', about: 'admin.securityAbout', permission: 'admin:settings' },
+  { path: 'sso', title: 'admin.sso', about: 'admin.ssoAbout', permission: 'admin:settings' },
+  { path: 'provisioning', title: 'admin.scim', about: 'admin.scimAbout', permission: 'admin:users' },
   { path: 'branding', title: 'admin.branding', about: 'admin.brandingAbout', permission: 'admin:settings' },
 ];
 
