@@ -64,6 +64,7 @@ impl Services {
                 &AuthSettings {
                     access_ttl_secs: config.access_token_ttl_secs,
                     session_ttl_days: config.session_ttl_days,
+                    public_url: config.public_url(),
                     login_per_account_per_min: config.login_per_account_per_min,
                     login_per_address_per_min: config.login_per_address_per_min,
                 },

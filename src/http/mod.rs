@@ -20,6 +20,7 @@ mod health;
 pub mod json;
 mod me;
 pub mod openapi;
+mod passkeys;
 mod privacy;
 pub mod problem;
 mod record_meta;

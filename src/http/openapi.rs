@@ -205,7 +205,8 @@ fn common_schemas() -> Map<String, Value> {
         "detail": {"type": "string"}, "code": {"type": "string", "description": "stable snake_case error code"},
         "errors": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}}})));
     s.insert("LoginRequest".into(), json!({"type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {
-        "email": {"type": "string"}, "password": {"type": "string"}, "totp_code": {"type": "string"}, "recovery_code": {"type": "string"}}}));
+        "email": {"type": "string"}, "password": {"type": "string"}, "totp_code": {"type": "string"}, "recovery_code": {"type": "string"},
+        "passkey": r("PasskeyAssertion")}}));
     s.insert("RefreshRequest".into(), json!({"type": "object", "required": ["refresh_token"], "additionalProperties": false, "properties": {"refresh_token": {"type": "string"}}}));
     s.insert("TokenPair".into(), json!({"type": "object", "properties": {
         "access_token": {"type": "string"}, "refresh_token": {"type": "string"}, "token_type": {"const": "Bearer"}, "expires_in": {"type": "integer"}}}));
@@ -592,6 +593,21 @@ fn sso_schemas(s: &mut Map<String, Value>) {
         "token": {"type": "string", "description": "scim_…: only when made; the old one stops"}}}));
     s.insert("ScimSettingsInput".into(), json!({"type": "object", "required": ["default_role"], "additionalProperties": false,
         "properties": {"default_role": {"type": "string", "description": "an existing role, which the admin holds"}}}));
+    s.insert("PasskeyCeremony".into(), json!({"type": "object", "properties": {
+        "flow_id": {"type": "string", "format": "uuid"},
+        "options": {"type": "object", "description": "for navigator.credentials.create() or .get() (publicKey inside)"}}}));
+    s.insert("PasskeyAssertion".into(), json!({"type": "object", "required": ["flow_id", "credential"], "additionalProperties": false, "properties": {
+        "flow_id": {"type": "string", "format": "uuid"},
+        "credential": {"type": "object", "description": "the PublicKeyCredential, its binary fields base64url"}}}));
+    s.insert("PasskeyRegistration".into(), json!({"type": "object", "required": ["flow_id", "name", "credential"], "additionalProperties": false, "properties": {
+        "flow_id": {"type": "string", "format": "uuid"},
+        "name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": LINE_REQUIRED},
+        "credential": {"type": "object"}}}));
+    let passkey = json!({"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
+        "created_at": {"type": "string"}, "last_used_at": {"type": ["string", "null"]}}});
+    s.insert("Passkey".into(), passkey);
+    s.insert("PasskeyList".into(), json!({"type": "object", "properties": {"items": {"type": "array", "items": r("Passkey")}}}));
     s.insert("SsoExchange".into(), json!({"type": "object", "required": ["code"], "additionalProperties": false, "properties": {
         "code": {"type": "string", "description": "the one-time code from the sign-in page's fragment"}}}));
 }
@@ -634,6 +650,12 @@ fn shapes(method: &str, path: &str) -> (Option<String>, Option<String>, u16) {
         (_, "/auth/password-reset") => (s("ResetRequest"), s("Object"), 202),
         (_, "/auth/set-password") => (s("SetPassword"), None, 204),
         ("get", "/auth/sso/providers") => (None, s("SsoOptions"), 200),
+        ("post", "/auth/passkey/start") | ("post", "/me/passkeys/register/start") => {
+            (None, s("PasskeyCeremony"), 200)
+        }
+        ("post", "/auth/passkey/finish") => (s("PasskeyAssertion"), s("TokenPair"), 200),
+        ("get", "/me/passkeys") => (None, s("PasskeyList"), 200),
+        ("post", "/me/passkeys/register/finish") => (s("PasskeyRegistration"), s("Passkey"), 201),
         ("get", "/auth/sso/{id}/start") | ("get", "/auth/sso/callback") => (None, None, 302),
         ("post", "/auth/sso/exchange") => (s("SsoExchange"), s("TokenPair"), 200),
         ("get", "/sso/providers") => (None, s("SsoProviderList"), 200),

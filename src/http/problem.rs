@@ -203,10 +203,18 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidCredentials => {
                 ApiError::new(Code::InvalidCredentials, "The email or password is wrong.")
             }
-            AuthError::MfaRequired => ApiError::new(
-                Code::MfaRequired,
-                "This account uses MFA: send totp_code (or recovery_code).",
-            ),
+            AuthError::MfaRequired(passkey) => {
+                let mut e = ApiError::new(
+                    Code::MfaRequired,
+                    "This account uses MFA: send totp_code (or recovery_code), or a passkey's answer to `passkey`.",
+                );
+                if let Some(challenge) = passkey {
+                    let mut extra = serde_json::Map::new();
+                    extra.insert("passkey".into(), *challenge);
+                    e.extra = Some(Box::new(extra));
+                }
+                e
+            }
             AuthError::MfaInvalid => ApiError::new(
                 Code::MfaInvalid,
                 "The MFA code is wrong, expired or was already used.",

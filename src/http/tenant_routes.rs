@@ -9,8 +9,9 @@ use super::records::{
     Activities, Companies, Contacts, Deals, Pipelines, Queues, SlaPolicies, Tickets,
 };
 use super::{
-    account_mail, api_keys, audit, auth, branding, canned, csv, exports, files, me, privacy,
-    record_meta, records, retention, roles, scim, security, sso, support, users, webhooks, ws,
+    account_mail, api_keys, audit, auth, branding, canned, csv, exports, files, me, passkeys,
+    privacy, record_meta, records, retention, roles, scim, security, sso, support, users, webhooks,
+    ws,
 };
 
 /// What a route demands of its caller.
@@ -105,6 +106,12 @@ tenant_routes! {
     "/auth/password-reset" { post => account_mail::request_reset [public] }
     "/auth/set-password" { post => account_mail::set_password [public] }
     "/auth/logout" { post => auth::logout [authenticated] }
+    "/auth/passkey/start" { post => passkeys::sign_in_start [public] }
+    "/auth/passkey/finish" { post => passkeys::sign_in_finish [public] }
+    "/me/passkeys" { get => passkeys::list [authenticated] }
+    "/me/passkeys/register/start" { post => passkeys::register_start [authenticated] }
+    "/me/passkeys/register/finish" { post => passkeys::register_finish [authenticated] }
+    "/me/passkeys/{id}" { delete => passkeys::remove [authenticated] }
     "/auth/sso/providers" { get => sso::options [public] }
     "/auth/sso/callback" { get => sso::callback [public] }
     "/auth/sso/exchange" { post => sso::exchange [public] }

@@ -7,12 +7,14 @@
 //! - [`principal_cache`]: session principals kept for a moment.
 //! - [`tokens`], [`totp`], [`throttle`]: the mechanisms.
 //! - [`service`]: login, refresh, logout, request authentication, MFA.
+//! - [`passkeys`]: WebAuthn passkeys, to sign in or as a second factor.
 //! - [`socket_tickets`]: one-time tickets that open a browser's WebSocket.
 //! - [`admin`]: users, roles, teams, API keys, security settings.
 
 pub mod admin;
 pub mod builtin;
 pub mod mfa;
+pub mod passkeys;
 pub mod permission;
 pub mod principal;
 pub mod principal_cache;

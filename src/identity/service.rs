@@ -20,8 +20,8 @@ use crate::domain::password::{self, Password};
 use crate::domain::tenant::Tenant;
 use crate::secret::Secret;
 use crate::storage::{
-    ControlStore, StorageError, TenantDb, TenantTx, api_keys, audit, roles, sessions, settings,
-    sso, users,
+    ControlStore, StorageError, TenantDb, TenantTx, api_keys, audit, passkeys, roles, sessions,
+    settings, sso, users,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -30,8 +30,9 @@ pub enum AuthError {
     Unauthorized(&'static str),
     #[error("invalid email or password")]
     InvalidCredentials,
+    /// With a passkey challenge when the user holds passkeys.
     #[error("this account needs an MFA code")]
-    MfaRequired,
+    MfaRequired(Option<Box<serde_json::Value>>),
     #[error("the MFA code is wrong or was already used")]
     MfaInvalid,
     #[error("too many attempts")]
@@ -71,6 +72,8 @@ pub struct LoginRequest {
     pub password: String,
     pub totp_code: Option<String>,
     pub recovery_code: Option<String>,
+    /// A passkey's answer to the challenge `mfa_required` carried.
+    pub passkey: Option<super::passkeys::Assertion>,
 }
 
 #[derive(Debug, Serialize)]
@@ -101,9 +104,10 @@ pub struct SecuritySettings {
     pub sso_required: bool,
 }
 
-/// May this user sign in with a password when SSO is required?
-pub fn is_break_glass(roles: &[String], mfa_enabled: bool) -> bool {
-    mfa_enabled && roles.iter().any(|r| r == "owner")
+/// May this user sign in with a password when SSO is required? An owner
+/// with a second factor (TOTP or a passkey).
+pub fn is_break_glass(roles: &[String], second_factor: bool) -> bool {
+    second_factor && roles.iter().any(|r| r == "owner")
 }
 
 pub const SECURITY_KEY: &str = "security";
@@ -124,11 +128,15 @@ pub struct AuthService {
     access_ttl_secs: i64,
     session_ttl: TimeDelta,
     principals: Arc<PrincipalCache>,
+    /// Passkeys' relying party; none when the public URL names no host.
+    webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 pub struct AuthSettings {
     pub access_ttl_secs: i64,
     pub session_ttl_days: i64,
+    /// The origin people reach the app at (passkeys are bound to its host).
+    pub public_url: String,
     pub login_per_account_per_min: u32,
     pub login_per_address_per_min: u32,
 }
@@ -159,6 +167,7 @@ impl AuthService {
             access_ttl_secs: s.access_ttl_secs,
             session_ttl: TimeDelta::days(s.session_ttl_days),
             principals: Arc::default(),
+            webauthn: super::passkeys::relying_party(&s.public_url),
         })
     }
 
@@ -170,6 +179,14 @@ impl AuthService {
 
     pub fn throttle(&self) -> &LoginThrottle {
         &self.throttle
+    }
+
+    pub(crate) fn relying_party(&self) -> Option<&webauthn_rs::Webauthn> {
+        self.webauthn.as_ref()
+    }
+
+    pub(crate) fn session_ttl(&self) -> TimeDelta {
+        self.session_ttl
     }
 
     async fn audit(db: &TenantDb, event: audit::AuthEvent<'_>) -> Result<(), AuthError> {
@@ -191,19 +208,22 @@ impl AuthService {
             .check(tenant.id, &email_norm, &client.ip)
             .map_err(AuthError::Throttled)?;
         let email = Email::parse("email", &req.email).ok();
-        let (user, roles) = match &email {
+        let (user, roles, has_passkeys) = match &email {
             Some(e) => {
                 let mut tx = db.begin_read().await?;
                 let u = users::auth_by_email(&mut tx, e).await?;
-                let r = match &u {
-                    Some(u) => users::roles_of(&mut tx, u.id).await?,
-                    None => Vec::new(),
+                let (r, keys) = match &u {
+                    Some(u) => (
+                        users::roles_of(&mut tx, u.id).await?,
+                        passkeys::count_of_user(&mut tx, u.id).await? > 0,
+                    ),
+                    None => (Vec::new(), false),
                 };
                 let security = security_settings(&mut tx).await?;
                 tx.rollback().await?;
-                (u.map(|u| (u, security)), r)
+                (u.map(|u| (u, security)), r, keys)
             }
-            None => (None, Vec::new()),
+            None => (None, Vec::new(), false),
         };
         // Always pay for one Argon2 verification, whatever the outcome.
         let stored = user
@@ -232,7 +252,8 @@ impl AuthService {
             return Err(AuthError::InvalidCredentials);
         };
 
-        if security.sso_required && !is_break_glass(&roles, user.mfa_enabled) {
+        let second_factor = user.mfa_enabled || has_passkeys;
+        if security.sso_required && !is_break_glass(&roles, second_factor) {
             Self::audit(
                 db,
                 audit::AuthEvent {
@@ -247,17 +268,28 @@ impl AuthService {
             return Err(AuthError::SsoRequired);
         }
         let mut tx = db.begin().await?;
-        if user.mfa_enabled {
-            let outcome = check_second_factor(db, &mut tx, &user, req).await?;
+        if second_factor {
+            let outcome = match &req.passkey {
+                Some(a) if self.passkey_second_factor(&mut tx, user.id, a).await? => Ok(()),
+                Some(_) => Err(AuthError::MfaInvalid),
+                None => check_second_factor(db, &mut tx, &user, req).await?,
+            };
             if let Err(e) = outcome {
                 tx.rollback().await?;
-                if !matches!(e, AuthError::MfaRequired) {
+                let required = matches!(e, AuthError::MfaRequired(_));
+                if !required {
                     self.throttle.failed(tenant.id, &email_norm, &client.ip);
                 }
-                let reason = if matches!(e, AuthError::MfaRequired) {
+                let reason = if required {
                     "mfa_required"
                 } else {
                     "mfa_invalid"
+                };
+                // Asked for the second factor: a passkey may give it.
+                let e = if required {
+                    AuthError::MfaRequired(self.passkey_challenge(db, user.id).await?.map(Box::new))
+                } else {
+                    e
                 };
                 Self::audit(
                     db,
@@ -273,7 +305,7 @@ impl AuthService {
                 return Err(e);
             }
         }
-        let mfa_pending = !user.mfa_enabled
+        let mfa_pending = !second_factor
             && roles
                 .iter()
                 .any(|r| security.mfa_required_roles.contains(r));
@@ -349,7 +381,13 @@ impl AuthService {
         Ok(s)
     }
 
-    fn pair(&self, tenant: &Tenant, user: Uuid, session: Uuid, refresh: String) -> TokenPair {
+    pub(crate) fn pair(
+        &self,
+        tenant: &Tenant,
+        user: Uuid,
+        session: Uuid,
+        refresh: String,
+    ) -> TokenPair {
         TokenPair {
             access_token: self
                 .keys
@@ -551,8 +589,10 @@ impl AuthService {
         // The tenant's MFA policy *now*: a policy made stricter after the
         // session began binds it on its next request, not only new logins.
         let security = security_settings(&mut tx).await?;
+        let second_factor =
+            user.mfa_enabled || passkeys::count_of_user(&mut tx, user.id).await? > 0;
         tx.rollback().await?;
-        let mfa_required_now = !user.mfa_enabled
+        let mfa_required_now = !second_factor
             && roles
                 .iter()
                 .any(|r| security.mfa_required_roles.contains(r));
@@ -560,7 +600,7 @@ impl AuthService {
         // this holds the line should one have been missed (another node).
         if security.sso_required
             && session.method != "sso"
-            && !is_break_glass(&roles, user.mfa_enabled)
+            && !is_break_glass(&roles, second_factor)
         {
             return Err(ended);
         }
@@ -730,7 +770,7 @@ async fn check_second_factor(
                 Ok(Err(AuthError::MfaInvalid))
             }
         }
-        (None, None) => Ok(Err(AuthError::MfaRequired)),
+        (None, None) => Ok(Err(AuthError::MfaRequired(None))),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod leases;
 pub mod list;
 pub mod mail;
 pub mod migrations;
+pub mod passkeys;
 mod postgres;
 pub mod records;
 pub mod roles;

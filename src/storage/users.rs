@@ -404,12 +404,17 @@ pub async fn anonymise(tx: &mut TenantTx, id: Uuid) -> Result<()> {
         .execute(c)
         .await
         .map(|_| ()))?;
-    // A provider's subject would find the erased account again.
-    on_tx!(tx, c => sqlx::query("DELETE FROM sso_identities WHERE user_id = $1")
-        .bind(id)
-        .execute(c)
-        .await
-        .map(|_| ()))?;
+    // A provider's subject or a passkey would find the erased account again.
+    for sql in [
+        "DELETE FROM sso_identities WHERE user_id = $1",
+        "DELETE FROM passkeys WHERE user_id = $1",
+    ] {
+        on_tx!(tx, c => sqlx::query(sql)
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+    }
     Ok(())
 }
 

@@ -127,7 +127,7 @@ async fn tenant_sql(site: &Site, slug: &str, sql: &str) {
 /// Rolls a tenant's schema back to nothing, as an old binary would have left it.
 async fn unmigrate(site: &Site, slug: &str) {
     // Children before parents, so SQLite's foreign keys are satisfied too.
-    let sql = "DROP TABLE sso_handoffs; DROP TABLE sso_attempts; DROP TABLE sso_identities; DROP TABLE sso_providers; DROP TABLE scim_tokens; \
+    let sql = "DROP TABLE webauthn_ceremonies; DROP TABLE passkeys; DROP TABLE sso_handoffs; DROP TABLE sso_attempts; DROP TABLE sso_identities; DROP TABLE sso_providers; DROP TABLE scim_tokens; \
                DROP TABLE routing_cursors; DROP TABLE agents; DROP TABLE realtime_tickets; DROP TABLE refresh_tokens; DROP TABLE sessions; DROP TABLE mfa_recovery_codes; \
                DROP TABLE api_keys; DROP TABLE user_teams; DROP TABLE teams; DROP TABLE role_grants; \
                DROP TABLE roles; DROP TABLE auth_events; DROP TABLE settings; DROP TABLE user_roles; \

@@ -32,6 +32,7 @@ mod mail;
 mod mfa;
 mod oidc_provider;
 mod openapi;
+mod passkeys;
 mod policy;
 mod policy_walk;
 mod portal;

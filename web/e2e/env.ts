@@ -13,5 +13,7 @@ declare module 'vitest' {
     mailDir: string;
     /** `MANDANT_PUBLIC_URL`: the origin of the links in mail. */
     publicUrl: string;
+    /** `MANDANT_PLATFORM_TOKEN`: the platform operator's API (`/api/v1/tenants`). */
+    platformToken: string;
   }
 }

@@ -146,6 +146,8 @@ export default async function setup(project: TestProject) {
   project.provide('serverDataDir', join(dataDir, 'data'));
   project.provide('mailDir', mailDir);
   project.provide('publicUrl', serverUrl);
+  // For a test that needs a workspace of its own (POST /api/v1/tenants).
+  project.provide('platformToken', PLATFORM_TOKEN);
 
   return async () => {
     await vite?.close();

@@ -22,8 +22,9 @@ pub async fn put_security(
         // through a provider, or to be a break-glass owner.
         let user = users::auth_by_id(&mut tx, actor.user_id).await?;
         let providers = crate::storage::sso::list(&mut tx).await?;
-        let actor_ok = user
-            .is_some_and(|u| super::super::service::is_break_glass(&actor.roles, u.mfa_enabled));
+        let actor_ok = user.is_some_and(|u| u.mfa_enabled)
+            || crate::storage::passkeys::count_of_user(&mut tx, actor.user_id).await? > 0;
+        let actor_ok = super::super::service::is_break_glass(&actor.roles, actor_ok);
         if !providers.iter().any(|p| p.enabled) {
             return Err(AuthError::Conflict(
                 "Add and enable an identity provider before requiring single sign-on.".into(),
@@ -49,7 +50,8 @@ pub async fn put_security(
             let roles = users::roles_of(&mut tx, u.id).await?;
             let mfa = users::auth_by_id(&mut tx, u.id)
                 .await?
-                .is_some_and(|a| a.mfa_enabled);
+                .is_some_and(|a| a.mfa_enabled)
+                || crate::storage::passkeys::count_of_user(&mut tx, u.id).await? > 0;
             if super::super::service::is_break_glass(&roles, mfa) {
                 keep.push(u.id);
             }
