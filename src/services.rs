@@ -318,6 +318,9 @@ async fn reseal(t: &crate::domain::tenant::Tenant, db: &crate::storage::TenantDb
     if let Err(e) = crate::identity::mfa::reseal_secrets(db).await {
         tracing::warn!(tenant = %t.slug, error = %e, "re-sealing TOTP secrets failed");
     }
+    if let Err(e) = crate::integrations::sso::admin::reseal_secrets(db).await {
+        tracing::warn!(tenant = %t.slug, error = %e, "re-sealing SSO client secrets failed");
+    }
 }
 
 /// Builds person export `id` in the background on this node, handing

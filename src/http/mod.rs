@@ -110,8 +110,20 @@ pub async fn refuse_nul_in_url(
 ) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     let uri = req.uri();
     let has_nul = |s: &str| s.contains("%00") || s.contains('\0');
+    // A directory reads SCIM's own error shape.
+    let scim = uri.path().contains("/scim/v2");
     if has_nul(uri.path()) {
+        if scim {
+            return Err(crate::integrations::scim::ScimError::not_found().into());
+        }
         return Err(ApiError::not_found().into());
+    }
+    if scim && uri.query().is_some_and(has_nul) {
+        return Err(crate::integrations::scim::ScimError::bad(
+            "invalidValue",
+            "The query must not contain NUL characters.",
+        )
+        .into());
     }
     if uri.query().is_some_and(has_nul) {
         return Err(ApiError::validation(vec![crate::domain::FieldError::new(

@@ -40,7 +40,7 @@ const STRINGS: &[&str] = &[
     "closed",
 ];
 
-fn random_string(rng: &mut Rng) -> String {
+pub fn random_string(rng: &mut Rng) -> String {
     match rng.below(4) {
         0 => "y".repeat(rng.below(400)),
         1 => (0..rng.below(20))
@@ -50,7 +50,7 @@ fn random_string(rng: &mut Rng) -> String {
     }
 }
 
-fn wrong(rng: &mut Rng) -> Value {
+pub fn wrong(rng: &mut Rng) -> Value {
     match rng.below(6) {
         0 => json!(null),
         1 => json!(rng.next() as i64),

@@ -336,6 +336,19 @@ async fn a_passkey_is_a_second_factor(backend: Backend) {
             "password": pw, "passkey": {"flow_id": challenge["flow_id"], "credential": credential}})))
         .await;
     r.assert_problem(401, "mfa_invalid");
+    // Erased, the other's passkey signs nobody in.
+    let other_id = app.as_user("acme", &other).get("/me").await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .as_user("acme", &owner)
+        .post_empty(&format!("/users/{other_id}/erase"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    sign_in(&app, "acme", &mut others)
+        .await
+        .assert_problem(401, "unauthorized");
     // Roles that must use MFA are satisfied by a passkey.
     let r = app
         .as_user("acme", &owner)

@@ -176,3 +176,23 @@ impl super::Sso {
         Ok(ended)
     }
 }
+
+/// Re-seals every provider's client secret under the tenant's current
+/// data key (after `mandant keys rotate-tenant`); how many changed.
+pub async fn reseal_secrets(db: &TenantDb) -> Result<usize, crate::storage::StorageError> {
+    let keys = db.keys()?;
+    let mut tx = db.begin().await?;
+    let mut n = 0;
+    for mut row in sso::list(&mut tx).await? {
+        let Some(stored) = row.client_secret.clone().filter(|s| keys.is_stale(s)) else {
+            continue;
+        };
+        let place = super::secret_place(row.id);
+        let plain = db.open_sealed(&place, &stored).await?;
+        row.client_secret = Some(keys.seal(&place, &plain)?);
+        sso::put(&mut tx, &row).await?;
+        n += 1;
+    }
+    tx.commit().await?;
+    Ok(n)
+}
