@@ -850,7 +850,7 @@ async fn the_scim_service_survives_generated_requests(backend: Backend) {
         "a.b.c",
         "\u{0}",
     ];
-    let mut any = |rng: &mut Rng| {
+    let any = |rng: &mut Rng| {
         if rng.chance(50) {
             json!(random_string(rng))
         } else {
