@@ -598,11 +598,13 @@ fn sso_schemas(s: &mut Map<String, Value>) {
         "options": {"type": "object", "description": "for navigator.credentials.create() or .get() (publicKey inside)"}}}));
     s.insert("PasskeyAssertion".into(), json!({"type": "object", "required": ["flow_id", "credential"], "additionalProperties": false, "properties": {
         "flow_id": {"type": "string", "format": "uuid"},
-        "credential": {"type": "object", "description": "the PublicKeyCredential, its binary fields base64url"}}}));
+        "credential": {"type": "object", "required": ["id", "rawId", "type", "response"],
+            "description": "the PublicKeyCredential from navigator.credentials.get(), its binary fields base64url"}}}));
     s.insert("PasskeyRegistration".into(), json!({"type": "object", "required": ["flow_id", "name", "credential"], "additionalProperties": false, "properties": {
         "flow_id": {"type": "string", "format": "uuid"},
         "name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": LINE_REQUIRED},
-        "credential": {"type": "object"}}}));
+        "credential": {"type": "object", "required": ["id", "rawId", "type", "response"],
+            "description": "the PublicKeyCredential from navigator.credentials.create(), its binary fields base64url"}}}));
     let passkey = json!({"type": "object", "properties": {
         "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
         "created_at": {"type": "string"}, "last_used_at": {"type": ["string", "null"]}}});
@@ -1028,11 +1030,16 @@ fn operation(method: &str, path: &str, security: Value, summary: String, tag: &s
             problem("invalid_credentials, mfa_required, mfa_invalid or unauthorized"),
         );
     }
-    if tail == "/auth/login" {
+    if tail.starts_with("/auth/") && method == "post" {
         responses.insert("429".into(), problem("too many attempts; see Retry-After"));
+    }
+    if matches!(
+        tail,
+        "/auth/login" | "/auth/passkey/start" | "/auth/passkey/finish"
+    ) {
         responses.insert(
             "403".into(),
-            problem("sso_required: this workspace signs in with its identity provider"),
+            problem("sso_required: this workspace signs in with its identity provider (or passkeys are not configured)"),
         );
     }
     if tail == "/auth/logout" {

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::patch::{self, PatchRequest};
 use super::resources::{self, GroupInput};
-use super::{Caller, ScimError, filter, list_response, page};
+use super::{Caller, ScimError, filtered_page, parse_filter};
 use crate::storage::scim::{self, ScimTeam};
 use crate::storage::{TenantDb, TenantTx};
 
@@ -43,21 +43,13 @@ pub async fn list(
     count: Option<i64>,
     base: &str,
 ) -> Result<Value, ScimError> {
-    let f = filter
-        .map(filter::parse)
-        .transpose()
-        .map_err(|e| ScimError::bad("invalidFilter", e))?;
+    let f = parse_filter(filter)?;
     let mut tx = db.begin_read().await?;
     let all = scim::teams(&mut tx).await?;
     let members = members(&mut tx).await?;
     tx.rollback().await?;
-    let matching: Vec<Value> = all
-        .iter()
-        .map(|t| json_of(t, &members, base))
-        .filter(|v| f.as_ref().is_none_or(|f| f.matches(v)))
-        .collect();
-    let (items, start) = page(&matching, start, count);
-    Ok(list_response(matching.len(), start, items))
+    let resources = all.iter().map(|t| json_of(t, &members, base)).collect();
+    Ok(filtered_page(resources, f.as_ref(), start, count))
 }
 
 pub async fn get(db: &TenantDb, id: Uuid, base: &str) -> Result<Value, ScimError> {

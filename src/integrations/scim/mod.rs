@@ -211,6 +211,28 @@ pub fn page<T: Clone>(items: &[T], start: Option<i64>, count: Option<i64>) -> (V
     (items.iter().skip(skip).take(take).cloned().collect(), start)
 }
 
+/// `filter=` parsed, before anything is read.
+pub fn parse_filter(text: Option<&str>) -> Result<Option<filter::Filter>, ScimError> {
+    text.map(filter::parse)
+        .transpose()
+        .map_err(|e| ScimError::bad("invalidFilter", e))
+}
+
+/// The resources `f` matches, a page of them as a ListResponse.
+pub fn filtered_page(
+    resources: Vec<Value>,
+    f: Option<&filter::Filter>,
+    start: Option<i64>,
+    count: Option<i64>,
+) -> Value {
+    let matching: Vec<Value> = resources
+        .into_iter()
+        .filter(|v| f.is_none_or(|f| f.matches(v)))
+        .collect();
+    let (items, start) = page(&matching, start, count);
+    list_response(matching.len(), start, items)
+}
+
 pub fn list_response(total: usize, start: i64, resources: Vec<Value>) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
