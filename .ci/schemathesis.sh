@@ -112,7 +112,7 @@ DATA_DEPENDENT = re.compile(
     r"|is not an RFC 5322 message|names no sender|sender has no usable address"
     r"|is not a file you uploaded to this ticket"
     r"|its OpenID configuration cannot be read|must be an absolute URL of at most"
-    r"|is not a WebAuthn credential"
+    r"|is not a WebAuthn credential|was not accepted, or the ceremony expired"
 )
 
 @schemathesis.check

@@ -69,6 +69,13 @@ fn invalid() -> AuthError {
     AuthError::Unauthorized("The passkey was not accepted, or the ceremony expired.")
 }
 
+fn refused_registration() -> AuthError {
+    AuthError::Validation(vec![crate::domain::FieldError::new(
+        "credential",
+        "was not accepted, or the ceremony expired: start again",
+    )])
+}
+
 fn refused_json(e: serde_json::Error) -> AuthError {
     AuthError::Validation(vec![crate::domain::FieldError::new(
         "credential",
@@ -141,6 +148,11 @@ impl AuthService {
         let (options, state) = w
             .start_passkey_registration(p.user_id, &p.email, &p.name, Some(exclude))
             .map_err(|e| anyhow::anyhow!("passkey registration: {e}"))?;
+        // A passkey signs in on its own: the authenticator must keep it
+        // (discoverable), which webauthn-rs only "discourages" by default.
+        let mut options = serde_json::to_value(&options).map_err(anyhow::Error::from)?;
+        options["publicKey"]["authenticatorSelection"]["residentKey"] = json!("required");
+        options["publicKey"]["authenticatorSelection"]["requireResidentKey"] = json!(true);
         let state = serde_json::to_string(&state).map_err(anyhow::Error::from)?;
         let flow = passkeys::add_ceremony(
             &mut tx,
@@ -154,6 +166,8 @@ impl AuthService {
         Ok(json!({"flow_id": flow, "options": options}))
     }
 
+    /// Refusals are `422` on `credential`, not `401`: the caller's own
+    /// session is fine, and a client must not take it for an expired token.
     pub async fn passkey_register_finish(
         &self,
         db: &TenantDb,
@@ -176,11 +190,11 @@ impl AuthService {
             passkeys::take_ceremony(&mut tx, r.flow_id, "register").await?
         else {
             tx.commit().await?;
-            return Err(invalid());
+            return Err(refused_registration());
         };
         if owner != p.user_id {
             tx.commit().await?;
-            return Err(invalid());
+            return Err(refused_registration());
         }
         let state: PasskeyRegistration =
             serde_json::from_str(&state).map_err(anyhow::Error::from)?;
@@ -189,7 +203,7 @@ impl AuthService {
             Err(e) => {
                 tx.commit().await?;
                 tracing::info!(error = %e, "a passkey registration was refused");
-                return Err(invalid());
+                return Err(refused_registration());
             }
         };
         let row = PasskeyRow {

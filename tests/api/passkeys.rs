@@ -125,6 +125,11 @@ impl SoftKey {
     fn create(&mut self, options: &Value) -> Value {
         let pk = &options["publicKey"];
         assert_eq!(pk["rp"]["id"], RP_ID, "{options}");
+        // A passkey: the authenticator is asked to keep it (discoverable).
+        assert_eq!(
+            pk["authenticatorSelection"]["residentKey"], "required",
+            "{options}"
+        );
         self.user = unb64(pk["user"]["id"].as_str().unwrap());
         let point = self.key.verifying_key().to_encoded_point(false);
         let cose = Cbor::Map(vec![
@@ -419,7 +424,7 @@ async fn bad_ceremonies_are_refused_with_clear_errors(backend: Backend) {
             json!({"flow_id": r.body["flow_id"], "name": "stolen flow", "credential": credential}),
         )
         .await;
-    r2.assert_problem(401, "unauthorized");
+    r2.assert_problem(422, "validation_failed");
     assert_eq!(
         app.as_user("acme", &agent).get("/me/passkeys").await.body["items"],
         json!([])

@@ -25,6 +25,11 @@ export interface RequestOptions {
   accept?: string;
   /** false for the public routes (login, branding). */
   auth?: boolean;
+  /**
+   * A `401` answers this call, not the session (a passkey ceremony the
+   * server refused): no refresh, no retry, nobody signed out.
+   */
+  callerHandles401?: boolean;
   signal?: AbortSignal;
   /** Hears how much of the body is sent (the call then goes over XMLHttpRequest). */
   onUploadProgress?: UploadProgress;
@@ -144,7 +149,7 @@ export class ApiClient {
     const auth = o.auth !== false;
     let token = auth ? await this.tokenOrNull() : null;
     let res = await this.fetchOnce(method, path, o, token);
-    if (auth && res.status === 401) {
+    if (auth && res.status === 401 && !o.callerHandles401) {
       const err = await problemFrom(res.clone());
       // Only an expired or revoked token is worth a refresh; MFA answers
       // and bad credentials are for the caller.
@@ -161,7 +166,7 @@ export class ApiClient {
     }
     if (!res.ok) {
       const err = await problemFrom(res);
-      if (auth && err.status === 401 && err.code === 'unauthorized') this.hooks.onAuthLost?.();
+      if (auth && err.status === 401 && err.code === 'unauthorized' && !o.callerHandles401) this.hooks.onAuthLost?.();
       throw err;
     }
     return res;

@@ -73,10 +73,12 @@ export function Shell({ tenant, branding, children }: { tenant: string; branding
           <ConnectionBadge />
           <LanguageSwitch />
           {me ? (
-            <span className="topbar__user" title={me.user.email}>
+            // Their own page (passkeys): the name is its link.
+            <Link to={`${base}/account`} className="topbar__user" title={me.user.email}
+              aria-current={pathname === `${base}/account` ? 'page' : undefined}>
               <span className="visually-hidden">{t('app.signedInAs', { name: me.user.name })}</span>
               <span aria-hidden="true">{me.user.name}</span>
-            </span>
+            </Link>
           ) : null}
           <button type="button" className="btn btn--ghost" onClick={() => void signOut()}>
             {t('app.signOut')}

@@ -7,6 +7,7 @@ import { useWorkspace, type useBranding } from '../branding/useBranding';
 import { I18nProvider, useI18n, type Key } from '../i18n';
 import { Alert } from '../ui/Alert';
 import { RECENT_KEY, recentTenants } from '../views/TenantPicker';
+import { Account } from '../views/Account';
 import { Login } from '../views/Login';
 import { MfaEnroll } from '../views/MfaEnroll';
 import { NotFound } from '../views/NotFound';
@@ -166,6 +167,9 @@ function Routes({ tenant, branding, switchedOff }: { tenant: string; branding: R
     // sales people the board (views/home/home.ts).
     const home = me ? homePath(me, areas) : areas[0]?.path;
     view = !me && online ? <p aria-busy="true">…</p> : home ? <Redirect to={`${base}/${home}`} /> : <NotFound />;
+  } else if (m('/account')) {
+    // Everyone's own: no area, no permission.
+    view = <Account />;
   } else if ((p = m('/deals/:id'))) {
     view = featureOn(branding?.features, 'sales') && can('deals:read') ? (
       <DealPage key={p.id} tenant={tenant} id={p.id!} />

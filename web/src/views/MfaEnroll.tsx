@@ -1,12 +1,17 @@
 // The tenant requires MFA for this person's role and they have none yet:
 // everything else answers 403 mfa_enrollment_required until they enrol.
+// A passkey is a second factor too: adding one instead frees the session
+// at once (the server says so with `changed: access`; /me is read again
+// here as well, so the app opens without waiting for the frame).
 import { useEffect, useState, type FormEvent } from 'react';
+import { passkeysHere } from '../api/passkeys';
 import { ApiError } from '../api/problem';
 import { useSession } from '../app/session';
 import { useI18n } from '../i18n';
 import { Alert } from '../ui/Alert';
 import { describeError } from '../ui/errors';
 import { Field } from '../ui/Field';
+import { AddPasskey } from './passkeys/AddPasskey';
 
 export function MfaEnroll() {
   const i18n = useI18n();
@@ -76,6 +81,14 @@ export function MfaEnroll() {
                   </button>
                 </form>
               </>
+            ) : null}
+            {passkeysHere() === 'ok' ? (
+              <section aria-labelledby="mfa-passkey-h" data-testid="mfa-passkey">
+                <p className="auth-card__or">{t('sso.or')}</p>
+                <h2 id="mfa-passkey-h">{t('passkey.enrollTitle')}</h2>
+                <p>{t('passkey.enrollHint')}</p>
+                <AddPasskey onAdded={() => void reloadMe().catch(() => undefined)} />
+              </section>
             ) : null}
           </>
         )}
