@@ -40,6 +40,10 @@ fn web_app_unit_and_end_to_end_tests_pass() {
             .status();
         assert!(ok.is_ok_and(|s| s.success()), "npm ci failed");
     }
+    // The SSO e2e test starts tests/oidc's provider, which the API tests
+    // install too: installed here, once in this process, so two `npm ci`
+    // never run in that folder at the same time.
+    assert!(crate::oidc_provider::available());
     for script in ["test", "e2e"] {
         let out = Command::new("npm")
             .args(["run", script])

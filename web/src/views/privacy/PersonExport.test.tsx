@@ -123,8 +123,15 @@ it('reads the export every 2 s while the socket is away, until it is ready', asy
   fireEvent.click(await screen.findByRole('button', { name: 'Export personal data' }));
   const panel = await screen.findByTestId('person-export');
   // The panel can be painted before React runs the effect that starts the
-  // poll; moving the clock before then would move it past nothing.
-  await waitFor(() => expect(intervals.mock.calls.map(([, ms]) => ms)).toContain(POLL_MS));
+  // poll; moving the clock before then would move it past nothing. Waited
+  // for on the real clock: waitFor checks again on a (faked) interval or a
+  // DOM change, and the effect may start after the last change, which on
+  // a loaded machine left it waiting for nothing (seen in CI).
+  const started = () => intervals.mock.calls.some(([, ms]) => ms === POLL_MS);
+  for (let i = 0; i < 200 && !started(); i++) {
+    await act(() => new Promise((r) => setTimeout(r, 10)));
+  }
+  expect(intervals.mock.calls.map(([, ms]) => ms)).toContain(POLL_MS);
   const reads = () => calls.filter((c) => c.path === '/exports/e1').length;
   expect(reads()).toBe(0);
 
