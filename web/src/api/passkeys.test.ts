@@ -7,7 +7,6 @@ import {
   credentialToJSON,
   credentialToJSONByHand,
   creationOptionsFromJSON,
-  discoverable,
   finishRegistration,
   getCredential,
   isIpAddress,
@@ -160,17 +159,6 @@ describe('the browser\'s credential for the server', () => {
     expect(byHand.clientExtensionResults).toEqual({ credProps: { rk: true } });
     // webauthn-rs takes `clientExtensionResults` for its `extensions`, and refuses both at once.
     expect(byHand).not.toHaveProperty('extensions');
-  });
-});
-
-describe('a passkey that can sign in alone', () => {
-  it('asks for a discoverable credential where the server discourages one, and keeps a stronger wish', () => {
-    const asServerSends = { ...creationJSON, authenticatorSelection: { residentKey: 'discouraged', requireResidentKey: false, userVerification: 'required' } } as PublicKeyCredentialCreationOptionsJSON;
-    expect(discoverable(asServerSends).authenticatorSelection).toEqual({ residentKey: 'preferred', requireResidentKey: false, userVerification: 'required' });
-    const none = { ...creationJSON, authenticatorSelection: undefined } as PublicKeyCredentialCreationOptionsJSON;
-    expect(discoverable(none).authenticatorSelection).toEqual({ residentKey: 'preferred', requireResidentKey: false });
-    // Required stays required (and the rest untouched).
-    expect(discoverable(creationJSON)).toBe(creationJSON);
   });
 });
 

@@ -305,28 +305,12 @@ export function passkeyProblem(e: unknown): PasskeyError {
   }
 }
 
-/**
- * The server's creation options, asking for a discoverable credential.
- * "Sign in with a passkey" names nobody (an empty `allowCredentials`), so
- * only a credential the authenticator keeps itself can answer it; but
- * webauthn-rs's `start_passkey_registration` sends `residentKey:
- * "discouraged"`, and an authenticator that honours it (a security key,
- * Chromium's own) makes one that can never sign in alone. `preferred`
- * still lets one that cannot keep credentials be added (as a second
- * factor); webauthn-rs does not check this choice when it finishes.
- */
-export function discoverable(o: PublicKeyCredentialCreationOptionsJSON): PublicKeyCredentialCreationOptionsJSON {
-  const sel = o.authenticatorSelection ?? {};
-  if (sel.residentKey === 'required' || sel.residentKey === 'preferred' || sel.requireResidentKey === true) return o;
-  return { ...o, authenticatorSelection: { ...sel, residentKey: 'preferred', requireResidentKey: false } };
-}
-
 /** Asks the browser for a new passkey with the server's options; its answer as JSON. */
 export async function createCredential(options: CreationOptionsJSON, signal?: AbortSignal): Promise<CredentialJSON> {
   if (!passkeysSupported()) throw new PasskeyError('unsupported');
   let cred: Credential | null;
   try {
-    cred = await navigator.credentials.create({ publicKey: toCreationOptions(discoverable(options.publicKey)), signal });
+    cred = await navigator.credentials.create({ publicKey: toCreationOptions(options.publicKey), signal });
   } catch (e) {
     throw passkeyProblem(e);
   }
