@@ -87,6 +87,37 @@ enum TenantCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Write an encrypted archive of one tenant (tables at one moment,
+    /// files, settings, keys) with a manifest of counts and checksums.
+    Backup {
+        slug: String,
+        /// Where to write it (default: `<slug>-<UTC time>.mandant-backup`).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Then restore it into a scratch database and compare.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Bring a tenant back from an archive, under its own or a new slug,
+    /// on either backend.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        slug: Option<String>,
+        #[arg(long)]
+        shard: Option<String>,
+        /// The master key the archive was made under, when it is not this
+        /// installation's.
+        #[arg(long)]
+        master_key_file: Option<PathBuf>,
+    },
+    /// Check an archive: restore it into a scratch database, read it back
+    /// and compare with its manifest.
+    Verify {
+        file: PathBuf,
+        #[arg(long)]
+        master_key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -354,6 +385,28 @@ async fn tenant(config: Config, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
             t.delete(&slug).await?;
             println!("deleted tenant {slug}");
             Ok(ExitCode::SUCCESS)
+        }
+        TenantCommand::Backup { slug, out, verify } => {
+            crate::tenants::backup::run::backup(t, &services.config.data_dir, &slug, out, verify)
+                .await
+        }
+        TenantCommand::Restore {
+            file,
+            slug,
+            shard,
+            master_key_file,
+        } => crate::tenants::backup::run::restore(t, &file, slug, shard, master_key_file).await,
+        TenantCommand::Verify {
+            file,
+            master_key_file,
+        } => {
+            crate::tenants::backup::run::verify(
+                t,
+                &services.config.data_dir,
+                &file,
+                master_key_file,
+            )
+            .await
         }
     }
 }

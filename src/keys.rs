@@ -102,6 +102,19 @@ impl MasterKey {
         &self.kid
     }
 
+    /// A key for `purpose` (a tenant backup's archive key), made from
+    /// this key and `salt` by HMAC-SHA256: the archive opens wherever this
+    /// master key is, and each archive's own salt gives it its own key.
+    pub fn derive(&self, purpose: &str, salt: &[u8]) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(purpose.as_bytes());
+        mac.update(b"\n");
+        mac.update(salt);
+        mac.finalize().into_bytes().into()
+    }
+
     pub fn wrap(&self, tenant: Uuid, version: i32, data_key: &DataKey) -> Result<String, KeyError> {
         Ok(hex::encode(seal_bytes(
             &self.key,

@@ -165,6 +165,19 @@ impl Realtime {
         });
     }
 
+    /// The tenant is gone (deleted): its hub on this node stops, with the
+    /// storage handle it held, and is forgotten at once.
+    pub fn retire(&self, tenant: TenantId) {
+        let gone = self
+            .actors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&tenant);
+        if let Some(a) = gone {
+            a.do_send(hub::Retire);
+        }
+    }
+
     /// The tenant's directory entry changed (this node's directory read it
     /// anew): its hub here ends subscriptions of features now off.
     pub fn tenant_changed(&self, tenant: Arc<Tenant>) {

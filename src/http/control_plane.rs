@@ -122,6 +122,10 @@ async fn delete(
     s: web::Data<Services>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = s.tenants.get(&slug).await?.id;
     s.tenants.delete(&slug).await?;
+    // Its hub here holds the storage just dropped; a tenant restored later
+    // under the same id must not meet it.
+    s.realtime.retire(id);
     Ok(HttpResponse::NoContent().finish())
 }

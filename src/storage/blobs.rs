@@ -180,6 +180,25 @@ impl TenantBlobs {
         }
     }
 
+    /// Every object of the tenant: (file, length), in key order.
+    pub async fn list(&self) -> Result<Vec<(Uuid, u64)>> {
+        let mut out = Vec::new();
+        let mut listing = self.store.list(Some(&self.prefix));
+        while let Some(meta) = listing.next().await {
+            let meta = meta.map_err(failed)?;
+            // Keys are `t/<tenant>/<file uuid>`; anything else is not ours.
+            if let Some(id) = meta
+                .location
+                .filename()
+                .and_then(|n| Uuid::parse_str(n).ok())
+            {
+                out.push((id, meta.size));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Deletes `file`'s object; one already gone is fine.
     pub async fn delete(&self, file: Uuid) -> Result<()> {
         match self.store.delete(&self.key(file)).await {

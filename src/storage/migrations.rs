@@ -74,6 +74,17 @@ impl SchemaStatus {
     }
 }
 
+/// The newest tenant schema version this binary knows (both backends
+/// number their migrations alike).
+pub fn tenant_latest() -> i64 {
+    TENANT_SQLITE
+        .iter()
+        .chain(TENANT_POSTGRES.iter())
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

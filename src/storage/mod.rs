@@ -15,6 +15,7 @@ pub mod blobs;
 mod control;
 pub mod cursors;
 pub mod custom_fields;
+pub mod dump;
 mod error;
 pub mod events;
 pub mod exports;

@@ -50,6 +50,21 @@ impl PgShard {
     /// transaction: PostgreSQL's DDL is transactional, so a failure at any
     /// step leaves nothing behind.
     pub async fn provision(&self, id: TenantId, admin: &NewUser) -> Result<()> {
+        self.create(id, None, Some(admin)).await
+    }
+
+    /// Creates the tenant's schema and role, empty at schema `version` (a
+    /// restore loads its rows and then migrates it on).
+    pub async fn create_at(&self, id: TenantId, version: i64) -> Result<()> {
+        self.create(id, Some(version), None).await
+    }
+
+    async fn create(
+        &self,
+        id: TenantId,
+        target: Option<i64>,
+        admin: Option<&NewUser>,
+    ) -> Result<()> {
         let (schema, role) = names(id);
         let mut tx = self.pool.begin().await?;
         let ddl = format!(
@@ -68,7 +83,7 @@ impl PgShard {
             .await
             .map_err(|e| StorageError::from(e).conflict_on("tenant storage"))?;
         scoped(&TENANT_POSTGRES, format!("{schema}._sqlx_migrations"))
-            .run_direct(None, &mut *tx, false)
+            .run_direct(target, &mut *tx, false)
             .await?;
         // The first user is written as the tenant's own role: provisioning
         // proves on the spot that the grants are right.
@@ -76,7 +91,9 @@ impl PgShard {
             .execute(&mut *tx)
             .await?;
         let mut ttx = TenantTx::postgres(tx, None);
-        users::insert(&mut ttx, admin).await?;
+        if let Some(admin) = admin {
+            users::insert(&mut ttx, admin).await?;
+        }
         ttx.commit().await
     }
 

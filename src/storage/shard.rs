@@ -42,6 +42,15 @@ impl Shard {
         }
     }
 
+    /// Creates the tenant's storage empty at schema `version`, or fails
+    /// leaving nothing behind.
+    pub async fn create_at(&self, id: TenantId, version: i64) -> Result<()> {
+        match self {
+            Shard::Sqlite(s) => s.create_at(id, version).await,
+            Shard::Postgres(s) => s.create_at(id, version).await,
+        }
+    }
+
     pub async fn open(&self, id: TenantId) -> Result<TenantDb> {
         match self {
             Shard::Sqlite(s) => s.open(id).await,

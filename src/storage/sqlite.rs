@@ -55,6 +55,21 @@ impl SqliteShard {
     /// Creates the tenant's file, migrates it and adds the first user, in one
     /// transaction; on any failure the file is removed again.
     pub async fn provision(&self, id: TenantId, admin: &NewUser) -> Result<()> {
+        self.create(id, None, Some(admin)).await
+    }
+
+    /// Creates the tenant's file empty at schema `version` (a restore
+    /// loads its rows and then migrates it on).
+    pub async fn create_at(&self, id: TenantId, version: i64) -> Result<()> {
+        self.create(id, Some(version), None).await
+    }
+
+    async fn create(
+        &self,
+        id: TenantId,
+        target: Option<i64>,
+        admin: Option<&NewUser>,
+    ) -> Result<()> {
         let path = self.path(id);
         if path.exists() {
             return Err(StorageError::Conflict("tenant storage"));
@@ -67,9 +82,11 @@ impl SqliteShard {
                 .await?;
             let result = async {
                 let mut tx = pool.begin().await?;
-                TENANT_SQLITE.run_direct(None, &mut *tx, false).await?;
+                TENANT_SQLITE.run_direct(target, &mut *tx, false).await?;
                 let mut ttx = TenantTx::sqlite(tx, None);
-                users::insert(&mut ttx, admin).await?;
+                if let Some(admin) = admin {
+                    users::insert(&mut ttx, admin).await?;
+                }
                 ttx.commit().await
             }
             .await;

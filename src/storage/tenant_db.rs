@@ -35,6 +35,7 @@ enum Inner {
         /// unit of work costs no extra round trip for its scope.
         begin_rw: SqlStr,
         begin_ro: SqlStr,
+        begin_snapshot: SqlStr,
     },
 }
 
@@ -57,6 +58,10 @@ impl TenantDb {
                 pool,
                 begin_rw: AssertSqlSafe(format!("BEGIN; {scope}")).into_sql_str(),
                 begin_ro: AssertSqlSafe(format!("BEGIN READ ONLY; {scope}")).into_sql_str(),
+                begin_snapshot: AssertSqlSafe(format!(
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {scope}"
+                ))
+                .into_sql_str(),
             }),
             Clock::system(),
             None,
@@ -141,6 +146,24 @@ impl TenantDb {
                 Inner::Postgres { pool, begin_ro, .. } => {
                     TenantTx::postgres(pool.begin_with(begin_ro.clone()).await?, keys)
                 }
+            })
+        })
+        .await
+    }
+
+    /// A read-only transaction that sees one moment for all its
+    /// statements (a backup): REPEATABLE READ on PostgreSQL; on SQLite
+    /// every read transaction does (WAL keeps its first read's snapshot).
+    pub async fn begin_snapshot(&self) -> Result<TenantTx> {
+        let (inner, keys) = (self.0.clone(), self.2.clone());
+        uncancelled(async move {
+            Ok(match &*inner {
+                Inner::Sqlite { reader, .. } => TenantTx::sqlite(reader.begin().await?, keys),
+                Inner::Postgres {
+                    pool,
+                    begin_snapshot,
+                    ..
+                } => TenantTx::postgres(pool.begin_with(begin_snapshot.clone()).await?, keys),
             })
         })
         .await

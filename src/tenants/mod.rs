@@ -1,6 +1,7 @@
 //! The tenant life cycle: create (provision storage and first admin),
 //! update, delete, recover from interrupted runs, migrate, and the demo.
 
+pub mod backup;
 pub mod branding;
 mod demo;
 pub mod demo_data;

@@ -229,7 +229,7 @@ impl TenantService {
     }
 
     /// Drops this node's cached view of the tenant and tells the other nodes.
-    async fn announce(&self, tenant: &Tenant) {
+    pub(crate) async fn announce(&self, tenant: &Tenant) {
         self.directory.invalidate(tenant.slug.as_str());
         let msg = BusMessage::TenantChanged {
             tenant_id: tenant.id,

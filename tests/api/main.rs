@@ -10,6 +10,7 @@ mod access;
 mod architecture;
 mod audit;
 mod auth_flow;
+mod backup;
 mod bad_input;
 mod bus;
 mod canned;

@@ -471,6 +471,18 @@ impl Handler<queue::Armed> for TenantActor {
 #[rtype(result = "()")]
 pub struct TenantUpdated(pub Arc<Tenant>);
 
+/// The tenant was deleted: the hub stops.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Retire;
+
+impl Handler<Retire> for TenantActor {
+    type Result = ();
+    fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}
+
 impl Handler<TenantUpdated> for TenantActor {
     type Result = ();
     fn handle(&mut self, m: TenantUpdated, _: &mut Context<Self>) {
