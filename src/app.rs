@@ -90,6 +90,22 @@ impl Application {
             crate::integrations::mail::Addresses::of(&services.config),
             services.shutdown.subscribe(),
         ));
+        // Scheduled backups run on serving nodes only, as webhooks do.
+        if let Some(url) = &services.config.backup_url {
+            let store = crate::storage::blobs::BackupStore::open(url.expose())
+                .map_err(|e| anyhow::anyhow!("MANDANT_BACKUP_URL: {e}"))?;
+            actix_web::rt::spawn(
+                crate::tenants::backup::schedule::Schedule {
+                    tenants: services.tenants.clone(),
+                    store,
+                    every: std::time::Duration::from_secs(services.config.backup_interval_secs),
+                    keep: services.config.backup_keep,
+                    holder: services.bus.node_id().to_string(),
+                    scratch: services.config.data_dir.join("scratch"),
+                }
+                .run(services.shutdown.subscribe()),
+            );
+        }
         match crate::integrations::mail::mailer::Settings::of(&services.config) {
             Some(mail) => {
                 actix_web::rt::spawn(crate::integrations::mail::mailer::Mailer::run(

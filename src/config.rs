@@ -88,6 +88,13 @@ pub struct Config {
     pub files_url: Option<Secret>,
     /// The largest single upload.
     pub upload_max_bytes: u64,
+    /// Where scheduled tenant backups go: `s3://bucket[/prefix]?…` or a
+    /// local directory. Unset: no scheduled backups.
+    pub backup_url: Option<Secret>,
+    /// How often each tenant is backed up.
+    pub backup_interval_secs: u64,
+    /// How many archives are kept per tenant (older ones are deleted).
+    pub backup_keep: usize,
     /// ClamAV's daemon (`tcp://127.0.0.1:3310` or `unix:/run/clamav/clamd.ctl`):
     /// every upload is scanned and an infected one refused. Unset: no scanning.
     pub clamd_url: Option<String>,
@@ -152,6 +159,9 @@ impl Default for Config {
             public_url: None,
             files_url: None,
             upload_max_bytes: 25 * 1024 * 1024,
+            backup_url: None,
+            backup_interval_secs: 24 * 3600,
+            backup_keep: 7,
             clamd_url: None,
             storage_quotas: BTreeMap::new(),
             clock: crate::clock::Clock::system(),
@@ -228,6 +238,9 @@ struct FileConfig {
     public_url: Option<String>,
     files_url: Option<Secret>,
     upload_max_bytes: Option<u64>,
+    backup_url: Option<Secret>,
+    backup_interval_secs: Option<u64>,
+    backup_keep: Option<usize>,
     clamd_url: Option<String>,
     storage_quotas: Option<String>,
 }
@@ -419,6 +432,15 @@ impl Config {
         }
         if let Some(n) = parse_env_num(&env, "MANDANT_UPLOAD_MAX_BYTES")?.or(f.upload_max_bytes) {
             c.upload_max_bytes = n.max(1);
+        }
+        c.backup_url = env("MANDANT_BACKUP_URL").map(Secret::new).or(f.backup_url);
+        if let Some(n) =
+            parse_env_num(&env, "MANDANT_BACKUP_INTERVAL_SECS")?.or(f.backup_interval_secs)
+        {
+            c.backup_interval_secs = n.max(1);
+        }
+        if let Some(n) = parse_env_num(&env, "MANDANT_BACKUP_KEEP")?.or(f.backup_keep) {
+            c.backup_keep = n.max(1);
         }
         if let Some(u) = env("MANDANT_CLAMD_URL").or(f.clamd_url) {
             if !(u.starts_with("tcp://") || u.starts_with("unix:")) {

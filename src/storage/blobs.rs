@@ -86,6 +86,106 @@ impl BlobStore {
     }
 }
 
+/// Where scheduled tenant backups go (`MANDANT_BACKUP_URL`): an S3
+/// bucket (`s3://…`, as for files) or a local directory. Each tenant's
+/// archives are under `<tenant id>/`, named by the time they were made, so
+/// names sort by age.
+#[derive(Clone)]
+pub struct BackupStore {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl std::fmt::Debug for BackupStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BackupStore")
+    }
+}
+
+impl BackupStore {
+    pub fn open(url: &str) -> Result<Self> {
+        let store: Arc<dyn ObjectStore> = if url.starts_with("s3://") {
+            Arc::from(s3(url)?)
+        } else {
+            let dir = url.strip_prefix("file://").unwrap_or(url);
+            std::fs::create_dir_all(dir)?;
+            Arc::new(LocalFileSystem::new_with_prefix(dir).map_err(failed)?)
+        };
+        Ok(Self { store })
+    }
+
+    /// The tenant's archives' names, oldest first.
+    pub async fn list(&self, tenant: TenantId) -> Result<Vec<String>> {
+        let prefix = Path::from(tenant.0.to_string());
+        let mut names = Vec::new();
+        let mut listing = self.store.list(Some(&prefix));
+        while let Some(meta) = listing.next().await {
+            if let Some(n) = meta.map_err(failed)?.location.filename() {
+                names.push(n.to_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Uploads the file at `from` as `name`, streamed in parts.
+    pub async fn put_file(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        from: &std::path::Path,
+    ) -> Result<()> {
+        use tokio::io::AsyncReadExt;
+        let key = Path::from(tenant.0.to_string()).join(name);
+        let upload = self.store.put_multipart(&key).await.map_err(failed)?;
+        let mut w = WriteMultipart::new(upload);
+        let mut file = tokio::fs::File::open(from).await?;
+        let mut buf = vec![0u8; 1024 * 1024];
+        loop {
+            let n = match file.read(&mut buf).await {
+                Ok(n) => n,
+                Err(e) => {
+                    abort(w).await;
+                    return Err(e.into());
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            w.write(&buf[..n]);
+            if let Err(e) = wait_for_capacity(&mut w).await {
+                abort(w).await;
+                return Err(e);
+            }
+        }
+        finish(w).await
+    }
+
+    /// The archive `name`'s bytes into the file at `to`.
+    pub async fn get_file(&self, tenant: TenantId, name: &str, to: &std::path::Path) -> Result<()> {
+        use tokio::io::AsyncWriteExt;
+        let key = Path::from(tenant.0.to_string()).join(name);
+        let got = self.store.get(&key).await.map_err(|e| match e {
+            object_store::Error::NotFound { .. } => StorageError::NotFound,
+            e => failed(e),
+        })?;
+        let mut stream = got.into_stream();
+        let mut file = tokio::fs::File::create(to).await?;
+        while let Some(chunk) = stream.next().await {
+            file.write_all(&chunk.map_err(failed)?).await?;
+        }
+        file.sync_all().await?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, tenant: TenantId, name: &str) -> Result<()> {
+        let key = Path::from(tenant.0.to_string()).join(name);
+        match self.store.delete(&key).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(failed(e)),
+        }
+    }
+}
+
 /// `s3://bucket[/prefix]?endpoint=…&region=…&access_key_id=…`: any option
 /// object_store knows for S3 (`aws_`-prefixed or not) may be given in the
 /// query; the rest comes from the usual `AWS_*` variables.

@@ -408,7 +408,80 @@ async fn restore_at(site: &Site, file: &Path, extra: &[String]) -> std::process:
     run(c).await
 }
 
+/// The archives in a local backup store for tenant `id`, oldest first.
+fn archives(dir: &Path, id: uuid::Uuid) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join(id.to_string()))
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".mandant-backup"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+async fn backups_run_on_schedule_verified_and_pruned(backend: Backend) {
+    let site = Site::new(backend).await;
+    let store = site.dir.path().join("backups");
+    let app = spawn_node(&site, |c| {
+        c.backup_url = Some(Secret::new(store.display().to_string()));
+        c.backup_interval_secs = 2;
+        c.backup_keep = 2;
+    })
+    .await;
+    let tok = app.tenant_with_owner("acme").await;
+    let contact = fill(&app, "acme", &tok).await;
+    let before = view(&app, "acme", &tok, &contact).await;
+    let id = app.services.tenants.get("acme").await.unwrap().id.0;
+
+    // Archives keep coming, and only the newest two stay.
+    let mut seen = std::collections::BTreeSet::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let kept = loop {
+        let now = archives(&store, id);
+        assert!(now.len() <= 2, "{now:?}");
+        seen.extend(now.iter().cloned());
+        if seen.len() >= 3 && now.len() == 2 {
+            break now;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "archives seen: {seen:?}"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    };
+    // The two kept are the newest ever made: pruning takes the oldest.
+    let newest: Vec<String> = seen.iter().rev().take(2).rev().cloned().collect();
+    assert_eq!(kept, newest);
+
+    // The newest is a real backup: after the tenant is lost, it restores
+    // into another installation (on PostgreSQL, a tenant's role is
+    // server-wide: the original must be gone first).
+    let file = site.dir.path().join("kept.mandant-backup");
+    std::fs::copy(store.join(id.to_string()).join(kept.last().unwrap()), &file).unwrap();
+    assert_eq!(
+        app.admin("DELETE", "/api/v1/tenants/acme", None)
+            .await
+            .status,
+        204
+    );
+    let far = Site::new(backend).await;
+    let far_app = spawn_node(&far, |_| {}).await;
+    let key = site.dir.path().join("master.key");
+    let o = restore_at(
+        &far,
+        &file,
+        &["--master-key-file".into(), key.display().to_string()],
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tok = sign_in(&far_app, "acme", "admin@acme.example").await;
+    assert_eq!(view(&far_app, "acme", &tok, &contact).await, before);
+}
+
 both_backends!(
     a_tenant_comes_back_whole_on_either_backend,
-    damaged_foreign_and_misplaced_archives_are_refused
+    damaged_foreign_and_misplaced_archives_are_refused,
+    backups_run_on_schedule_verified_and_pruned
 );

@@ -14,6 +14,7 @@
 pub mod archive;
 mod load;
 pub mod run;
+pub mod schedule;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
