@@ -46,6 +46,7 @@ mod routing;
 mod scale;
 mod scim;
 mod sensitive_fields;
+mod service_tls;
 mod shards;
 mod sla;
 mod smtp_sink;

@@ -18,13 +18,13 @@ use tokio_rustls::client::TlsStream;
 use crate::helpers::{Backend, Site, spawn_node};
 
 /// A test CA that signs leaves for `localhost` and 127.0.0.1.
-struct Ca {
+pub(crate) struct Ca {
     cert: rcgen::Certificate,
     key: KeyPair,
 }
 
 impl Ca {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let key = KeyPair::generate().unwrap();
         let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
         p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -36,8 +36,13 @@ impl Ca {
         }
     }
 
+    /// The CA's own certificate, PEM (what a client is told to trust).
+    pub(crate) fn pem(&self) -> String {
+        self.cert.pem()
+    }
+
     /// A leaf named `name`: its PEM chain, PEM key and DER.
-    fn leaf(&self, name: &str) -> (String, String, CertificateDer<'static>) {
+    pub(crate) fn leaf(&self, name: &str) -> (String, String, CertificateDer<'static>) {
         let key = KeyPair::generate().unwrap();
         let mut p =
             CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
