@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 pub const MAX_TENANT_LABELS: usize = 100;
 
@@ -17,14 +17,38 @@ static LABELLED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
 /// process; they share it).
 pub fn install() -> Option<PrometheusHandle> {
     HANDLE
-        .get_or_init(|| match PrometheusBuilder::new().install_recorder() {
-            Ok(h) => Some(h),
-            Err(e) => {
-                tracing::warn!(error = %e, "metrics recorder not installed");
-                None
-            }
-        })
+        .get_or_init(
+            || match histograms(PrometheusBuilder::new()).install_recorder() {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    tracing::warn!(error = %e, "metrics recorder not installed");
+                    None
+                }
+            },
+        )
         .clone()
+}
+
+/// Latencies as histograms (not summaries), so they add up across
+/// nodes: buckets from 1 ms to 10 s.
+fn histograms(b: PrometheusBuilder) -> PrometheusBuilder {
+    const SECONDS: &[f64] = &[
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ];
+    let mut b = b;
+    for name in [
+        "mandant_http_request_duration_seconds",
+        "mandant_delivery_latency_seconds",
+    ] {
+        b = match b.set_buckets_for_metric(Matcher::Full(name.to_owned()), SECONDS) {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::warn!(error = %e, metric = name, "histogram buckets not set");
+                return PrometheusBuilder::new();
+            }
+        };
+    }
+    b
 }
 
 /// The label value for a tenant: its slug while under the bound.

@@ -131,12 +131,16 @@ impl Bus {
     pub async fn publish(&self, message: BusMessage) -> Result<(), BusError> {
         // No local subscriber is not an error.
         let _ = self.local.send(Arc::new(message.clone()));
-        if let Some(link) = &self.redis {
-            link.publish(&Envelope {
-                origin: self.node_id,
-                message,
-            })
-            .await?;
+        if let Some(link) = &self.redis
+            && let Err(e) = link
+                .publish(&Envelope {
+                    origin: self.node_id,
+                    message,
+                })
+                .await
+        {
+            metrics::counter!("mandant_bus_publish_failures_total").increment(1);
+            return Err(e);
         }
         Ok(())
     }

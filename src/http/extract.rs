@@ -4,6 +4,7 @@
 use std::future::{Ready, ready};
 use std::sync::Arc;
 
+use actix_web::HttpMessage as _;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -61,6 +62,10 @@ pub struct TenantScope {
     pub db: TenantDb,
 }
 
+/// The slug of the tenant a request was resolved to.
+#[derive(Clone, Debug)]
+pub struct ResolvedTenant(pub String);
+
 impl FromRequest for TenantScope {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
@@ -68,6 +73,7 @@ impl FromRequest for TenantScope {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let slug = req.match_info().get("tenant").map(str::to_owned);
         let services = services(req);
+        let req = req.clone();
         let features = req
             .path()
             .split_once("/api/v1")
@@ -87,6 +93,10 @@ impl FromRequest for TenantScope {
                 return Err(ApiError::not_found());
             }
             let db = services.storage.tenant_db(&tenant).await?;
+            // For the request's metrics: only a tenant that exists gets a
+            // label, so made-up slugs cannot use up the bounded set.
+            req.extensions_mut()
+                .insert(ResolvedTenant(tenant.slug.as_str().to_owned()));
             Ok(TenantScope { tenant, db })
         })
     }

@@ -33,6 +33,17 @@ async fn readyz(s: web::Data<Services>) -> Result<HttpResponse, ApiError> {
 /// Prometheus text format. Behind the platform token: the labels name tenants.
 async fn metrics(_: super::extract::PlatformAdmin, s: web::Data<Services>) -> HttpResponse {
     metrics::gauge!("mandant_tenant_hubs").set(s.realtime.hubs() as f64);
+    for p in s.storage.pool_stats() {
+        metrics::gauge!("mandant_db_pool_connections", "pool" => p.name.clone(), "state" => "idle")
+            .set(p.idle as f64);
+        metrics::gauge!("mandant_db_pool_connections", "pool" => p.name.clone(), "state" => "busy")
+            .set(p.size.saturating_sub(p.idle) as f64);
+        metrics::gauge!("mandant_db_pool_max", "pool" => p.name).set(p.max as f64);
+    }
+    let bus_up = tokio::time::timeout(std::time::Duration::from_secs(1), s.bus.ping())
+        .await
+        .is_ok_and(|r| r.is_ok());
+    metrics::gauge!("mandant_bus_up").set(if bus_up { 1.0 } else { 0.0 });
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(crate::telemetry_metrics::render())

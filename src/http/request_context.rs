@@ -85,8 +85,20 @@ pub async fn request_context(
                 400..=499 => "4xx",
                 _ => "5xx",
             };
-            metrics::counter!("mandant_http_requests_total", "status" => class).increment(1);
-            metrics::histogram!("mandant_http_request_duration_seconds").record(secs);
+            let tenant = res
+                .request()
+                .extensions()
+                .get::<super::extract::ResolvedTenant>()
+                .map(|t| crate::telemetry_metrics::tenant_label(&t.0))
+                .unwrap_or_else(|| "none".to_owned());
+            if status == 429 {
+                metrics::counter!("mandant_http_rate_limited_total", "tenant" => tenant.clone())
+                    .increment(1);
+            }
+            metrics::counter!("mandant_http_requests_total", "status" => class, "tenant" => tenant.clone())
+                .increment(1);
+            metrics::histogram!("mandant_http_request_duration_seconds", "tenant" => tenant)
+                .record(secs);
             if status >= 500 {
                 tracing::error!(status, ms, "request finished");
             } else {

@@ -64,6 +64,15 @@ pub use tx::{Dialect, TenantTx, TxConn};
 use crate::config::Config;
 use crate::domain::tenant::{Tenant, TenantId};
 
+/// One connection pool's use.
+#[derive(Debug, Clone)]
+pub struct PoolStats {
+    pub name: String,
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// Everything persistent, shared by HTTP handlers, actors and the CLI.
 #[derive(Clone)]
 pub struct Storage(Arc<Inner>);
@@ -187,6 +196,27 @@ impl Storage {
         // Last: a backup of the tenant's data keeps only sealed values,
         // and with the keys gone, they open for nobody.
         self.0.control.drop_tenant_keys(tenant.id).await
+    }
+
+    /// The shared PostgreSQL pools' use (SQLite tenants each have their
+    /// own small pools, not worth a series each): for `/metrics`.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        self.0
+            .shards
+            .iter()
+            .filter_map(|(name, shard)| match shard {
+                Shard::Postgres(pg) => {
+                    let (size, idle, max) = pg.pool_stats();
+                    Some(PoolStats {
+                        name: format!("shard:{name}"),
+                        size,
+                        idle,
+                        max,
+                    })
+                }
+                Shard::Sqlite(_) => None,
+            })
+            .collect()
     }
 
     /// The master key (for `mandant keys`).

@@ -97,6 +97,15 @@ impl PgShard {
         ttx.commit().await
     }
 
+    /// (connections open, of them idle, the most it may open).
+    pub fn pool_stats(&self) -> (u32, u32, u32) {
+        (
+            self.pool.size(),
+            self.pool.num_idle() as u32,
+            self.pool.options().get_max_connections(),
+        )
+    }
+
     pub fn open(&self, id: TenantId) -> TenantDb {
         let (schema, role) = names(id);
         TenantDb::postgres(self.pool.clone(), &schema, &role)

@@ -91,6 +91,20 @@ async fn request_rates_are_limited_per_plan(backend: Backend) {
     }
     let r = limited.expect("the free plan's rate must bite within 30 quick requests");
     r.assert_problem(429, "rate_limited");
+    // Operators see whom the limits bite, and how full the pools are.
+    let m = app.request("GET", "/metrics", Some(&app.token), None).await;
+    let text = m.body.as_str().unwrap_or_default().to_owned();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("mandant_http_rate_limited_total{tenant=\"small\"}")),
+        "{text}"
+    );
+    if backend == Backend::Postgres {
+        assert!(
+            text.contains("mandant_db_pool_max{pool=\"shard:default\"} 4"),
+            "{text}"
+        );
+    }
     let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=5).contains(&wait), "{wait}");
     // Upgrading lifts it at once.

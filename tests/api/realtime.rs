@@ -698,14 +698,42 @@ async fn metrics_count_connections_and_deliveries() {
         .post("/contacts", json!({"last_name": "Counted"}))
         .await;
     ws.expect().await;
+    // A made-up slug gets no label of its own: it cannot use up the set.
+    app.get("/t/made-up-tenant-7/api/v1/me").await;
     app.get("/metrics")
         .await
         .assert_problem(401, "unauthorized");
     let r = app.request("GET", "/metrics", Some(&app.token), None).await;
     assert_eq!(r.status, 200);
     let text = r.body.as_str().unwrap_or_default().to_owned();
+    assert!(!text.contains("made-up-tenant-7"), "{text}");
+    let line = |prefix: &str, part: &str| {
+        text.lines()
+            .any(|l| l.starts_with(prefix) && l.contains(part))
+    };
+    // Requests per tenant, their latency as a histogram (it adds up across
+    // nodes), commit-to-delivery latency, the bus.
+    assert!(
+        line("mandant_http_requests_total{", "tenant=\"metered\""),
+        "{text}"
+    );
+    assert!(
+        line("mandant_http_requests_total{", "tenant=\"none\""),
+        "{text}"
+    );
+    assert!(
+        line(
+            "mandant_http_request_duration_seconds_bucket{",
+            "tenant=\"metered\""
+        ),
+        "{text}"
+    );
+    assert!(
+        line("mandant_delivery_latency_seconds_bucket{", "le=\"0.1\""),
+        "{text}"
+    );
+    assert!(line("mandant_bus_up", " 1"), "{text}");
     for needle in [
-        "mandant_http_requests_total",
         "mandant_ws_connections{tenant=\"metered\"} 1",
         "mandant_ws_events_delivered_total{tenant=\"metered\"}",
         "mandant_tenant_hubs",

@@ -167,11 +167,16 @@ impl TenantActor {
     fn deliver(&mut self, rows: impl Iterator<Item = Arc<EventRow>>) {
         let mut batch = Vec::with_capacity(rows.size_hint().0);
         let mut delivered = 0;
+        let now = chrono::Utc::now();
         for e in rows {
             if e.seq <= self.last_seq {
                 continue;
             }
             self.last_seq = e.seq;
+            // From the write's commit to its hand-over to the sockets here
+            // (each socket's send is its own task): what a live view lags.
+            metrics::histogram!("mandant_delivery_latency_seconds")
+                .record((now - e.at).num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
             delivered += self.sessions.fan_out(&e);
             self.ring.remember(e.clone());
             batch.push(e);
