@@ -68,17 +68,32 @@ def server_env_names() -> set[str]:
     return names
 
 
+def server_histograms() -> set[str]:
+    """Names the server records with histogram!: in the exposition they
+    are only _bucket, _sum and _count series (src/telemetry_metrics.rs sets
+    buckets for them), so the bare name selects nothing."""
+    pat = re.compile(r'histogram!\(\s*"([a-z_:][a-z0-9_:]*)"')
+    return {n for f in (ROOT / "src").rglob("*.rs") for n in pat.findall(f.read_text())}
+
+
 def server_metric_names() -> set[str]:
-    """Metrics the server registers, with the _sum/_count series a summary
-    (or histogram) adds."""
+    """Series names the server exports: counters and gauges as named,
+    histograms as their _bucket/_sum/_count series."""
     names: set[str] = set()
     pat = re.compile(r'(counter|gauge|histogram)!\(\s*"([a-z_:][a-z0-9_:]*)"')
     for f in (ROOT / "src").rglob("*.rs"):
         for kind, name in pat.findall(f.read_text()):
-            names.add(name)
             if kind == "histogram":
                 names.update({name + "_sum", name + "_count", name + "_bucket"})
+            else:
+                names.add(name)
     return names
+
+
+def unknown(name: str, histograms: set[str]) -> str:
+    if name in histograms:
+        return f"{name}, a histogram: select its _bucket, _sum or _count series"
+    return f"{name}, which the server does not export"
 
 
 def by_kind(objs: list[dict], kind: str) -> list[dict]:
@@ -232,6 +247,7 @@ def fill_grafana_vars(expr: str) -> str:
 
 def check_metrics(out: pathlib.Path) -> None:
     exported = server_metric_names()
+    histograms = server_histograms()
     if not exported:
         problem("found no metrics in src/: the pattern in server_metric_names needs updating")
 
@@ -242,7 +258,7 @@ def check_metrics(out: pathlib.Path) -> None:
             names = metric_names(r["expr"])
             rule_names |= names
             for n in names - exported - EXTERNAL:
-                problem(f"rule {r.get('alert') or r.get('record')} uses {n}, which the server does not export")
+                problem(f"rule {r.get('alert') or r.get('record')} uses {unknown(n, histograms)}")
 
     dash = json.loads(DASHBOARD.read_text())
     exprs = dashboard_exprs(dash)
@@ -251,13 +267,16 @@ def check_metrics(out: pathlib.Path) -> None:
     records = []
     for i, (title, expr) in enumerate(exprs):
         for n in metric_names(expr) - exported - rule_names:
-            problem(f"dashboard panel {title!r} uses {n}, which neither the server nor the rules know")
+            if n in histograms:
+                problem(f"dashboard panel {title!r} uses {unknown(n, histograms)}")
+            else:
+                problem(f"dashboard panel {title!r} uses {n}, which neither the server nor the rules know")
         records.append({"record": f"dashboard:query_{i}", "expr": fill_grafana_vars(expr)})
     for var in dash.get("templating", {}).get("list", []):
         q = var.get("definition") or ""
         for n in re.findall(r"label_values\(\s*([a-zA-Z_:][\w:]*)", q):
             if n not in exported and n not in rule_names:
-                problem(f"dashboard variable {var['name']} reads {n}, which the server does not export")
+                problem(f"dashboard variable {var['name']} reads {unknown(n, histograms)}")
     (out / "dashboard-queries.rules.yaml").write_text(
         yaml.safe_dump({"groups": [{"name": "dashboard", "rules": records}]}, sort_keys=False)
     )

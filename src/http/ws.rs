@@ -168,31 +168,56 @@ pub async fn connect(
     }
     let hub = s.realtime.hub(&scope.tenant, &scope.db).await?;
     let max = crate::limits::plans::quotas(scope.tenant.plan).ws_connections;
-    if hub
-        .send(crate::actors::hub::Stats)
-        .await
-        .is_ok_and(|(n, _)| n >= max)
-    {
-        return Err(ApiError::new(
+    let full = || {
+        ApiError::new(
             Code::QuotaExceeded,
             format!("The plan allows {max} live connections; this tenant has them all open."),
-        ));
-    }
-    let (response, session, stream) = actix_ws::handle(&req, payload)
-        .map_err(|e| ApiError::new(Code::BadRequest, format!("Not a WebSocket upgrade: {e}")))?;
+        )
+    };
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    // Across nodes, a slot in Redis; with Redis away, each node counts its
+    // own (availability over strictness, as for the rate limits).
+    let slot = match s.rate_limits.slots() {
+        Some(slots) => match slots.acquire(scope.tenant.id, max, id).await {
+            Ok(Some(guard)) => Some(guard),
+            Ok(None) => return Err(full()),
+            Err(()) => None,
+        },
+        None => None,
+    };
+    if slot.is_none()
+        && hub
+            .send(crate::actors::hub::Stats)
+            .await
+            .is_ok_and(|(n, _)| n >= max)
+    {
+        return Err(full());
+    }
+    let (response, session, stream) = match actix_ws::handle(&req, payload) {
+        Ok(h) => h,
+        Err(e) => {
+            return Err(ApiError::new(
+                Code::BadRequest,
+                format!("Not a WebSocket upgrade: {e}"),
+            ));
+        }
+    };
     let (out, rx) = mpsc::channel(QUEUE);
     let overflow = Arc::new(AtomicBool::new(false));
     let recheck = Arc::new(tokio::sync::Notify::new());
-    hub.send(Join {
-        id,
-        principal,
-        out,
-        overflow: overflow.clone(),
-        recheck: recheck.clone(),
-    })
-    .await
-    .map_err(|_| ApiError::unavailable("tenant hub unavailable"))?;
+    if hub
+        .send(Join {
+            id,
+            principal,
+            out,
+            overflow: overflow.clone(),
+            recheck: recheck.clone(),
+        })
+        .await
+        .is_err()
+    {
+        return Err(ApiError::unavailable("tenant hub unavailable"));
+    }
     let conn = Conn {
         id,
         hub,
@@ -206,6 +231,7 @@ pub async fn connect(
         cred,
         client,
         coalesce,
+        slot,
     };
     let span = tracing::info_span!("ws", tenant = %conn.tenant.slug, session = id);
     let label = crate::telemetry_metrics::tenant_label(conn.tenant.slug.as_str());
@@ -244,6 +270,8 @@ struct Conn {
     /// Set: every frame is a JSON array of messages, and queued messages
     /// that arrive within this window of the first share one frame.
     coalesce: Option<Duration>,
+    /// The tenant's live-connection slot across nodes (with Redis).
+    slot: Option<crate::limits::slots::SlotGuard>,
 }
 
 impl Conn {
@@ -369,6 +397,8 @@ impl Conn {
             Ok::<(), ()>(())
         });
         let _ = self.session.close(close).await;
+        // The slot goes back now, not when the task's memory does.
+        drop(self.slot.take());
         let label = crate::telemetry_metrics::tenant_label(self.tenant.slug.as_str());
         metrics::gauge!("mandant_ws_connections", "tenant" => label).decrement(1.0);
     }

@@ -6,8 +6,10 @@
 //!   so several nodes share one limit instead of multiplying it.
 
 pub mod plans;
+pub mod slots;
 
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -47,6 +49,9 @@ enum Backend {
 
 pub struct RateLimits {
     backend: Backend,
+    /// Live connections counted across nodes (with Redis); without it,
+    /// the one node's hub counts them.
+    slots: Option<Arc<slots::Slots>>,
 }
 
 fn quota(rps: u32) -> Quota {
@@ -67,12 +72,19 @@ impl RateLimits {
                     .map(|p| (*p, RateLimiter::keyed(quota(plans::quotas(*p).user_rps))))
                     .collect(),
             },
+            slots: None,
         }
+    }
+
+    /// The shared connection slots, when nodes share Redis.
+    pub fn slots(&self) -> Option<&Arc<slots::Slots>> {
+        self.slots.as_ref()
     }
 
     pub async fn redis(url: &str) -> Result<Self, redis::RedisError> {
         let conn = redis::Client::open(url)?.get_connection_manager().await?;
         Ok(Self {
+            slots: Some(slots::Slots::new(conn.clone())),
             backend: Backend::Redis {
                 conn,
                 script: redis::Script::new(GCRA),

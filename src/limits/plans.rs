@@ -9,7 +9,7 @@ pub struct Quotas {
     pub tenant_rps: u32,
     /// API requests per second for one user or API key.
     pub user_rps: u32,
-    /// Open WebSocket connections per tenant (per node).
+    /// Open WebSocket connections per tenant (on all nodes, with Redis).
     pub ws_connections: usize,
     pub users: Option<i64>,
     pub records: Option<i64>,

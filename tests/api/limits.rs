@@ -206,3 +206,86 @@ async fn the_rate_limit_is_shared_by_all_nodes() {
     a.stop().await;
     b.stop().await;
 }
+
+/// With Redis, the live-connection quota counts the sockets open on every
+/// node, and the slots of a node that died stop counting once they run out
+/// unrenewed.
+#[actix_web::test]
+async fn live_connections_are_counted_across_nodes() {
+    use crate::realtime::Ws;
+    let Some((a, b)) = crate::helpers::two_nodes().await else {
+        return;
+    };
+    let tok = free_tenant(&a, "wide").await;
+    let max = mandant::limits::plans::quotas(mandant::domain::tenant::Plan::Free).ws_connections;
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(120));
+    let mut on_a = Vec::new();
+    let mut on_b = Vec::new();
+    for i in 0..max {
+        let (node, list) = if i % 2 == 0 {
+            (&a, &mut on_a)
+        } else {
+            (&b, &mut on_b)
+        };
+        list.push(
+            Ws::connect(node, "wide", &tok)
+                .await
+                .expect("within the plan"),
+        );
+        pause().await;
+    }
+    // Each node has only half open, but the tenant has them all.
+    assert_eq!(Ws::connect(&a, "wide", &tok).await.err(), Some(403));
+    pause().await;
+    assert_eq!(Ws::connect(&b, "wide", &tok).await.err(), Some(403));
+    // One closed on a frees a place on b.
+    drop(on_a.pop());
+    let mut freed = None;
+    for _ in 0..20 {
+        pause().await;
+        if let Ok(ws) = Ws::connect(&b, "wide", &tok).await {
+            freed = Some(ws);
+            break;
+        }
+    }
+    assert!(freed.is_some(), "a closed socket's slot was not given back");
+    drop((on_a, on_b, freed));
+
+    // A node that died left its slots behind, unrenewed: they count until
+    // they run out, and then no longer.
+    let id = a.services.tenants.get("wide").await.unwrap().id;
+    let key = mandant::limits::slots::key(id);
+    let mut r = redis::Client::open(crate::helpers::redis_url().unwrap())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        let n: i64 = redis::cmd("ZCARD")
+            .arg(&key)
+            .query_async(&mut r)
+            .await
+            .unwrap();
+        if n == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (secs, micros): (i64, i64) = redis::cmd("TIME").query_async(&mut r).await.unwrap();
+    let soon = secs * 1000 + micros / 1000 + 1500;
+    for i in 0..max {
+        let _: i64 = redis::cmd("ZADD")
+            .arg(&key)
+            .arg(soon)
+            .arg(format!("dead-node:{i}"))
+            .query_async(&mut r)
+            .await
+            .unwrap();
+    }
+    pause().await;
+    assert_eq!(Ws::connect(&a, "wide", &tok).await.err(), Some(403));
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    assert!(Ws::connect(&b, "wide", &tok).await.is_ok());
+    a.stop().await;
+    b.stop().await;
+}
