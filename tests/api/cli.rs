@@ -519,3 +519,47 @@ async fn serve_demo_starts_and_stops_gracefully() {
     };
     assert!(status.success(), "{status}");
 }
+
+/// Kills its server when the test ends, however it ends.
+pub(crate) struct Server(pub std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `mandant serve` started by `cmd` (which sets everything but the
+/// listening address): the process and its base URL, once it listens.
+pub(crate) async fn serve(mut cmd: Command) -> (Server, String) {
+    cmd.env("MANDANT_LISTEN", "127.0.0.1:0")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut node = Server(cmd.spawn().unwrap());
+    let out = node.0.stdout.take().unwrap();
+    let base = actix_web::rt::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(out).lines().map_while(Result::ok);
+        let base = lines
+            .by_ref()
+            .take(20)
+            .find_map(|l| l.strip_prefix("Mandant listening on ").map(str::to_owned));
+        // Keep reading, so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        base
+    })
+    .await
+    .unwrap();
+    let Some(base) = base else {
+        let _ = node.0.kill();
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut node.0.stderr.take().unwrap(), &mut err).unwrap();
+        panic!("the server did not start: {err}");
+    };
+    // Its log goes nowhere, and never fills a pipe.
+    if let Some(err) = node.0.stderr.take() {
+        std::thread::spawn(move || BufReader::new(err).lines().for_each(drop));
+    }
+    (node, base)
+}

@@ -20,6 +20,7 @@ mod dashboards;
 mod encryption;
 mod escalation;
 mod exports;
+mod failover;
 mod file_servers;
 mod files;
 mod fuzz;

@@ -41,6 +41,41 @@ impl Ws {
         }
     }
 
+    /// To a server at `base` (`http://…`), not a test app.
+    pub async fn connect_url(base: &str, slug: &str, token: &str) -> Result<Ws, u16> {
+        let url = format!("{}/t/{slug}/ws", base.replace("http://", "ws://"));
+        match awc::Client::new()
+            .ws(url)
+            .bearer_auth(token)
+            .connect()
+            .await
+        {
+            Ok((_, conn)) => Ok(Ws { conn }),
+            Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s.as_u16()),
+            Err(_) => Err(0),
+        }
+    }
+
+    /// The next JSON frame within `wait`: `Ok(None)` for silence,
+    /// `Err(())` when the connection is gone (closed, reset, its server
+    /// killed).
+    pub async fn next_or_gone(&mut self, wait: Duration) -> Result<Option<Value>, ()> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.conn.next()).await {
+                Ok(Some(Ok(Frame::Text(b)))) => {
+                    return Ok(Some(serde_json::from_slice(&b).unwrap()));
+                }
+                Ok(Some(Ok(Frame::Ping(p)))) => {
+                    let _ = self.conn.send(Message::Pong(p)).await;
+                }
+                Ok(Some(Ok(Frame::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => return Err(()),
+                Ok(Some(Ok(_))) => {}
+                Err(_) => return Ok(None),
+            }
+        }
+    }
+
     pub async fn send(&mut self, v: Value) {
         self.conn
             .send(Message::Text(v.to_string().into()))
@@ -101,7 +136,7 @@ impl Ws {
     }
 }
 
-async fn subscribe(ws: &mut Ws, topic: &str, since: Option<i64>) -> Value {
+pub(crate) async fn subscribe(ws: &mut Ws, topic: &str, since: Option<i64>) -> Value {
     let mut m = json!({"type": "subscribe", "id": "s1", "topic": topic});
     if let Some(s) = since {
         m["since"] = json!(s);

@@ -5,12 +5,11 @@
 //! them with `sslmode=verify-full` and `rediss://`. A server whose
 //! certificate the client cannot verify is refused.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::cli::{mandant, run};
+use crate::cli::{Server, mandant, run, serve};
 use crate::helpers::{Backend, Site};
 use crate::test_venv::free_port;
 use crate::tls::Ca;
@@ -46,16 +45,6 @@ fn pg_bin() -> PathBuf {
         .collect();
     dirs.sort();
     dirs.pop().expect("an initdb")
-}
-
-/// Kills its server when the test ends, however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// A PostgreSQL cluster that accepts TLS only (`hostssl` trust, `hostnossl`
@@ -197,28 +186,8 @@ async fn postgres_and_redis_are_reached_over_verified_tls() {
     cmd.env("DATABASE_URL", &database)
         .env("REDIS_URL", format!("rediss://localhost:{redis_port}"))
         // Redis's client trusts the system's roots; this adds the test CA.
-        .env("SSL_CERT_FILE", &ca_file)
-        .env("MANDANT_LISTEN", "127.0.0.1:0")
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut node = Server(cmd.spawn().unwrap());
-    let out = node.0.stdout.take().unwrap();
-    let base = actix_web::rt::task::spawn_blocking(move || {
-        BufReader::new(out)
-            .lines()
-            .map_while(Result::ok)
-            .take(20)
-            .find_map(|l| l.strip_prefix("Mandant listening on ").map(str::to_owned))
-    })
-    .await
-    .unwrap();
-    let Some(base) = base else {
-        let _ = node.0.kill();
-        let mut err = String::new();
-        std::io::Read::read_to_string(&mut node.0.stderr.take().unwrap(), &mut err).unwrap();
-        panic!("the server did not start: {err}");
-    };
+        .env("SSL_CERT_FILE", &ca_file);
+    let (node, base) = serve(cmd).await;
     let client = awc::Client::default();
     let mut res = client.get(format!("{base}/readyz")).send().await.unwrap();
     let body: serde_json::Value = res.json().await.unwrap();
