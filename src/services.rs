@@ -79,6 +79,14 @@ impl Services {
                 rt.tenant_changed(t);
             }
         });
+        // A deleted tenant's hub stops on every node: a tenant restored
+        // under its id must not meet a hub that remembers the old log.
+        let weak_rt = Arc::downgrade(&realtime);
+        tenants.directory().on_gone(move |id| {
+            if let Some(rt) = weak_rt.upgrade() {
+                rt.retire(id);
+            }
+        });
         let rate_limits = Arc::new(match &config.redis_url {
             Some(url) => crate::limits::RateLimits::redis(url.expose())
                 .await

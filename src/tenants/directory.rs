@@ -11,18 +11,21 @@ use dashmap::DashMap;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::bus::{Bus, BusMessage};
-use crate::domain::tenant::{Tenant, TenantSlug, TenantState};
+use crate::domain::tenant::{Tenant, TenantId, TenantSlug, TenantState};
 use crate::storage::{ControlStore, Result};
 
 const TTL: Duration = Duration::from_secs(30);
 
 type Watcher = Box<dyn Fn(Arc<Tenant>) + Send + Sync>;
+type GoneWatcher = Box<dyn Fn(TenantId) + Send + Sync>;
 
 pub struct TenantDirectory {
     control: ControlStore,
     cache: DashMap<String, (Arc<Tenant>, Instant)>,
     /// Told of every changed tenant (a std Mutex: held only to call them).
     watchers: std::sync::Mutex<Vec<Watcher>>,
+    /// Told of every tenant that is gone (deleted, on any node).
+    gone: std::sync::Mutex<Vec<GoneWatcher>>,
 }
 
 impl TenantDirectory {
@@ -31,6 +34,7 @@ impl TenantDirectory {
             control,
             cache: DashMap::new(),
             watchers: std::sync::Mutex::default(),
+            gone: std::sync::Mutex::default(),
         })
     }
 
@@ -44,9 +48,9 @@ impl TenantDirectory {
                 let Some(dir) = weak.upgrade() else { return };
                 match msg {
                     Ok(m) => match &*m {
-                        BusMessage::TenantChanged { slug, .. } => {
+                        BusMessage::TenantChanged { tenant_id, slug } => {
                             dir.invalidate(slug);
-                            dir.tell_watchers(slug).await;
+                            dir.tell_watchers(*tenant_id, slug).await;
                         }
                         BusMessage::Reset => dir.cache.clear(),
                         BusMessage::EventsCommitted { .. }
@@ -102,23 +106,46 @@ impl TenantDirectory {
             .push(Box::new(f));
     }
 
-    async fn tell_watchers(&self, slug: &str) {
+    /// Calls `f` with the id of every tenant that is gone: its slug
+    /// resolves to nothing, or to another tenant.
+    pub fn on_gone(&self, f: impl Fn(TenantId) + Send + Sync + 'static) {
+        self.gone
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Box::new(f));
+    }
+
+    fn tell_gone(&self, id: TenantId) {
+        for w in self.gone.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            w(id);
+        }
+    }
+
+    async fn tell_watchers(&self, id: TenantId, slug: &str) {
         let has_watchers = !self
             .watchers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .is_empty();
+            .is_empty()
+            || !self
+                .gone
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty();
         if !has_watchers {
             return;
         }
         match self.resolve(slug).await {
             Ok(Some(t)) => {
+                if t.id != id {
+                    self.tell_gone(id);
+                }
                 let watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
                 for w in watchers.iter() {
                     w(t.clone());
                 }
             }
-            Ok(None) => {}
+            Ok(None) => self.tell_gone(id),
             Err(e) => {
                 tracing::warn!(tenant = %slug, error = %e, "could not reread a changed tenant")
             }

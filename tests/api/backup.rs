@@ -485,3 +485,31 @@ both_backends!(
     damaged_foreign_and_misplaced_archives_are_refused,
     backups_run_on_schedule_verified_and_pruned
 );
+
+/// A deleted tenant's hub stops on every node, not only the one that
+/// deleted it: a tenant restored under the same id later must not meet a
+/// hub that remembers the old log's numbers.
+#[actix_web::test]
+async fn a_deleted_tenants_hub_stops_on_every_node() {
+    let site = Site::new(Backend::Sqlite).await;
+    let a = spawn_node(&site, |_| {}).await;
+    let b = spawn_node(&site, |_| {}).await;
+    let tok = a.tenant_with_owner("fleeting").await;
+    let _ws = crate::realtime::Ws::connect(&b, "fleeting", &tok)
+        .await
+        .unwrap();
+    assert_eq!(b.services.realtime.hubs(), 1);
+    assert_eq!(
+        a.admin("DELETE", "/api/v1/tenants/fleeting", None)
+            .await
+            .status,
+        204
+    );
+    for _ in 0..50 {
+        if b.services.realtime.hubs() == 0 {
+            return;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the other node's hub of the deleted tenant still runs");
+}
