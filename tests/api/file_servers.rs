@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::test_venv::{free_port, python};
 
-async fn wait_for_port(port: u16, what: &str) {
+pub(crate) async fn wait_for_port(port: u16, what: &str) {
     for _ in 0..300 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await

@@ -25,7 +25,27 @@ impl Ws {
         token: &str,
         query: &str,
     ) -> Result<Ws, u16> {
-        let mut url = format!("{}/t/{slug}/ws", app.address.replace("http://", "ws://"));
+        Self::open(&app.address, slug, token, query)
+            .await
+            .map_err(|e| e.unwrap_or_else(|e| panic!("ws connect: {e}")))
+    }
+
+    /// To a server at `base` (`http://…`), not a test app; a server that
+    /// cannot be reached is `Err(0)`.
+    pub async fn connect_url(base: &str, slug: &str, token: &str) -> Result<Ws, u16> {
+        Self::open(base, slug, token, "")
+            .await
+            .map_err(|e| e.unwrap_or(0))
+    }
+
+    /// `Err(Ok(status))`: refused with a status; `Err(Err(_))`: no answer.
+    async fn open(
+        base: &str,
+        slug: &str,
+        token: &str,
+        query: &str,
+    ) -> Result<Ws, Result<u16, String>> {
+        let mut url = format!("{}/t/{slug}/ws", base.replace("http://", "ws://"));
         if !query.is_empty() {
             url = format!("{url}?{query}");
         }
@@ -36,23 +56,8 @@ impl Ws {
             .await
         {
             Ok((_, conn)) => Ok(Ws { conn }),
-            Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s.as_u16()),
-            Err(e) => panic!("ws connect: {e}"),
-        }
-    }
-
-    /// To a server at `base` (`http://…`), not a test app.
-    pub async fn connect_url(base: &str, slug: &str, token: &str) -> Result<Ws, u16> {
-        let url = format!("{}/t/{slug}/ws", base.replace("http://", "ws://"));
-        match awc::Client::new()
-            .ws(url)
-            .bearer_auth(token)
-            .connect()
-            .await
-        {
-            Ok((_, conn)) => Ok(Ws { conn }),
-            Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s.as_u16()),
-            Err(_) => Err(0),
+            Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(Ok(s.as_u16())),
+            Err(e) => Err(Err(e.to_string())),
         }
     }
 

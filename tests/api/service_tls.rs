@@ -10,22 +10,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::cli::{Server, mandant, run, serve};
+use crate::file_servers::wait_for_port;
 use crate::helpers::{Backend, Site};
 use crate::test_venv::free_port;
 use crate::tls::Ca;
-
-async fn wait_for_port(port: u16, what: &str) {
-    for _ in 0..300 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{what} did not come up on port {port}");
-}
 
 fn ok(cmd: &mut Command, what: &str) {
     let o = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
