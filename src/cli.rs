@@ -111,6 +111,21 @@ enum TenantCommand {
         #[arg(long)]
         master_key_file: Option<PathBuf>,
     },
+    /// Move a tenant to another shard (either backend) while it is in
+    /// use: copy, catch up, pause writes for a moment, switch, and drop
+    /// the old copy after a grace period.
+    Move {
+        slug: String,
+        /// The shard to move to (`default` or a name in MANDANT_SHARDS).
+        #[arg(long)]
+        to: String,
+        /// Seconds the old copy is kept after the switch.
+        #[arg(long, default_value_t = 30)]
+        grace: u64,
+        /// Discard what an interrupted move of this tenant left behind.
+        #[arg(long)]
+        restart: bool,
+    },
     /// Check an archive: restore it into a scratch database, read it back
     /// and compare with its manifest.
     Verify {
@@ -396,6 +411,43 @@ async fn tenant(config: Config, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
             shard,
             master_key_file,
         } => crate::tenants::backup::run::restore(t, &file, slug, shard, master_key_file).await,
+        TenantCommand::Move {
+            slug,
+            to,
+            grace,
+            restart,
+        } => {
+            let opts = crate::tenants::moving::MoveOptions {
+                restart,
+                grace: std::time::Duration::from_secs(grace),
+            };
+            let r = match crate::tenants::moving::move_tenant(t, &slug, &to, &opts, &|m| {
+                println!("{m}")
+            })
+            .await
+            {
+                Ok(r) => r,
+                Err(TenantError::Validation(errors)) => {
+                    for e in errors {
+                        eprintln!("{}: {}", e.field, e.message);
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            println!(
+                "moved tenant {slug} from shard {} to {}: {} rows copied, {} changes caught up \
+                 in {} rounds, writes paused {:.1} ms, {:.1} s in all",
+                r.from,
+                r.to,
+                r.rows,
+                r.changes,
+                r.rounds,
+                r.pause.as_secs_f64() * 1000.0,
+                r.took.as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         TenantCommand::Verify {
             file,
             master_key_file,

@@ -206,6 +206,31 @@ impl ControlStore {
         row.map(Tenant::try_from).transpose()
     }
 
+    /// A tenant by id, in whatever state it is.
+    pub async fn find_by_id(&self, id: TenantId) -> Result<Option<Tenant>> {
+        let sql = format!("SELECT {COLUMNS} FROM tenants WHERE id = $1");
+        let row: Option<TenantRow> = on_pool!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id.0)
+            .fetch_optional(p)
+            .await)?;
+        row.map(Tenant::try_from).transpose()
+    }
+
+    /// Places the tenant on shard `to`, if it is still on `from` (a move's
+    /// switch); false when it was not there.
+    pub async fn set_shard(&self, id: TenantId, from: &str, to: &str) -> Result<bool> {
+        let sql = "UPDATE tenants SET shard = $1, updated_at = $2 WHERE id = $3 AND shard = $4";
+        let done = on_pool!(self, p => sqlx::query(sql)
+            .bind(to)
+            .bind(Utc::now())
+            .bind(id.0)
+            .bind(from)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
     /// Every tenant, ordered by slug; `state` filters when given.
     pub async fn list(&self, state: Option<TenantState>) -> Result<Vec<Tenant>> {
         let sql =

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::error::{Result, StorageError};
 use super::{TenantTx, TxConn};
+use crate::on_tx;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -59,7 +60,7 @@ pub struct Column {
 
 /// Names come from the catalog, but are checked anyway before they are
 /// put into SQL.
-fn ident(name: &str) -> Result<&str> {
+pub(super) fn ident(name: &str) -> Result<&str> {
     if !name.is_empty()
         && name
             .bytes()
@@ -75,14 +76,14 @@ fn ident(name: &str) -> Result<&str> {
 
 /// The tenant's tables in an order that loads without breaking a foreign
 /// key: creation order, with every table after the tables it refers to.
-/// Bookkeeping (migrations) and SQLite's search index (rebuilt on load)
-/// are not data.
+/// Bookkeeping (migrations, a move's change log) and SQLite's search
+/// index (rebuilt on load) are not data.
 pub async fn tables(tx: &mut TenantTx) -> Result<Vec<String>> {
     let (names, edges): (Vec<String>, Vec<(String, String)>) = match &mut tx.conn {
         TxConn::Sqlite(c) => {
             let all: Vec<(String, String)> = sqlx::query_as(
                 "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'table' \
-                 AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_sqlx%' ESCAPE '\\' \
+                 AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_sqlx%' ESCAPE '\\' AND name <> 'move_changes' \
                  ORDER BY rowid",
             )
             .fetch_all(&mut **c)
@@ -116,7 +117,7 @@ pub async fn tables(tx: &mut TenantTx) -> Result<Vec<String>> {
             let names: Vec<(String,)> = sqlx::query_as(
                 "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
-                 AND c.relname <> '_sqlx_migrations' ORDER BY c.oid",
+                 AND c.relname NOT IN ('_sqlx_migrations', 'move_changes') ORDER BY c.oid",
             )
             .fetch_all(&mut **c)
             .await?;
@@ -292,6 +293,75 @@ where
     Ok(n)
 }
 
+/// The rows `sql` selects (with `args` bound as text or integers), in the
+/// portable form. For a move's catch-up, which reads a few rows by key.
+pub async fn rows(tx: &mut TenantTx, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Vec<Cell>>> {
+    macro_rules! bound {
+        ($q:expr) => {{
+            let mut q = $q;
+            for a in args {
+                q = match a {
+                    Arg::Text(t) => q.bind(*t),
+                    Arg::Int(i) => q.bind(*i),
+                };
+            }
+            q
+        }};
+    }
+    match &mut tx.conn {
+        TxConn::Sqlite(c) => {
+            let rows = bound!(sqlx::query(AssertSqlSafe(sql)))
+                .fetch_all(&mut **c)
+                .await?;
+            rows.iter()
+                .map(|r| (0..r.len()).map(|i| sqlite_cell(r, i)).collect())
+                .collect()
+        }
+        TxConn::Postgres(c) => {
+            let rows = bound!(sqlx::query(AssertSqlSafe(sql)))
+                .fetch_all(&mut **c)
+                .await?;
+            rows.iter()
+                .map(|r| (0..r.len()).map(|i| pg_cell(r, i)).collect())
+                .collect()
+        }
+    }
+}
+
+/// A value bound to [`rows`]' statement.
+pub enum Arg<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// Every row of `table` in the portable form, as a stream: a move copies
+/// it into the target as it reads, holding a row at a time.
+pub fn stream<'a>(
+    tx: &'a mut TenantTx,
+    table: &str,
+    cols: &[Column],
+) -> futures_util::stream::BoxStream<'a, Result<Vec<Cell>>> {
+    use futures_util::StreamExt;
+    let sql = select_sql(table, cols);
+    let width = cols.len();
+    match &mut tx.conn {
+        TxConn::Sqlite(c) => sqlx::query(AssertSqlSafe(sql))
+            .fetch(&mut **c)
+            .map(move |r| {
+                let r = r?;
+                (0..width).map(|i| sqlite_cell(&r, i)).collect()
+            })
+            .boxed(),
+        TxConn::Postgres(c) => sqlx::query(AssertSqlSafe(sql))
+            .fetch(&mut **c)
+            .map(move |r| {
+                let r = r?;
+                (0..width).map(|i| pg_cell(&r, i)).collect()
+            })
+            .boxed(),
+    }
+}
+
 fn mismatch(table: &str, col: &Column, cell: &Cell) -> StorageError {
     StorageError::Corrupt(format!(
         "{table}.{}: a value {cell:?} does not fit type {}",
@@ -323,161 +393,276 @@ fn as_time(text: &str) -> Option<DateTime<Utc>> {
     })
 }
 
+/// A value ready to bind, typed for the target column.
+enum Bind {
+    Text(Option<String>),
+    Int(Option<i64>),
+    I32(Option<i32>),
+    I16(Option<i16>),
+    Bool(Option<bool>),
+    Real(Option<f64>),
+    Bytes(Option<Vec<u8>>),
+    Uuid(Option<Uuid>),
+    Time(Option<DateTime<Utc>>),
+    Json(Option<sqlx::types::Json<serde_json::Value>>),
+}
+
+/// Binds `binds` in order (one expansion per backend's query type).
+macro_rules! bind_all {
+    ($q:expr, $binds:expr) => {{
+        let mut q = $q;
+        for b in $binds {
+            q = match b {
+                Bind::Text(v) => q.bind(v),
+                Bind::Int(v) => q.bind(v),
+                Bind::I32(v) => q.bind(v),
+                Bind::I16(v) => q.bind(v),
+                Bind::Bool(v) => q.bind(v),
+                Bind::Real(v) => q.bind(v),
+                Bind::Bytes(v) => q.bind(v),
+                Bind::Uuid(v) => q.bind(v),
+                Bind::Time(v) => q.bind(v),
+                Bind::Json(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+/// Portable values as a SQLite column of the declared type keeps them.
+fn sqlite_binds(cols: &[Column], cells: Vec<Cell>) -> Result<Vec<Bind>> {
+    cols.iter()
+        .zip(cells)
+        .map(|(col, cell)| {
+            Ok(match (col.ty.as_str(), cell) {
+                (_, Cell::Null) => Bind::Text(None),
+                ("TEXT", Cell::Bytes { b }) if b.len() == 16 => Bind::Text(Some(
+                    Uuid::from_slice(&b)
+                        .map_err(|_| StorageError::Corrupt("uuid".into()))?
+                        .to_string(),
+                )),
+                ("BLOB", Cell::Text(t)) => match Uuid::parse_str(&t) {
+                    Ok(u) => Bind::Bytes(Some(u.as_bytes().to_vec())),
+                    Err(_) => Bind::Bytes(Some(t.into_bytes())),
+                },
+                (_, Cell::Int(v)) => Bind::Int(Some(v)),
+                (_, Cell::Real(v)) => Bind::Real(Some(v)),
+                (_, Cell::Text(v)) => Bind::Text(Some(v)),
+                (_, Cell::Bytes { b }) => Bind::Bytes(Some(b)),
+            })
+        })
+        .collect()
+}
+
+/// Portable values turned into what each PostgreSQL column holds.
+fn pg_binds(table: &str, cols: &[Column], cells: Vec<Cell>) -> Result<Vec<Bind>> {
+    cols.iter()
+        .zip(cells)
+        .map(|(col, cell)| {
+            let bad = || mismatch(table, col, &cell);
+            let null = matches!(cell, Cell::Null);
+            Ok(match col.ty.as_str() {
+                "uuid" => Bind::Uuid(if null {
+                    None
+                } else {
+                    Some(as_uuid(&cell).ok_or_else(bad)?)
+                }),
+                "timestamp with time zone" => Bind::Time(match &cell {
+                    Cell::Null => None,
+                    Cell::Text(t) => Some(as_time(t).ok_or_else(bad)?),
+                    _ => return Err(bad()),
+                }),
+                "text" | "character varying" => Bind::Text(match &cell {
+                    Cell::Null => None,
+                    Cell::Text(t) => Some(t.clone()),
+                    Cell::Bytes { b } if b.len() == 16 => {
+                        Some(as_uuid(&cell).ok_or_else(bad)?.to_string())
+                    }
+                    Cell::Int(v) => Some(v.to_string()),
+                    _ => return Err(bad()),
+                }),
+                "bigint" => Bind::Int(match &cell {
+                    Cell::Null => None,
+                    Cell::Int(v) => Some(*v),
+                    _ => return Err(bad()),
+                }),
+                "integer" => Bind::I32(match &cell {
+                    Cell::Null => None,
+                    Cell::Int(v) => Some(i32::try_from(*v).map_err(|_| bad())?),
+                    _ => return Err(bad()),
+                }),
+                "smallint" => Bind::I16(match &cell {
+                    Cell::Null => None,
+                    Cell::Int(v) => Some(i16::try_from(*v).map_err(|_| bad())?),
+                    _ => return Err(bad()),
+                }),
+                "boolean" => Bind::Bool(match &cell {
+                    Cell::Null => None,
+                    Cell::Int(v) => Some(*v != 0),
+                    _ => return Err(bad()),
+                }),
+                "double precision" | "real" => Bind::Real(match &cell {
+                    Cell::Null => None,
+                    Cell::Real(v) => Some(*v),
+                    Cell::Int(v) => Some(*v as f64),
+                    _ => return Err(bad()),
+                }),
+                "json" | "jsonb" => Bind::Json(match &cell {
+                    Cell::Null => None,
+                    Cell::Text(t) => Some(sqlx::types::Json(
+                        serde_json::from_str::<serde_json::Value>(t).map_err(|_| bad())?,
+                    )),
+                    _ => return Err(bad()),
+                }),
+                "bytea" => Bind::Bytes(match &cell {
+                    Cell::Null => None,
+                    Cell::Bytes { b } => Some(b.clone()),
+                    _ => return Err(bad()),
+                }),
+                other => {
+                    return Err(StorageError::Corrupt(format!(
+                        "{table}.{} has type {other}, which restores do not write",
+                        col.name
+                    )));
+                }
+            })
+        })
+        .collect()
+}
+
+/// Runs `sql` with `cells` bound as `cols` of `table` hold them.
+async fn execute_with(
+    tx: &mut TenantTx,
+    sql: &str,
+    table: &str,
+    cols: &[Column],
+    cells: Vec<Cell>,
+) -> Result<()> {
+    if cells.len() != cols.len() {
+        return Err(StorageError::Corrupt(format!(
+            "a row of {table} has {} values for {} columns",
+            cells.len(),
+            cols.len()
+        )));
+    }
+    match &mut tx.conn {
+        TxConn::Sqlite(c) => {
+            let binds = sqlite_binds(cols, cells)?;
+            bind_all!(sqlx::query(AssertSqlSafe(sql)), binds)
+                .execute(&mut **c)
+                .await?;
+        }
+        TxConn::Postgres(c) => {
+            let binds = pg_binds(table, cols, cells)?;
+            bind_all!(sqlx::query(AssertSqlSafe(sql)), binds)
+                .execute(&mut **c)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes rows of one table into the target, each value turned into what
 /// the target column holds.
 pub struct Loader {
     table: String,
     sql: String,
     cols: Vec<Column>,
+    /// Upserts keep SQLite's search index row by row (a load rebuilds it
+    /// once at the end).
+    upsert: bool,
+}
+
+/// `names` of `table`'s columns as the target has them: every one must be
+/// a column there (the target is at the source's schema version).
+async fn target_columns(tx: &mut TenantTx, table: &str, names: &[String]) -> Result<Vec<Column>> {
+    let here = columns(tx, table).await?;
+    names
+        .iter()
+        .map(|n| {
+            here.iter().find(|c| &c.name == n).cloned().ok_or_else(|| {
+                StorageError::Corrupt(format!("the source has {table}.{n}, which is not here"))
+            })
+        })
+        .collect()
+}
+
+fn insert_sql(table: &str, cols: &[Column]) -> String {
+    let list: Vec<String> = cols.iter().map(|c| format!("\"{}\"", c.name)).collect();
+    let params: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+    let overriding = if cols.iter().any(|c| c.identity) {
+        " OVERRIDING SYSTEM VALUE"
+    } else {
+        ""
+    };
+    format!(
+        "INSERT INTO \"{table}\" ({}){overriding} VALUES ({})",
+        list.join(", "),
+        params.join(", ")
+    )
 }
 
 impl Loader {
-    /// For the archive's `names` of `table`'s columns: every one must be a
-    /// column here (the target is at the archive's schema version).
+    /// Empties `table` and loads it whole: the fresh schema may hold what
+    /// its migrations seeded (built-in roles), and the source holds those
+    /// rows as they were.
     pub async fn new(tx: &mut TenantTx, table: &str, names: &[String]) -> Result<Self> {
-        let here = columns(tx, table).await?;
-        let mut cols = Vec::with_capacity(names.len());
-        for n in names {
-            let c = here.iter().find(|c| &c.name == n).ok_or_else(|| {
-                StorageError::Corrupt(format!("the archive has {table}.{n}, which is not here"))
-            })?;
-            cols.push(c.clone());
-        }
-        // The fresh schema may hold what its migrations seeded (built-in
-        // roles); the archive holds those rows as they were.
-        match &mut tx.conn {
-            TxConn::Sqlite(c) => {
-                sqlx::query(AssertSqlSafe(format!("DELETE FROM \"{table}\"")))
-                    .execute(&mut **c)
-                    .await?;
-            }
-            TxConn::Postgres(c) => {
-                sqlx::query(AssertSqlSafe(format!("DELETE FROM \"{table}\"")))
-                    .execute(&mut **c)
-                    .await?;
-            }
-        }
-        let list: Vec<String> = cols.iter().map(|c| format!("\"{}\"", c.name)).collect();
-        let params: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
-        let overriding = if cols.iter().any(|c| c.identity) {
-            " OVERRIDING SYSTEM VALUE"
+        let cols = target_columns(tx, table, names).await?;
+        on_tx!(tx, c => sqlx::query(AssertSqlSafe(format!("DELETE FROM \"{table}\"")))
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+        Ok(Self {
+            sql: insert_sql(table, &cols),
+            table: table.to_owned(),
+            cols,
+            upsert: false,
+        })
+    }
+
+    /// Writes rows over what `table` holds under the same key `pk` (a
+    /// move's catch-up: the source's rows as they are now).
+    pub async fn upserting(
+        tx: &mut TenantTx,
+        table: &str,
+        names: &[String],
+        pk: &[String],
+    ) -> Result<Self> {
+        let cols = target_columns(tx, table, names).await?;
+        let keys: Vec<String> = pk
+            .iter()
+            .map(|k| Ok(format!("\"{}\"", ident(k)?)))
+            .collect::<Result<_>>()?;
+        let set: Vec<String> = cols
+            .iter()
+            .filter(|c| !pk.contains(&c.name))
+            .map(|c| format!("\"{0}\" = excluded.\"{0}\"", c.name))
+            .collect();
+        let action = if set.is_empty() {
+            "DO NOTHING".to_owned()
         } else {
-            ""
+            format!("DO UPDATE SET {}", set.join(", "))
         };
         Ok(Self {
             sql: format!(
-                "INSERT INTO \"{table}\" ({}){overriding} VALUES ({})",
-                list.join(", "),
-                params.join(", ")
+                "{} ON CONFLICT ({}) {action}",
+                insert_sql(table, &cols),
+                keys.join(", ")
             ),
             table: table.to_owned(),
             cols,
+            upsert: true,
         })
     }
 
     pub async fn insert(&self, tx: &mut TenantTx, cells: Vec<Cell>) -> Result<()> {
-        if cells.len() != self.cols.len() {
-            return Err(StorageError::Corrupt(format!(
-                "a row of {} has {} values for {} columns",
-                self.table,
-                cells.len(),
-                self.cols.len()
-            )));
-        }
-        match &mut tx.conn {
-            TxConn::Sqlite(c) => {
-                let mut q = sqlx::query(AssertSqlSafe(self.sql.as_str()));
-                for (col, cell) in self.cols.iter().zip(cells) {
-                    q = match (col.ty.as_str(), cell) {
-                        (_, Cell::Null) => q.bind(None::<String>),
-                        ("TEXT", Cell::Bytes { b }) if b.len() == 16 => q.bind(
-                            Uuid::from_slice(&b)
-                                .map_err(|_| StorageError::Corrupt("uuid".into()))?
-                                .to_string(),
-                        ),
-                        ("BLOB", Cell::Text(t)) => match Uuid::parse_str(&t) {
-                            Ok(u) => q.bind(u.as_bytes().to_vec()),
-                            Err(_) => q.bind(t.into_bytes()),
-                        },
-                        (_, Cell::Int(v)) => q.bind(v),
-                        (_, Cell::Real(v)) => q.bind(v),
-                        (_, Cell::Text(v)) => q.bind(v),
-                        (_, Cell::Bytes { b }) => q.bind(b),
-                    };
-                }
-                q.execute(&mut **c).await?;
-            }
-            TxConn::Postgres(c) => {
-                let mut q = sqlx::query(AssertSqlSafe(self.sql.as_str()));
-                for (col, cell) in self.cols.iter().zip(cells) {
-                    let bad = || mismatch(&self.table, col, &cell);
-                    q = match col.ty.as_str() {
-                        "uuid" => q.bind(match &cell {
-                            Cell::Null => None,
-                            c => Some(as_uuid(c).ok_or_else(bad)?),
-                        }),
-                        "timestamp with time zone" => q.bind(match &cell {
-                            Cell::Null => None,
-                            Cell::Text(t) => Some(as_time(t).ok_or_else(bad)?),
-                            _ => return Err(bad()),
-                        }),
-                        "text" | "character varying" => q.bind(match &cell {
-                            Cell::Null => None,
-                            Cell::Text(t) => Some(t.clone()),
-                            Cell::Bytes { b } if b.len() == 16 => {
-                                Some(as_uuid(&cell).ok_or_else(bad)?.to_string())
-                            }
-                            Cell::Int(v) => Some(v.to_string()),
-                            _ => return Err(bad()),
-                        }),
-                        "bigint" => q.bind(match &cell {
-                            Cell::Null => None,
-                            Cell::Int(v) => Some(*v),
-                            _ => return Err(bad()),
-                        }),
-                        "integer" => q.bind(match &cell {
-                            Cell::Null => None,
-                            Cell::Int(v) => Some(i32::try_from(*v).map_err(|_| bad())?),
-                            _ => return Err(bad()),
-                        }),
-                        "smallint" => q.bind(match &cell {
-                            Cell::Null => None,
-                            Cell::Int(v) => Some(i16::try_from(*v).map_err(|_| bad())?),
-                            _ => return Err(bad()),
-                        }),
-                        "boolean" => q.bind(match &cell {
-                            Cell::Null => None,
-                            Cell::Int(v) => Some(*v != 0),
-                            _ => return Err(bad()),
-                        }),
-                        "double precision" | "real" => q.bind(match &cell {
-                            Cell::Null => None,
-                            Cell::Real(v) => Some(*v),
-                            Cell::Int(v) => Some(*v as f64),
-                            _ => return Err(bad()),
-                        }),
-                        "json" | "jsonb" => q.bind(match &cell {
-                            Cell::Null => None,
-                            Cell::Text(t) => Some(sqlx::types::Json(
-                                serde_json::from_str::<serde_json::Value>(t).map_err(|_| bad())?,
-                            )),
-                            _ => return Err(bad()),
-                        }),
-                        "bytea" => q.bind(match &cell {
-                            Cell::Null => None,
-                            Cell::Bytes { b } => Some(b.clone()),
-                            _ => return Err(bad()),
-                        }),
-                        other => {
-                            return Err(StorageError::Corrupt(format!(
-                                "{}.{} has type {other}, which restores do not write",
-                                self.table, col.name
-                            )));
-                        }
-                    };
-                }
-                q.execute(&mut **c).await?;
-            }
+        let id = (self.upsert && self.table == "records")
+            .then(|| self.cols.iter().position(|c| c.name == "id"))
+            .flatten()
+            .and_then(|i| cells.get(i).cloned());
+        execute_with(tx, &self.sql, &self.table, &self.cols, cells).await?;
+        if let (TxConn::Sqlite(c), Some(Cell::Bytes { b })) = (&mut tx.conn, id) {
+            reindex(c, b).await?;
         }
         Ok(())
     }
@@ -498,7 +683,7 @@ impl Loader {
                 }
             }
             TxConn::Sqlite(c) => {
-                if self.table == "records" {
+                if self.table == "records" && !self.upsert {
                     sqlx::query(
                         "INSERT INTO records_fts (id, search) SELECT id, search FROM records",
                     )
@@ -509,6 +694,47 @@ impl Loader {
         }
         Ok(())
     }
+}
+
+/// Keeps one record's row in SQLite's search index in step with it.
+async fn reindex(c: &mut sqlx::SqliteConnection, id: Vec<u8>) -> Result<()> {
+    sqlx::query("DELETE FROM records_fts WHERE id = $1")
+        .bind(&id)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query(
+        "INSERT INTO records_fts (id, search) SELECT id, search FROM records WHERE id = $1",
+    )
+    .bind(&id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the rows of `table` whose key `pk` is `key` (the source no
+/// longer has them).
+pub async fn delete_key(
+    tx: &mut TenantTx,
+    table: &str,
+    pk: &[String],
+    key: Vec<Cell>,
+) -> Result<()> {
+    let cols = target_columns(tx, table, pk).await?;
+    let cond: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("\"{}\" = ${}", c.name, i + 1))
+        .collect();
+    let sql = format!("DELETE FROM \"{table}\" WHERE {}", cond.join(" AND "));
+    let id = (table == "records").then(|| key.first().cloned()).flatten();
+    execute_with(tx, &sql, table, &cols, key).await?;
+    if let (TxConn::Sqlite(c), Some(Cell::Bytes { b })) = (&mut tx.conn, id) {
+        sqlx::query("DELETE FROM records_fts WHERE id = $1")
+            .bind(&b)
+            .execute(&mut **c)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Readies a load transaction: SQLite checks foreign keys at commit, so

@@ -27,6 +27,7 @@ pub mod migrations;
 pub mod passkeys;
 mod postgres;
 pub mod records;
+pub mod relocate;
 pub mod roles;
 pub mod scim;
 pub mod sealed;
@@ -170,12 +171,36 @@ impl Storage {
             .shard_of(tenant)?
             .open(tenant.id)
             .await?
+            .placed(&tenant.shard, self.reopen(tenant.id))
             .with_clock(self.0.clock.clone())
             .with_keys(keys)
             .with_blobs(self.0.blobs.tenant(tenant.id));
         // Two requests may race to open; keep the first, close the spare.
         let kept = self.0.open.entry(tenant.id).or_insert(db.clone()).clone();
         Ok(kept)
+    }
+
+    /// How a cached handle finds its tenant after a move: the control
+    /// plane names the shard (weakly held: the handle lives in `open`).
+    fn reopen(&self, id: TenantId) -> tenant_db::Reopen {
+        let weak = Arc::downgrade(&self.0);
+        Box::new(move |from: String| {
+            let weak = weak.clone();
+            Box::pin(async move {
+                let Some(inner) = weak.upgrade() else {
+                    return Ok(None);
+                };
+                let storage = Storage(inner);
+                let Some(t) = storage.control().find_by_id(id).await? else {
+                    return Ok(None);
+                };
+                if t.shard == from {
+                    return Ok(None);
+                }
+                let db = storage.shard_of(&t)?.open(id).await?;
+                Ok(Some((db, t.shard)))
+            })
+        })
     }
 
     /// Closes and forgets the tenant's handle (before dropping its storage).

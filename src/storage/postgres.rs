@@ -24,8 +24,8 @@ pub struct PgShard {
 }
 
 /// The schema and role names of a tenant: derived from its id (hex), so
-/// they are valid unquoted identifiers and unique across shards on one
-/// server (roles are server-wide).
+/// they are valid unquoted identifiers. Roles are server-wide: a tenant's
+/// copies in two databases of one server (during a move) share its role.
 pub fn names(id: TenantId) -> (String, String) {
     let hex = id.simple();
     (format!("t_{hex}"), format!("mandant_t_{hex}"))
@@ -41,7 +41,7 @@ impl PgShard {
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
             .idle_timeout(Duration::from_secs(300))
-            .connect_with(connect_options(url)?)
+            .connect_with(connect_options(url)?.options([("client_min_messages", "error")]))
             .await?;
         Ok(Self { pool })
     }
@@ -69,7 +69,8 @@ impl PgShard {
         let mut tx = self.pool.begin().await?;
         let ddl = format!(
             "CREATE SCHEMA {schema};
-             CREATE ROLE {role} NOLOGIN;
+             DO $$ BEGIN CREATE ROLE {role} NOLOGIN;
+                 EXCEPTION WHEN duplicate_object THEN NULL; END $$;
              GRANT {role} TO CURRENT_USER;
              GRANT USAGE ON SCHEMA {schema} TO {role};
              ALTER DEFAULT PRIVILEGES IN SCHEMA {schema}
@@ -125,8 +126,13 @@ impl PgShard {
         )))
         .await?;
         if exists.is_some() {
+            // The role is the server's, and a tenant moved between two
+            // databases of one server has its schema (and grants) in the
+            // other one too: there the role stays.
             sqlx::raw_sql(AssertSqlSafe(format!(
-                "DROP OWNED BY {role}; DROP ROLE {role}"
+                "DROP OWNED BY {role}; \
+                 DO $$ BEGIN DROP ROLE {role}; \
+                 EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END $$"
             )))
             .execute(&mut *tx)
             .await?;

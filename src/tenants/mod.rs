@@ -7,6 +7,7 @@ mod demo;
 pub mod demo_data;
 mod directory;
 mod input;
+pub mod moving;
 mod service;
 pub mod settings;
 

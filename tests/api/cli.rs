@@ -134,7 +134,7 @@ async fn unmigrate(site: &Site, slug: &str) {
                DROP TABLE users; DROP TABLE records; DROP TABLE custom_fields; DROP TABLE events; \
                DROP TABLE event_counter; DROP TABLE audit_log; DROP TABLE audit_head; DROP TABLE leases; DROP TABLE exports; \
                DROP TABLE webhook_deliveries; DROP TABLE webhooks; DROP TABLE mail_outbox; DROP TABLE account_tokens; DROP TABLE cursors; \
-               DROP TABLE files; DROP TABLE file_usage; \
+               DROP TABLE files; DROP TABLE file_usage; DROP TABLE fence; \
                DELETE FROM _sqlx_migrations;";
     let sql = if site.pg.is_some() {
         sql.to_owned()

@@ -32,6 +32,7 @@ mod limits;
 mod login_abuse;
 mod mail;
 mod mfa;
+mod moving;
 mod oidc_provider;
 mod openapi;
 mod passkeys;

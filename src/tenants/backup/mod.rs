@@ -410,13 +410,7 @@ pub async fn restore<R: Read>(
         ))
     })?;
     let id = TenantId(meta.tenant.id);
-    if let Some(t) = storage
-        .control()
-        .list(None)
-        .await?
-        .into_iter()
-        .find(|t| t.id == id)
-    {
+    if let Some(t) = storage.control().find_by_id(id).await? {
         return Err(BackupError::Conflict(format!(
             "tenant {} is here already, as {:?}: delete it first (mandant tenant delete {}), or restore into another installation",
             id.0,
