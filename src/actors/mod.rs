@@ -23,6 +23,10 @@ use crate::storage::events::EventRow;
 use crate::storage::{StorageError, TenantDb, events};
 use hub::{Committed, CommittedEvents, TenantActor};
 
+/// Events up to this much JSON travel in their bus message (a write's
+/// events are a few hundred bytes; an import's batch is read from the log).
+const INLINE_MAX: usize = 8 * 1024;
+
 pub struct Realtime {
     bus: Bus,
     /// Emptied for a tenant before its sessions re-check (see
@@ -134,12 +138,36 @@ impl Realtime {
         {
             self.engage(tenant, db).await;
         }
-        self.committed_events(tenant.id, events);
+        let sealed = self.inline(db, &events);
+        self.committed_events(tenant.id, events, sealed);
+    }
+
+    /// `events` sealed for the bus message, when there are other nodes to
+    /// hear it and they are small enough to travel in it.
+    fn inline(&self, db: &TenantDb, events: &[Arc<EventRow>]) -> Option<Arc<str>> {
+        if !self.bus.has_peers() {
+            return None;
+        }
+        let rows: Vec<&EventRow> = events.iter().map(|e| &**e).collect();
+        let json = serde_json::to_string(&rows).ok()?;
+        if json.len() > INLINE_MAX {
+            return None;
+        }
+        db.keys()
+            .ok()?
+            .seal(hub::BUS_PLACE, &json)
+            .ok()
+            .map(Arc::from)
     }
 
     /// A write on this node committed `events` (in order): this node's hub
     /// delivers them as they are, the other nodes read them from the log.
-    pub fn committed_events(&self, tenant: TenantId, events: Vec<Arc<EventRow>>) {
+    pub fn committed_events(
+        &self,
+        tenant: TenantId,
+        events: Vec<Arc<EventRow>>,
+        sealed: Option<Arc<str>>,
+    ) {
         let Some(seq) = events.last().map(|e| e.seq) else {
             return;
         };
@@ -147,11 +175,12 @@ impl Realtime {
             && a.try_send(CommittedEvents(events)).is_err()
         {
             // A full mailbox: the hub is behind, and will read the log.
-            a.do_send(Committed(seq));
+            a.do_send(Committed(seq, None));
         }
         self.announce(BusMessage::EventsCommitted {
             tenant_id: tenant,
             seq,
+            events: sealed,
         });
     }
 
@@ -237,11 +266,11 @@ impl Realtime {
         }
     }
 
-    fn poke(&self, tenant: TenantId, seq: i64) {
+    fn poke(&self, tenant: TenantId, seq: i64, events: Option<Arc<str>>) {
         if let Some(a) = self.running(tenant) {
             // Unbounded, but small, and a hub that is behind answers many
             // with one read.
-            a.do_send(Committed(seq));
+            a.do_send(Committed(seq, events));
         }
     }
 
@@ -250,7 +279,7 @@ impl Realtime {
     fn catch_up_all(&self) {
         let map = self.actors.lock().unwrap_or_else(|e| e.into_inner());
         for a in map.values().filter(|a| a.connected()) {
-            a.do_send(Committed(i64::MAX));
+            a.do_send(Committed(i64::MAX, None));
         }
     }
 
@@ -300,7 +329,11 @@ fn follow(rt: &Arc<Realtime>, bus: &Bus) {
             let Some(rt) = weak.upgrade() else { return };
             match msg {
                 Ok(m) => match &*m {
-                    BusMessage::EventsCommitted { tenant_id, seq } => rt.poke(*tenant_id, *seq),
+                    BusMessage::EventsCommitted {
+                        tenant_id,
+                        seq,
+                        events,
+                    } => rt.poke(*tenant_id, *seq, events.clone()),
                     BusMessage::PrincipalsChanged { tenant_id, user_id } => {
                         rt.recheck(*tenant_id, *user_id)
                     }

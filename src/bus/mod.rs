@@ -32,8 +32,17 @@ pub enum BusMessage {
         tenant_id: TenantId,
         user_id: Option<uuid::Uuid>,
     },
-    /// Events up to `seq` were committed in this tenant's log.
-    EventsCommitted { tenant_id: TenantId, seq: i64 },
+    /// Events up to `seq` were committed in this tenant's log. When they
+    /// are small, `events` carries them, sealed under the tenant's data key
+    /// (no tenant value crosses Redis readable): a node whose hub has
+    /// delivered up to just before them delivers them without reading the
+    /// log.
+    EventsCommitted {
+        tenant_id: TenantId,
+        seq: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        events: Option<Arc<str>>,
+    },
     /// An agent came online or changed status, capacity or skills: the
     /// tenant's queues try to route their waiting tickets again.
     AgentsChanged { tenant_id: TenantId },
@@ -66,6 +75,8 @@ pub struct Bus {
     node_id: Uuid,
     local: broadcast::Sender<Arc<BusMessage>>,
     redis: Option<redis_link::RedisLink>,
+    /// In-process: whether [`Bus::another_node`] made a second node.
+    peers: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Bus {
@@ -75,6 +86,7 @@ impl Bus {
             node_id: Uuid::now_v7(),
             local,
             redis: None,
+            peers: Arc::default(),
         }
     }
 
@@ -87,6 +99,7 @@ impl Bus {
             node_id,
             local,
             redis: Some(link),
+            peers: Arc::new(true.into()),
         })
     }
 
@@ -95,11 +108,21 @@ impl Bus {
     /// several nodes in one process (tests); `None` on a Redis bus, where
     /// nodes meet through Redis.
     pub fn another_node(&self) -> Option<Self> {
-        self.redis.is_none().then(|| Self {
-            node_id: Uuid::now_v7(),
-            local: self.local.clone(),
-            redis: None,
+        self.redis.is_none().then(|| {
+            self.peers.store(true, std::sync::atomic::Ordering::Relaxed);
+            Self {
+                node_id: Uuid::now_v7(),
+                local: self.local.clone(),
+                redis: None,
+                peers: self.peers.clone(),
+            }
         })
+    }
+
+    /// Whether other nodes may hear what this one publishes (a reason to
+    /// put more into a message than a single node needs).
+    pub fn has_peers(&self) -> bool {
+        self.peers.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn backend(&self) -> &'static str {

@@ -21,7 +21,7 @@ pub struct NewEvent<'a> {
     pub data: &'a Value,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct EventRow {
     pub seq: i64,
     pub at: DateTime<Utc>,

@@ -668,6 +668,50 @@ async fn a_write_on_one_node_reaches_a_subscriber_on_another() {
         (e["event"].as_str(), e["data"]["id"].clone()),
         (Some("deal.created"), d.body["id"].clone())
     );
+
+    // Small events travel in the bus message, sealed: B delivers them from
+    // there (not from the log), and Redis never carries a value readable.
+    let carried = |text: &str| -> u64 {
+        text.lines()
+            .filter(|l| l.starts_with("mandant_bus_events_total{") && l.contains("via=\"message\""))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    };
+    async fn metrics(app: &TestApp) -> String {
+        let r = app.request("GET", "/metrics", Some(&app.token), None).await;
+        r.body.as_str().unwrap_or_default().to_owned()
+    }
+    let before = carried(&metrics(&b).await);
+    let client = redis::Client::open(crate::helpers::redis_url().unwrap()).unwrap();
+    let mut spy = client.get_async_pubsub().await.unwrap();
+    spy.subscribe("mandant:bus").await.unwrap();
+    subscribe(&mut ws, "contacts", None).await;
+    const WRITES: usize = 20;
+    for n in 0..WRITES {
+        a.as_user("acme", &tok)
+            .post(
+                "/contacts",
+                json!({"last_name": format!("Verschwiegen {n}")}),
+            )
+            .await;
+        let e = ws.expect().await;
+        assert_eq!(e["data"]["last_name"], format!("Verschwiegen {n}"));
+    }
+    assert!(
+        carried(&metrics(&b).await) >= before + WRITES as u64,
+        "B delivered the writes from the bus message"
+    );
+    let mut raw = Vec::new();
+    {
+        let mut stream = spy.on_message();
+        while let Ok(Some(m)) =
+            tokio::time::timeout(Duration::from_millis(200), stream.next()).await
+        {
+            raw.push(m.get_payload::<String>().unwrap());
+        }
+    }
+    assert!(raw.iter().any(|m| m.contains("\"events\"")), "{raw:?}");
+    assert!(!raw.iter().any(|m| m.contains("Verschwiegen")), "{raw:?}");
     a.stop().await;
     b.stop().await;
 }
