@@ -172,11 +172,37 @@ async fn a_live_tenant_moves_between_shards_under_writes(backend: Backend) {
         let o = run(c).await;
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
+    // Each subscriber reads as a console does, all along, until it has
+    // seen as many events as there were writes.
+    let expected = Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX));
     let mut subs = Vec::new();
-    for _ in 0..SUBSCRIBERS {
+    for i in 0..SUBSCRIBERS {
         let mut ws = Ws::connect(&app, "busy", &tok).await.unwrap();
         subscribe(&mut ws, "contacts", None).await;
-        subs.push(ws);
+        let expected = expected.clone();
+        subs.push(actix_web::rt::spawn(async move {
+            let mut seen: Vec<i64> = Vec::new();
+            let mut quiet = 0;
+            while seen.len() < expected.load(Ordering::SeqCst) {
+                match ws.next_or_gone(Duration::from_secs(1)).await {
+                    Err(()) => panic!("subscriber {i} was cut off after {} events", seen.len()),
+                    Ok(None) => {
+                        quiet += 1;
+                        assert!(
+                            quiet < 60,
+                            "subscriber {i} waits after {} events",
+                            seen.len()
+                        );
+                    }
+                    Ok(Some(f)) => match f["type"].as_str() {
+                        Some("event") => seen.push(f["seq"].as_i64().unwrap()),
+                        Some("resync") => panic!("subscriber {i} was told to resync"),
+                        _ => {}
+                    },
+                }
+            }
+            seen
+        }));
     }
     let mut route: Vec<&str> = shards.extra.iter().map(|(n, _)| n.as_str()).collect();
     route.push("default");
@@ -271,27 +297,11 @@ async fn a_live_tenant_moves_between_shards_under_writes(backend: Backend) {
 
     // Subscribers stayed connected through every move, and saw each write's
     // event once, in order, with no resync.
+    expected.store(written.len(), Ordering::SeqCst);
     let mut views = Vec::new();
-    for (i, ws) in subs.iter_mut().enumerate() {
-        let mut seen: Vec<i64> = Vec::new();
-        while seen.len() < written.len() {
-            let f = ws
-                .next_or_gone(Duration::from_secs(10))
-                .await
-                .unwrap_or_else(|()| panic!("subscriber {i} was cut off after {seen:?}"))
-                .unwrap_or_else(|| {
-                    panic!(
-                        "subscriber {i} waits after {} of {}",
-                        seen.len(),
-                        written.len()
-                    )
-                });
-            match f["type"].as_str() {
-                Some("event") => seen.push(f["seq"].as_i64().unwrap()),
-                Some("resync") => panic!("subscriber {i} was told to resync"),
-                _ => {}
-            }
-        }
+    for (i, sub) in subs.into_iter().enumerate() {
+        let seen = sub.await.unwrap();
+        assert_eq!(seen.len(), written.len(), "subscriber {i}");
         assert!(
             seen.windows(2).all(|w| w[0] < w[1]),
             "subscriber {i}: {seen:?}"
