@@ -348,6 +348,13 @@ async fn damaged_foreign_and_misplaced_archives_are_refused(backend: Backend) {
     let o = restore(archive.clone(), vec!["--slug".into(), "taken".into()]).await;
     assert!(stderr(&o).contains("is taken"), "{}", stderr(&o));
     nothing_left(&site, &app, acme, &["taken"]).await;
+    // So is a slug that is no slug (upper case and spaces, a letter outside ASCII).
+    for bad in ["Not A Slug", "müller"] {
+        let o = restore(archive.clone(), vec!["--slug".into(), bad.into()]).await;
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains("slug"), "{}", stderr(&o));
+        nothing_left(&site, &app, acme, &["taken"]).await;
+    }
 
     // Cut off before its end (the file's bytes are loaded, the manifest is
     // missing), one byte changed, not an archive at all.

@@ -3,7 +3,8 @@
 //! with SIGKILL. Its clients reconnect to the other and resume from the
 //! last number they saw: every event reaches every client exactly once.
 //! (The bounded scenario with a thousand clients belongs to `loadtest/`;
-//! this is the short version that runs with every test.)
+//! this is the short version that runs with every test.) The killed node's
+//! webhook deliveries are taken over by the other once its lease runs out.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -15,6 +16,7 @@ use serde_json::json;
 use crate::cli::{mandant, serve};
 use crate::helpers::{Backend, PASSWORD, Site, pg_url, redis_url, tenant_body};
 use crate::realtime::{Ws, subscribe};
+use crate::webhook_receiver::Receiver;
 
 /// `MANDANT_FAILOVER_CLIENTS` scales it up for a measurement (BENCHMARKS.md).
 fn clients() -> usize {
@@ -178,4 +180,109 @@ async fn clients_of_a_killed_node_resume_on_another_with_nothing_lost() {
         at(0.99),
         at(1.0)
     );
+}
+
+/// A node dies while it holds a webhook's delivery lease, with deliveries
+/// pending (the receiver was down): once the lease runs out, the other
+/// node delivers them, and what is written after, each once.
+#[actix_web::test]
+async fn a_killed_nodes_webhook_deliveries_are_taken_over() {
+    let (Some(_), Some(redis)) = (pg_url(), redis_url()) else {
+        return;
+    };
+    let site = Site::new(Backend::Postgres).await;
+    let rx = Receiver::start().await;
+    let node = |site: &Site| {
+        let mut c = mandant(site);
+        c.env("REDIS_URL", &redis)
+            .env("MANDANT_MASTER_KEY", "42".repeat(32))
+            .env("MANDANT_LOG", "error")
+            .env("MANDANT_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1")
+            .env("MANDANT_WEBHOOK_TIMEOUT_SECS", "1")
+            .env("MANDANT_WEBHOOK_LEASE_SECS", "3")
+            .env("MANDANT_WEBHOOK_RETRY_BASE_MS", "100");
+        c
+    };
+    // A alone first: it takes the webhook's lease with the first delivery.
+    let (mut a, base_a) = serve(node(&site)).await;
+    let http = awc::Client::default();
+    let r = http
+        .post(format!("{base_a}/api/v1/tenants"))
+        .bearer_auth(&site.token)
+        .send_json(&tenant_body("hooked"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let mut r = http
+        .post(format!("{base_a}/t/hooked/api/v1/auth/login"))
+        .send_json(&json!({"email": "admin@hooked.example", "password": PASSWORD}))
+        .await
+        .unwrap();
+    let login: serde_json::Value = r.json().await.unwrap();
+    let tok = login["access_token"].as_str().unwrap().to_owned();
+    let post = |base: &str, path: &str, body: serde_json::Value| {
+        let req = http
+            .post(format!("{base}/t/hooked/api/v1{path}"))
+            .bearer_auth(&tok);
+        async move {
+            let mut r = req.send_json(&body).await.unwrap();
+            let _ = r.body().await;
+            r.status().as_u16()
+        }
+    };
+    assert_eq!(
+        post(
+            &base_a,
+            "/webhooks",
+            json!({"url": rx.url, "role": "admin", "event_types": ["contact.*"]})
+        )
+        .await,
+        201
+    );
+    let contact = |n: usize| json!({"last_name": format!("Hooked {n}")});
+    assert_eq!(post(&base_a, "/contacts", contact(0)).await, 201);
+    rx.until("the first delivery", |g| g.iter().any(|r| r.status == 200))
+        .await;
+
+    // B joins; the receiver goes down, and A keeps trying three more.
+    let (_b, base_b) = serve(node(&site)).await;
+    rx.set_down(true);
+    for n in 1..4 {
+        assert_eq!(post(&base_a, "/contacts", contact(n)).await, 201);
+    }
+    let tried = rx.got().len();
+    rx.until("A retrying while the receiver is down", |g| {
+        g.len() > tried + 1
+    })
+    .await;
+    a.0.kill().unwrap();
+    a.0.wait().unwrap();
+    rx.set_down(false);
+    for n in 4..6 {
+        assert_eq!(post(&base_b, "/contacts", contact(n)).await, 201);
+    }
+    let got = rx
+        .until("six contacts accepted", |g| {
+            g.iter()
+                .filter(|r| r.status == 200 && !r.id.starts_with("ping_"))
+                .count()
+                >= 6
+        })
+        .await;
+    let names: Vec<String> = got
+        .iter()
+        .filter(|r| r.status == 200 && !r.id.starts_with("ping_"))
+        .map(|r| {
+            r.json()["data"]["last_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = (0..6).map(|n| format!("Hooked {n}")).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected, "each once: {names:?}");
+    // In order, as the log has them.
+    assert_eq!(names, expected);
 }
