@@ -196,13 +196,16 @@ pub async fn run() -> ExitCode {
         }
     };
     telemetry::init(&config);
-    match execute(cli.command, config).await {
+    let code = match execute(cli.command, config).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
-    }
+    };
+    // The SDK's batch thread blocks: not on this runtime's workers.
+    let _ = tokio::task::spawn_blocking(telemetry::flush).await;
+    code
 }
 
 async fn execute(command: Command, config: Config) -> anyhow::Result<ExitCode> {

@@ -172,7 +172,8 @@ impl Realtime {
             return;
         };
         if let Some(a) = self.running(tenant)
-            && a.try_send(CommittedEvents(events)).is_err()
+            && a.try_send(CommittedEvents(events, tracing::Span::current()))
+                .is_err()
         {
             // A full mailbox: the hub is behind, and will read the log.
             a.do_send(Committed(seq, None));

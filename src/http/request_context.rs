@@ -38,6 +38,24 @@ fn tenant_of(path: &str) -> &str {
         .unwrap_or("")
 }
 
+/// A caller's W3C `traceparent` (and `tracestate`) makes the request's
+/// span a child of the caller's: one trace from the client's click to the
+/// hub's delivery.
+fn adopt_traceparent(span: &tracing::Span, headers: &actix_web::http::header::HeaderMap) {
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    struct Headers<'a>(&'a actix_web::http::header::HeaderMap);
+    impl opentelemetry::propagation::Extractor for Headers<'_> {
+        fn get(&self, key: &str) -> Option<&str> {
+            self.0.get(key)?.to_str().ok()
+        }
+        fn keys(&self) -> Vec<&str> {
+            self.0.keys().map(|k| k.as_str()).collect()
+        }
+    }
+    let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(headers)));
+    let _ = span.set_parent(parent);
+}
+
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -50,6 +68,9 @@ pub async fn request_context(
         path = %req.path(),
         tenant = %tenant_of(req.path()),
     );
+    if crate::telemetry::exporting() {
+        adopt_traceparent(&span, req.headers());
+    }
     req.extensions_mut().insert(RequestId(id.clone()));
     // What the audit trail records about where a change came from.
     // Worked out once per request: `authz::client_info` reads it back.

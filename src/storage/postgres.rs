@@ -19,6 +19,13 @@ use super::users::{self, NewUser};
 use super::{TenantDb, TenantTx};
 use crate::domain::tenant::TenantId;
 
+/// A BEGIN on a connection that may come back from a failed one: sqlx
+/// returns a connection to the pool inside the failed transaction when a
+/// statement of a multi-statement BEGIN fails (a tenant's fence gone, see
+/// `super::tenant_db`); its next user ends that first. The warning a
+/// ROLLBACK outside a transaction gives is not sent (`client_min_messages`).
+const CLEAN_BEGIN: &str = "ROLLBACK; BEGIN";
+
 pub struct PgShard {
     pool: PgPool,
 }
@@ -66,7 +73,7 @@ impl PgShard {
         admin: Option<&NewUser>,
     ) -> Result<()> {
         let (schema, role) = names(id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(CLEAN_BEGIN).await?;
         let ddl = format!(
             "CREATE SCHEMA {schema};
              DO $$ BEGIN CREATE ROLE {role} NOLOGIN;
@@ -115,7 +122,7 @@ impl PgShard {
     /// Drops the schema with all its data, then the role, in one transaction.
     pub async fn drop_tenant(&self, id: TenantId) -> Result<()> {
         let (schema, role) = names(id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(CLEAN_BEGIN).await?;
         let exists: Option<(String,)> =
             sqlx::query_as("SELECT rolname::text FROM pg_roles WHERE rolname = $1")
                 .bind(&role)
@@ -145,7 +152,7 @@ impl PgShard {
     /// under a lock of its own so two nodes starting at once do not race.
     pub async fn migrate(&self, id: TenantId) -> Result<()> {
         let (schema, _) = names(id);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(CLEAN_BEGIN).await?;
         sqlx::query(
             "SELECT pg_advisory_xact_lock(hashtext($1)), set_config('search_path', $1, true)",
         )
@@ -162,6 +169,7 @@ impl PgShard {
     pub async fn status(&self, id: TenantId) -> Result<SchemaStatus> {
         let (schema, _) = names(id);
         let mut conn = self.pool.acquire().await?;
+        sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
         let table: Option<(String,)> = sqlx::query_as(
             "SELECT table_name::text FROM information_schema.tables \
              WHERE table_schema = $1 AND table_name = '_sqlx_migrations'",
@@ -192,7 +200,9 @@ impl PgShard {
     }
 
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::raw_sql("ROLLBACK; SELECT 1")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -202,7 +212,11 @@ impl PgShard {
         let rows: Vec<(String,)> = sqlx::query_as(
             "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 't\\_%' ORDER BY 1",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *{
+            let mut conn = self.pool.acquire().await?;
+            sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
+            conn
+        })
         .await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }

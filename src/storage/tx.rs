@@ -124,9 +124,15 @@ impl TenantTx {
     }
 
     pub async fn commit(self) -> Result<()> {
+        use tracing::Instrument;
+        let span = if crate::telemetry::exporting() {
+            tracing::info_span!("db.commit")
+        } else {
+            tracing::Span::none()
+        };
         match self.conn {
-            TxConn::Sqlite(t) => t.commit().await?,
-            TxConn::Postgres(t) => t.commit().await?,
+            TxConn::Sqlite(t) => t.commit().instrument(span).await?,
+            TxConn::Postgres(t) => t.commit().instrument(span).await?,
         }
         Ok(())
     }

@@ -57,6 +57,7 @@ mod support_kit;
 mod tenant_settings;
 mod test_venv;
 mod tls;
+mod tracing_otlp;
 mod web_app;
 mod webhook_receiver;
 mod webhooks;

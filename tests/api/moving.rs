@@ -151,7 +151,9 @@ async fn move_to(site: &Site, shards: &Shards, to: &str) -> String {
     stdout(&o)
 }
 
-async fn a_live_tenant_moves_between_shards_under_writes(backend: Backend) {
+/// A site with its extra shards, a node that knows them, and tenant
+/// "busy" on the default shard: (site, shards, node, owner's token, id).
+async fn busy_tenant(backend: Backend) -> (Site, Shards, TestApp, String, uuid::Uuid) {
     let site = Site::new(backend).await;
     let shards = shards(&site).await;
     let extra = shards.extra.clone();
@@ -163,6 +165,11 @@ async fn a_live_tenant_moves_between_shards_under_writes(backend: Backend) {
     .await;
     let tok = app.tenant_with_owner("busy").await;
     let id = app.services.tenants.get("busy").await.unwrap().id.0;
+    (site, shards, app, tok, id)
+}
+
+async fn a_live_tenant_moves_between_shards_under_writes(backend: Backend) {
+    let (site, shards, app, tok, id) = busy_tenant(backend).await;
     let preloaded: Vec<String> = (0..preload()).map(|i| format!("Settled {i}")).collect();
     if !preloaded.is_empty() {
         let csv = site.dir.path().join("settled.csv");
@@ -340,17 +347,7 @@ async fn a_live_tenant_moves_between_shards_under_writes(backend: Backend) {
 both_backends!(a_live_tenant_moves_between_shards_under_writes);
 
 async fn a_move_that_cannot_happen_leaves_the_tenant_where_it_is(backend: Backend) {
-    let site = Site::new(backend).await;
-    let shards = shards(&site).await;
-    let extra = shards.extra.clone();
-    let app = spawn_node(&site, |c| {
-        for (n, url) in &extra {
-            c.shards.insert(n.clone(), Secret::new(url.clone()));
-        }
-    })
-    .await;
-    let tok = app.tenant_with_owner("busy").await;
-    let id = app.services.tenants.get("busy").await.unwrap().id.0;
+    let (site, shards, app, tok, id) = busy_tenant(backend).await;
     let (to, _) = &shards.extra[0];
     for (args, says) in [
         (vec!["--to", "nowhere"], "unknown shard"),

@@ -292,10 +292,11 @@ impl Handler<Committed> for TenantActor {
 }
 
 /// A write on this node committed these events (consecutive numbers, in
-/// order), as it appended them.
+/// order), as it appended them; the span is the write's (its request's),
+/// so a trace follows the write into the delivery.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct CommittedEvents(pub Vec<Arc<EventRow>>);
+pub struct CommittedEvents(pub Vec<Arc<EventRow>>, pub tracing::Span);
 
 impl Handler<CommittedEvents> for TenantActor {
     type Result = ();
@@ -311,6 +312,9 @@ impl Handler<CommittedEvents> for TenantActor {
         // has nothing more to say: deliver them without reading them back.
         // A gap means another write committed first and its notice is yet
         // to come (or came from another node): the log fills it.
+        let _span = crate::telemetry::exporting().then(|| {
+            tracing::info_span!(parent: &msg.1, "hub.deliver", events = msg.0.len()).entered()
+        });
         match msg.0.first() {
             Some(first) if first.seq <= self.last_seq + 1 => self.deliver(msg.0.into_iter()),
             _ => self.pump(ctx),
