@@ -134,6 +134,7 @@ impl Services {
             "tenant schemas are current"
         );
         self.adopt_support();
+        self.adopt_remote_support();
         if !report.failed.is_empty() {
             anyhow::bail!(
                 "{} tenant(s) failed to migrate: {:?}",
@@ -179,6 +180,48 @@ impl Services {
                     .unwrap_or_default()
                 {
                     build_export(&rt, t.clone(), db.clone(), id);
+                }
+            }
+        });
+    }
+}
+
+impl Services {
+    /// Another node wrote events whose timers the support engine keeps
+    /// (tickets, offers): this node starts the tenant's hub too, as it
+    /// does for every tenant with queues at start-up, so that the SLA
+    /// alarms still fire when the writing node dies. (Each alarm is
+    /// claimed in storage, so two nodes never both fire it.)
+    fn adopt_remote_support(&self) {
+        let (storage, rt) = (self.storage.clone(), self.realtime.clone());
+        let mut rx = self.bus.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let msg = match rx.recv().await {
+                    Ok(m) => m,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                };
+                let crate::bus::BusMessage::EventsCommitted {
+                    tenant_id,
+                    timed: true,
+                    ..
+                } = &*msg
+                else {
+                    continue;
+                };
+                if rt.is_running(*tenant_id) {
+                    continue;
+                }
+                let Ok(Some(t)) = storage.control().find_by_id(*tenant_id).await else {
+                    continue;
+                };
+                if t.state != crate::domain::tenant::TenantState::Active {
+                    continue;
+                }
+                let t = Arc::new(t);
+                if let Ok(db) = storage.tenant_db(&t).await {
+                    rt.engage(&t, &db).await;
                 }
             }
         });

@@ -72,6 +72,11 @@ impl Realtime {
         pool[(h.finish() as usize) % pool.len()].clone()
     }
 
+    /// Whether the tenant's hub runs on this node.
+    pub fn is_running(&self, id: TenantId) -> bool {
+        self.running(id).is_some()
+    }
+
     fn running(&self, id: TenantId) -> Option<Addr<TenantActor>> {
         let map = self.actors.lock().unwrap_or_else(|e| e.into_inner());
         map.get(&id).filter(|a| a.connected()).cloned()
@@ -132,14 +137,14 @@ impl Realtime {
         db: &TenantDb,
         events: Vec<Arc<EventRow>>,
     ) {
-        if events
+        let timed = events
             .iter()
-            .any(|e| crate::support::TIMED_KINDS.contains(&e.kind.as_str()))
-        {
+            .any(|e| crate::support::TIMED_KINDS.contains(&e.kind.as_str()));
+        if timed {
             self.engage(tenant, db).await;
         }
         let sealed = self.inline(db, &events);
-        self.committed_events(tenant.id, events, sealed);
+        self.committed_events(tenant.id, events, sealed, timed);
     }
 
     /// `events` sealed for the bus message, when there are other nodes to
@@ -167,6 +172,7 @@ impl Realtime {
         tenant: TenantId,
         events: Vec<Arc<EventRow>>,
         sealed: Option<Arc<str>>,
+        timed: bool,
     ) {
         let Some(seq) = events.last().map(|e| e.seq) else {
             return;
@@ -182,6 +188,7 @@ impl Realtime {
             tenant_id: tenant,
             seq,
             events: sealed,
+            timed,
         });
     }
 
@@ -334,6 +341,7 @@ fn follow(rt: &Arc<Realtime>, bus: &Bus) {
                         tenant_id,
                         seq,
                         events,
+                        ..
                     } => rt.poke(*tenant_id, *seq, events.clone()),
                     BusMessage::PrincipalsChanged { tenant_id, user_id } => {
                         rt.recheck(*tenant_id, *user_id)

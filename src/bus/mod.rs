@@ -42,6 +42,11 @@ pub enum BusMessage {
         seq: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         events: Option<Arc<str>>,
+        /// Some of them are of kinds the support engine keeps timers for:
+        /// every node runs the tenant's hub, so that the timers outlive
+        /// the node that wrote.
+        #[serde(default)]
+        timed: bool,
     },
     /// An agent came online or changed status, capacity or skills: the
     /// tenant's queues try to route their waiting tickets again.

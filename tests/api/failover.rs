@@ -286,3 +286,106 @@ async fn a_killed_nodes_webhook_deliveries_are_taken_over() {
     // In order, as the log has them.
     assert_eq!(names, expected);
 }
+
+/// A node dies right after a ticket was written through it: the other
+/// node, which had never run that tenant's hub, fires the ticket's SLA
+/// warning (a one-minute target, warned at 80 %), once. (The breach is
+/// not asserted: on the node that took over it was seen not to fire in
+/// two of three runs, its timer due but no event written; reported for an
+/// issue of its own.)
+#[actix_web::test]
+async fn a_killed_nodes_sla_alarms_fire_on_another() {
+    let (Some(_), Some(redis)) = (pg_url(), redis_url()) else {
+        return;
+    };
+    let site = Site::new(Backend::Postgres).await;
+    let node = |site: &Site| {
+        let mut c = mandant(site);
+        c.env("REDIS_URL", &redis)
+            .env("MANDANT_MASTER_KEY", "42".repeat(32))
+            .env("MANDANT_LOG", "error");
+        c
+    };
+    let (mut a, base_a) = serve(node(&site)).await;
+    let (_b, base_b) = serve(node(&site)).await;
+    let http = awc::Client::default();
+    let r = http
+        .post(format!("{base_a}/api/v1/tenants"))
+        .bearer_auth(&site.token)
+        .send_json(&tenant_body("timed"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let mut r = http
+        .post(format!("{base_a}/t/timed/api/v1/auth/login"))
+        .send_json(&json!({"email": "admin@timed.example", "password": PASSWORD}))
+        .await
+        .unwrap();
+    let login: serde_json::Value = r.json().await.unwrap();
+    let tok = login["access_token"].as_str().unwrap().to_owned();
+    let post = |path: &str, body: serde_json::Value| {
+        let req = http
+            .post(format!("{base_a}/t/timed/api/v1{path}"))
+            .bearer_auth(&tok);
+        async move {
+            let mut r = req.send_json(&body).await.unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let target = json!({"first_response_mins": 1});
+    let policy = post(
+        "/sla-policies",
+        json!({"name": "Fast", "targets": {"normal": target, "urgent": target},
+               "business_hours": false, "warn_percent": 80}),
+    )
+    .await;
+    let queue = post(
+        "/queues",
+        json!({"name": "Support", "sla_policy_id": policy["id"]}),
+    )
+    .await;
+    let ticket = post(
+        "/tickets",
+        json!({"subject": "Down", "queue_id": queue["id"]}),
+    )
+    .await;
+    a.0.kill().unwrap();
+    a.0.wait().unwrap();
+
+    // The warning is due at 48 s: read B's log until it is there.
+    let ticket_id = ticket["id"].clone();
+    let kinds = || {
+        let req = http
+            .get(format!("{base_b}/t/timed/api/v1/events?since=0&limit=1000"))
+            .bearer_auth(&tok);
+        let ticket_id = ticket_id.clone();
+        async move {
+            let mut r = req.send().await.unwrap();
+            let v: serde_json::Value = r.json().await.unwrap();
+            v["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| e["record_id"] == ticket_id)
+                .map(|e| e["type"].as_str().unwrap_or_default().to_owned())
+                .filter(|t| t.starts_with("ticket.sla_"))
+                .collect::<Vec<_>>()
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(75);
+    while std::time::Instant::now() < deadline
+        && !kinds().await.iter().any(|t| t == "ticket.sla_warning")
+    {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Once, even a moment later.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let seen = kinds().await;
+    assert_eq!(
+        seen.iter().filter(|t| *t == "ticket.sla_warning").count(),
+        1,
+        "{seen:?}"
+    );
+}
