@@ -523,7 +523,14 @@ async fn retention(config: Config, slug: &str, dry_run: bool) -> anyhow::Result<
     let report = if dry_run {
         crate::records::retention_run::dry_run(&db).await?
     } else {
-        match crate::services::apply_retention(&services.realtime, &tenant, &db).await? {
+        match crate::services::apply_retention(
+            &services.realtime,
+            &tenant,
+            &db,
+            services.config.retention_lease_secs,
+        )
+        .await?
+        {
             Some(r) => r,
             None => {
                 eprintln!("{slug}: a retention run is under way; try again when it has finished");

@@ -81,6 +81,12 @@ pub struct Config {
     /// How long a node drives an endpoint without renewing: how soon
     /// another takes over when it dies.
     pub webhook_lease_secs: u64,
+    /// How often each node does its upkeep: retention rules, expired
+    /// exports, re-sealing, the webhook log.
+    pub upkeep_secs: u64,
+    /// How long a retention run holds a tenant's lease between pages: how
+    /// soon another node takes over a run whose node died.
+    pub retention_lease_secs: u64,
     /// Where attachments are kept: unset, the local file system under
     /// `<data_dir>/files`; `s3://bucket[/prefix]?endpoint=…&region=…` for an
     /// S3-compatible store (credentials in the URL's query or the usual
@@ -153,6 +159,8 @@ impl Default for Config {
             webhook_timeout_secs: 10,
             webhook_retry_base_ms: 5000,
             webhook_lease_secs: 60,
+            upkeep_secs: 3600,
+            retention_lease_secs: 120,
             smtp_url: None,
             mail_from: "Mandant <mandant@localhost>".into(),
             mail_per_minute: 60,
@@ -232,6 +240,8 @@ struct FileConfig {
     webhook_timeout_secs: Option<u64>,
     webhook_retry_base_ms: Option<u64>,
     webhook_lease_secs: Option<u64>,
+    upkeep_secs: Option<u64>,
+    retention_lease_secs: Option<u64>,
     smtp_url: Option<Secret>,
     mail_from: Option<String>,
     mail_per_minute: Option<usize>,
@@ -396,6 +406,15 @@ impl Config {
         {
             // Longer than an attempt's deadline, or a live node loses it mid-send.
             c.webhook_lease_secs = n.max(c.webhook_timeout_secs + 1);
+        }
+        if let Some(n) = parse_env_num(&env, "MANDANT_UPKEEP_SECS")?.or(f.upkeep_secs) {
+            c.upkeep_secs = n.clamp(1, 86_400);
+        }
+        if let Some(n) =
+            parse_env_num(&env, "MANDANT_RETENTION_LEASE_SECS")?.or(f.retention_lease_secs)
+        {
+            // A page of removals must fit, or a live run loses its lease.
+            c.retention_lease_secs = n.clamp(2, 3600);
         }
         c.smtp_url = env("MANDANT_SMTP_URL").map(Secret::new).or(f.smtp_url);
         if let Some(from) = env("MANDANT_MAIL_FROM").or(f.mail_from) {

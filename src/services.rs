@@ -101,7 +101,7 @@ impl Services {
             config.session_ttl_days,
         )?);
         trim_events_hourly(&tenants);
-        hourly_upkeep(&tenants, &realtime);
+        upkeep(&config, &tenants, &realtime);
         let (platform_token, platform_token_generated) = match &config.platform_token {
             Some(t) => (t.clone(), false),
             None => (Secret::new(random_hex(24)), true),
@@ -279,10 +279,12 @@ pub async fn apply_retention(
     rt: &Arc<crate::actors::Realtime>,
     tenant: &Arc<crate::domain::tenant::Tenant>,
     db: &crate::storage::TenantDb,
+    lease_secs: u64,
 ) -> Result<Option<crate::records::retention_run::Report>, crate::records::core::RecordError> {
     let holder = uuid::Uuid::now_v7().to_string();
+    let lease = chrono::TimeDelta::seconds(lease_secs as i64);
     let report = delivering(rt, tenant, db, |send| {
-        crate::records::retention_run::run(db, &holder, send)
+        crate::records::retention_run::run(db, &holder, lease, send)
     })
     .await;
     // The files of what the rules removed leave the store too.
@@ -313,15 +315,22 @@ async fn delivering<T, F: std::future::Future<Output = T>>(
     out
 }
 
-/// Once an hour, for every tenant: drops expired exports, re-seals what
-/// is under an older data key, forgets week-old webhook attempts, and applies the retention rules (a tenant
-/// without rules costs one settings read). The lease keeps two nodes from
-/// applying one tenant's rules at once; the rest may run on both.
-fn hourly_upkeep(tenants: &TenantService, rt: &Arc<crate::actors::Realtime>) {
+/// Every `upkeep_secs` (an hour), for every tenant: drops expired
+/// exports, re-seals what is under an older data key, forgets week-old
+/// webhook attempts, and applies the retention rules (a tenant without
+/// rules costs one settings read). The lease keeps two nodes from
+/// applying one tenant's rules at once, and hands a run whose node died
+/// to the next node whose upkeep comes round after it ran out; the rest
+/// may run on both.
+fn upkeep(config: &Config, tenants: &TenantService, rt: &Arc<crate::actors::Realtime>) {
     let (tenants, weak) = (tenants.clone(), Arc::downgrade(rt));
+    let (every, lease) = (
+        Duration::from_secs(config.upkeep_secs),
+        config.retention_lease_secs,
+    );
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
+            tokio::time::sleep(every).await;
             let Some(rt) = weak.upgrade() else { return };
             let Ok(list) = tenants.list().await else {
                 continue;
@@ -338,7 +347,7 @@ fn hourly_upkeep(tenants: &TenantService, rt: &Arc<crate::actors::Realtime>) {
                 if let Err(e) = crate::integrations::webhooks::trim_log(&db).await {
                     tracing::warn!(tenant = %t.slug, error = %e, "trimming the webhook log failed");
                 }
-                match apply_retention(&rt, &t, &db).await {
+                match apply_retention(&rt, &t, &db, lease).await {
                     Ok(Some(r)) => {
                         let n: usize = r.rules.iter().map(|r| r.matched).sum();
                         if n > 0 {

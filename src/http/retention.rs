@@ -35,7 +35,14 @@ pub async fn run(
     a: Authorized<AdminSettings>,
     s: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    match apply_retention(&s.realtime, &a.scope.tenant, &a.scope.db).await? {
+    match apply_retention(
+        &s.realtime,
+        &a.scope.tenant,
+        &a.scope.db,
+        s.config.retention_lease_secs,
+    )
+    .await?
+    {
         Some(report) => Ok(HttpResponse::Ok().json(report)),
         None => Err(ApiError::new(
             Code::Conflict,

@@ -28,9 +28,6 @@ use crate::storage::records::{self, RecordRow};
 use crate::storage::{TenantDb, TenantTx, leases};
 
 pub const LEASE: &str = "retention";
-/// Long enough for a page of removals; renewed after each page. A node
-/// that dies holding it frees it by this much later.
-const LEASE_FOR: TimeDelta = TimeDelta::minutes(2);
 const PAGE: i64 = 100;
 /// Live traffic's turn between two pages of removals.
 const PAUSE: Duration = Duration::from_millis(20);
@@ -265,13 +262,18 @@ async fn apply_one(
 }
 
 /// Applies the enabled rules once, as `holder`; `None` when another run
-/// holds the lease. What each removal commits goes to `written` as it
-/// commits (a channel: the caller delivers while the run goes on).
+/// holds the lease. The lease lasts `lease` (long enough for a page of
+/// removals) and is renewed after each page, so a node that dies holding
+/// it frees it by that much later. What each removal commits goes to
+/// `written` as it commits (a channel: the caller delivers while the run
+/// goes on).
 pub async fn run(
     db: &TenantDb,
     holder: &str,
+    lease: TimeDelta,
     written: mpsc::UnboundedSender<Committed>,
 ) -> Result<Option<Report>> {
+    let holder = &Holder { id: holder, lease };
     let at = db.clock().now();
     let policy = load(db).await?;
     if !policy.rules.iter().any(|r| r.enabled) {
@@ -286,21 +288,27 @@ pub async fn run(
     }
     let result = run_rules(db, holder, at, &policy.rules, &written).await;
     let mut tx = db.begin().await?;
-    leases::release(&mut tx, LEASE, holder).await?;
+    leases::release(&mut tx, LEASE, holder.id).await?;
     tx.commit().await?;
     result.map(Some)
 }
 
-async fn take_lease(db: &TenantDb, holder: &str, now: DateTime<Utc>) -> Result<bool> {
+/// Who runs the rules, and for how long at a time.
+struct Holder<'a> {
+    id: &'a str,
+    lease: TimeDelta,
+}
+
+async fn take_lease(db: &TenantDb, holder: &Holder<'_>, now: DateTime<Utc>) -> Result<bool> {
     let mut tx = db.begin().await?;
-    let got = leases::take(&mut tx, LEASE, holder, now, now + LEASE_FOR).await?;
+    let got = leases::take(&mut tx, LEASE, holder.id, now, now + holder.lease).await?;
     tx.commit().await?;
     Ok(got)
 }
 
 async fn run_rules(
     db: &TenantDb,
-    holder: &str,
+    holder: &Holder<'_>,
     at: DateTime<Utc>,
     rules: &[Rule],
     written: &mpsc::UnboundedSender<Committed>,

@@ -213,7 +213,11 @@ impl QueueActor {
                 act.on_timer(ctx);
             }));
         }
+        // An alarm or offer being written counts: a hub that stopped
+        // meanwhile would take this actor, and the write, with it.
         let armed = !self.timers.is_empty()
+            || !self.busy.is_empty()
+            || self.routing
             || (self.mode != Mode::Manual && self.tickets.values().any(|e| e.waiting));
         if armed != self.armed {
             self.armed = armed;
@@ -254,9 +258,9 @@ impl QueueActor {
                     Err(e) => {
                         tracing::warn!(queue = %act.queue, error = %e, "queue timer failed; retrying in 5 s");
                         act.timers.insert((act.db.clock().now() + chrono::Duration::seconds(5), id, d));
-                        act.arm(ctx);
                     }
                 }
+                act.arm(ctx);
                 act.settled();
             }));
         }
@@ -300,8 +304,10 @@ impl QueueActor {
             }
             Ok::<_, crate::records::core::RecordError>(None)
         };
+        self.arm(ctx);
         ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
             act.routing = false;
+            act.arm(ctx);
             match res {
                 // The offer's event brings the next pass.
                 Ok(Some(events)) => act.announce(events),

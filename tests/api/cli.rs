@@ -115,12 +115,12 @@ async fn tenant_id(site: &Site, slug: &str) -> mandant::domain::tenant::TenantId
 }
 
 /// A connection to tenant `slug`'s own database, behind the server's back.
-async fn tenant_conn(site: &Site, slug: &str) -> TenantConn {
+pub(crate) async fn tenant_conn(site: &Site, slug: &str) -> TenantConn {
     site.tenant_conn(tenant_id(site, slug).await).await
 }
 
 /// Runs `sql` (statements separated by `;`) in tenant `slug`'s database.
-async fn tenant_sql(site: &Site, slug: &str, sql: &str) {
+pub(crate) async fn tenant_sql(site: &Site, slug: &str, sql: &str) {
     site.tenant_exec(tenant_id(site, slug).await, sql).await;
 }
 
@@ -545,8 +545,16 @@ pub(crate) async fn serve(mut cmd: Command) -> (Server, String) {
             .by_ref()
             .take(20)
             .find_map(|l| l.strip_prefix("Mandant listening on ").map(str::to_owned));
-        // Keep reading, so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        // Keep reading, so the server never blocks on a full pipe; with
+        // TEST_LOG set, say it (each server's log lines come out as is).
+        let echo = std::env::var_os("TEST_LOG").is_some();
+        std::thread::spawn(move || {
+            lines.for_each(|l| {
+                if echo {
+                    eprintln!("{l}");
+                }
+            })
+        });
         base
     })
     .await
@@ -562,4 +570,26 @@ pub(crate) async fn serve(mut cmd: Command) -> (Server, String) {
         std::thread::spawn(move || BufReader::new(err).lines().for_each(drop));
     }
     (node, base)
+}
+
+/// Creates the tenant `body` describes (`helpers::tenant_body`) through
+/// the server at `base`, and signs its first admin in: the access token.
+pub(crate) async fn open_tenant(base: &str, site: &Site, body: &serde_json::Value) -> String {
+    let http = awc::Client::default();
+    let r = http
+        .post(format!("{base}/api/v1/tenants"))
+        .bearer_auth(&site.token)
+        .send_json(body)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let slug = body["slug"].as_str().unwrap();
+    let mut r = http
+        .post(format!("{base}/t/{slug}/api/v1/auth/login"))
+        .send_json(&serde_json::json!({"email": body["admin"]["email"], "password": body["admin"]["password"]}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let login: serde_json::Value = r.json().await.unwrap();
+    login["access_token"].as_str().unwrap().to_owned()
 }

@@ -12,8 +12,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use serde_json::json;
 
-use crate::cli::{mandant, serve};
-use crate::helpers::{Backend, PASSWORD, Site, tenant_body};
+use crate::cli::{mandant, open_tenant, serve};
+use crate::helpers::{Backend, Site, tenant_body};
 use crate::realtime::{Ws, subscribe};
 
 /// (trace id, span id, parent span id, name), hex.
@@ -69,20 +69,7 @@ async fn a_write_is_one_trace_from_the_callers_span_to_the_delivery() {
     .env("MANDANT_LOG", "info");
     let (_node, base) = serve(cmd).await;
     let http = awc::Client::default();
-    let r = http
-        .post(format!("{base}/api/v1/tenants"))
-        .bearer_auth(&site.token)
-        .send_json(&tenant_body("traced"))
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let mut r = http
-        .post(format!("{base}/t/traced/api/v1/auth/login"))
-        .send_json(&json!({"email": "admin@traced.example", "password": PASSWORD}))
-        .await
-        .unwrap();
-    let login: serde_json::Value = r.json().await.unwrap();
-    let tok = login["access_token"].as_str().unwrap().to_owned();
+    let tok = open_tenant(&base, &site, &tenant_body("traced")).await;
     let mut ws = Ws::connect_url(&base, "traced", &tok).await.unwrap();
     subscribe(&mut ws, "contacts", None).await;
 
