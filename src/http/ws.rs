@@ -5,7 +5,7 @@
 //! tenant's hub. The task owns the socket; the hub never waits for it.
 
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -22,8 +22,8 @@ use super::authz::{Authenticated, client_info};
 use super::extract::TenantScope;
 use super::problem::{ApiError, Code};
 use crate::actors::hub::{
-    Frame, Join, Leave, Presence, PresenceState, Subscribe, TenantActor, Unsubscribe,
-    UpdatePrincipal,
+    Behind, CatchUp, Frame, Join, Leave, Presence, PresenceState, Subscribe, TenantActor,
+    Unsubscribe, UpdatePrincipal,
 };
 use crate::actors::protocol::{self, ClientMessage};
 use crate::actors::topics::Topic;
@@ -33,7 +33,8 @@ use crate::identity::{ClientInfo, Principal, Via};
 use crate::services::Services;
 use crate::storage::TenantDb;
 
-/// Frames waiting for one client; past this it gets `resync`.
+/// Frames waiting for one client; past this it is caught up in rounds as
+/// it reads (`CatchUp`).
 const QUEUE: usize = 512;
 const MAX_FRAME: usize = 64 * 1024;
 const MAX_MESSAGE: usize = 16 * 1024;
@@ -203,14 +204,14 @@ pub async fn connect(
         }
     };
     let (out, rx) = mpsc::channel(QUEUE);
-    let overflow = Arc::new(AtomicBool::new(false));
+    let behind = Arc::new(Behind::default());
     let recheck = Arc::new(tokio::sync::Notify::new());
     if hub
         .send(Join {
             id,
             principal,
             out,
-            overflow: overflow.clone(),
+            behind: behind.clone(),
             recheck: recheck.clone(),
         })
         .await
@@ -223,7 +224,7 @@ pub async fn connect(
         hub,
         session,
         rx,
-        overflow,
+        behind,
         recheck,
         services: s.clone(),
         tenant: scope.tenant.clone(),
@@ -260,7 +261,7 @@ struct Conn {
     hub: Addr<TenantActor>,
     session: actix_ws::Session,
     rx: mpsc::Receiver<Frame>,
-    overflow: Arc<AtomicBool>,
+    behind: Arc<Behind>,
     recheck: Arc<tokio::sync::Notify>,
     services: web::Data<Services>,
     tenant: Arc<Tenant>,
@@ -355,8 +356,8 @@ impl Conn {
                             Some(window) => self.gather(f, window).await,
                         };
                         if self.session.text(text).await.is_err() { break None; }
-                        if self.overflow.load(Ordering::Relaxed) && Box::pin(self.resync(&mut topics)).await.is_err() {
-                            break None;
+                        if self.behind.is_set() && self.rx.is_empty() {
+                            Box::pin(self.catch_up()).await;
                         }
                     }
                     // The hub went away (restart): the client should reconnect and resume.
@@ -366,10 +367,17 @@ impl Conn {
                     if last_heard.elapsed() > SILENCE_LIMIT {
                         break Some(CloseReason { code: CloseCode::Away, description: Some("no heartbeat".into()) });
                     }
-                    if self.overflow.load(Ordering::Relaxed) && Box::pin(self.resync(&mut topics)).await.is_err() {
-                        break None;
+                    // A catch-up that failed (the database away) is asked again.
+                    if self.behind.is_set() && self.rx.is_empty() {
+                        Box::pin(self.catch_up()).await;
                     }
                     if self.session.ping(b"").await.is_err() { break None; }
+                }
+                // Fell behind with everything queued already sent.
+                _ = self.behind.fell() => {
+                    if self.behind.is_set() && self.rx.is_empty() {
+                        Box::pin(self.catch_up()).await;
+                    }
                 }
                 _ = shutdown.changed() => {
                     break Some(CloseReason { code: CloseCode::Restart, description: Some("server restarting; reconnect and resume".into()) });
@@ -439,21 +447,13 @@ impl Conn {
         out
     }
 
-    /// The client fell behind: drop what is queued and tell it, per topic,
-    /// to reload and resubscribe with `since`.
-    async fn resync(&mut self, topics: &mut Vec<Topic>) -> Result<(), actix_ws::Closed> {
-        while self.rx.try_recv().is_ok() {}
+    /// The client fell behind a burst and has now sent everything queued
+    /// before it: the hub queues what it missed (a round of at most the
+    /// queue's size; the next follows when this one is sent).
+    async fn catch_up(&mut self) {
         let label = crate::telemetry_metrics::tenant_label(self.tenant.slug.as_str());
-        metrics::counter!("mandant_ws_slow_clients_total", "tenant" => label).increment(1);
-        for t in topics.drain(..) {
-            self.send(&protocol::resync(
-                &t.name(),
-                "the client fell behind; resubscribe with since",
-            ))
-            .await?;
-        }
-        self.overflow.store(false, Ordering::Relaxed);
-        Ok(())
+        metrics::counter!("mandant_ws_catch_ups_total", "tenant" => label).increment(1);
+        let _ = self.hub.send(CatchUp(self.id)).await;
     }
 
     async fn handle(

@@ -1,5 +1,6 @@
 //! The WebSocket: protocol, delivery, isolation, resume, slow consumers.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use awc::ws::{Frame, Message};
@@ -474,9 +475,8 @@ async fn a_slow_consumer_is_cut_loose(backend: Backend) {
     subscribe(&mut fast, "contacts", None).await;
     // 20,000 events of about 1 KiB (far more than socket buffers hold), in
     // imports of 500, while `slow` reads nothing. The reading client takes
-    // each batch before the next: a burst within its queue (512) reaches it
-    // whole however busy the machine; a longer one it cannot drain in time
-    // is a `resync` for it too, by design.
+    // each batch before the next (a burst longer than its queue would be
+    // caught up as it reads: `a_reader_behind_a_burst_is_caught_up`).
     let mut got = 0;
     for batch in 0..40 {
         let mut rows = String::from("last_name,title\n");
@@ -511,6 +511,97 @@ async fn a_slow_consumer_is_cut_loose(backend: Backend) {
         seen < 20_000,
         "the server queued everything for a client that did not read ({seen})"
     );
+    app.stop().await;
+}
+
+/// A burst longer than a session's queue (512) to a client that keeps
+/// reading: it falls behind, and is caught up from the ring and the log
+/// as it reads, every topic from where that topic stopped, never told to
+/// resync. A resume from further back than the queue holds goes the same
+/// way.
+async fn a_reader_behind_a_burst_is_caught_up(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tok = app.tenant_with_owner("burst").await;
+    let mut ws = Ws::connect(&app, "burst", &tok).await.unwrap();
+    subscribe(&mut ws, "contacts", None).await;
+    subscribe(&mut ws, "companies", None).await;
+    const N: usize = 2000;
+    let import = |path: &'static str, head: &str, name: &str| {
+        let mut rows = format!("{head}\n");
+        for i in 0..N {
+            rows.push_str(&format!("{name} {i}\n"));
+        }
+        let (app, tok) = (&app, &tok);
+        async move {
+            let r = app
+                .request(
+                    "POST",
+                    path,
+                    Some(tok),
+                    Some(("text/csv", rows.into_bytes())),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+    };
+    // Two bursts, one per topic, each committed at once.
+    import("/t/burst/api/v1/contacts/import", "last_name", "Person").await;
+    import("/t/burst/api/v1/companies/import", "name", "Firm").await;
+    let mut seen: HashMap<String, Vec<i64>> = HashMap::new();
+    while seen.values().map(Vec::len).sum::<usize>() < 2 * N {
+        let f = ws.next(Duration::from_secs(20)).await.unwrap_or_else(|| {
+            panic!(
+                "stalled at {:?}",
+                seen.iter().map(|(t, v)| (t, v.len())).collect::<Vec<_>>()
+            )
+        });
+        assert_ne!(f["type"], "resync", "{f}");
+        if f["type"] == "event" {
+            let topic = f["topic"].as_str().unwrap().to_owned();
+            seen.entry(topic)
+                .or_default()
+                .push(f["seq"].as_i64().unwrap());
+        }
+    }
+    for (topic, seqs) in &seen {
+        assert_eq!(seqs.len(), N, "{topic}");
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "{topic}: each once, in order"
+        );
+    }
+    let caught_up = |text: &str| {
+        text.lines()
+            .filter(|l| {
+                l.starts_with("mandant_ws_catch_ups_total{") && l.contains("tenant=\"burst\"")
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    let m = app.request("GET", "/metrics", Some(&app.token), None).await;
+    assert!(
+        caught_up(m.body.as_str().unwrap_or_default()) >= 1.0,
+        "it fell behind and was caught up"
+    );
+
+    // A resume from before both bursts: 4,000 events back, 2,000 of them
+    // contacts (four queues' worth).
+    let first = seen["contacts"][0];
+    let mut late = Ws::connect(&app, "burst", &tok).await.unwrap();
+    let s = subscribe(&mut late, "contacts", Some(first - 1)).await;
+    assert_eq!(s["recovered"], true, "{s}");
+    let mut seqs = Vec::new();
+    while seqs.len() < N {
+        let f = late
+            .next(Duration::from_secs(20))
+            .await
+            .expect("the rest of the replay");
+        assert_ne!(f["type"], "resync", "{f}");
+        if f["type"] == "event" {
+            seqs.push(f["seq"].as_i64().unwrap());
+        }
+    }
+    assert_eq!(seqs, seen["contacts"]);
     app.stop().await;
 }
 
@@ -635,6 +726,7 @@ both_backends!(
     resume_under_concurrent_writes,
     a_resume_from_before_retention_gets_resync,
     a_slow_consumer_is_cut_loose,
+    a_reader_behind_a_burst_is_caught_up,
     coalescing_batches_a_burst_into_few_frames,
     a_live_event_says_what_the_log_says
 );

@@ -81,6 +81,11 @@ impl Children {
         self.figures.get(&board).cloned()
     }
 
+    /// `board`'s last figures, if it is watched and has any yet.
+    pub fn current(&self, board: Board) -> Option<Frame> {
+        self.figures.get(&board).cloned()
+    }
+
     pub fn figures(&mut self, board: Board, frame: Frame) {
         self.figures.insert(board, frame);
     }

@@ -20,7 +20,6 @@ mod subscribe;
 
 use std::sync::Arc;
 use std::sync::Weak;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -40,9 +39,10 @@ use crate::support::queue;
 use children::Children;
 pub use presence::PresenceState;
 use presence::{Member, PresenceTable};
+pub use sessions::Behind;
 use sessions::Sessions;
 use subscribe::Ring;
-pub use subscribe::{Subscribe, Unsubscribe};
+pub use subscribe::{CatchUp, Subscribe, Unsubscribe};
 
 const IDLE_STOP: Duration = Duration::from_secs(60);
 /// Seconds between safety reads of the log while notices flow.
@@ -97,7 +97,7 @@ impl TenantActor {
             db,
             last_seq: head,
             ring: Ring::default(),
-            sessions: Sessions::new(),
+            sessions: Sessions::new(head),
             presence: PresenceTable::default(),
             on_stop: Some(on_stop),
             rt,
@@ -330,7 +330,7 @@ pub struct Join {
     pub id: u64,
     pub principal: Arc<Principal>,
     pub out: mpsc::Sender<Frame>,
-    pub overflow: Arc<AtomicBool>,
+    pub behind: Arc<Behind>,
     pub recheck: Arc<tokio::sync::Notify>,
 }
 

@@ -17,60 +17,224 @@ use crate::identity::Principal;
 use crate::records::events::{audience, redacted};
 use crate::storage::events::EventRow;
 
+/// A session's signal to its socket task that it fell behind: set by the
+/// hub when the session's queue was full, cleared when the hub catches it
+/// up. The socket task asks for the catch-up once it has sent everything
+/// queued (`CatchUp`), so a client that keeps reading gets every event;
+/// one that stops reading falls further behind until history no longer
+/// reaches back, and then gets `resync`.
+#[derive(Default)]
+pub struct Behind {
+    flag: AtomicBool,
+    wake: tokio::sync::Notify,
+}
+
+impl Behind {
+    pub fn is_set(&self) -> bool {
+        self.flag.load(Ordering::Relaxed)
+    }
+
+    /// Resolves when the session fell behind (at once if it did since the
+    /// last call).
+    pub async fn fell(&self) {
+        self.wake.notified().await;
+    }
+
+    fn set(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+        self.wake.notify_one();
+    }
+
+    fn clear(&self) {
+        self.flag.store(false, Ordering::Relaxed);
+    }
+}
+
+/// A topic a session fell behind on: the number of the last event queued
+/// for it, and the `subscribed` answer it is still owed (a subscription
+/// made while behind).
+struct Lagging {
+    topic: Topic,
+    cursor: i64,
+    ack: Option<Option<String>>,
+}
+
 pub(super) struct SessionEntry {
     out: mpsc::Sender<Frame>,
     pub principal: Arc<Principal>,
     pub topics: Vec<Topic>,
-    /// Set when the session's queue was full: it gets `resync` and must
-    /// resubscribe; nothing more is queued for it until then.
-    overflow: Arc<AtomicBool>,
+    behind: Arc<Behind>,
+    /// While behind, its topics are here, not in `topics`: nothing new is
+    /// queued for them until the catch-up has replayed what they missed.
+    lagging: Vec<Lagging>,
     /// Wakes the session to re-check its principal.
     recheck: Arc<tokio::sync::Notify>,
 }
 
 impl SessionEntry {
-    /// Sends `frame`; a full queue marks the session overflowed and drops
-    /// its topics (the socket task then tells the client to resubscribe).
-    pub fn push(&mut self, frame: Frame) -> bool {
-        if self.overflow.load(Ordering::Relaxed) {
+    /// Queues `frame`. A full queue puts the session behind, every topic
+    /// with `at` as its cursor: the last event whose frames were all
+    /// queued (`set_cursor` corrects a topic that got more or less).
+    pub fn push(&mut self, frame: Frame, at: i64) -> bool {
+        if self.behind.is_set() {
             return false;
         }
         match self.out.try_send(frame) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.overflow.store(true, Ordering::Relaxed);
-                self.topics.clear();
+                self.behind.set();
+                let topics = self.topics.drain(..);
+                self.lagging.extend(topics.map(|topic| Lagging {
+                    topic,
+                    cursor: at,
+                    ack: None,
+                }));
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
     }
 
-    /// Adds `topic` (a subscription clears an earlier overflow).
+    pub fn is_behind(&self) -> bool {
+        self.behind.is_set()
+    }
+
+    /// While behind: `topic` resumes after `cursor`, and is owed `ack` if
+    /// given (it is added if it was not lagging yet).
+    pub fn lag(&mut self, topic: Topic, cursor: i64, ack: Option<Option<String>>) {
+        if !self.is_behind() {
+            return;
+        }
+        self.topics.retain(|t| *t != topic);
+        match self.lagging.iter_mut().find(|l| l.topic == topic) {
+            Some(l) => {
+                l.cursor = cursor;
+                l.ack = ack.or(l.ack.take());
+            }
+            None => self.lagging.push(Lagging { topic, cursor, ack }),
+        }
+    }
+
+    /// The oldest cursor of the topics it fell behind on.
+    pub fn lagging_from(&self) -> Option<i64> {
+        self.lagging.iter().map(|l| l.cursor).min()
+    }
+
+    /// Adds `topic`.
     pub fn subscribe(&mut self, topic: Topic) {
-        self.overflow.store(false, Ordering::Relaxed);
         if !self.topics.contains(&topic) {
             self.topics.push(topic);
         }
     }
 
     pub fn unsubscribe(&mut self, topic: Topic) -> bool {
-        let before = self.topics.len();
+        let before = self.topics.len() + self.lagging.len();
         self.topics.retain(|t| *t != topic);
-        before != self.topics.len()
+        self.lagging.retain(|l| l.topic != topic);
+        before != self.topics.len() + self.lagging.len()
+    }
+
+    /// Catches up a session that fell behind and has sent all it had
+    /// queued. For each topic it lagged on: the answer it is owed, the
+    /// events after its cursor (`events` holds every event after the
+    /// oldest cursor up to `last`, in order; `recovered` is false when
+    /// history no longer reaches back that far, and the topic gets
+    /// `resync` instead), then live again. When the queue fills once
+    /// more, the rest waits for the next round. Answers how many topics
+    /// got `resync`.
+    pub fn catch_up(
+        &mut self,
+        events: &[Arc<EventRow>],
+        recovered: bool,
+        last: i64,
+        tenant: &Tenant,
+        figures: impl Fn(Topic) -> Option<Frame>,
+    ) -> u64 {
+        let mut pending = std::mem::take(&mut self.lagging).into_iter();
+        self.behind.clear();
+        let mut resynced = 0;
+        while let Some(mut l) = pending.next() {
+            let name = l.topic.name();
+            let done = if !l.topic.enabled_in(tenant) {
+                let why = "This feature was switched off for the workspace.";
+                self.push(
+                    protocol::ended(&name, Code::FeatureDisabled, why).into(),
+                    last,
+                )
+            } else if !recovered {
+                let why = "the client fell too far behind; reload and resubscribe with since";
+                resynced += 1;
+                self.push(protocol::resync(&name, why).into(), last)
+            } else {
+                self.replay_to(&mut l, &name, events, last, &figures)
+            };
+            if !done {
+                // The queue filled again: this topic and the rest wait.
+                // (A topic cut off above is gone either way.)
+                if l.topic.enabled_in(tenant) && recovered {
+                    self.lagging.push(l);
+                }
+                self.lagging.extend(pending);
+                return resynced;
+            }
+        }
+        resynced
+    }
+
+    /// Queues what `l` is owed, then puts it back among the live topics;
+    /// false, with its cursor where it got to, when the queue filled.
+    fn replay_to(
+        &mut self,
+        l: &mut Lagging,
+        name: &str,
+        events: &[Arc<EventRow>],
+        last: i64,
+        figures: &impl Fn(Topic) -> Option<Frame>,
+    ) -> bool {
+        if let Some(id) = l.ack.take() {
+            let ack = protocol::subscribed(id.as_deref(), name, last, true);
+            if !self.push(ack.into(), last) {
+                l.ack = Some(id);
+                return false;
+            }
+        }
+        if let Some(f) = figures(l.topic)
+            && !self.push(f, last)
+        {
+            return false;
+        }
+        for e in events.iter().filter(|e| e.seq > l.cursor) {
+            if !l.topic.matches(&e.kind, e.record_id, &e.data.0) {
+                continue;
+            }
+            let Some(hidden) = audience(&self.principal, e) else {
+                continue;
+            };
+            let frame = protocol::event(name, e.seq, &e.event_type, &redacted(e, &hidden));
+            if !self.push(frame.into(), last) {
+                l.cursor = e.seq - 1;
+                return false;
+            }
+        }
+        self.topics.push(l.topic);
+        true
     }
 }
 
 pub(super) struct Sessions {
     by_id: HashMap<u64, SessionEntry>,
+    /// The last event handed to the sessions: where a session that falls
+    /// behind on a frame other than an event resumes.
+    last: i64,
     /// Since when nobody is connected (the hub stops after a while).
     empty_since: Option<Instant>,
 }
 
 impl Sessions {
-    pub fn new() -> Self {
+    pub fn new(head: i64) -> Self {
         Self {
             by_id: HashMap::new(),
+            last: head,
             empty_since: Some(Instant::now()),
         }
     }
@@ -86,7 +250,8 @@ impl Sessions {
                 out: j.out,
                 principal: j.principal,
                 topics: Vec::new(),
-                overflow: j.overflow,
+                behind: j.behind,
+                lagging: Vec::new(),
                 recheck: j.recheck,
             },
         );
@@ -143,7 +308,7 @@ impl Sessions {
                 && old.mfa_enrollment_required == principal.mfa_enrollment_required;
             s.principal = principal;
             if !same {
-                s.push(protocol::changed("access").into());
+                s.push(protocol::changed("access").into(), self.last);
             }
         }
     }
@@ -151,7 +316,7 @@ impl Sessions {
     /// Sends `frame` to every session.
     pub fn tell_all(&mut self, frame: Frame) {
         for s in self.by_id.values_mut() {
-            s.push(frame.clone());
+            s.push(frame.clone(), self.last);
         }
     }
 
@@ -178,7 +343,7 @@ impl Sessions {
                 continue;
             }
             let f = built.get_or_insert_with(&frame).clone();
-            entry.push(f);
+            entry.push(f, self.last);
         }
     }
 
@@ -210,9 +375,21 @@ impl Sessions {
                             .into()
                     })
                     .clone();
-                delivered += u64::from(entry.push(frame));
+                if entry.push(frame, e.seq - 1) {
+                    delivered += 1;
+                    continue;
+                }
+                // Fell behind here: the topics before this one that
+                // matched have this event already.
+                for l in entry.lagging.iter_mut().take(i) {
+                    if l.topic.matches(&e.kind, e.record_id, &e.data.0) {
+                        l.cursor = e.seq;
+                    }
+                }
+                break;
             }
         }
+        self.last = e.seq;
         delivered
     }
 
@@ -231,6 +408,7 @@ impl Sessions {
                         "This feature was switched off for the workspace.",
                     )
                     .into(),
+                    self.last,
                 );
             }
         }

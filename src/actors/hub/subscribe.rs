@@ -111,12 +111,21 @@ impl TenantActor {
         if let Some(why) = board.refusal(&entry.principal) {
             return Err(Refused(Code::Forbidden, why));
         }
+        let last = self.last_seq;
+        let figures = self.children.watch(board);
+        if entry.is_behind() {
+            // The catch-up answers, with the figures.
+            entry.lag(s.topic, last, Some(s.id));
+            return Ok(());
+        }
         entry.subscribe(s.topic);
-        entry.push(
-            protocol::subscribed(s.id.as_deref(), &s.topic.name(), self.last_seq, true).into(),
-        );
-        if let Some(f) = self.children.watch(board) {
-            entry.push(f);
+        let ack = protocol::subscribed(s.id.as_deref(), &s.topic.name(), last, true);
+        if !entry.push(ack.into(), last) {
+            entry.lag(s.topic, last, Some(s.id));
+            return Ok(());
+        }
+        if let Some(f) = figures {
+            entry.push(f, last);
         }
         Ok(())
     }
@@ -164,26 +173,31 @@ async fn admit(
         return Err(Refused(Code::NotFound, "No such record.".into()));
     }
     let replay = match since {
-        Some(n) if from_log => {
-            let oldest = events::oldest(&mut tx).await.map_err(unavailable)?;
-            if oldest.is_none_or(|o| o > n + 1) {
-                None // trimmed: cannot recover
-            } else {
-                let rows = events::since(&mut tx, n, MAX_REPLAY)
-                    .await
-                    .map_err(unavailable)?;
-                Some(
-                    rows.into_iter()
-                        .filter(|r| r.seq <= last)
-                        .map(Arc::new)
-                        .collect(),
-                )
-            }
-        }
+        Some(n) if from_log => history(&mut tx, n, last).await.map_err(unavailable)?,
         _ => Some(Vec::new()),
     };
     let _ = tx.rollback().await;
     Ok(replay)
+}
+
+/// The log after `n` up to `last`; `None` when it no longer reaches back
+/// to `n` (trimmed by retention).
+async fn history(
+    tx: &mut TenantTx,
+    n: i64,
+    last: i64,
+) -> Result<Option<Vec<Arc<EventRow>>>, crate::storage::StorageError> {
+    let oldest = events::oldest(tx).await?;
+    if oldest.is_none_or(|o| o > n + 1) {
+        return Ok(None);
+    }
+    let rows = events::since(tx, n, MAX_REPLAY).await?;
+    Ok(Some(
+        rows.into_iter()
+            .filter(|r| r.seq <= last)
+            .map(Arc::new)
+            .collect(),
+    ))
 }
 
 /// Whether `p` may read record `id` of kind `k` (pipelines and queues are
@@ -231,13 +245,23 @@ impl Handler<Subscribe> for TenantActor {
                 .get_mut(s.session)
                 .ok_or_else(Refused::unknown_session)?;
             let name = s.topic.name();
+            let last = act.last_seq;
+            // Where the topic resumes if the queue cannot take it all now.
+            let from = since.map_or(last, |n| n.min(last));
+            if entry.is_behind() {
+                // The catch-up answers, and replays from `since`.
+                entry.lag(s.topic, from, Some(s.id));
+                return Ok(());
+            }
             entry.subscribe(s.topic);
-            entry
-                .push(protocol::subscribed(s.id.as_deref(), &name, act.last_seq, recovered).into());
+            let ack = protocol::subscribed(s.id.as_deref(), &name, last, recovered);
+            if !entry.push(ack.into(), last) {
+                entry.lag(s.topic, from, Some(s.id));
+                return Ok(());
+            }
             if !recovered {
-                entry.push(
-                    protocol::resync(&name, "history no longer reaches back to `since`").into(),
-                );
+                let why = "history no longer reaches back to `since`";
+                entry.push(protocol::resync(&name, why).into(), last);
                 return Ok(());
             }
             for e in events {
@@ -245,9 +269,14 @@ impl Handler<Subscribe> for TenantActor {
                     && s.topic.matches(&e.kind, e.record_id, &e.data.0)
                     && let Some(hidden) = audience(&p, &e)
                 {
-                    entry.push(
-                        protocol::event(&name, e.seq, &e.event_type, &redacted(&e, &hidden)).into(),
-                    );
+                    let frame =
+                        protocol::event(&name, e.seq, &e.event_type, &redacted(&e, &hidden));
+                    // A replay longer than the queue goes on in rounds,
+                    // as the client reads (`CatchUp`).
+                    if !entry.push(frame.into(), last) {
+                        entry.lag(s.topic, e.seq - 1, None);
+                        break;
+                    }
                 }
             }
             Ok(())
@@ -283,5 +312,59 @@ impl TenantActor {
                 None => (Vec::new(), false),
             },
         }
+    }
+}
+
+/// A session that fell behind has sent everything it had queued: queue
+/// what it missed, topic by topic from where each stopped, up to the
+/// queue's size (the next round follows when it has sent that too).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CatchUp(pub u64);
+
+impl Handler<CatchUp> for TenantActor {
+    type Result = AtomicResponse<Self, ()>;
+
+    fn handle(&mut self, m: CatchUp, _: &mut Context<Self>) -> Self::Result {
+        let Some(from) = self.sessions.get(m.0).and_then(|e| e.lagging_from()) else {
+            return AtomicResponse::new(Box::pin(actix::fut::ready(())));
+        };
+        let (db, last, ring_start) = (self.db.clone(), self.last_seq, self.ring.start());
+        let fut = async move {
+            if !needs_log(Some(from), last, ring_start) {
+                return Ok(Some(Vec::new()));
+            }
+            let mut tx = db.begin_read().await?;
+            let rows = history(&mut tx, from, last).await?;
+            let _ = tx.rollback().await;
+            Ok::<_, crate::storage::StorageError>(rows)
+        };
+        // Like a subscription's replay: read first, then queue in one step
+        // of the actor, before any later event is handed out.
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, _| {
+            let from_log = match res {
+                Ok(rows) => rows,
+                Err(e) => {
+                    // The socket asks again on its next tick.
+                    tracing::warn!(tenant = %act.tenant.slug, error = %e, "catching a session up failed");
+                    return;
+                }
+            };
+            let (events, recovered) = act.replay(Some(from), from_log);
+            let (last, tenant) = (act.last_seq, act.tenant.clone());
+            let children = &act.children;
+            let Some(entry) = act.sessions.get_mut(m.0) else {
+                return;
+            };
+            let figures = |t: Topic| match t {
+                Topic::Dashboard(board) => children.current(board),
+                _ => None,
+            };
+            let resynced = entry.catch_up(&events, recovered, last, &tenant, figures);
+            if resynced > 0 {
+                let label = crate::telemetry_metrics::tenant_label(tenant.slug.as_str());
+                metrics::counter!("mandant_ws_slow_clients_total", "tenant" => label).increment(1);
+            }
+        })))
     }
 }
