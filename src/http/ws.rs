@@ -40,6 +40,9 @@ const MAX_FRAME: usize = 64 * 1024;
 const MAX_MESSAGE: usize = 16 * 1024;
 const PING_EVERY: Duration = Duration::from_secs(15);
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+/// A client that fell behind and took longer than this to read what was
+/// queued for it is cut loose (`resync`) instead of caught up.
+pub const STALL_LIMIT: Duration = Duration::from_secs(10);
 const REAUTH_EVERY: Duration = Duration::from_secs(30);
 /// The longest flush window a client may ask for with `?coalesce=`.
 const MAX_COALESCE_MS: u64 = 5;
@@ -450,10 +453,20 @@ impl Conn {
     /// The client fell behind a burst and has now sent everything queued
     /// before it: the hub queues what it missed (a round of at most the
     /// queue's size; the next follows when this one is sent).
+    /// A client that took longer than `STALL_LIMIT` to read what was
+    /// queued had stopped reading: it is cut loose (`resync`), rather
+    /// than holding up its tenant's hub with page after page of the log.
     async fn catch_up(&mut self) {
-        let label = crate::telemetry_metrics::tenant_label(self.tenant.slug.as_str());
-        metrics::counter!("mandant_ws_catch_ups_total", "tenant" => label).increment(1);
-        let _ = self.hub.send(CatchUp(self.id)).await;
+        let cut_loose = self.behind.stalled_for() > STALL_LIMIT;
+        if !cut_loose {
+            let label = crate::telemetry_metrics::tenant_label(self.tenant.slug.as_str());
+            metrics::counter!("mandant_ws_catch_ups_total", "tenant" => label).increment(1);
+        }
+        let req = CatchUp {
+            session: self.id,
+            cut_loose,
+        };
+        let _ = self.hub.send(req).await;
     }
 
     async fn handle(

@@ -3,11 +3,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use super::subscribe::Replay;
 use super::{Frame, Join};
 use crate::actors::protocol;
 use crate::actors::topics::Topic;
@@ -26,12 +28,26 @@ use crate::storage::events::EventRow;
 #[derive(Default)]
 pub struct Behind {
     flag: AtomicBool,
+    /// When it fell behind, in milliseconds after `epoch()`.
+    at: AtomicU64,
     wake: tokio::sync::Notify,
+}
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
 }
 
 impl Behind {
     pub fn is_set(&self) -> bool {
         self.flag.load(Ordering::Relaxed)
+    }
+
+    /// How long ago the hub found its queue full, and so how long the
+    /// client took to read what was queued (a reading client: moments).
+    pub fn stalled_for(&self) -> Duration {
+        let at = Duration::from_millis(self.at.load(Ordering::Relaxed));
+        epoch().elapsed().saturating_sub(at)
     }
 
     /// Resolves when the session fell behind (at once if it did since the
@@ -41,6 +57,8 @@ impl Behind {
     }
 
     fn set(&self) {
+        let now = epoch().elapsed().as_millis() as u64;
+        self.at.store(now, Ordering::Relaxed);
         self.flag.store(true, Ordering::Relaxed);
         self.wake.notify_one();
     }
@@ -82,17 +100,31 @@ impl SessionEntry {
         match self.out.try_send(frame) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.behind.set();
-                let topics = self.topics.drain(..);
-                self.lagging.extend(topics.map(|topic| Lagging {
-                    topic,
-                    cursor: at,
-                    ack: None,
-                }));
+                self.fall_behind(at);
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
+    }
+
+    fn fall_behind(&mut self, at: i64) {
+        self.behind.set();
+        let topics = self.topics.drain(..);
+        self.lagging.extend(topics.map(|topic| Lagging {
+            topic,
+            cursor: at,
+            ack: None,
+        }));
+    }
+
+    /// `topic` was replayed up to `upto` of a longer history: the session
+    /// goes behind (its other topics up to date at `last`), so that the
+    /// rest follows as the client reads.
+    pub fn hold(&mut self, topic: Topic, upto: i64, last: i64) {
+        if !self.is_behind() {
+            self.fall_behind(last);
+        }
+        self.lag(topic, upto, None);
     }
 
     pub fn is_behind(&self) -> bool {
@@ -136,23 +168,29 @@ impl SessionEntry {
 
     /// Catches up a session that fell behind and has sent all it had
     /// queued. For each topic it lagged on: the answer it is owed, the
-    /// events after its cursor (`events` holds every event after the
-    /// oldest cursor up to `last`, in order; `recovered` is false when
-    /// history no longer reaches back that far, and the topic gets
-    /// `resync` instead), then live again. When the queue fills once
-    /// more, the rest waits for the next round. Answers how many topics
-    /// got `resync`.
+    /// events after its cursor (`replay` holds the events after the
+    /// oldest cursor: up to the head, or one page of the log), then live
+    /// again (or, after a page, behind again for the next). With
+    /// `Replay::Lost` (the log no longer reaches back, or the client
+    /// stopped reading) every topic gets `resync` instead. When the
+    /// queue fills once more, the rest waits for the next round. Answers
+    /// how many topics got `resync`.
     pub fn catch_up(
         &mut self,
-        events: &[Arc<EventRow>],
-        recovered: bool,
+        replay: &Replay,
         last: i64,
         tenant: &Tenant,
         figures: impl Fn(Topic) -> Option<Frame>,
     ) -> u64 {
+        let (events, upto): (&[Arc<EventRow>], Option<i64>) = match replay {
+            Replay::Complete(events) => (events, None),
+            Replay::Partial(events, upto) => (events, Some(*upto)),
+            Replay::Lost => (&[], None),
+        };
         let mut pending = std::mem::take(&mut self.lagging).into_iter();
         self.behind.clear();
         let mut resynced = 0;
+        let mut paged = Vec::new();
         while let Some(mut l) = pending.next() {
             let name = l.topic.name();
             let done = if !l.topic.enabled_in(tenant) {
@@ -161,28 +199,42 @@ impl SessionEntry {
                     protocol::ended(&name, Code::FeatureDisabled, why).into(),
                     last,
                 )
-            } else if !recovered {
+            } else if matches!(replay, Replay::Lost) {
                 let why = "the client fell too far behind; reload and resubscribe with since";
                 resynced += 1;
                 self.push(protocol::resync(&name, why).into(), last)
+            } else if !self.replay_to(&mut l, &name, events, last, &figures) {
+                false
+            } else if let Some(upto) = upto {
+                // Up to the page's end; the next page follows.
+                l.cursor = l.cursor.max(upto);
+                paged.push(l);
+                continue;
             } else {
-                self.replay_to(&mut l, &name, events, last, &figures)
+                self.topics.push(l.topic);
+                true
             };
             if !done {
                 // The queue filled again: this topic and the rest wait.
                 // (A topic cut off above is gone either way.)
-                if l.topic.enabled_in(tenant) && recovered {
+                if l.topic.enabled_in(tenant) && !matches!(replay, Replay::Lost) {
                     self.lagging.push(l);
                 }
                 self.lagging.extend(pending);
-                return resynced;
+                break;
             }
+        }
+        if !paged.is_empty() {
+            if !self.is_behind() {
+                self.fall_behind(last);
+            }
+            self.lagging.extend(paged);
         }
         resynced
     }
 
-    /// Queues what `l` is owed, then puts it back among the live topics;
-    /// false, with its cursor where it got to, when the queue filled.
+    /// Queues what `l` is owed from `events`; false, with its cursor
+    /// where it got to, when the queue filled.
     fn replay_to(
         &mut self,
         l: &mut Lagging,
@@ -216,7 +268,6 @@ impl SessionEntry {
                 return false;
             }
         }
-        self.topics.push(l.topic);
         true
     }
 }

@@ -20,8 +20,10 @@ use crate::support::dashboards::Board;
 
 /// Recent events kept for resumes without a database read.
 const RING: usize = 4096;
-/// A resume further back than this is answered with `resync`.
-const MAX_REPLAY: i64 = 5000;
+/// Events read from the log per step of a replay: a resume from further
+/// back goes on in steps as the client reads, back as far as the log
+/// reaches (its retention).
+const REPLAY_PAGE: i64 = 1024;
 
 /// The last events the hub delivered, oldest first.
 #[derive(Default)]
@@ -65,11 +67,20 @@ impl Ring {
 }
 
 /// Whether a resume from `since` must read the log: the ring does not
-/// reach back to it, and it is not so far back that it gets `resync`.
+/// reach back to it.
 fn needs_log(since: Option<i64>, last: i64, ring_start: Option<i64>) -> bool {
-    matches!(since, Some(n) if n < last
-        && ring_start.is_none_or(|r| r > n + 1)
-        && last - n <= MAX_REPLAY)
+    matches!(since, Some(n) if n < last && ring_start.is_none_or(|r| r > n + 1))
+}
+
+/// What a resume from a number replays.
+pub(super) enum Replay {
+    /// Every event after it up to the hub's head: the topic is live after.
+    Complete(Vec<Arc<EventRow>>),
+    /// One page of the log, ending at `.1`: the rest follows in the next
+    /// step (`CatchUp`), once the client has read this.
+    Partial(Vec<Arc<EventRow>>, i64),
+    /// The log no longer reaches back to it: `resync`.
+    Lost,
 }
 
 #[derive(Message)]
@@ -191,7 +202,7 @@ async fn history(
     if oldest.is_none_or(|o| o > n + 1) {
         return Ok(None);
     }
-    let rows = events::since(tx, n, MAX_REPLAY).await?;
+    let rows = events::since(tx, n, REPLAY_PAGE).await?;
     Ok(Some(
         rows.into_iter()
             .filter(|r| r.seq <= last)
@@ -239,7 +250,8 @@ impl Handler<Subscribe> for TenantActor {
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, _| {
             let (p, from_log) = res?;
-            let (events, recovered) = act.replay(since, from_log);
+            let replay = act.replay(since, from_log);
+            let recovered = !matches!(replay, Replay::Lost);
             let entry = act
                 .sessions
                 .get_mut(s.session)
@@ -259,11 +271,15 @@ impl Handler<Subscribe> for TenantActor {
                 entry.lag(s.topic, from, Some(s.id));
                 return Ok(());
             }
-            if !recovered {
-                let why = "history no longer reaches back to `since`";
-                entry.push(protocol::resync(&name, why).into(), last);
-                return Ok(());
-            }
+            let (events, rest) = match replay {
+                Replay::Lost => {
+                    let why = "history no longer reaches back to `since`";
+                    entry.push(protocol::resync(&name, why).into(), last);
+                    return Ok(());
+                }
+                Replay::Complete(events) => (events, None),
+                Replay::Partial(events, upto) => (events, Some(upto)),
+            };
             for e in events {
                 if e.seq > since.unwrap_or(i64::MAX)
                     && s.topic.matches(&e.kind, e.record_id, &e.data.0)
@@ -275,9 +291,12 @@ impl Handler<Subscribe> for TenantActor {
                     // as the client reads (`CatchUp`).
                     if !entry.push(frame.into(), last) {
                         entry.lag(s.topic, e.seq - 1, None);
-                        break;
+                        return Ok(());
                     }
                 }
+            }
+            if let Some(upto) = rest {
+                entry.hold(s.topic, upto, last);
             }
             Ok(())
         })))
@@ -286,51 +305,59 @@ impl Handler<Subscribe> for TenantActor {
 
 impl TenantActor {
     /// What a resume from `since` replays, given what was read from the
-    /// log before this step (`from_log`), and whether nothing is missing.
-    fn replay(
-        &self,
-        since: Option<i64>,
-        from_log: Option<Vec<Arc<EventRow>>>,
-    ) -> (Vec<Arc<EventRow>>, bool) {
-        match since {
-            None => (Vec::new(), true),
-            Some(n) if n >= self.last_seq => (Vec::new(), true),
-            Some(n) if self.last_seq - n > MAX_REPLAY => (Vec::new(), false),
-            Some(n) => match from_log {
-                Some(rows) if !rows.is_empty() => {
-                    // The log up to `last` at request time, then the ring
-                    // for anything pumped since.
-                    let upto = rows.last().map_or(n, |r| r.seq);
-                    let mut all = rows;
-                    all.extend(self.ring.after(upto));
-                    (all, true)
+    /// log before this step (`from_log`: one page, `None` when the log no
+    /// longer reaches back).
+    fn replay(&self, since: Option<i64>, from_log: Option<Vec<Arc<EventRow>>>) -> Replay {
+        let Some(n) = since.filter(|n| *n < self.last_seq) else {
+            return Replay::Complete(Vec::new());
+        };
+        match from_log {
+            Some(rows) if !rows.is_empty() => {
+                let upto = rows.last().map_or(n, |r| r.seq);
+                // The page reaches the ring (or the head): the ring has
+                // everything pumped since; otherwise more pages follow.
+                let joined = upto >= self.last_seq
+                    || (rows.len() as i64) < REPLAY_PAGE
+                    || self.ring.start().is_some_and(|s| s <= upto + 1);
+                if !joined {
+                    return Replay::Partial(rows, upto);
                 }
-                Some(_) => {
-                    let covered = self.ring.start().is_some_and(|s| s <= n + 1);
-                    (self.ring.after(n).collect(), covered)
-                }
-                None => (Vec::new(), false),
-            },
+                let mut all = rows;
+                all.extend(self.ring.after(upto));
+                Replay::Complete(all)
+            }
+            Some(_) if self.ring.start().is_some_and(|s| s <= n + 1) => {
+                Replay::Complete(self.ring.after(n).collect())
+            }
+            _ => Replay::Lost,
         }
     }
 }
 
 /// A session that fell behind has sent everything it had queued: queue
 /// what it missed, topic by topic from where each stopped, up to the
-/// queue's size (the next round follows when it has sent that too).
+/// queue's size (the next round follows when it has sent that too). With
+/// `cut_loose` (the client had stopped reading), `resync` instead.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct CatchUp(pub u64);
+pub struct CatchUp {
+    pub session: u64,
+    pub cut_loose: bool,
+}
 
 impl Handler<CatchUp> for TenantActor {
     type Result = AtomicResponse<Self, ()>;
 
     fn handle(&mut self, m: CatchUp, _: &mut Context<Self>) -> Self::Result {
-        let Some(from) = self.sessions.get(m.0).and_then(|e| e.lagging_from()) else {
+        let Some(from) = self.sessions.get(m.session).and_then(|e| e.lagging_from()) else {
             return AtomicResponse::new(Box::pin(actix::fut::ready(())));
         };
         let (db, last, ring_start) = (self.db.clone(), self.last_seq, self.ring.start());
+        let cut_loose = m.cut_loose;
         let fut = async move {
+            if cut_loose {
+                return Ok(None);
+            }
             if !needs_log(Some(from), last, ring_start) {
                 return Ok(Some(Vec::new()));
             }
@@ -350,17 +377,20 @@ impl Handler<CatchUp> for TenantActor {
                     return;
                 }
             };
-            let (events, recovered) = act.replay(Some(from), from_log);
+            let replay = match cut_loose {
+                true => Replay::Lost,
+                false => act.replay(Some(from), from_log),
+            };
             let (last, tenant) = (act.last_seq, act.tenant.clone());
             let children = &act.children;
-            let Some(entry) = act.sessions.get_mut(m.0) else {
+            let Some(entry) = act.sessions.get_mut(m.session) else {
                 return;
             };
             let figures = |t: Topic| match t {
                 Topic::Dashboard(board) => children.current(board),
                 _ => None,
             };
-            let resynced = entry.catch_up(&events, recovered, last, &tenant, figures);
+            let resynced = entry.catch_up(&replay, last, &tenant, figures);
             if resynced > 0 {
                 let label = crate::telemetry_metrics::tenant_label(tenant.slug.as_str());
                 metrics::counter!("mandant_ws_slow_clients_total", "tenant" => label).increment(1);
