@@ -315,7 +315,8 @@ async fn delivering<T, F: std::future::Future<Output = T>>(
     out
 }
 
-/// Every `upkeep_secs` (an hour), for every tenant: drops expired
+/// Every `upkeep_secs` (an hour): drops the old copies moves left behind
+/// (`tenants::moving::drop_retired`), and for every tenant: drops expired
 /// exports, re-seals what is under an older data key, forgets week-old
 /// webhook attempts, and applies the retention rules (a tenant without
 /// rules costs one settings read). The lease keeps two nodes from
@@ -332,6 +333,11 @@ fn upkeep(config: &Config, tenants: &TenantService, rt: &Arc<crate::actors::Real
         loop {
             tokio::time::sleep(every).await;
             let Some(rt) = weak.upgrade() else { return };
+            match crate::tenants::moving::drop_retired(&tenants).await {
+                Ok(n) if n > 0 => tracing::info!(copies = n, "dropped old copies of moved tenants"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "dropping old copies of moved tenants failed"),
+            }
             let Ok(list) = tenants.list().await else {
                 continue;
             };

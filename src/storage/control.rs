@@ -217,18 +217,60 @@ impl ControlStore {
     }
 
     /// Places the tenant on shard `to`, if it is still on `from` (a move's
-    /// switch); false when it was not there.
-    pub async fn set_shard(&self, id: TenantId, from: &str, to: &str) -> Result<bool> {
-        let sql = "UPDATE tenants SET shard = $1, updated_at = $2 WHERE id = $3 AND shard = $4";
-        let done = on_pool!(self, p => sqlx::query(sql)
-            .bind(to)
-            .bind(Utc::now())
-            .bind(id.0)
-            .bind(from)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-        Ok(done == 1)
+    /// switch), and in the same transaction records its copy on `from` as
+    /// retired, to be dropped after `drop_after`; false when it was not
+    /// there.
+    pub async fn set_shard(
+        &self,
+        id: TenantId,
+        from: &str,
+        to: &str,
+        drop_after: DateTime<Utc>,
+    ) -> Result<bool> {
+        let update = "UPDATE tenants SET shard = $1, updated_at = $2 WHERE id = $3 AND shard = $4";
+        let retire = "INSERT INTO retired_copies (tenant_id, shard, drop_after) VALUES ($1, $2, $3) \
+                      ON CONFLICT (tenant_id, shard) DO UPDATE SET drop_after = excluded.drop_after";
+        let done = on_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(update)
+                .bind(to)
+                .bind(Utc::now())
+                .bind(id.0)
+                .bind(from)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 1 {
+                sqlx::query(retire)
+                    .bind(id.0)
+                    .bind(from)
+                    .bind(drop_after)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n == 1)
+        }
+        .await)?;
+        Ok(done)
+    }
+
+    /// Old copies of moved tenants: (tenant, shard, when it may go).
+    pub async fn retired_copies(&self) -> Result<Vec<(TenantId, String, DateTime<Utc>)>> {
+        let sql = "SELECT tenant_id, shard, drop_after FROM retired_copies";
+        let rows: Vec<(Uuid, String, DateTime<Utc>)> =
+            on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, shard, at)| (TenantId(id), shard, at))
+            .collect())
+    }
+
+    /// The copy of `id` on `shard` is gone (or live again).
+    pub async fn forget_retired(&self, id: TenantId, shard: &str) -> Result<()> {
+        let sql = "DELETE FROM retired_copies WHERE tenant_id = $1 AND shard = $2";
+        on_pool!(self, p => sqlx::query(sql).bind(id.0).bind(shard).execute(p).await.map(|_| ()))?;
+        Ok(())
     }
 
     /// Every tenant, ordered by slug; `state` filters when given.

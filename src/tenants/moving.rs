@@ -18,6 +18,8 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
+
 use futures_util::TryStreamExt;
 
 use super::{TenantError, TenantService};
@@ -88,11 +90,24 @@ pub async fn move_tenant(
 
     let mut tx = src.begin_owner().await?;
     let logging = relocate::capture_present(&mut tx).await?;
-    let copied = match target.status(tenant.id).await {
+    let mut copied = match target.status(tenant.id).await {
         Err(StorageError::NotFound) => false,
         Err(e) => return Err(e.into()),
         Ok(_) => true,
     };
+    // What an earlier move left there and retired is the tenant's no more.
+    let retired = storage.control().retired_copies().await?;
+    if retired.iter().any(|(id, s, _)| *id == tenant.id && s == to) {
+        if copied {
+            target.drop_tenant(tenant.id).await?;
+            say(&format!(
+                "dropped the retired copy an earlier move left on shard {to}"
+            ));
+            copied = false;
+        }
+        // Or the upkeep would drop the copy this move makes there.
+        storage.control().forget_retired(tenant.id, to).await?;
+    }
     if logging || copied {
         if !opts.restart {
             return Err(StorageError::Unavailable(format!(
@@ -129,7 +144,7 @@ pub async fn move_tenant(
         say(&format!(
             "caught up {changes} changes in {rounds} rounds; pausing writes"
         ));
-        let (n, pause) = switch(svc, &tenant, &src, &dst, &tables, to).await?;
+        let (n, pause) = switch(svc, &tenant, &src, &dst, &tables, to, opts.grace).await?;
         dst.close().await;
         Ok::<_, TenantError>((rows, rounds, changes + n, pause))
     }
@@ -148,9 +163,12 @@ pub async fn move_tenant(
     ));
     svc.announce(&tenant).await;
 
+    // Should this process not live that long, any node's upkeep drops it
+    // (`drop_retired`).
     tokio::time::sleep(opts.grace).await;
     src.close().await;
     source_shard.drop_tenant(tenant.id).await?;
+    storage.control().forget_retired(tenant.id, &from).await?;
     say(&format!("dropped the old copy on shard {from}"));
     Ok(MoveReport {
         from,
@@ -246,6 +264,7 @@ async fn switch(
     dst: &TenantDb,
     tables: &[Table],
     to: &str,
+    grace: Duration,
 ) -> Result<(usize, Duration), TenantError> {
     let mut o = src.begin_owner().await?;
     relocate::pause(&mut o).await?;
@@ -261,7 +280,7 @@ async fn switch(
     match svc
         .storage()
         .control()
-        .set_shard(tenant.id, &tenant.shard, to)
+        .set_shard(tenant.id, &tenant.shard, to, Utc::now() + grace)
         .await
     {
         Ok(true) => Ok((ids.len(), pause)),
@@ -296,4 +315,33 @@ async fn abandon(src: &TenantDb, target: &Shard, tenant: &Tenant) {
         tracing::error!(tenant = %tenant.slug, error = %e,
             "an abandoned move left its change log or its copy behind; move again with --restart");
     }
+}
+
+/// Drops the copies moves left on their old shards whose grace period has
+/// passed (the mover drops its own; this catches a mover that was killed
+/// first). A copy is kept when the tenant lives on that shard again.
+/// Every node's upkeep runs it; dropping is idempotent.
+pub async fn drop_retired(svc: &TenantService) -> Result<usize, TenantError> {
+    let storage = svc.storage();
+    let control = storage.control();
+    let mut dropped = 0;
+    for (id, shard, after) in control.retired_copies().await? {
+        if after > Utc::now() {
+            continue;
+        }
+        let live_there = control
+            .find_by_id(id)
+            .await?
+            .is_some_and(|t| t.shard == shard);
+        if !live_there {
+            let Some(s) = storage.shard(&shard) else {
+                tracing::warn!(tenant = %id.0, shard, "a retired copy is on a shard this node does not know");
+                continue;
+            };
+            s.drop_tenant(id).await?;
+            dropped += 1;
+        }
+        control.forget_retired(id, &shard).await?;
+    }
+    Ok(dropped)
 }

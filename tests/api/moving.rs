@@ -415,3 +415,83 @@ async fn a_move_that_cannot_happen_leaves_the_tenant_where_it_is(backend: Backen
 }
 
 both_backends!(a_move_that_cannot_happen_leaves_the_tenant_where_it_is);
+
+/// Runs `tenant move busy --to TO --grace GRACE` and kills it with SIGKILL
+/// once it has switched, during its grace period.
+async fn kill_during_grace(site: &Site, shards: &Shards, to: &str, grace: &str) {
+    use std::io::{BufRead, BufReader};
+    let mut c = cli(site, shards);
+    c.args(["tenant", "move", "busy", "--to", to, "--grace", grace])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut mover = c.spawn().unwrap();
+        let out = BufReader::new(mover.stdout.take().unwrap());
+        let switched = out
+            .lines()
+            .map_while(Result::ok)
+            .any(|l| l.contains("is on shard"));
+        mover.kill().unwrap();
+        mover.wait().unwrap();
+        assert!(switched, "the move did not switch");
+    })
+    .await
+    .unwrap();
+}
+
+/// The mover is killed during its grace period: the old copy does not
+/// stay for good. A node's upkeep drops it once the grace has passed; and
+/// a move back onto a shard holding such a copy drops it itself, with no
+/// `--restart`.
+async fn a_killed_movers_old_copy_does_not_stay(backend: Backend) {
+    let site = Site::new(backend).await;
+    let shards = shards(&site).await;
+    let extra = shards.extra.clone();
+    let app = spawn_node(&site, |c| {
+        for (n, url) in &extra {
+            c.shards.insert(n.clone(), Secret::new(url.clone()));
+        }
+        c.upkeep_secs = 1;
+    })
+    .await;
+    let tok = app.tenant_with_owner("busy").await;
+    let id = app.services.tenants.get("busy").await.unwrap().id.0;
+    let owner = app.as_user("busy", &tok);
+    owner
+        .create(Res::Contacts, json!({"last_name": "Traveller"}))
+        .await;
+    let (to, _) = &shards.extra[0];
+    let home = url_of(&site, &shards, "default");
+
+    kill_during_grace(&site, &shards, to, "3").await;
+    assert!(holds(&home, id).await, "the grace period is not over yet");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while holds(&home, id).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the old copy was never dropped"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(holds(&url_of(&site, &shards, to), id).await);
+    let r = owner.get("/contacts").await;
+    assert_eq!(r.body["items"][0]["last_name"], "Traveller");
+
+    // Back home, killed again, its grace an hour: the copy it left is
+    // retired, so moving onto that shard once more drops it first.
+    let mut c = cli(&site, &shards);
+    c.args(["tenant", "move", "busy", "--to", "default", "--grace", "0"]);
+    assert!(run(c).await.status.success());
+    kill_during_grace(&site, &shards, to, "3600").await;
+    assert!(holds(&home, id).await);
+    let out = move_to(&site, &shards, "default").await;
+    assert!(out.contains("dropped the retired copy"), "{out}");
+    assert_eq!(
+        app.services.tenants.get("busy").await.unwrap().shard,
+        "default"
+    );
+    let r = owner.get("/contacts").await;
+    assert_eq!(r.body["items"][0]["last_name"], "Traveller");
+}
+
+both_backends!(a_killed_movers_old_copy_does_not_stay);
