@@ -120,7 +120,7 @@ pub(crate) async fn tenant_conn(site: &Site, slug: &str) -> TenantConn {
 }
 
 /// Runs `sql` (statements separated by `;`) in tenant `slug`'s database.
-pub(crate) async fn tenant_sql(site: &Site, slug: &str, sql: &str) {
+async fn tenant_sql(site: &Site, slug: &str, sql: &str) {
     site.tenant_exec(tenant_id(site, slug).await, sql).await;
 }
 
@@ -316,21 +316,7 @@ async fn retention_runs_from_the_command_line(backend: Backend) {
     c.args(["tenant", "create", "--slug", "ret", "--name", "Ret"])
         .args(["--admin-email", "a@ret.example"]);
     assert!(run(c).await.status.success());
-    let csv = site.dir.path().join("people.csv");
-    std::fs::write(&csv, "last_name\nAlpha\nBeta\n").unwrap();
-    let mut c = mandant(&site);
-    c.args(["import", "ret", "contacts"]).arg(&csv);
-    assert!(run(c).await.status.success());
-    // Years old, as far as the rule can tell.
-    tenant_sql(
-        &site,
-        "ret",
-        r#"UPDATE records SET updated_at = '2020-01-01T00:00:00+00:00' WHERE kind = 'contact';
-           INSERT INTO settings (key, value, updated_at) VALUES ('retention',
-             '{"rules": [{"name": "stale contacts", "kind": "contact", "action": "delete", "unchanged_for_days": 365, "enabled": true}]}',
-             '2020-01-01T00:00:00+00:00')"#,
-    )
-    .await;
+    import_stale_contacts(&site, "ret", &["Alpha", "Beta"]).await;
     let contacts = async || -> i64 {
         let sql = "SELECT count(*) FROM records WHERE kind = 'contact'";
         match tenant_conn(&site, "ret").await {
@@ -360,6 +346,26 @@ async fn retention_runs_from_the_command_line(backend: Backend) {
     let mut c = mandant(&site);
     c.args(["retention", "nope"]);
     assert!(!run(c).await.status.success());
+}
+
+/// Imports contacts named `names` into tenant `slug` with the CLI, makes
+/// them years old as far as retention can tell, and gives the tenant a
+/// rule that deletes contacts unchanged for a year.
+pub(crate) async fn import_stale_contacts(site: &Site, slug: &str, names: &[&str]) {
+    let csv = site.dir.path().join("people.csv");
+    std::fs::write(&csv, format!("last_name\n{}\n", names.join("\n"))).unwrap();
+    let mut c = mandant(site);
+    c.args(["import", slug, "contacts"]).arg(&csv);
+    assert!(run(c).await.status.success());
+    tenant_sql(
+        site,
+        slug,
+        r#"UPDATE records SET updated_at = '2020-01-01T00:00:00+00:00' WHERE kind = 'contact';
+           INSERT INTO settings (key, value, updated_at) VALUES ('retention',
+             '{"rules": [{"name": "stale contacts", "kind": "contact", "action": "delete", "unchanged_for_days": 365, "enabled": true}]}',
+             '2020-01-01T00:00:00+00:00')"#,
+    )
+    .await;
 }
 
 /// `keys`: a wrong master key refuses to start and changes nothing;

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::cli::{mandant, open_tenant, run, serve, tenant_conn, tenant_sql};
+use crate::cli::{import_stale_contacts, mandant, open_tenant, run, serve, tenant_conn};
 use crate::helpers::{Backend, Site, TenantConn, pg_url, redis_url, tenant_body};
 use crate::realtime::{Ws, subscribe};
 use crate::webhook_receiver::Receiver;
@@ -368,22 +368,9 @@ async fn a_killed_nodes_retention_run_is_taken_over() {
     };
     let (mut a, base_a) = serve(node(&site)).await;
     let tok = open_tenant(&base_a, &site, &tenant_body("aged")).await;
-    let csv = site.dir.path().join("people.csv");
-    let rows: String = (0..AGED).map(|n| format!("Aged {n}\n")).collect();
-    std::fs::write(&csv, format!("last_name\n{rows}")).unwrap();
-    let mut c = mandant(&site);
-    c.args(["import", "aged", "contacts"]).arg(&csv);
-    assert!(run(c).await.status.success());
-    // Years old, as far as the rule can tell.
-    tenant_sql(
-        &site,
-        "aged",
-        r#"UPDATE records SET updated_at = '2020-01-01T00:00:00+00:00' WHERE kind = 'contact';
-           INSERT INTO settings (key, value, updated_at) VALUES ('retention',
-             '{"rules": [{"name": "stale contacts", "kind": "contact", "action": "delete", "unchanged_for_days": 365, "enabled": true}]}',
-             '2020-01-01T00:00:00+00:00')"#,
-    )
-    .await;
+    let names: Vec<String> = (0..AGED).map(|n| format!("Aged {n}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    import_stale_contacts(&site, "aged", &names).await;
     // And one contact that is not.
     let r = awc::Client::default()
         .post(format!("{base_a}/t/aged/api/v1/contacts"))

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use mandant::config::Config;
 use mandant::secret::Secret;
 use serde_json::json;
 use sqlx::Connection;
@@ -154,6 +155,14 @@ async fn move_to(site: &Site, shards: &Shards, to: &str) -> String {
 /// A site with its extra shards, a node that knows them, and tenant
 /// "busy" on the default shard: (site, shards, node, owner's token, id).
 async fn busy_tenant(backend: Backend) -> (Site, Shards, TestApp, String, uuid::Uuid) {
+    busy_tenant_with(backend, |_| {}).await
+}
+
+/// `busy_tenant`, its node's configuration changed by `tweak` as well.
+async fn busy_tenant_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Config),
+) -> (Site, Shards, TestApp, String, uuid::Uuid) {
     let site = Site::new(backend).await;
     let shards = shards(&site).await;
     let extra = shards.extra.clone();
@@ -161,6 +170,7 @@ async fn busy_tenant(backend: Backend) -> (Site, Shards, TestApp, String, uuid::
         for (n, url) in &extra {
             c.shards.insert(n.clone(), Secret::new(url.clone()));
         }
+        tweak(c);
     })
     .await;
     let tok = app.tenant_with_owner("busy").await;
@@ -444,18 +454,7 @@ async fn kill_during_grace(site: &Site, shards: &Shards, to: &str, grace: &str) 
 /// a move back onto a shard holding such a copy drops it itself, with no
 /// `--restart`.
 async fn a_killed_movers_old_copy_does_not_stay(backend: Backend) {
-    let site = Site::new(backend).await;
-    let shards = shards(&site).await;
-    let extra = shards.extra.clone();
-    let app = spawn_node(&site, |c| {
-        for (n, url) in &extra {
-            c.shards.insert(n.clone(), Secret::new(url.clone()));
-        }
-        c.upkeep_secs = 1;
-    })
-    .await;
-    let tok = app.tenant_with_owner("busy").await;
-    let id = app.services.tenants.get("busy").await.unwrap().id.0;
+    let (site, shards, app, tok, id) = busy_tenant_with(backend, |c| c.upkeep_secs = 1).await;
     let owner = app.as_user("busy", &tok);
     owner
         .create(Res::Contacts, json!({"last_name": "Traveller"}))
