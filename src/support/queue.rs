@@ -253,14 +253,16 @@ impl QueueActor {
             ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
                 act.busy.remove(&(id, d));
                 match res {
+                    // Still armed: the ticket's event, on its way back
+                    // (`Observe`), brings its next timers and re-arms.
                     Ok(Some(events)) => act.announce(events),
-                    Ok(None) => {}
+                    Ok(None) => act.arm(ctx),
                     Err(e) => {
                         tracing::warn!(queue = %act.queue, error = %e, "queue timer failed; retrying in 5 s");
                         act.timers.insert((act.db.clock().now() + chrono::Duration::seconds(5), id, d));
+                        act.arm(ctx);
                     }
                 }
-                act.arm(ctx);
                 act.settled();
             }));
         }
@@ -307,13 +309,19 @@ impl QueueActor {
         self.arm(ctx);
         ctx.spawn(fut.into_actor(self).map(|res, act, ctx| {
             act.routing = false;
-            act.arm(ctx);
             match res {
-                // The offer's event brings the next pass.
+                // The offer's event brings the next pass (and re-arms).
                 Ok(Some(events)) => act.announce(events),
-                Ok(None) if act.route_again => act.route(ctx),
-                Ok(None) => {}
-                Err(e) => tracing::warn!(queue = %act.queue, error = %e, "routing failed; retrying on the next event"),
+                Ok(None) => {
+                    if act.route_again {
+                        act.route(ctx);
+                    }
+                    act.arm(ctx);
+                }
+                Err(e) => {
+                    tracing::warn!(queue = %act.queue, error = %e, "routing failed; retrying on the next event");
+                    act.arm(ctx);
+                }
             }
             act.settled();
         }));
