@@ -23,8 +23,8 @@ use crate::storage::events::EventRow;
 /// hub when the session's queue was full, cleared when the hub catches it
 /// up. The socket task asks for the catch-up once it has sent everything
 /// queued (`CatchUp`), so a client that keeps reading gets every event;
-/// one that stops reading falls further behind until history no longer
-/// reaches back, and then gets `resync`.
+/// one that took longer than `http::ws::STALL_LIMIT` to read it had
+/// stopped reading, and gets `resync`.
 #[derive(Default)]
 pub struct Behind {
     flag: AtomicBool,
@@ -92,7 +92,7 @@ pub(super) struct SessionEntry {
 impl SessionEntry {
     /// Queues `frame`. A full queue puts the session behind, every topic
     /// with `at` as its cursor: the last event whose frames were all
-    /// queued (`set_cursor` corrects a topic that got more or less).
+    /// queued (`lag` corrects a topic that got more or less).
     pub fn push(&mut self, frame: Frame, at: i64) -> bool {
         if self.behind.is_set() {
             return false;
