@@ -22,6 +22,10 @@ pub enum ControlStore {
     Postgres(PgPool),
 }
 
+/// Records a tenant's copy on a shard as retired: dropped after a time.
+const RETIRE: &str = "INSERT INTO retired_copies (tenant_id, shard, drop_after) VALUES ($1, $2, $3) \
+                      ON CONFLICT (tenant_id, shard) DO UPDATE SET drop_after = excluded.drop_after";
+
 /// Runs `$body` with `$pool` bound to whichever backend's pool this is.
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
@@ -228,8 +232,6 @@ impl ControlStore {
         drop_after: DateTime<Utc>,
     ) -> Result<bool> {
         let update = "UPDATE tenants SET shard = $1, updated_at = $2 WHERE id = $3 AND shard = $4";
-        let retire = "INSERT INTO retired_copies (tenant_id, shard, drop_after) VALUES ($1, $2, $3) \
-                      ON CONFLICT (tenant_id, shard) DO UPDATE SET drop_after = excluded.drop_after";
         let done = on_pool!(self, p => async {
             let mut tx = p.begin().await?;
             let n = sqlx::query(update)
@@ -241,7 +243,7 @@ impl ControlStore {
                 .await?
                 .rows_affected();
             if n == 1 {
-                sqlx::query(retire)
+                sqlx::query(RETIRE)
                     .bind(id.0)
                     .bind(from)
                     .bind(drop_after)
@@ -266,11 +268,41 @@ impl ControlStore {
             .collect())
     }
 
-    /// The copy of `id` on `shard` is gone (or live again).
-    pub async fn forget_retired(&self, id: TenantId, shard: &str) -> Result<()> {
-        let sql = "DELETE FROM retired_copies WHERE tenant_id = $1 AND shard = $2";
-        on_pool!(self, p => sqlx::query(sql).bind(id.0).bind(shard).execute(p).await.map(|_| ()))?;
+    /// Records `id`'s copy on `shard` as retired again (its drop failed).
+    pub async fn retire(&self, id: TenantId, shard: &str, after: DateTime<Utc>) -> Result<()> {
+        on_pool!(self, p => sqlx::query(RETIRE)
+            .bind(id.0)
+            .bind(shard)
+            .bind(after)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
+    }
+
+    /// Takes the record of `id`'s retired copy on `shard` away: whoever
+    /// removes it decides the copy's fate (a mover about to use the shard,
+    /// or the upkeep about to drop it), so the two never both act. With
+    /// `due`, only while it still says that (a mover has not taken it).
+    /// True when it was there to take.
+    pub async fn claim_retired(
+        &self,
+        id: TenantId,
+        shard: &str,
+        due: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        let n = match due {
+            None => {
+                let sql = "DELETE FROM retired_copies WHERE tenant_id = $1 AND shard = $2";
+                on_pool!(self, p => sqlx::query(sql).bind(id.0).bind(shard).execute(p).await.map(|r| r.rows_affected()))?
+            }
+            Some(at) => {
+                let sql = "DELETE FROM retired_copies \
+                           WHERE tenant_id = $1 AND shard = $2 AND drop_after = $3";
+                on_pool!(self, p => sqlx::query(sql).bind(id.0).bind(shard).bind(at).execute(p).await.map(|r| r.rows_affected()))?
+            }
+        };
+        Ok(n == 1)
     }
 
     /// Every tenant, ordered by slug; `state` filters when given.

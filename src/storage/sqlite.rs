@@ -176,7 +176,9 @@ impl SqliteShard {
 
 /// Removes a database file with its WAL and shared-memory companions.
 fn remove_files(path: &Path) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
+    // The database itself last: while it is there, `status` finds a copy,
+    // so nobody makes a new one whose side files this would then remove.
+    for suffix in ["-wal", "-shm", "-journal", ""] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         let _ = std::fs::remove_file(PathBuf::from(p));

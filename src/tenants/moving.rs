@@ -90,23 +90,22 @@ pub async fn move_tenant(
 
     let mut tx = src.begin_owner().await?;
     let logging = relocate::capture_present(&mut tx).await?;
+    // A copy an earlier move left there and retired is the tenant's no
+    // more: taken from the upkeep (which would otherwise drop the copy
+    // this move makes), and dropped here. Taken first, so that a copy the
+    // upkeep is dropping right now is still seen below, and refused.
+    let retired = storage.control().claim_retired(tenant.id, to, None).await?;
     let mut copied = match target.status(tenant.id).await {
         Err(StorageError::NotFound) => false,
         Err(e) => return Err(e.into()),
         Ok(_) => true,
     };
-    // What an earlier move left there and retired is the tenant's no more.
-    let retired = storage.control().retired_copies().await?;
-    if retired.iter().any(|(id, s, _)| *id == tenant.id && s == to) {
-        if copied {
-            target.drop_tenant(tenant.id).await?;
-            say(&format!(
-                "dropped the retired copy an earlier move left on shard {to}"
-            ));
-            copied = false;
-        }
-        // Or the upkeep would drop the copy this move makes there.
-        storage.control().forget_retired(tenant.id, to).await?;
+    if retired && copied {
+        target.drop_tenant(tenant.id).await?;
+        say(&format!(
+            "dropped the retired copy an earlier move left on shard {to}"
+        ));
+        copied = false;
     }
     if logging || copied {
         if !opts.restart {
@@ -167,8 +166,15 @@ pub async fn move_tenant(
     // (`drop_retired`).
     tokio::time::sleep(opts.grace).await;
     src.close().await;
-    source_shard.drop_tenant(tenant.id).await?;
-    storage.control().forget_retired(tenant.id, &from).await?;
+    // Unless the upkeep took it already (and drops it).
+    let control = storage.control();
+    if control.claim_retired(tenant.id, &from, None).await?
+        && let Err(e) = source_shard.drop_tenant(tenant.id).await
+    {
+        // Kept on record: the upkeep drops it.
+        control.retire(tenant.id, &from, Utc::now()).await?;
+        return Err(e.into());
+    }
     say(&format!("dropped the old copy on shard {from}"));
     Ok(MoveReport {
         from,
@@ -329,19 +335,26 @@ pub async fn drop_retired(svc: &TenantService) -> Result<usize, TenantError> {
         if after > Utc::now() {
             continue;
         }
+        let Some(s) = storage.shard(&shard) else {
+            tracing::warn!(tenant = %id.0, shard, "a retired copy is on a shard this node does not know");
+            continue;
+        };
+        // Taken by a mover (or another node) meanwhile: theirs.
+        if !control.claim_retired(id, &shard, Some(after)).await? {
+            continue;
+        }
         let live_there = control
             .find_by_id(id)
             .await?
             .is_some_and(|t| t.shard == shard);
         if !live_there {
-            let Some(s) = storage.shard(&shard) else {
-                tracing::warn!(tenant = %id.0, shard, "a retired copy is on a shard this node does not know");
-                continue;
-            };
-            s.drop_tenant(id).await?;
+            if let Err(e) = s.drop_tenant(id).await {
+                // Kept on record, for the next upkeep.
+                control.retire(id, &shard, after).await?;
+                return Err(e.into());
+            }
             dropped += 1;
         }
-        control.forget_retired(id, &shard).await?;
     }
     Ok(dropped)
 }
