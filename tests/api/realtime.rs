@@ -519,10 +519,12 @@ async fn a_slow_consumer_is_cut_loose(backend: Backend) {
 }
 
 /// A burst longer than a session's queue (512) to a client that keeps
-/// reading: it falls behind, and is caught up from the ring and the log
-/// as it reads, every topic from where that topic stopped, never told to
-/// resync. A resume from further back than the queue and the ring hold
-/// goes the same way, a page of the log at a time.
+/// reading: every event of every topic arrives, each once and in order,
+/// and it is never told to resync, whether its socket kept up or it fell
+/// behind and was caught up from the ring and the log. A resume from
+/// further back than the queue and the ring hold always falls behind (its
+/// replay is queued while the socket waits for the answer), and is caught
+/// up a page of the log at a time as the client reads.
 async fn a_reader_behind_a_burst_is_caught_up(backend: Backend) {
     let app = spawn_app(backend).await;
     let tok = app.tenant_with_owner("burst").await;
@@ -577,20 +579,6 @@ async fn a_reader_behind_a_burst_is_caught_up(backend: Backend) {
             "{topic}: each once, in order"
         );
     }
-    let caught_up = |text: &str| {
-        text.lines()
-            .filter(|l| {
-                l.starts_with("mandant_ws_catch_ups_total{") && l.contains("tenant=\"burst\"")
-            })
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>()
-    };
-    let m = app.request("GET", "/metrics", Some(&app.token), None).await;
-    assert!(
-        caught_up(m.body.as_str().unwrap_or_default()) >= 1.0,
-        "it fell behind and was caught up"
-    );
-
     // A resume from before the bursts: 6,000 events back, further than
     // the ring reaches, so it is read from the log a page at a time as
     // the client reads.
@@ -610,6 +598,17 @@ async fn a_reader_behind_a_burst_is_caught_up(backend: Backend) {
         }
     }
     assert_eq!(seqs, seen["contacts"]);
+    // The live burst may or may not have outrun the socket (the client's
+    // kernel buffer can take megabytes); this replay certainly did.
+    let m = app.request("GET", "/metrics", Some(&app.token), None).await;
+    let text = m.body.as_str().unwrap_or_default();
+    let rounds = text
+        .lines()
+        .filter(|l| l.starts_with("mandant_ws_catch_ups_total{") && l.contains("tenant=\"burst\""))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>();
+    // 4,000 events through a queue of 512: at least seven rounds.
+    assert!(rounds >= 7.0, "caught up in rounds ({rounds})");
     app.stop().await;
 }
 
