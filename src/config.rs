@@ -32,6 +32,9 @@ pub struct Config {
     pub max_import_bytes: usize,
     /// Connections per PostgreSQL shard pool.
     pub pg_max_connections: u32,
+    /// Lanes those connections are split into, each serving a stable
+    /// share of the tenants (`storage::lanes`); 0: one per two connections.
+    pub pg_lanes: u32,
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per core.
     pub http_workers: usize,
@@ -142,6 +145,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             max_import_bytes: 64 * 1024 * 1024,
             pg_max_connections: 16,
+            pg_lanes: 0,
             shutdown_timeout_secs: 10,
             http_workers: 0,
             jwt_secret: None,
@@ -217,6 +221,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     max_import_bytes: Option<usize>,
     pg_max_connections: Option<u32>,
+    pg_lanes: Option<u32>,
     shutdown_timeout_secs: Option<u64>,
     http_workers: Option<usize>,
     jwt_secret: Option<Secret>,
@@ -326,6 +331,9 @@ impl Config {
         if let Some(n) = parse_env_num(&env, "MANDANT_PG_MAX_CONNECTIONS")?.or(f.pg_max_connections)
         {
             c.pg_max_connections = n.max(1);
+        }
+        if let Some(n) = parse_env_num(&env, "MANDANT_PG_LANES")?.or(f.pg_lanes) {
+            c.pg_lanes = n;
         }
         if let Some(n) = parse_env_num(&env, "MANDANT_HTTP_WORKERS")?.or(f.http_workers) {
             c.http_workers = n;

@@ -20,6 +20,7 @@ mod error;
 pub mod events;
 pub mod exports;
 pub mod files;
+mod lanes;
 pub mod leases;
 pub mod list;
 pub mod mail;
@@ -120,7 +121,7 @@ impl Storage {
         for (name, url) in config.shard_urls() {
             shards.insert(
                 name,
-                Shard::connect(url.expose(), config.pg_max_connections).await?,
+                Shard::connect(url.expose(), config.pg_max_connections, config.pg_lanes).await?,
             );
         }
         Ok(Self(Arc::new(Inner {

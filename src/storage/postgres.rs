@@ -7,12 +7,12 @@
 //! table fails with "permission denied" instead of reading it.
 
 use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{AssertSqlSafe, Executor};
 
 use super::error::{Result, StorageError};
+use super::lanes::Lanes;
 use super::migrations::{SchemaStatus, TENANT_POSTGRES, scoped};
 use super::tenant_db::scope_sql;
 use super::users::{self, NewUser};
@@ -27,7 +27,7 @@ use crate::domain::tenant::TenantId;
 const CLEAN_BEGIN: &str = "ROLLBACK; BEGIN";
 
 pub struct PgShard {
-    pool: PgPool,
+    lanes: Lanes,
 }
 
 /// The schema and role names of a tenant: derived from its id (hex), so
@@ -43,14 +43,12 @@ pub fn connect_options(url: &str) -> Result<PgConnectOptions> {
 }
 
 impl PgShard {
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(5))
-            .idle_timeout(Duration::from_secs(300))
-            .connect_with(connect_options(url)?.options([("client_min_messages", "error")]))
-            .await?;
-        Ok(Self { pool })
+    /// `max_connections` in `lanes` lanes (`super::lanes`).
+    pub async fn connect(url: &str, max_connections: u32, lanes: u32) -> Result<Self> {
+        let options = connect_options(url)?.options([("client_min_messages", "error")]);
+        Ok(Self {
+            lanes: Lanes::connect(options, max_connections, lanes).await?,
+        })
     }
 
     /// Schema, role, grants, migrations and the first user in a single
@@ -73,7 +71,7 @@ impl PgShard {
         admin: Option<&NewUser>,
     ) -> Result<()> {
         let (schema, role) = names(id);
-        let mut tx = self.pool.begin_with(CLEAN_BEGIN).await?;
+        let mut tx = self.lanes.home(id).begin_with(CLEAN_BEGIN).await?;
         let ddl = format!(
             "CREATE SCHEMA {schema};
              DO $$ BEGIN CREATE ROLE {role} NOLOGIN;
@@ -107,22 +105,18 @@ impl PgShard {
 
     /// (connections open, of them idle, the most it may open).
     pub fn pool_stats(&self) -> (u32, u32, u32) {
-        (
-            self.pool.size(),
-            self.pool.num_idle() as u32,
-            self.pool.options().get_max_connections(),
-        )
+        self.lanes.stats()
     }
 
     pub fn open(&self, id: TenantId) -> TenantDb {
         let (schema, role) = names(id);
-        TenantDb::postgres(self.pool.clone(), &schema, &role)
+        TenantDb::postgres(self.lanes.clone(), self.lanes.lane_of(id), &schema, &role)
     }
 
     /// Drops the schema with all its data, then the role, in one transaction.
     pub async fn drop_tenant(&self, id: TenantId) -> Result<()> {
         let (schema, role) = names(id);
-        let mut tx = self.pool.begin_with(CLEAN_BEGIN).await?;
+        let mut tx = self.lanes.home(id).begin_with(CLEAN_BEGIN).await?;
         let exists: Option<(String,)> =
             sqlx::query_as("SELECT rolname::text FROM pg_roles WHERE rolname = $1")
                 .bind(&role)
@@ -152,7 +146,7 @@ impl PgShard {
     /// under a lock of its own so two nodes starting at once do not race.
     pub async fn migrate(&self, id: TenantId) -> Result<()> {
         let (schema, _) = names(id);
-        let mut tx = self.pool.begin_with(CLEAN_BEGIN).await?;
+        let mut tx = self.lanes.home(id).begin_with(CLEAN_BEGIN).await?;
         sqlx::query(
             "SELECT pg_advisory_xact_lock(hashtext($1)), set_config('search_path', $1, true)",
         )
@@ -168,7 +162,7 @@ impl PgShard {
 
     pub async fn status(&self, id: TenantId) -> Result<SchemaStatus> {
         let (schema, _) = names(id);
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.lanes.home(id).acquire().await?;
         sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
         let table: Option<(String,)> = sqlx::query_as(
             "SELECT table_name::text FROM information_schema.tables \
@@ -201,7 +195,7 @@ impl PgShard {
 
     pub async fn ping(&self) -> Result<()> {
         sqlx::raw_sql("ROLLBACK; SELECT 1")
-            .execute(&self.pool)
+            .execute(self.lanes.any())
             .await?;
         Ok(())
     }
@@ -213,7 +207,7 @@ impl PgShard {
             "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 't\\_%' ORDER BY 1",
         )
         .fetch_all(&mut *{
-            let mut conn = self.pool.acquire().await?;
+            let mut conn = self.lanes.any().acquire().await?;
             sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
             conn
         })

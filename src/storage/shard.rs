@@ -16,10 +16,16 @@ pub enum Shard {
 }
 
 impl Shard {
-    pub async fn connect(url: &str, pg_max_connections: u32) -> Result<Self> {
+    /// PostgreSQL's `pg_max_connections` go in `pg_lanes` lanes (0: one
+    /// lane per two connections).
+    pub async fn connect(url: &str, pg_max_connections: u32, pg_lanes: u32) -> Result<Self> {
         if is_postgres_url(url) {
+            let lanes = match pg_lanes {
+                0 => pg_max_connections / 2,
+                n => n,
+            };
             Ok(Shard::Postgres(
-                PgShard::connect(url, pg_max_connections).await?,
+                PgShard::connect(url, pg_max_connections, lanes).await?,
             ))
         } else {
             Ok(Shard::Sqlite(SqliteShard::new(url)?))

@@ -4,10 +4,11 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
-use sqlx::{AssertSqlSafe, PgPool, SqlSafeStr, SqlStr, SqlitePool};
+use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr, SqlitePool};
 
 use super::TenantTx;
 use super::error::{Result, StorageError};
+use super::lanes::Lanes;
 use super::tenant_keys::Keys;
 use crate::clock::Clock;
 use crate::keys::Keyring;
@@ -56,7 +57,9 @@ enum Inner {
         reader: SqlitePool,
     },
     Postgres {
-        pool: PgPool,
+        lanes: Lanes,
+        /// The tenant's own lane.
+        lane: usize,
         /// `BEGIN; SELECT set_config(…, true) …; LOCK TABLE fence …` for
         /// this tenant, prebuilt so a unit of work costs no extra round
         /// trip for its scope and its fence.
@@ -114,20 +117,24 @@ impl Inner {
                     .await?;
                 TenantTx::sqlite(tx, keys)
             }
-            (Inner::Postgres { pool, begin_rw, .. }, Kind::Write) => {
-                TenantTx::postgres(pool.begin_with(begin_rw.clone()).await?, keys)
-            }
-            (Inner::Postgres { pool, begin_ro, .. }, Kind::Read) => {
-                TenantTx::postgres(pool.begin_with(begin_ro.clone()).await?, keys)
-            }
             (
                 Inner::Postgres {
-                    pool,
+                    lanes,
+                    lane,
+                    begin_rw,
+                    begin_ro,
                     begin_snapshot,
                     ..
                 },
-                Kind::Snapshot,
-            ) => TenantTx::postgres(pool.begin_with(begin_snapshot.clone()).await?, keys),
+                kind,
+            ) => {
+                let sql = match kind {
+                    Kind::Write => begin_rw,
+                    Kind::Read => begin_ro,
+                    Kind::Snapshot => begin_snapshot,
+                };
+                TenantTx::postgres(lanes.begin(*lane, sql.clone()).await?, keys)
+            }
         })
     }
 
@@ -193,7 +200,7 @@ impl TenantDb {
 
     /// `schema` and `role` come from [`super::postgres::names`]: hex and
     /// underscores only, so interpolating them is safe.
-    pub(super) fn postgres(pool: PgPool, schema: &str, role: &str) -> Self {
+    pub(super) fn postgres(lanes: Lanes, lane: usize, schema: &str, role: &str) -> Self {
         let scope = scope_sql(schema, role);
         // The leading ROLLBACK: when a BEGIN string fails half-way (the
         // fence gone), sqlx hands the connection back to the pool inside
@@ -203,7 +210,8 @@ impl TenantDb {
         // = error).
         let sql = |s: String| AssertSqlSafe(format!("ROLLBACK; {s}")).into_sql_str();
         Self::new(Inner::Postgres {
-            pool,
+            lanes,
+            lane,
             begin_rw: sql(format!(
                 "BEGIN; {scope}; LOCK TABLE fence IN ROW SHARE MODE"
             )),
@@ -348,9 +356,12 @@ impl TenantDb {
                 self.keys.clone(),
             )),
             Inner::Postgres {
-                pool, begin_owner, ..
+                lanes,
+                lane,
+                begin_owner,
+                ..
             } => Ok(TenantTx::postgres(
-                pool.begin_with(begin_owner.clone()).await?,
+                lanes.begin(*lane, begin_owner.clone()).await?,
                 self.keys.clone(),
             )),
         }

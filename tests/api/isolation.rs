@@ -29,6 +29,11 @@ async fn scalar(tx: &mut TenantTx, sql: &'static str) -> Result<String, sqlx::Er
     on_tx!(tx, c => sqlx::query_scalar::<_, String>(sql).fetch_one(c).await)
 }
 
+async fn backend_pid(tx: &mut TenantTx) -> i32 {
+    on_tx!(tx, c => sqlx::query_scalar::<_, i32>("SELECT pg_backend_pid()").fetch_one(c).await)
+        .unwrap()
+}
+
 async fn count_foreign(tx: &mut TenantTx, me: &str) -> i64 {
     on_tx!(tx, c => sqlx::query_scalar::<_, i64>(
         "SELECT count(*) FROM users WHERE email_normalized NOT LIKE $1",
@@ -184,6 +189,69 @@ async fn sqlite_tenants_write_independently() {
     let mut tx = b.begin_read().await.unwrap();
     assert_eq!(count_foreign(&mut tx, "bb").await, 0);
     tx.rollback().await.unwrap();
+    app.stop().await;
+}
+
+/// Two lanes of one connection each (`storage::lanes`): a tenant whose
+/// lane is busy borrows the other lane's connection, and a tenant that
+/// finds both busy gets whichever frees first; every borrowed connection
+/// carries only the borrower's scope.
+#[actix_web::test]
+async fn postgres_lanes_lend_connections_without_leaking_scope() {
+    if crate::helpers::pg_url().is_none() {
+        return;
+    }
+    let site = Site::new(Backend::Postgres).await;
+    let app = spawn_node(&site, |c| {
+        c.pg_max_connections = 2;
+        c.pg_lanes = 2;
+    })
+    .await;
+    assert_eq!(app.create_tenant("aa").await.status, 201);
+    assert_eq!(app.create_tenant("bb").await.status, 201);
+    let (a, b) = (db(&app, "aa").await, db(&app, "bb").await);
+    let schema = |slug: &'static str| {
+        let app = &app;
+        async move {
+            let t = app.services.tenants.get(slug).await.unwrap();
+            mandant::storage::pg_names(t.id).0
+        }
+    };
+    let (sa, sb) = (schema("aa").await, schema("bb").await);
+    let mut first = a.begin().await.unwrap();
+    let mut second = a.begin().await.unwrap();
+    let (p1, p2) = (
+        backend_pid(&mut first).await,
+        backend_pid(&mut second).await,
+    );
+    assert_ne!(p1, p2, "with its lane busy, aa borrowed the other lane");
+    for tx in [&mut first, &mut second] {
+        assert_eq!(
+            scalar(tx, "SELECT current_schema()::text").await.unwrap(),
+            sa
+        );
+    }
+    // Both connections are taken: bb waits for one.
+    let waiting = tokio::spawn(async move {
+        let mut tx = b.begin().await.unwrap();
+        let p = backend_pid(&mut tx).await;
+        let s = scalar(&mut tx, "SELECT current_schema()::text")
+            .await
+            .unwrap();
+        let foreign = count_foreign(&mut tx, "bb").await;
+        tx.commit().await.unwrap();
+        (p, s, foreign)
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!waiting.is_finished(), "bb waits while both are taken");
+    first.rollback().await.unwrap();
+    let (p, s, foreign) = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("bb gets the freed connection")
+        .unwrap();
+    assert_eq!(p, p1, "the connection aa gave back");
+    assert_eq!((s, foreign), (sb, 0), "and only bb's scope on it");
+    second.rollback().await.unwrap();
     app.stop().await;
 }
 

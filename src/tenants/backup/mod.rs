@@ -554,7 +554,7 @@ pub async fn verify(
 ) -> Result<Verified, BackupError> {
     let dir = scratch.join(format!("mandant-verify-{}", Uuid::now_v7().simple()));
     let result = async {
-        let shard = Shard::connect(&format!("sqlite:{}", dir.display()), 1).await?;
+        let shard = Shard::connect(&format!("sqlite:{}", dir.display()), 1, 1).await?;
         let mut r =
             archive::Reader::open(std::io::BufReader::new(std::fs::File::open(path)?), master)?;
         let meta = next_meta(&mut r)?;

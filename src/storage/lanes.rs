@@ -1,0 +1,139 @@
+//! A PostgreSQL shard's connections, split into lanes that each serve a
+//! stable share of its tenants.
+//!
+//! A PostgreSQL backend keeps the catalog entries of every schema it has
+//! worked in, and plans per statement. From one pool shared by a thousand
+//! schemas, every backend ended up caching all of them (300–380 MiB each,
+//! issue 20) and met a different schema on nearly every transaction. With
+//! lanes, a tenant's work goes to its own lane's connections, so a backend
+//! sees about 1/lanes of the schemas: pgbench with the same write found
+//! about 2,930 transactions/s that way against 1,900–2,060/s at random
+//! (`loadtest/ceiling/pg-writes.sh`).
+//!
+//! Affinity never costs a tenant its turn: a transaction whose lane is
+//! busy takes an idle connection from any other lane; only when every
+//! lane is busy does it wait for its own, and after `SPILL` for whichever
+//! lane frees one first, so one lane held by long work (an export) does
+//! not stall the tenants that share it. Scope is still set per
+//! transaction (`tenant_db`): a lane is a cache hint, never a boundary.
+
+use std::time::Duration;
+
+use futures_util::future::select_all;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, SqlStr, Transaction};
+
+use super::error::Result;
+use crate::domain::tenant::TenantId;
+
+/// How long a transaction waits for its own lane, with every lane busy,
+/// before it takes the first connection any lane frees.
+const SPILL: Duration = Duration::from_millis(10);
+
+/// The shard's lanes; cheap to clone (pools are handles).
+#[derive(Clone)]
+pub struct Lanes {
+    pools: std::sync::Arc<[PgPool]>,
+}
+
+impl Lanes {
+    /// `max` connections in all, in `lanes` lanes (at most one lane per
+    /// connection); the first lane connects now, so a bad address fails
+    /// at start, the others as they are needed.
+    pub async fn connect(options: PgConnectOptions, max: u32, lanes: u32) -> Result<Self> {
+        let max = max.max(1);
+        let lanes = lanes.clamp(1, max);
+        let mut pools = Vec::with_capacity(lanes as usize);
+        for i in 0..lanes {
+            // The remainder goes to the first lanes: 16 in 3 is 6, 5, 5.
+            let size = max / lanes + u32::from(i < max % lanes);
+            let opts = PgPoolOptions::new()
+                .max_connections(size)
+                .acquire_timeout(Duration::from_secs(5))
+                .idle_timeout(Duration::from_secs(300));
+            pools.push(if i == 0 {
+                opts.connect_with(options.clone()).await?
+            } else {
+                opts.connect_lazy_with(options.clone())
+            });
+        }
+        Ok(Self {
+            pools: pools.into(),
+        })
+    }
+
+    /// The lane that serves `id`: tenant ids are random, so their low
+    /// bits spread tenants evenly.
+    pub fn lane_of(&self, id: TenantId) -> usize {
+        (id.0.as_u128() % self.pools.len() as u128) as usize
+    }
+
+    /// The pool of `id`'s lane, for a tenant's administrative work
+    /// (provisioning, migrations, drops).
+    pub fn home(&self, id: TenantId) -> &PgPool {
+        &self.pools[self.lane_of(id)]
+    }
+
+    /// Any lane's pool, for work that belongs to no tenant.
+    pub fn any(&self) -> &PgPool {
+        &self.pools[0]
+    }
+
+    /// (connections open, of them idle, the most it may open), summed.
+    pub fn stats(&self) -> (u32, u32, u32) {
+        self.pools.iter().fold((0, 0, 0), |(s, i, m), p| {
+            (
+                s + p.size(),
+                i + p.num_idle() as u32,
+                m + p.options().get_max_connections(),
+            )
+        })
+    }
+
+    /// Begins a transaction with `begin` on a connection of `lane`, or of
+    /// another lane when `lane` has none to spare (see the module's note).
+    pub async fn begin(
+        &self,
+        lane: usize,
+        begin: SqlStr,
+    ) -> std::result::Result<Transaction<'static, Postgres>, sqlx::Error> {
+        let conn = self.acquire(lane).await?;
+        // Only a connection is raced for above: a `begin_with` dropped
+        // half-way leaves its connection inside a transaction.
+        Transaction::begin(conn, Some(begin)).await
+    }
+
+    async fn acquire(
+        &self,
+        lane: usize,
+    ) -> std::result::Result<PoolConnection<Postgres>, sqlx::Error> {
+        let n = self.pools.len();
+        // The own lane first, then the nearest lanes after it.
+        for i in 0..n {
+            if let Some(c) = self.pools[(lane + i) % n].try_acquire() {
+                return Ok(c);
+            }
+        }
+        let own = self.pools[lane].acquire();
+        if n == 1 {
+            return own.await;
+        }
+        tokio::pin!(own);
+        tokio::select! {
+            c = &mut own => return c,
+            _ = tokio::time::sleep(SPILL) => {}
+        }
+        let others = self
+            .pools
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != lane)
+            .map(|(_, p)| Box::pin(p.acquire()));
+        let others = select_all(others);
+        tokio::select! {
+            c = own => c,
+            (c, _, _) = others => c,
+        }
+    }
+}
