@@ -10,12 +10,15 @@
 //! about 2,930 transactions/s that way against 1,900–2,060/s at random
 //! (`loadtest/ceiling/pg-writes.sh`).
 //!
-//! Affinity never costs a tenant its turn: a transaction whose lane is
-//! busy takes an idle connection from any other lane; only when every
-//! lane is busy does it wait for its own, and after `SPILL` for whichever
-//! lane frees one first, so one lane held by long work (an export) does
-//! not stall the tenants that share it. Scope is still set per
-//! transaction (`tenant_db`): a lane is a cache hint, never a boundary.
+//! Affinity costs a tenant at most `SPILL` of waiting: a transaction whose
+//! lane is busy waits that long for it (a write holds a connection for a
+//! few milliseconds), then takes the first connection any lane has or
+//! frees, so one lane held by long work (an export) does not stall the
+//! tenants that share it. Borrowing at once would be faster by those
+//! milliseconds but would spread every tenant over every backend again
+//! under load; what a borrowed backend does cache goes when the pool
+//! retires it (`MAX_LIFETIME`). Scope is still set per transaction
+//! (`tenant_db`): a lane is a cache hint, never a boundary.
 
 use std::time::Duration;
 
@@ -27,9 +30,12 @@ use sqlx::{Postgres, SqlStr, Transaction};
 use super::error::Result;
 use crate::domain::tenant::TenantId;
 
-/// How long a transaction waits for its own lane, with every lane busy,
-/// before it takes the first connection any lane frees.
-const SPILL: Duration = Duration::from_millis(10);
+/// How long a transaction waits for its own lane before it takes a
+/// connection of any lane.
+const SPILL: Duration = Duration::from_millis(5);
+/// A connection's life: what a backend cached for borrowers (and every
+/// schema it ever served) is dropped with it.
+const MAX_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// The shard's lanes; cheap to clone (pools are handles).
 #[derive(Clone)]
@@ -51,7 +57,8 @@ impl Lanes {
             let opts = PgPoolOptions::new()
                 .max_connections(size)
                 .acquire_timeout(Duration::from_secs(5))
-                .idle_timeout(Duration::from_secs(300));
+                .idle_timeout(Duration::from_secs(300))
+                .max_lifetime(MAX_LIFETIME);
             pools.push(if i == 0 {
                 opts.connect_with(options.clone()).await?
             } else {
@@ -108,15 +115,8 @@ impl Lanes {
         &self,
         lane: usize,
     ) -> std::result::Result<PoolConnection<Postgres>, sqlx::Error> {
-        let n = self.pools.len();
-        // The own lane first, then the nearest lanes after it.
-        for i in 0..n {
-            if let Some(c) = self.pools[(lane + i) % n].try_acquire() {
-                return Ok(c);
-            }
-        }
         let own = self.pools[lane].acquire();
-        if n == 1 {
+        if self.pools.len() == 1 {
             return own.await;
         }
         tokio::pin!(own);
@@ -124,16 +124,23 @@ impl Lanes {
             c = &mut own => return c,
             _ = tokio::time::sleep(SPILL) => {}
         }
+        // Any lane's idle connection, the nearest lanes first; else the
+        // first any lane frees (the own lane's wait goes on meanwhile).
+        let n = self.pools.len();
+        for i in 1..n {
+            if let Some(c) = self.pools[(lane + i) % n].try_acquire() {
+                return Ok(c);
+            }
+        }
         let others = self
             .pools
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != lane)
             .map(|(_, p)| Box::pin(p.acquire()));
-        let others = select_all(others);
         tokio::select! {
             c = own => c,
-            (c, _, _) = others => c,
+            (c, _, _) = select_all(others) => c,
         }
     }
 }
