@@ -10,11 +10,11 @@
 //! about 2,930 transactions/s that way against 1,900–2,060/s at random
 //! (`loadtest/ceiling/pg-writes.sh`).
 //!
-//! Affinity costs a tenant at most `SPILL` of waiting: a transaction whose
-//! lane is busy waits that long for it (a write holds a connection for a
-//! few milliseconds), then takes the first connection any lane has or
-//! frees, so one lane held by long work (an export) does not stall the
-//! tenants that share it. Borrowing at once would be faster by those
+//! Affinity costs a tenant little waiting: a transaction whose lane is
+//! busy waits `SPILL` for it (a write holds a connection for a few
+//! milliseconds), then takes an idle connection of any lane, looking again
+//! at growing intervals while it still waits for its own, so one lane held
+//! by long work (an export) does not stall the tenants that share it. Borrowing at once would be faster by those
 //! milliseconds but would spread every tenant over every backend again
 //! under load; what a borrowed backend does cache goes when the pool
 //! retires it (`MAX_LIFETIME`). Scope is still set per transaction
@@ -22,7 +22,6 @@
 
 use std::time::Duration;
 
-use futures_util::future::select_all;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, SqlStr, Transaction};
@@ -33,6 +32,9 @@ use crate::domain::tenant::TenantId;
 /// How long a transaction waits for its own lane before it takes a
 /// connection of any lane.
 const SPILL: Duration = Duration::from_millis(5);
+/// The longest pause between two looks at the other lanes while the own
+/// lane stays busy.
+const MAX_SPILL_WAIT: Duration = Duration::from_millis(80);
 /// A connection's life: what a backend cached for borrowers (and every
 /// schema it ever served) is dropped with it.
 const MAX_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -120,27 +122,23 @@ impl Lanes {
             return own.await;
         }
         tokio::pin!(own);
-        tokio::select! {
-            c = &mut own => return c,
-            _ = tokio::time::sleep(SPILL) => {}
-        }
-        // Any lane's idle connection, the nearest lanes first; else the
-        // first any lane frees (the own lane's wait goes on meanwhile).
-        let n = self.pools.len();
-        for i in 1..n {
-            if let Some(c) = self.pools[(lane + i) % n].try_acquire() {
-                return Ok(c);
+        let mut wait = SPILL;
+        loop {
+            tokio::select! {
+                c = &mut own => return c,
+                _ = tokio::time::sleep(wait) => {}
             }
-        }
-        let others = self
-            .pools
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != lane)
-            .map(|(_, p)| Box::pin(p.acquire()));
-        tokio::select! {
-            c = own => c,
-            (c, _, _) = select_all(others) => c,
+            // Another lane's idle connection, the nearest lanes first.
+            // Only idle ones: waiting in every lane's queue at once made
+            // each pool open connections for waiters that then went
+            // elsewhere (measured: connect storms timed out).
+            let n = self.pools.len();
+            for i in 1..n {
+                if let Some(c) = self.pools[(lane + i) % n].try_acquire() {
+                    return Ok(c);
+                }
+            }
+            wait = (wait * 2).min(MAX_SPILL_WAIT);
         }
     }
 }
