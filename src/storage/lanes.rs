@@ -6,9 +6,10 @@
 //! schemas, every backend ended up caching all of them (300–380 MiB each,
 //! issue 20) and met a different schema on nearly every transaction. With
 //! lanes, a tenant's work goes to its own lane's connections, so a backend
-//! sees about 1/lanes of the schemas: pgbench with the same write found
-//! about 2,930 transactions/s that way against 1,900–2,060/s at random
-//! (`loadtest/ceiling/pg-writes.sh`).
+//! sees about 1/lanes of the schemas. The same write straight from
+//! pgbench (`loadtest/ceiling/pg-writes.sh`, 1,000 tenants, 16 clients):
+//! 1,162 transactions/s with each connection on its own tenants against
+//! 694/s at random, backends 9.8 against 68.7 MiB private (BENCHMARKS.md).
 //!
 //! Affinity costs a tenant little waiting: a transaction whose lane is
 //! busy waits `SPILL` for it (a write holds a connection for a few
