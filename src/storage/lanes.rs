@@ -13,13 +13,14 @@
 //!
 //! Affinity costs a tenant little waiting: a transaction whose lane is
 //! busy waits `SPILL` for it (a write holds a connection for a few
-//! milliseconds), then takes an idle connection of any lane, looking again
-//! at growing intervals while it still waits for its own, so one lane held
-//! by long work (an export) does not stall the tenants that share it. Borrowing at once would be faster by those
-//! milliseconds but would spread every tenant over every backend again
-//! under load; what a borrowed backend does cache goes when the pool
-//! retires it (`MAX_LIFETIME`). Scope is still set per transaction
-//! (`tenant_db`): a lane is a cache hint, never a boundary.
+//! milliseconds), then takes an idle connection of any lane, looking
+//! again at growing intervals while it still waits for its own, so one
+//! lane held by long work (an export) does not stall the tenants that
+//! share it. Borrowing at once would be faster by those milliseconds but
+//! would spread every tenant over every backend again under load; what a
+//! borrowed backend does cache goes when the pool retires it
+//! (`MAX_LIFETIME`). Scope is still set per transaction (`tenant_db`): a
+//! lane is a cache hint, never a boundary.
 
 use std::time::Duration;
 
