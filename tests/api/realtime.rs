@@ -518,6 +518,20 @@ async fn a_slow_consumer_is_cut_loose(backend: Backend) {
     app.stop().await;
 }
 
+/// The sum of metric `name`'s samples whose labels include `label`, read
+/// from the node's `/metrics`.
+async fn metric_sum(app: &TestApp, name: &str, label: &str) -> f64 {
+    let r = app.request("GET", "/metrics", Some(&app.token), None).await;
+    let prefix = format!("{name}{{");
+    r.body
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with(&prefix) && l.contains(label))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
 /// A burst longer than a session's queue (512) to a client that keeps
 /// reading: every event of every topic arrives, each once and in order,
 /// and it is never told to resync, whether its socket kept up or it fell
@@ -600,13 +614,7 @@ async fn a_reader_behind_a_burst_is_caught_up(backend: Backend) {
     assert_eq!(seqs, seen["contacts"]);
     // The live burst may or may not have outrun the socket (the client's
     // kernel buffer can take megabytes); this replay certainly did.
-    let m = app.request("GET", "/metrics", Some(&app.token), None).await;
-    let text = m.body.as_str().unwrap_or_default();
-    let rounds = text
-        .lines()
-        .filter(|l| l.starts_with("mandant_ws_catch_ups_total{") && l.contains("tenant=\"burst\""))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum::<f64>();
+    let rounds = metric_sum(&app, "mandant_ws_catch_ups_total", "tenant=\"burst\"").await;
     // 4,000 events through a queue of 512: at least seven rounds.
     assert!(rounds >= 7.0, "caught up in rounds ({rounds})");
     app.stop().await;
@@ -770,17 +778,9 @@ async fn a_write_on_one_node_reaches_a_subscriber_on_another() {
 
     // Small events travel in the bus message, sealed: B delivers them from
     // there (not from the log), and Redis never carries a value readable.
-    let carried = |text: &str| -> u64 {
-        text.lines()
-            .filter(|l| l.starts_with("mandant_bus_events_total{") && l.contains("via=\"message\""))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>() as u64
-    };
-    async fn metrics(app: &TestApp) -> String {
-        let r = app.request("GET", "/metrics", Some(&app.token), None).await;
-        r.body.as_str().unwrap_or_default().to_owned()
-    }
-    let before = carried(&metrics(&b).await);
+    let carried =
+        || async { metric_sum(&b, "mandant_bus_events_total", "via=\"message\"").await as u64 };
+    let before = carried().await;
     let client = redis::Client::open(crate::helpers::redis_url().unwrap()).unwrap();
     let mut spy = client.get_async_pubsub().await.unwrap();
     spy.subscribe("mandant:bus").await.unwrap();
@@ -797,7 +797,7 @@ async fn a_write_on_one_node_reaches_a_subscriber_on_another() {
         assert_eq!(e["data"]["last_name"], format!("Verschwiegen {n}"));
     }
     assert!(
-        carried(&metrics(&b).await) >= before + WRITES as u64,
+        carried().await >= before + WRITES as u64,
         "B delivered the writes from the bus message"
     );
     let mut raw = Vec::new();
