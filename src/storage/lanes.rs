@@ -13,10 +13,10 @@
 //!
 //! Affinity costs a tenant little waiting: a transaction whose lane is
 //! busy waits `SPILL` for it (a write holds a connection for a few
-//! milliseconds), then takes an idle connection of any lane, looking
-//! again at growing intervals while it still waits for its own, so one
-//! lane held by long work (an export) does not stall the tenants that
-//! share it. Borrowing at once would be faster by those milliseconds but
+//! milliseconds), then takes an idle connection of any lane (or one a
+//! lane has room to open), looking again at growing intervals while it
+//! still waits for its own, so one lane held by long work (an export)
+//! does not stall the tenants that share it. Borrowing at once would be faster by those milliseconds but
 //! would spread every tenant over every backend again under load; what a
 //! borrowed backend does cache goes when the pool retires it
 //! (`MAX_LIFETIME`). Scope is still set per transaction (`tenant_db`): a
@@ -123,24 +123,34 @@ impl Lanes {
         if self.pools.len() == 1 {
             return own.await;
         }
-        tokio::pin!(own);
-        let mut wait = SPILL;
-        loop {
-            tokio::select! {
-                c = &mut own => return c,
-                _ = tokio::time::sleep(wait) => {}
-            }
-            // Another lane's idle connection, the nearest lanes first.
-            // Only idle ones: waiting in every lane's queue at once made
-            // each pool open connections for waiters that then went
-            // elsewhere (measured: connect storms timed out).
-            let n = self.pools.len();
-            for i in 1..n {
-                if let Some(c) = self.pools[(lane + i) % n].try_acquire() {
-                    return Ok(c);
+        let n = self.pools.len();
+        // A lane with room for a connection it has not opened yet (lanes
+        // open theirs as needed); the own lane's wait ends with this block.
+        let roomy = {
+            tokio::pin!(own);
+            let mut wait = SPILL;
+            'waiting: loop {
+                tokio::select! {
+                    c = &mut own => return c,
+                    _ = tokio::time::sleep(wait) => {}
                 }
+                // Another lane's idle connection, the nearest lanes first.
+                // Only idle ones (or room for one): waiting in every lane's
+                // queue at once made each pool open connections for
+                // waiters that then went elsewhere (measured: connect
+                // storms timed out).
+                for i in 1..n {
+                    let pool = &self.pools[(lane + i) % n];
+                    if let Some(c) = pool.try_acquire() {
+                        return Ok(c);
+                    }
+                    if pool.size() < pool.options().get_max_connections() {
+                        break 'waiting pool;
+                    }
+                }
+                wait = (wait * 2).min(MAX_SPILL_WAIT);
             }
-            wait = (wait * 2).min(MAX_SPILL_WAIT);
-        }
+        };
+        roomy.acquire().await
     }
 }
